@@ -1,0 +1,1 @@
+"""kb: answers IT and HR questions from the company runbooks, with citations."""

@@ -1,0 +1,1 @@
+"""Answering: retrieve the best chunks, compose a cited answer, decide when there is none."""

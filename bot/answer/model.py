@@ -1,0 +1,45 @@
+"""The answer every surface renders: the `kb ask --json` contract."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+
+
+@dataclass
+class Citation:
+    """A source the answer points at: numbered [n] in the answer text, n = position + 1."""
+
+    title: str
+    url: str
+    path: str
+    section: str
+    snippet: str
+    doc_id: str
+    source: str = "local"
+    updated_at: datetime | None = None
+
+    def to_json(self) -> dict:
+        return {key: value for key, value in asdict(self).items() if key not in ("source", "updated_at")}
+
+
+@dataclass
+class Answer:
+    question: str
+    text: str
+    citations: list[Citation] = field(default_factory=list)
+    escalated: bool = False
+    queue: str | None = None
+    category: str | None = None
+    no_answer: bool = False
+
+    def to_json(self) -> dict:
+        return {
+            "question": self.question,
+            "answer": self.text,
+            "citations": [citation.to_json() for citation in self.citations],
+            "escalated": self.escalated,
+            "queue": self.queue,
+            "category": self.category,
+            "no_answer": self.no_answer,
+        }

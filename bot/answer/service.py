@@ -1,0 +1,51 @@
+"""The answer core: one call that every surface (CLI, Slack, Teams) makes.
+
+Order matters: the question is checked, then the policy decides whether a person must take it
+(before any retrieval, so regulated questions never get runbook text), then retrieval, then
+composition. Surfaces only translate events in and render the `Answer` out.
+"""
+
+from __future__ import annotations
+
+import structlog
+
+from bot.answer.compose import NOT_FOUND, citations_for, snippets_answer
+from bot.answer.model import Answer
+from bot.answer.question import check_question
+from bot.answer.retrieve import Result, Retriever
+from bot.config import Settings
+from bot.policy import AnswerEverything, Policy
+
+log = structlog.get_logger(__name__)
+
+
+class AnswerService:
+    def __init__(self, settings: Settings, retriever: Retriever, policy: Policy | None = None) -> None:
+        self.settings = settings
+        self.retriever = retriever
+        self.policy = policy or AnswerEverything()
+
+    def relevant(self, question: str, where: str | None = None) -> list[Result]:
+        """Chunks worth citing; empty when even the best match is too weak to trust."""
+        results = self.retriever.search(question, k=self.settings.top_k * 2, per_doc=self.settings.max_chunks_per_doc,
+                                         where=where)
+        if not results or max(result.similarity for result in results) < self.settings.min_relevance:
+            return []
+        floor = self.settings.min_relevance * 0.8  # weaker companions of a good match are noise
+        return [result for result in results if result.similarity >= floor]
+
+    def answer(self, question: str, *, where: str | None = None) -> Answer:
+        checked = check_question(question, self.settings.max_question_chars)
+        if checked.problem:
+            return Answer(question=checked.text, text=checked.problem, no_answer=True)
+        decision = self.policy.classify(checked.text)
+        if decision is not None:
+            log.info("answer.escalated", category=decision.category, queue=decision.queue)
+            return Answer(question=checked.text, text=decision.reply, escalated=True, queue=decision.queue,
+                          category=decision.category)
+        results = self.relevant(checked.text, where)
+        if not results:
+            log.info("answer.not_found")
+            return Answer(question=checked.text, text=NOT_FOUND, no_answer=True)
+        citations = citations_for(checked.text, results, self.settings.top_k)
+        return Answer(question=checked.text, text=snippets_answer(citations), citations=citations)

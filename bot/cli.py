@@ -1,0 +1,269 @@
+"""The `kb` command: sync, ask, search, eval, status (DESIGN.md's CLI contract).
+
+Each command does one thing, prints something a person can read, and prints JSON with --json so
+scripts can use it. Progress bars go to stderr and only on a terminal, so pipes stay clean.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Iterator, Optional
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from bot import logs
+from bot.config import Settings, settings_table
+from bot.runtime import Runtime
+
+app = typer.Typer(help="kb answers IT and HR questions from your runbooks, with citations.",
+                  no_args_is_help=True, add_completion=False, pretty_exceptions_show_locals=False)
+out = Console(soft_wrap=True)
+err = Console(stderr=True)
+
+DataDir = Annotated[Optional[str], typer.Option("--data-dir", envvar="KB_DATA_DIR", help="Where the index lives.")]
+AsJson = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
+Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Log progress details to stderr.")]
+
+
+def runtime(data_dir: str | None, verbose: bool = False) -> Runtime:
+    settings = Settings(data_dir=data_dir) if data_dir else Settings()
+    logs.configure("DEBUG" if verbose else "WARNING", settings.log_format)
+    return Runtime(settings)
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    err.print(f"[red]error:[/red] {message}")
+    return typer.Exit(code)
+
+
+@contextmanager
+def sync_progress(enabled: bool) -> Iterator:
+    """A live bar of documents seen and chunks embedded; silent when stderr is not a terminal."""
+    if not enabled or not err.is_terminal:
+        yield None
+        return
+    with Progress(SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=err, transient=True) as progress:
+        seen = progress.add_task("documents read", total=None)
+        embedded = progress.add_task("chunks embedded", total=None)
+        yield lambda event, n: progress.advance(seen if event == "seen" else embedded, n)
+
+
+# -- sync ------------------------------------------------------------------------------------------
+@app.command()
+def sync(
+    path: Annotated[Optional[list[Path]], typer.Option("--path", help="Index this local folder (repeatable).")] = None,
+    source: Annotated[Optional[str], typer.Option("--source", help="Only sources of this kind: local, confluence, gdrive, notion.")] = None,
+    rebuild: Annotated[bool, typer.Option("--rebuild", help="Drop the index and re-embed everything (after a model change).")] = False,
+    as_json: AsJson = False,
+    data_dir: DataDir = None,
+    verbose: Verbose = False,
+) -> None:
+    """Bring the index up to date: new and changed documents embedded, deleted ones removed."""
+    from bot.index.sources import configured_connectors, local_folder
+    from bot.index.store import ModelMismatch
+
+    rt = runtime(data_dir, verbose)
+    try:
+        connectors = [local_folder(str(folder), rt.settings) for folder in path] if path else configured_connectors(rt.settings, source)
+    except FileNotFoundError as error:
+        raise fail(str(error)) from None
+    if not connectors:
+        raise fail("no sources configured: pass --path DIR, or set KB_LOCAL_PATHS (or a connector's settings)")
+    if rebuild:
+        rt.store.drop_all()
+    started = time.perf_counter()
+    try:
+        with sync_progress(not as_json) as progress:
+            summary = rt.sync_engine.sync_all(connectors, progress)
+    except ModelMismatch as error:
+        raise fail(str(error)) from None
+    summary.seconds = time.perf_counter() - started
+    if as_json:
+        print(json.dumps(summary.to_dict()))
+    else:
+        total = summary.added + summary.changed + summary.unchanged
+        if total == 0 and summary.deleted == 0 and not summary.errors:
+            err.print("[yellow]No documents found.[/yellow] kb reads .md, .txt, .html, .pdf and .docx files.")
+        out.print(
+            f"[bold]{summary.added}[/bold] added, [bold]{summary.changed}[/bold] changed, "
+            f"[bold]{summary.deleted}[/bold] deleted, {summary.unchanged} unchanged; "
+            f"{summary.chunks_embedded} chunks embedded in {summary.seconds:.1f}s"
+        )
+        for error in summary.errors:
+            err.print(f"[yellow]skipped[/yellow] {error}")
+    if any(not run.get("ok", True) for scope, run in rt.store.last_runs().items()
+           if scope in {c.name for c in connectors}):
+        raise typer.Exit(1)
+
+
+# -- ask -------------------------------------------------------------------------------------------
+def _print_answer(answer) -> None:  # noqa: ANN001 - bot.answer.model.Answer
+    out.print(answer.text, markup=False, highlight=False)
+    if answer.citations:
+        out.print("\n[bold]Sources[/bold]")
+        for number, citation in enumerate(answer.citations, start=1):
+            where = citation.title + (f" › {citation.section}" if citation.section else "")
+            out.print(f"\\[{number}] {escape(where)}  [dim]({escape(citation.path)})[/dim]", highlight=False)
+            out.print(f"    {citation.url}", style="blue", markup=False, highlight=False)
+
+
+@app.command()
+def ask(
+    question: Annotated[Optional[str], typer.Argument(help="The question, in plain words.")] = None,
+    as_json: AsJson = False,
+    jsonl: Annotated[bool, typer.Option("--jsonl", help="Read one question a line on stdin, write one JSON object a line.")] = False,
+    data_dir: DataDir = None,
+    verbose: Verbose = False,
+) -> None:
+    """Answer a question from the index, with citations."""
+    rt = runtime(data_dir, verbose)
+    if rt.store.count_chunks() == 0:
+        raise fail("the index is empty: run `kb sync --path DIR` first")
+    if jsonl:
+        for line in sys.stdin:
+            if line.strip():
+                print(json.dumps(rt.answers.answer(line.rstrip("\n")).to_json()), flush=True)
+        return
+    if question is None:
+        raise fail("give a question, e.g. kb ask \"how do I reset my password?\", or use --jsonl")
+    answer = rt.answers.answer(question)
+    if as_json:
+        print(json.dumps(answer.to_json(), ensure_ascii=False))
+    else:
+        _print_answer(answer)
+
+
+# -- search ----------------------------------------------------------------------------------------
+@app.command()
+def search(
+    query: Annotated[Optional[str], typer.Argument(help="What to look for.")] = None,
+    k: Annotated[int, typer.Option("-k", help="How many chunks.", min=1, max=100)] = 10,
+    mode: Annotated[str, typer.Option("--mode", help="hybrid, vector or text.")] = "hybrid",
+    as_json: AsJson = False,
+    jsonl: Annotated[bool, typer.Option("--jsonl", help="Read one query a line on stdin, write one JSON list a line.")] = False,
+    data_dir: DataDir = None,
+    verbose: Verbose = False,
+) -> None:
+    """Ranked chunks for a query, without composing an answer."""
+    if mode not in ("hybrid", "vector", "text"):
+        raise fail("--mode must be hybrid, vector or text")
+    rt = runtime(data_dir, verbose)
+    if rt.store.count_chunks() == 0:
+        raise fail("the index is empty: run `kb sync --path DIR` first")
+
+    def run(text: str) -> list[dict]:
+        return [result.to_json() for result in rt.retriever.search(text[: rt.settings.max_question_chars], k=k, mode=mode)]  # type: ignore[arg-type]
+
+    if jsonl:
+        for line in sys.stdin:
+            if line.strip():
+                print(json.dumps(run(line.rstrip("\n"))), flush=True)
+        return
+    if query is None:
+        raise fail("give a query, or use --jsonl")
+    results = run(query)
+    if as_json:
+        print(json.dumps(results, ensure_ascii=False))
+        return
+    table = Table("#", "score", "document › section", "text", show_lines=False)
+    for number, result in enumerate(results, start=1):
+        where = result["title"] + (f" › {result['section']}" if result["section"] else "")
+        table.add_row(str(number), f"{result['score']:.4f}", f"{where}\n[dim]{result['path']}[/dim]",
+                      " ".join(result["text"].split())[:160])
+    out.print(table)
+
+
+# -- eval ------------------------------------------------------------------------------------------
+@app.command("eval")
+def evaluate(
+    questions: Annotated[Optional[Path], typer.Argument(help="questions.jsonl (id, question, gold, answer_contains, expect).")] = None,
+    beir: Annotated[Optional[Path], typer.Option("--beir", help="A BEIR folder (corpus.jsonl, queries.jsonl, qrels/test.tsv).")] = None,
+    as_json: AsJson = False,
+    data_dir: DataDir = None,
+    verbose: Verbose = False,
+) -> None:
+    """Measure retrieval and answers: recall@5, MRR@10, escalation, no-answer, latency; or BEIR nDCG@10."""
+    from bot import evaluation
+
+    rt = runtime(data_dir, verbose)
+    if beir is not None:
+        if not (beir / "corpus.jsonl").is_file():
+            raise fail(f"{beir} has no corpus.jsonl")
+        beir_rt = Runtime(rt.settings.model_copy(update={"data_dir": str(Path(rt.settings.data_dir) / "beir" / beir.resolve().name)}))
+        with sync_progress(True) as progress:
+            summary = beir_rt.sync_engine.sync(evaluation.BeirCorpus(beir), progress)
+        if summary.errors and not as_json:
+            err.print(f"[yellow]{len(summary.errors)} corpus entries skipped[/yellow]")
+        report = _with_progress(lambda tick: evaluation.evaluate_beir(beir_rt.retriever, beir, progress=tick),
+                                "queries", len(evaluation.load_qrels(beir)))
+    elif questions is not None:
+        items = evaluation.load_jsonl(questions)
+        if rt.store.count_chunks() == 0:
+            raise fail("the index is empty: run `kb sync --path DIR` first")
+        report = _with_progress(lambda tick: evaluation.evaluate_questions(rt.answers, items, progress=tick),
+                                "questions", len(items))
+    else:
+        raise fail("give a questions.jsonl file or --beir DIR")
+    if as_json:
+        print(json.dumps(report))
+        return
+    metrics = report.get("metrics", report)
+    table = Table("metric", "value")
+    for name, value in metrics.items():
+        table.add_row(name, "—" if value is None else (f"{value:.4f}" if isinstance(value, float) else str(value)))
+    out.print(table)
+
+
+def _with_progress(work, label: str, total: int):  # noqa: ANN001, ANN202 - a small adapter
+    if not err.is_terminal:
+        return work(None)
+    with Progress(TextColumn(f"[bold]{label}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=err, transient=True) as progress:
+        task = progress.add_task(label, total=total)
+        return work(lambda: progress.advance(task))
+
+
+# -- status ----------------------------------------------------------------------------------------
+@app.command()
+def status(as_json: AsJson = False, data_dir: DataDir = None, verbose: Verbose = False) -> None:
+    """What is indexed, with which model, and how each source's last sync went."""
+    rt = runtime(data_dir, verbose)
+    store = rt.store
+    model = store.meta("embed_model")
+    runs = store.last_runs()
+    data = {
+        "data_dir": rt.settings.data_dir,
+        "model": json.loads(model) if model else None,
+        "documents": store.count_documents(),
+        "chunks": store.count_chunks(),
+        "sources": {scope: {"documents": store.count_documents(scope), **run} for scope, run in runs.items()},
+    }
+    if as_json:
+        print(json.dumps(data, default=str))
+        return
+    out.print(f"index: {data['data_dir']}  model: {data['model']['model'] if data['model'] else '—'}")
+    out.print(f"{data['documents']} documents, {data['chunks']} chunks")
+    table = Table("source", "documents", "last run", "ok", "last success", "errors")
+    for scope, info in data["sources"].items():
+        table.add_row(scope, str(info["documents"]), str(info.get("last_run", ""))[:19], "yes" if info.get("ok") else "NO",
+                      str(info.get("last_success") or "never")[:19], str(len(info.get("summary", {}).get("errors", []))))
+    out.print(table)
+
+
+@app.command("settings")
+def show_settings() -> None:
+    """Every setting, its environment variable, default and meaning (as a markdown table)."""
+    print(settings_table())
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,129 @@
+"""Every setting kb reads, in one place.
+
+Names are the environment variables of DESIGN.md (a contract: deployment scripts set them), so each
+field carries its variable as an alias while code uses the short Python name. Values come from the
+environment, then a `.env` file, then `kb.toml`, then the defaults below. `kb settings` prints this
+table, and a test checks the README lists every variable, so docs and code cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+CommaList = Annotated[list[str], NoDecode]
+
+
+def _env(name: str, description: str, default: Any = None, **kwargs: Any) -> Any:
+    """A field read from environment variable `name` (and settable by its Python name in code)."""
+    return Field(default, validation_alias=AliasChoices(name, name.lower()), description=description, **kwargs)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        toml_file="kb.toml",
+        extra="ignore",
+        populate_by_name=True,
+    )
+
+    # Storage and server
+    data_dir: str = _env("KB_DATA_DIR", "Where the LanceDB index lives: a folder, or an object-store URI (s3://bucket/kb).", ".kb-data")
+    port: int = _env("KB_PORT", "Port of the one HTTP server (/slack/events, /api/messages, /healthz, /metrics).", 3000)
+    admins: CommaList = _env("KB_ADMINS", "Comma-separated Slack user ids, Teams AAD object ids or emails allowed to reindex. Empty: nobody.", [])
+    log_level: str = _env("KB_LOG_LEVEL", "Log level: DEBUG, INFO, WARNING, ERROR.", "INFO")
+    log_format: str = _env("KB_LOG_FORMAT", "Log format: json, console, or auto (console on a terminal, JSON otherwise).", "auto")
+
+    # Slack
+    slack_bot_token: SecretStr | None = _env("SLACK_BOT_TOKEN", "Slack bot token (xoxb-...).")
+    slack_signing_secret: SecretStr | None = _env("SLACK_SIGNING_SECRET", "Slack signing secret, verifies HTTP Events API requests.")
+    slack_app_token: SecretStr | None = _env("SLACK_APP_TOKEN", "Slack app-level token (xapp-...); when set the bot uses Socket Mode.")
+    slack_api_url: str = _env("KB_SLACK_API_URL", "Slack Web API base URL.", "https://slack.com/api/")
+
+    # Microsoft Teams
+    microsoft_app_id: str = _env("MICROSOFT_APP_ID", "Azure Bot app id; empty allows anonymous requests (development only).", "")
+    microsoft_app_password: SecretStr | None = _env("MICROSOFT_APP_PASSWORD", "Azure Bot client secret.")
+    microsoft_app_tenant_id: str = _env("MICROSOFT_APP_TENANT_ID", "Azure AD tenant of the single-tenant bot.", "")
+
+    # Language model
+    anthropic_api_key: SecretStr | None = _env("ANTHROPIC_API_KEY", "Anthropic API key; without one kb answers with cited snippets.")
+    anthropic_base_url: str | None = _env("ANTHROPIC_BASE_URL", "Anthropic API base URL (read by the SDK).")
+    llm_model: str = _env("KB_LLM_MODEL", "Anthropic model that writes grounded answers.", "claude-sonnet-4-5")
+
+    # Embeddings
+    embed_model: str = _env("KB_EMBED_MODEL", "sentence-transformers model name or path; empty: the bundled all-MiniLM-L6-v2.", "")
+    embed_url: str = _env("KB_EMBED_URL", "Embedding worker URL(s), comma-separated; empty: embed in-process.", "")
+    embed_device: str = _env("KB_EMBED_DEVICE", "Device for in-process embedding: auto (CUDA when present), cpu, cuda.", "auto")
+    embed_batch_size: int = _env("KB_EMBED_BATCH_SIZE", "Texts per forward pass when embedding.", 32, ge=1)
+    query_prefix: str = _env("KB_QUERY_PREFIX", "Text put before each query when embedding (e.g. 'query: ' for e5 models).", "")
+    passage_prefix: str = _env("KB_PASSAGE_PREFIX", "Text put before each chunk when embedding (e.g. 'passage: ').", "")
+
+    # Indexing
+    local_paths: CommaList = _env("KB_LOCAL_PATHS", "Comma-separated folders that `kb sync` indexes as local sources.", [])
+    local_base_url: str = _env("KB_LOCAL_BASE_URL", "Base URL for links to local documents (e.g. a wiki or repo URL); empty: file:// links.", "")
+    chunk_tokens: int = _env("KB_CHUNK_TOKENS", "Largest chunk, in word-piece tokens (the default model reads 256).", 200, ge=32)
+    max_document_bytes: int = _env("KB_MAX_DOCUMENT_BYTES", "Files larger than this are skipped with an error.", 20_000_000, ge=1)
+    sync_cron: str = _env("KB_SYNC_CRON", "When `kb serve` syncs every source (cron, server time).", "0 2 * * *")
+
+    # Retrieval and answers
+    top_k: int = _env("KB_TOP_K", "Snippets an answer cites at most.", 5, ge=1, le=20)
+    max_chunks_per_doc: int = _env("KB_MAX_CHUNKS_PER_DOC", "Chunks of one document among the results at most.", 2, ge=1)
+    min_relevance: float = _env("KB_MIN_RELEVANCE", "Cosine similarity the best match needs, else kb says it found nothing.", 0.38)
+    max_question_chars: int = _env("KB_MAX_QUESTION_CHARS", "Longest question accepted, in characters.", 4000, ge=1)
+
+    @field_validator("admins", "local_paths", mode="before")
+    @classmethod
+    def _split_commas(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, dotenv_settings, file_secret_settings, TomlConfigSettingsSource(settings_cls))
+
+    @property
+    def data_path(self) -> Path:
+        """The data dir as a local path; object-store URIs have none."""
+        if "://" in self.data_dir:
+            raise ValueError(f"{self.data_dir} is not a local folder")
+        return Path(self.data_dir).expanduser()
+
+
+def env_name(field: str) -> str:
+    """The environment variable that sets `field`."""
+    alias = Settings.model_fields[field].validation_alias
+    assert isinstance(alias, AliasChoices)
+    return str(alias.choices[0])
+
+
+def settings_table() -> str:
+    """The README's settings table, generated from the class so the two never drift."""
+    lines = ["| variable | default | what it does |", "|---|---|---|"]
+    for name, field in Settings.model_fields.items():
+        default = field.default
+        shown = "" if default in (None, "", []) else f"`{default}`"
+        lines.append(f"| `{env_name(name)}` | {shown} | {field.description} |")
+    return "\n".join(lines)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,1 @@
+"""Indexing: chunk documents, embed them, keep them in LanceDB, and sync sources incrementally."""

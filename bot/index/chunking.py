@@ -1,0 +1,178 @@
+"""Heading-aware chunking.
+
+A chunk never spans two top-level topics by accident: it is cut at headings, carries its heading
+path (what a citation shows as the section) and the anchor of its first heading (what the link
+jumps to). Sizes are counted in approximate word-piece tokens because the default model reads at
+most 256 of them; text past that limit would be invisible to the vector half of retrieval.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from connectors.base import Document
+
+_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
+_FENCE = re.compile(r"^\s*(```|~~~)")
+_TOKEN = re.compile(r"\w+|[^\w\s]")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(\[])")
+_MARKUP = re.compile(r"[*_`]+|\[([^\]]*)\]\([^)]*\)|<[^>]+>")
+
+
+def count_tokens(text: str) -> int:
+    """Words and punctuation marks: within ~20% of BERT word pieces on English prose."""
+    return len(_TOKEN.findall(text))
+
+
+def slugify(heading: str) -> str:
+    """The anchor GitHub, GitLab and most static-site generators give a markdown heading."""
+    plain = _MARKUP.sub(lambda m: m.group(1) or "", heading).strip().lower()
+    plain = re.sub(r"[^\w\- ]", "", plain)
+    return plain.replace(" ", "-")
+
+
+@dataclass
+class Section:
+    path: list[str]
+    anchor: str
+    blocks: list[str] = field(default_factory=list)
+
+    @property
+    def tokens(self) -> int:
+        return sum(count_tokens(block) for block in self.blocks)
+
+
+@dataclass(frozen=True)
+class Chunk:
+    id: str
+    doc_id: str
+    ordinal: int
+    section: str
+    anchor: str
+    text: str
+
+    def search_text(self, document: Document) -> str:
+        """What gets embedded and full-text indexed: the chunk with the context a reader would see."""
+        heading = " › ".join(part for part in (document.title, self.section) if part)
+        keywords = document.metadata.get("keywords")
+        lines = [heading, f"Keywords: {keywords}" if keywords else "", self.text]
+        return "\n".join(line for line in lines if line)
+
+
+def sections(document: Document) -> list[Section]:
+    """Split markdown at headings into sections with their heading paths; code fences are opaque."""
+    stack: list[tuple[int, str]] = []
+    current = Section(path=[], anchor="")
+    found = [current]
+    block: list[str] = []
+    in_fence = False
+
+    def close_block() -> None:
+        if block and any(line.strip() for line in block):
+            current.blocks.append("\n".join(block).strip("\n"))
+        block.clear()
+
+    for line in document.text.splitlines():
+        if _FENCE.match(line):
+            in_fence = not in_fence
+            block.append(line)
+            continue
+        heading = None if in_fence else _HEADING.match(line)
+        if heading:
+            close_block()
+            level, text = len(heading.group(1)), heading.group(2).strip()
+            while stack and stack[-1][0] >= level:
+                stack.pop()
+            stack.append((level, text))
+            path = [title for _, title in stack]
+            # The page's own H1 usually repeats the title: it is not a section worth citing.
+            if len(path) >= 1 and _same(path[0], document.title) and stack[0][0] == 1:
+                path = path[1:]
+            current = Section(path=path, anchor=slugify(text))
+            found.append(current)
+        elif not line.strip() and not in_fence:
+            close_block()
+        else:
+            block.append(line)
+    close_block()
+    return [section for section in found if section.blocks]
+
+
+def _same(a: str, b: str) -> bool:
+    return slugify(a) == slugify(b)
+
+
+def _split_long(block: str, limit: int) -> list[str]:
+    """Break a block over the limit at lines, then sentence ends, then words; never mid-word."""
+    if count_tokens(block) <= limit:
+        return [block]
+    if "\n" in block.strip():
+        units, joiner = block.split("\n"), "\n"
+    elif len(sentences := _SENTENCE_END.split(block)) > 1:
+        units, joiner = sentences, " "
+    elif len(words := block.split()) > 1:
+        units, joiner = words, " "
+    else:  # one enormous "word" (a long URL or base64 blob): cut it, it is not prose anyway
+        size = max(1, len(block) * limit // count_tokens(block))
+        return [block[start : start + size] for start in range(0, len(block), size)]
+    pieces: list[str] = []
+    current: list[str] = []
+    for unit in units:
+        for part in _split_long(unit, limit) if count_tokens(unit) > limit else [unit]:
+            if current and count_tokens(joiner.join([*current, part])) > limit:
+                pieces.append(joiner.join(current))
+                current = []
+            current.append(part)
+    if current:
+        pieces.append(joiner.join(current))
+    return [piece for piece in pieces if piece.strip()]
+
+
+def chunk_document(document: Document, max_tokens: int = 200, merge_below: int = 64) -> list[Chunk]:
+    """Chunks of at most `max_tokens`, cut at headings.
+
+    A small section absorbs the subsections that follow it while the chunk is under `merge_below`
+    tokens, since a heading followed by one line embeds poorly on its own. Only descendants are
+    absorbed, so the chunk's heading path stays true for everything in it.
+    """
+    groups: list[tuple[Section, list[str]]] = []
+    for section in sections(document):
+        blocks = [piece for block in section.blocks for piece in _split_long(block, max_tokens)]
+        previous = groups[-1] if groups else None
+        if (
+            previous is not None
+            and _is_within(section.path, previous[0].path)
+            and _tokens(previous[1]) < merge_below
+            and _tokens(previous[1]) + section.tokens <= max_tokens
+        ):
+            heading = "#" * min(len(section.path) + 1, 6) + " " + section.path[-1]
+            previous[1].extend([heading, *blocks])
+            continue
+        current: list[str] = []
+        for block in blocks:
+            if current and _tokens(current) + count_tokens(block) > max_tokens:
+                groups.append((section, current))
+                current = []
+            current.append(block)
+        if current:
+            groups.append((section, current))
+    return [
+        Chunk(
+            id=f"{document.id}#{ordinal}",
+            doc_id=document.id,
+            ordinal=ordinal,
+            section=" › ".join(section.path),
+            anchor=section.anchor,
+            text="\n\n".join(blocks),
+        )
+        for ordinal, (section, blocks) in enumerate(groups)
+    ]
+
+
+def _is_within(path: list[str], parent: list[str]) -> bool:
+    return len(path) > len(parent) and path[: len(parent)] == parent
+
+
+def _tokens(blocks: list[str]) -> int:
+    return sum(count_tokens(block) for block in blocks)

@@ -1,0 +1,310 @@
+"""The LanceDB index: chunks with their vectors, and the bookkeeping that makes sync incremental.
+
+One database holds every table (chunks, documents, sync runs, and what later features add), so a
+deployment has one thing to back up and one URI to share: a folder for the embedded default, or an
+object-store URI (s3://, gs://, az://) when several replicas read the same index.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+os.environ.setdefault("LANCE_LOG", "error")  # lance's own deprecation chatter goes to stderr otherwise
+
+import lancedb  # noqa: E402
+import numpy as np  # noqa: E402
+import pyarrow as pa  # noqa: E402
+import structlog  # noqa: E402
+from lancedb.index import FTS, IvfHnswSq  # noqa: E402
+
+from bot.index.chunking import Chunk  # noqa: E402
+from connectors.base import Document  # noqa: E402
+
+log = structlog.get_logger(__name__)
+
+VECTOR_INDEX_MIN_ROWS = 50_000
+"""Below this, exact search over every vector takes milliseconds and beats an approximate index."""
+
+DOCUMENTS = pa.schema(
+    [
+        ("id", pa.string()),
+        ("scope", pa.string()),
+        ("source", pa.string()),
+        ("hash", pa.string()),
+        ("title", pa.string()),
+        ("url", pa.string()),
+        ("path", pa.string()),
+        ("updated_at", pa.timestamp("us", tz="UTC")),
+        ("synced_at", pa.timestamp("us", tz="UTC")),
+        ("chunks", pa.int32()),
+    ]
+)
+SYNC_RUNS = pa.schema(
+    [
+        ("scope", pa.string()),
+        ("started_at", pa.timestamp("us", tz="UTC")),
+        ("finished_at", pa.timestamp("us", tz="UTC")),
+        ("ok", pa.bool_()),
+        ("cursor", pa.timestamp("us", tz="UTC")),
+        ("summary", pa.string()),
+    ]
+)
+META = pa.schema([("key", pa.string()), ("value", pa.string())])
+
+
+def chunk_schema(dimension: int) -> pa.Schema:
+    return pa.schema(
+        [
+            ("id", pa.string()),
+            ("doc_id", pa.string()),
+            ("scope", pa.string()),
+            ("source", pa.string()),
+            ("ordinal", pa.int32()),
+            ("title", pa.string()),
+            ("url", pa.string()),
+            ("path", pa.string()),
+            ("section", pa.string()),
+            ("anchor", pa.string()),
+            ("text", pa.string()),
+            ("search_text", pa.string()),
+            ("acl", pa.list_(pa.string())),
+            ("updated_at", pa.timestamp("us", tz="UTC")),
+            ("vector", pa.list_(pa.float32(), dimension)),
+        ]
+    )
+
+
+class ModelMismatch(RuntimeError):
+    """The index was built with another embedding model; mixing vectors would make search garbage."""
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One chunk returned by a search, with the score its retriever gave it."""
+
+    row: dict[str, Any]
+    score: float
+
+
+def quote(value: str) -> str:
+    """A SQL string literal for LanceDB filters."""
+    return "'" + value.replace("'", "''") + "'"
+
+
+def in_list(column: str, values: Iterable[str]) -> str:
+    return f"{column} IN ({', '.join(quote(value) for value in values)})"
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Store:
+    """Typed access to the tables; every write path of the index goes through here."""
+
+    def __init__(self, uri: str) -> None:
+        self.uri = uri
+        if "://" not in uri:
+            os.makedirs(uri, exist_ok=True)
+        self.db = lancedb.connect(uri)
+        self._tables: dict[str, Any] = {}
+
+    # -- tables -------------------------------------------------------------------------------
+    def table(self, name: str, schema: pa.Schema | None = None) -> Any:
+        """Open a table, creating it empty with `schema` when it does not exist yet."""
+        if name not in self._tables:
+            if name in self.db.list_tables().tables:
+                self._tables[name] = self.db.open_table(name)
+            elif schema is None:
+                return None
+            else:
+                self._tables[name] = self.db.create_table(name, schema=schema, exist_ok=True)
+        return self._tables[name]
+
+    @property
+    def chunks(self) -> Any:
+        return self.table("chunks")
+
+    @property
+    def documents(self) -> Any:
+        return self.table("documents", DOCUMENTS)
+
+    # -- model bookkeeping ----------------------------------------------------------------------
+    def meta(self, key: str) -> str | None:
+        rows = self.table("meta", META).search().where(f"key = {quote(key)}").limit(1).to_list()
+        return rows[0]["value"] if rows else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.table("meta", META).merge_insert("key").when_matched_update_all().when_not_matched_insert_all().execute(
+            [{"key": key, "value": value}]
+        )
+
+    def check_model(self, model_name: str, dimension: int) -> None:
+        """Bind the index to one embedding model; a different one is refused until `kb sync --rebuild`."""
+        stored = self.meta("embed_model")
+        if stored is None:
+            self.set_meta("embed_model", json.dumps({"model": model_name, "dimension": dimension}))
+            self.table("chunks", chunk_schema(dimension))
+            return
+        info = json.loads(stored)
+        if info["model"] != model_name or int(info["dimension"]) != dimension:
+            raise ModelMismatch(
+                f"the index at {self.uri} was built with {info['model']} ({info['dimension']} dimensions) "
+                f"but the configured model is {model_name} ({dimension}); run `kb sync --rebuild` to "
+                "re-embed everything with the new model"
+            )
+
+    def drop_all(self) -> None:
+        """Forget every chunk and document (the explicit rebuild after a model change)."""
+        for name in ("chunks", "documents", "meta", "sync_runs"):
+            if name in self.db.list_tables().tables:
+                self.db.drop_table(name)
+        self._tables.clear()
+
+    # -- documents ------------------------------------------------------------------------------
+    def document_hashes(self, scope: str) -> dict[str, str]:
+        table = self.documents
+        rows = table.search().where(f"scope = {quote(scope)}").select(["id", "hash"]).limit(None).to_arrow()
+        return dict(zip(rows["id"].to_pylist(), rows["hash"].to_pylist()))
+
+    def write_documents(
+        self, scope: str, items: Sequence[tuple[Document, str, list[Chunk], list[str], np.ndarray]]
+    ) -> None:
+        """Replace each document's chunks and record its new hash.
+
+        Chunks go in one merge that also deletes the document's old chunks, so a reader never sees
+        a changed document with no chunks, and a crash mid-batch leaves each document either old or
+        new. The document rows are written after, so an interrupted batch is simply redone.
+        """
+        if not items:
+            return
+        synced = now()
+        rows = []
+        for document, _, chunks, texts, vectors in items:
+            for chunk, text, vector in zip(chunks, texts, vectors):
+                rows.append(
+                    {
+                        "id": chunk.id,
+                        "doc_id": document.id,
+                        "scope": scope,
+                        "source": document.source,
+                        "ordinal": chunk.ordinal,
+                        "title": document.title,
+                        "url": document.url,
+                        "path": document.path,
+                        "section": chunk.section,
+                        "anchor": chunk.anchor,
+                        "text": chunk.text,
+                        "search_text": text,
+                        "acl": document.acl,
+                        "updated_at": document.updated_at,
+                        "vector": vector.tolist(),
+                    }
+                )
+        doc_ids = [document.id for document, *_ in items]
+        merge = self.chunks.merge_insert("id").when_matched_update_all().when_not_matched_insert_all()
+        merge = merge.when_not_matched_by_source_delete(in_list("doc_id", doc_ids))
+        merge.execute(pa.Table.from_pylist(rows, schema=self.chunks.schema) if rows else self.chunks.schema.empty_table())
+        self.documents.merge_insert("id").when_matched_update_all().when_not_matched_insert_all().execute(
+            pa.Table.from_pylist(
+                [
+                    {
+                        "id": document.id,
+                        "scope": scope,
+                        "source": document.source,
+                        "hash": digest,
+                        "title": document.title,
+                        "url": document.url,
+                        "path": document.path,
+                        "updated_at": document.updated_at,
+                        "synced_at": synced,
+                        "chunks": len(chunks),
+                    }
+                    for document, digest, chunks, _, _ in items
+                ],
+                schema=DOCUMENTS,
+            )
+        )
+
+    def delete_documents(self, ids: Iterable[str], batch: int = 500) -> int:
+        ids = list(ids)
+        for start in range(0, len(ids), batch):
+            part = ids[start : start + batch]
+            if self.chunks is not None:
+                self.chunks.delete(in_list("doc_id", part))
+            self.documents.delete(in_list("id", part))
+        return len(ids)
+
+    def count_documents(self, scope: str | None = None) -> int:
+        return self.documents.count_rows(f"scope = {quote(scope)}" if scope else None)
+
+    def count_chunks(self) -> int:
+        return self.chunks.count_rows() if self.chunks is not None else 0
+
+    # -- sync runs ------------------------------------------------------------------------------
+    def record_run(self, scope: str, started: datetime, ok: bool, cursor: datetime | None, summary: dict) -> None:
+        self.table("sync_runs", SYNC_RUNS).add(
+            [{"scope": scope, "started_at": started, "finished_at": now(), "ok": ok, "cursor": cursor,
+              "summary": json.dumps(summary, default=str)}]
+        )
+
+    def last_runs(self) -> dict[str, dict[str, Any]]:
+        """The latest run per scope, and when that scope last succeeded."""
+        table = self.table("sync_runs")
+        if table is None:
+            return {}
+        latest: dict[str, dict[str, Any]] = {}
+        for row in sorted(table.to_arrow().to_pylist(), key=lambda r: r["started_at"]):
+            entry = latest.setdefault(row["scope"], {"last_success": None, "cursor": None})
+            entry.update(last_run=row["finished_at"], ok=row["ok"], summary=json.loads(row["summary"]))
+            if row["ok"]:
+                entry["last_success"], entry["cursor"] = row["finished_at"], row["cursor"]
+        return latest
+
+    def cursor(self, scope: str) -> datetime | None:
+        return self.last_runs().get(scope, {}).get("cursor")
+
+    # -- indexes and search ---------------------------------------------------------------------
+    def optimize(self) -> None:
+        """Build missing indexes, fold new rows into existing ones, compact files, drop old versions."""
+        table = self.chunks
+        if table is None or table.count_rows() == 0:
+            return
+        names = {index.name for index in table.list_indices()}
+        if "search_text_idx" not in names:
+            table.create_index("search_text", config=FTS(with_position=False, stem=True, remove_stop_words=True,
+                                                          ascii_folding=True))
+        if "vector_idx" not in names and table.count_rows() >= VECTOR_INDEX_MIN_ROWS:
+            table.create_index("vector", config=IvfHnswSq(distance_type="cosine"))
+        table.optimize()
+        self.documents.optimize()
+
+    def search_vector(self, vector: np.ndarray, limit: int, where: str | None = None) -> list[Hit]:
+        if self.chunks is None:
+            return []
+        query = self.chunks.search(vector, vector_column_name="vector").distance_type("cosine").limit(limit)
+        if where:
+            query = query.where(where, prefilter=True)
+        rows = query.select([*_RESULT_COLUMNS, "_distance"]).to_list()
+        return [Hit(row, 1.0 - float(row.pop("_distance"))) for row in rows]
+
+    def search_text(self, text: str, limit: int, where: str | None = None) -> list[Hit]:
+        if self.chunks is None or not text.strip():
+            return []
+        query = self.chunks.search(text, query_type="fts", fts_columns="search_text").limit(limit)
+        if where:
+            query = query.where(where, prefilter=True)
+        try:
+            rows = query.select([*_RESULT_COLUMNS, "_score"]).to_list()
+        except Exception as error:  # no FTS index yet (nothing synced) or a query the parser rejects
+            log.debug("store.fts_failed", error=str(error))
+            return []
+        return [Hit(row, float(row.pop("_score"))) for row in rows]
+
+
+_RESULT_COLUMNS = ["id", "doc_id", "source", "title", "url", "path", "section", "anchor", "text", "updated_at", "vector"]

@@ -1,0 +1,1 @@
+"""Sources of documents; each module knows one API and turns its content into markdown."""

@@ -1,0 +1,71 @@
+"""The contract between sources and the index.
+
+A connector knows one API and nothing of the index: it streams `Document`s (or `Skipped` markers for
+items it could not read) and can list the ids it holds. The sync engine owns every decision about
+what to embed or delete, so a new source never has to get incremental indexing right on its own.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any, Protocol, runtime_checkable
+
+from pydantic import BaseModel, Field
+
+EVERYONE = "*"
+"""The access-list entry meaning every employee may read the document."""
+
+
+class Document(BaseModel):
+    """One page, file or record from a source, as markdown."""
+
+    id: str = Field(description="Stable across syncs and unique across sources, e.g. 'local:hr/leave.md'.")
+    source: str = Field(description="Connector name: local, confluence, gdrive, notion.")
+    title: str
+    url: str = Field(description="Link a person can open; citations append '#anchor' to it.")
+    path: str = Field(description="Where it lives in its source: a relative file path or a space/folder trail.")
+    text: str = Field(description="The content as markdown, headings kept.")
+    updated_at: datetime | None = None
+    acl: list[str] = Field(default_factory=lambda: [EVERYONE], description="Principals allowed to read it.")
+    metadata: dict[str, Any] = Field(default_factory=dict)
+
+    def content_hash(self) -> str:
+        """Changes whenever anything that ends up in the index changes, and only then."""
+        digest = hashlib.sha256()
+        for part in (self.title, self.url, self.path, self.text, "\x1f".join(sorted(self.acl))):
+            digest.update(part.encode("utf-8", "surrogatepass"))
+            digest.update(b"\x00")
+        return digest.hexdigest()
+
+
+class Skipped(BaseModel):
+    """An item the source lists but could not be read this time.
+
+    The sync keeps whatever it indexed of it before: a file that turned corrupt, or a page the API
+    failed to return, must not silently vanish from answers.
+    """
+
+    id: str
+    path: str
+    reason: str
+
+
+class IncompleteListing(RuntimeError):
+    """The source could not list all of its ids, so nothing may be deleted on the strength of it."""
+
+
+@runtime_checkable
+class Connector(Protocol):
+    """What the sync engine needs of a source."""
+
+    name: str
+
+    def documents(self, since: datetime | None = None) -> Iterator[Document | Skipped]:
+        """Documents changed since `since` (all when None), streamed one at a time."""
+        ...
+
+    def list_ids(self) -> set[str]:
+        """Every id the source holds now; raises IncompleteListing rather than return a partial set."""
+        ...

@@ -1,0 +1,122 @@
+"""Turning what sources store (HTML, DOCX, templated markdown) into plain markdown.
+
+Every source ends up as markdown with its headings intact, because headings are what chunking
+follows and what citations point at. Shared here so Confluence's XHTML, Drive's HTML export and a
+local .html file go through one converter.
+"""
+
+from __future__ import annotations
+
+import re
+from io import BytesIO
+from typing import Any
+
+import yaml
+from bs4 import BeautifulSoup
+from markdownify import markdownify
+
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.DOTALL)
+_TEMPLATE_COMMENT = re.compile(r"\{%-?\s*comment\s*-?%\}.*?\{%-?\s*endcomment\s*-?%\}", re.DOTALL)
+_TEMPLATE_PAGE = re.compile(r"\{%-?\s*(?:page|link)\s+[\"']([^\"']+)[\"'][^%]*-?%\}")
+_TEMPLATE_CHANNEL = re.compile(r"\{%-?\s*slack_channel\s+[\"']([^\"']+)[\"'][^%]*-?%\}")
+_TEMPLATE_TAG = re.compile(r"\{%.*?%\}|\{\{.*?\}\}", re.DOTALL)
+_BLANK_RUNS = re.compile(r"\n{3,}")
+
+
+def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
+    """YAML front matter and the body after it; broken front matter is treated as body-less metadata."""
+    match = _FRONT_MATTER.match(text)
+    if not match:
+        return {}, text
+    try:
+        meta = yaml.safe_load(match.group(1))
+    except yaml.YAMLError:
+        meta = None
+    return (meta if isinstance(meta, dict) else {}), text[match.end() :]
+
+
+def strip_template_tags(text: str) -> str:
+    """Remove Liquid/Jinja markup that static-site handbooks carry, keeping the words a reader sees."""
+    text = _TEMPLATE_COMMENT.sub("", text)
+    text = _TEMPLATE_PAGE.sub(lambda m: m.group(1), text)
+    text = _TEMPLATE_CHANNEL.sub(lambda m: "#" + m.group(1), text)
+    return _TEMPLATE_TAG.sub("", text)
+
+
+def html_to_markdown(html: str) -> tuple[str, str]:
+    """(title, markdown) of an HTML page; scripts, styles and navigation chrome dropped."""
+    soup = BeautifulSoup(html, "html.parser")
+    title = soup.title.get_text(strip=True) if soup.title else ""
+    for tag in soup(["script", "style", "nav", "noscript", "head"]):
+        tag.decompose()
+    body = soup.body or soup
+    markdown = markdownify(str(body), heading_style="ATX", bullets="-", strip=["img"])
+    return title, tidy(markdown)
+
+
+def docx_to_markdown(data: bytes) -> tuple[str, str]:
+    """(title, markdown) of a Word file; Heading n styles become markdown headings, tables rows."""
+    import docx  # python-docx; imported here so sources that never see DOCX do not pay for it
+
+    document = docx.Document(BytesIO(data))
+    title = (document.core_properties.title or "").strip()
+    lines: list[str] = []
+    for block in document.element.body.iterchildren():
+        tag = block.tag.rsplit("}", 1)[-1]
+        if tag == "p":
+            paragraph = docx.text.paragraph.Paragraph(block, document)
+            text = paragraph.text.strip()
+            if not text:
+                continue
+            style = (paragraph.style.name if paragraph.style is not None else "") or ""
+            if style == "Title":
+                title = title or text
+                lines.append(f"# {text}")
+            elif style.startswith("Heading"):
+                level = int(style.split()[-1]) if style.split()[-1].isdigit() else 1
+                lines.append("#" * min(level, 6) + " " + text)
+            elif "List" in style:
+                lines.append(f"- {text}")
+            else:
+                lines.append(text)
+        elif tag == "tbl":
+            table = docx.table.Table(block, document)
+            rows = [[cell.text.strip().replace("|", "\\|") for cell in row.cells] for row in table.rows]
+            if rows:
+                lines.append("| " + " | ".join(rows[0]) + " |")
+                lines.append("|" + "---|" * len(rows[0]))
+                lines.extend("| " + " | ".join(row) + " |" for row in rows[1:])
+    return title, tidy("\n\n".join(lines))
+
+
+def pdf_to_markdown(data: bytes) -> tuple[str, str]:
+    """(title, text) of a PDF; pages become sections so citations can say which page."""
+    from pypdf import PdfReader
+
+    reader = PdfReader(BytesIO(data))
+    title = ""
+    if reader.metadata is not None and reader.metadata.title:
+        title = str(reader.metadata.title).strip()
+    pages = []
+    for number, page in enumerate(reader.pages, start=1):
+        text = (page.extract_text() or "").strip()
+        if text:
+            pages.append(f"## Page {number}\n\n{text}")
+    if not pages:
+        raise ValueError("the PDF has no extractable text (scanned images need OCR)")
+    return title, tidy("\n\n".join(pages))
+
+
+def tidy(markdown: str) -> str:
+    """Trailing spaces and runs of blank lines removed, so hashes do not change on whitespace noise."""
+    lines = [line.rstrip() for line in markdown.replace("\r\n", "\n").split("\n")]
+    return _BLANK_RUNS.sub("\n\n", "\n".join(lines)).strip()
+
+
+def first_heading(markdown: str) -> str:
+    """The first ATX heading's text, the natural title of a page that names itself."""
+    for line in markdown.splitlines():
+        match = re.match(r"^#{1,6}\s+(.+?)\s*#*\s*$", line)
+        if match:
+            return match.group(1).strip()
+    return ""
