@@ -7,6 +7,8 @@ composition. Surfaces only translate events in and render the `Answer` out.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import structlog
 
 from bot.answer.compose import NOT_FOUND, citations_for, snippets_answer
@@ -34,7 +36,12 @@ class AnswerService:
         floor = self.settings.min_relevance * 0.8  # weaker companions of a good match are noise
         return [result for result in results if result.similarity >= floor]
 
-    def answer(self, question: str, *, where: str | None = None) -> Answer:
+    def answer(self, question: str, *, history: Sequence[str] = (), where: str | None = None) -> Answer:
+        """Answer `question`; `history` holds the thread's earlier messages, oldest first.
+
+        A follow-up ("and for contractors?") means little alone, so retrieval also sees the last
+        earlier messages; snippets are still chosen for the question itself.
+        """
         checked = check_question(question, self.settings.max_question_chars)
         if checked.problem:
             return Answer(question=checked.text, text=checked.problem, no_answer=True)
@@ -43,7 +50,9 @@ class AnswerService:
             log.info("answer.escalated", category=decision.category, queue=decision.queue)
             return Answer(question=checked.text, text=decision.reply, escalated=True, queue=decision.queue,
                           category=decision.category)
-        results = self.relevant(checked.text, where)
+        context = [turn for turn in history if turn.strip()][-2:]
+        query = " ".join([*context, checked.text])[-self.settings.max_question_chars :] if context else checked.text
+        results = self.relevant(query, where)
         if not results:
             log.info("answer.not_found")
             return Answer(question=checked.text, text=NOT_FOUND, no_answer=True)
