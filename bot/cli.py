@@ -74,7 +74,7 @@ def sync(
     rt = runtime(data_dir, verbose)
     try:
         connectors = [local_folder(str(folder), rt.settings) for folder in path] if path else configured_connectors(rt.settings, source)
-    except FileNotFoundError as error:
+    except (FileNotFoundError, ValueError) as error:  # a missing folder, or an unknown --source kind
         raise fail(str(error)) from None
     if not connectors:
         raise fail("no sources configured: pass --path DIR, or set KB_LOCAL_PATHS (or a connector's settings)")

@@ -75,13 +75,40 @@ class Settings(BaseSettings):
     max_document_bytes: int = _env("KB_MAX_DOCUMENT_BYTES", "Files larger than this are skipped with an error.", 20_000_000, ge=1)
     sync_cron: str = _env("KB_SYNC_CRON", "When `kb serve` syncs every source (cron, server time).", "0 2 * * *")
 
+    # Confluence (docs/connectors.md)
+    confluence_url: str = _env("KB_CONFLUENCE_URL", "Confluence base URL: https://SITE.atlassian.net/wiki (Cloud) or the Data Center URL. Empty: no Confluence source.", "")
+    confluence_email: str = _env("KB_CONFLUENCE_EMAIL", "Confluence Cloud: the account email the API token belongs to.", "")
+    confluence_api_token: SecretStr | None = _env("KB_CONFLUENCE_API_TOKEN", "Confluence Cloud API token (with KB_CONFLUENCE_EMAIL).")
+    confluence_personal_token: SecretStr | None = _env("KB_CONFLUENCE_PERSONAL_TOKEN", "Confluence Data Center personal access token (instead of email + API token).")
+    confluence_spaces: CommaList = _env("KB_CONFLUENCE_SPACES", "Comma-separated space keys to index, e.g. HR,IT.", [])
+    confluence_include: CommaList = _env("KB_CONFLUENCE_INCLUDE", "Comma-separated glob patterns on 'Space name/Parent/Page'; only matching pages are indexed. Empty: all.", [])
+    confluence_exclude: CommaList = _env("KB_CONFLUENCE_EXCLUDE", "Comma-separated glob patterns on 'Space name/Parent/Page' to leave out, e.g. */Archive/*.", [])
+
+    # Google Drive (docs/connectors.md)
+    gdrive_service_account_file: str = _env("KB_GDRIVE_SERVICE_ACCOUNT_FILE", "Path to a Google service account JSON key with read access to the folders.", "")
+    gdrive_delegate: str = _env("KB_GDRIVE_DELEGATE", "With domain-wide delegation: the user the service account acts as (user@company.com).", "")
+    gdrive_oauth_token_file: str = _env("KB_GDRIVE_OAUTH_TOKEN_FILE", "Path to an OAuth authorized-user JSON (instead of a service account).", "")
+    gdrive_folders: CommaList = _env("KB_GDRIVE_FOLDERS", "Comma-separated Drive folder ids, walked recursively.", [])
+    gdrive_shared_drives: CommaList = _env("KB_GDRIVE_SHARED_DRIVES", "Comma-separated shared drive ids, walked recursively.", [])
+    gdrive_include: CommaList = _env("KB_GDRIVE_INCLUDE", "Comma-separated glob patterns on 'Folder/Sub/File name'; only matching files are indexed. Empty: all.", [])
+    gdrive_exclude: CommaList = _env("KB_GDRIVE_EXCLUDE", "Comma-separated glob patterns on 'Folder/Sub/File name' to leave out.", [])
+    gdrive_api_url: str = _env("KB_GDRIVE_API_URL", "Drive API endpoint override (a proxy or a test server), e.g. http://host/drive/v3/. Empty: Google's.", "")
+
+    # Notion (docs/connectors.md)
+    notion_token: SecretStr | None = _env("KB_NOTION_TOKEN", "Notion internal integration secret (ntn_...); share the root pages with the integration.")
+    notion_pages: CommaList = _env("KB_NOTION_PAGES", "Comma-separated root page ids or URLs, walked recursively.", [])
+    notion_databases: CommaList = _env("KB_NOTION_DATABASES", "Comma-separated database ids or URLs; every row is a document.", [])
+    notion_api_url: str = _env("KB_NOTION_API_URL", "Notion API base URL.", "https://api.notion.com")
+
     # Retrieval and answers
     top_k: int = _env("KB_TOP_K", "Snippets an answer cites at most.", 5, ge=1, le=20)
     max_chunks_per_doc: int = _env("KB_MAX_CHUNKS_PER_DOC", "Chunks of one document among the results at most.", 2, ge=1)
     min_relevance: float = _env("KB_MIN_RELEVANCE", "Cosine similarity the best match needs, else kb says it found nothing.", 0.38)
     max_question_chars: int = _env("KB_MAX_QUESTION_CHARS", "Longest question accepted, in characters.", 4000, ge=1)
 
-    @field_validator("admins", "local_paths", mode="before")
+    @field_validator("admins", "local_paths", "confluence_spaces", "confluence_include", "confluence_exclude",
+                     "gdrive_folders", "gdrive_shared_drives", "gdrive_include", "gdrive_exclude", "notion_pages",
+                     "notion_databases", mode="before")
     @classmethod
     def _split_commas(cls, value: Any) -> Any:
         if isinstance(value, str):

@@ -8,7 +8,7 @@ what to embed or delete, so a new source never has to get incremental indexing r
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
@@ -68,4 +68,25 @@ class Connector(Protocol):
 
     def list_ids(self) -> set[str]:
         """Every id the source holds now; raises IncompleteListing rather than return a partial set."""
+        ...
+
+
+IndexedVersions = Mapping[str, datetime]
+"""Document id -> the `updated_at` the index holds for it."""
+
+
+@runtime_checkable
+class VersionedConnector(Connector, Protocol):
+    """A source whose listings carry each item's last-modified time.
+
+    Such a source can tell from a cheap metadata listing which items the index already holds at
+    their current version, and skip downloading them. That is what lets a sync that crashed half-way
+    resume without refetching what it already wrote, and lets a source ask for a generous overlap
+    before its cursor without paying for it in downloads.
+    """
+
+    def changed_documents(
+        self, since: datetime | None, indexed: IndexedVersions
+    ) -> Iterator[Document | Skipped]:
+        """Like `documents(since)`, minus items whose `updated_at` equals the one in `indexed`."""
         ...

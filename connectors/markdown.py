@@ -50,8 +50,22 @@ def html_to_markdown(html: str) -> tuple[str, str]:
     for tag in soup(["script", "style", "nav", "noscript", "head"]):
         tag.decompose()
     body = soup.body or soup
-    markdown = markdownify(str(body), heading_style="ATX", bullets="-", strip=["img"])
+    markdown = markdownify(str(body), heading_style="ATX", bullets="-", strip=["img"],
+                           code_language_callback=_code_language)
     return title, tidy(markdown)
+
+
+def _code_language(pre: Any) -> str | None:
+    """The language of a <pre> block from `data-language` or a `language-x` class, so fences keep it."""
+    for element in (pre, pre.find("code")):
+        if element is None:
+            continue
+        if element.get("data-language"):
+            return str(element["data-language"])
+        for name in element.get("class") or []:
+            if name.startswith("language-"):
+                return name.removeprefix("language-")
+    return None
 
 
 def docx_to_markdown(data: bytes) -> tuple[str, str]:
@@ -105,6 +119,22 @@ def pdf_to_markdown(data: bytes) -> tuple[str, str]:
     if not pages:
         raise ValueError("the PDF has no extractable text (scanned images need OCR)")
     return title, tidy("\n\n".join(pages))
+
+
+def csv_to_markdown(text: str, max_rows: int = 5000) -> str:
+    """A CSV (a spreadsheet export) as a markdown table, header first, so rows chunk as table rows."""
+    import csv
+    from io import StringIO
+
+    rows = [row for row in csv.reader(StringIO(text)) if any(cell.strip() for cell in row)][:max_rows]
+    if not rows:
+        return ""
+    width = max(len(row) for row in rows)
+    cells = [[cell.strip().replace("|", "\\|").replace("\n", " ") for cell in row] + [""] * (width - len(row))
+             for row in rows]
+    lines = ["| " + " | ".join(cells[0]) + " |", "|" + "---|" * width]
+    lines += ["| " + " | ".join(row) + " |" for row in cells[1:]]
+    return "\n".join(lines)
 
 
 def tidy(markdown: str) -> str:

@@ -172,6 +172,12 @@ class Store:
         rows = table.search().where(f"scope = {quote(scope)}").select(["id", "hash"]).limit(None).to_arrow()
         return dict(zip(rows["id"].to_pylist(), rows["hash"].to_pylist()))
 
+    def document_versions(self, scope: str) -> dict[str, datetime]:
+        """Each document's source-side `updated_at`, so versioned connectors can skip unchanged downloads."""
+        rows = self.documents.search().where(f"scope = {quote(scope)}").select(["id", "updated_at"]).limit(None).to_arrow()
+        return {doc_id: when for doc_id, when in zip(rows["id"].to_pylist(), rows["updated_at"].to_pylist())
+                if when is not None}
+
     def write_documents(
         self, scope: str, items: Sequence[tuple[Document, str, list[Chunk], list[str], np.ndarray]]
     ) -> None:

@@ -17,7 +17,7 @@ import structlog
 from bot.index.chunking import chunk_document
 from bot.index.embedding import Embedder
 from bot.index.store import Store, now
-from connectors.base import Connector, Document, IncompleteListing, Skipped
+from connectors.base import Connector, Document, IncompleteListing, Skipped, VersionedConnector
 
 log = structlog.get_logger(__name__)
 
@@ -75,7 +75,13 @@ class SyncEngine:
         yielded_same = 0
         complete = True
         try:
-            for item in connector.documents(since):
+            if isinstance(connector, VersionedConnector):
+                # Only what changed since the index's copy is downloaded, so a re-run after a crash
+                # skips what the crashed run already wrote instead of fetching it again.
+                items = connector.changed_documents(since, self.store.document_versions(scope))
+            else:
+                items = connector.documents(since)
+            for item in items:
                 report("seen", 1)
                 if isinstance(item, Skipped):
                     summary.errors.append(f"{item.path}: {item.reason}")

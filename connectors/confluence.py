@@ -1,0 +1,261 @@
+"""Confluence Cloud and Data Center: pages, blog posts and their PDF/DOCX attachments.
+
+Changes are found with CQL (`lastmodified >=`), which works the same on Cloud and Data Center and
+pages with `_links.next`. CQL compares dates in the requesting user's time zone, so the query
+reaches a day further back than the cursor; the search results carry each item's version date,
+and items the index already holds at that date are not downloaded, which keeps the wide window
+cheap. Bodies are fetched one page at a time so memory stays flat however large a space is.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
+from typing import Any
+from urllib.parse import urlparse
+
+import requests
+import structlog
+from atlassian import Confluence as ConfluenceClient
+
+from connectors.base import Document, IncompleteListing, IndexedVersions, Skipped
+from connectors.confluence_storage import heading_anchors, storage_to_markdown
+from connectors.markdown import docx_to_markdown, pdf_to_markdown
+from connectors.retry import Failure, RetryPolicy, call_with_retries
+
+log = structlog.get_logger(__name__)
+
+CQL_TIMEZONE_SLACK = timedelta(days=1)
+"""CQL reads dates in the caller's profile time zone (up to ±14 h from UTC): ask a day earlier."""
+
+ATTACHMENT_TYPES = {
+    "application/pdf": "pdf",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx",
+}
+CONTENT_TYPES = ("page", "blogpost", "attachment")
+LIST_EXPAND = "version,space,ancestors,container"
+PAGE_EXPAND = ("body.storage,version,space,ancestors,history,"
+               "restrictions.read.restrictions.user,restrictions.read.restrictions.group")
+
+
+def classify(error: BaseException) -> Failure | None:
+    """How an atlassian-python-api (requests) error reads to the shared retry helper."""
+    if isinstance(error, requests.HTTPError) and error.response is not None:
+        return Failure(error.response.status_code, error.response.headers.get("Retry-After"))
+    if isinstance(error, (requests.ConnectionError, requests.Timeout)):
+        return Failure(None)
+    return None
+
+
+def parse_time(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+class Confluence:
+    """Connector over the configured spaces of one Confluence site."""
+
+    def __init__(
+        self,
+        url: str,
+        spaces: list[str],
+        *,
+        email: str | None = None,
+        api_token: str | None = None,
+        personal_token: str | None = None,
+        cloud: bool | None = None,
+        include: tuple[str, ...] = (),
+        exclude: tuple[str, ...] = (),
+        page_size: int = 50,
+        max_bytes: int = 20_000_000,
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        if not spaces:
+            raise ValueError("Confluence needs at least one space key (KB_CONFLUENCE_SPACES)")
+        self.url = url.rstrip("/")
+        host = urlparse(self.url).hostname or ""
+        self.cloud = cloud if cloud is not None else host.endswith(".atlassian.net")
+        self.spaces = spaces
+        self.include, self.exclude = include, exclude
+        self.page_size = page_size
+        self.max_bytes = max_bytes
+        self.retry = retry or RetryPolicy()
+        self.name = f"confluence:{host}{urlparse(self.url).path}".rstrip("/")
+        # One retry policy for every source: the library's own Retry-After handling is turned off.
+        common = {"retry_with_header": False, "backoff_and_retry": False, "timeout": 60}
+        if personal_token:
+            self.client = ConfluenceClient(self.url, token=personal_token, cloud=self.cloud, **common)
+        elif email and api_token:
+            self.client = ConfluenceClient(self.url, username=email, password=api_token, cloud=self.cloud, **common)
+        else:
+            raise ValueError("Confluence needs an email and API token (Cloud) or a personal access token (Data Center)")
+
+    # -- HTTP ---------------------------------------------------------------------------------------
+    def _get(self, path: str, *, what: str, **kwargs: Any) -> Any:
+        return call_with_retries(lambda: self.client.get(path, **kwargs), classify, what=what, policy=self.retry)
+
+    def _search(self, cql: str, expand: str) -> Iterator[dict[str, Any]]:
+        """Every content item matching `cql`, one result page in memory at a time."""
+        response = self._get("rest/api/content/search", what="confluence.search",
+                             params={"cql": cql, "limit": self.page_size, "expand": expand})
+        while True:
+            if not isinstance(response, dict) or not isinstance(response.get("results"), list):
+                raise ValueError(f"unexpected search response for {cql!r}")
+            yield from response["results"]
+            links = response.get("_links") or {}
+            next_link = links.get("next")
+            if not next_link:
+                return
+            base = links.get("base") or self.url
+            absolute = next_link if "://" in next_link else base.rstrip("/") + "/" + next_link.lstrip("/")
+            response = self._get(absolute, what="confluence.search", absolute=True)
+
+    def _cql(self, since: datetime | None) -> str:
+        spaces = ", ".join(f'"{key}"' for key in self.spaces)
+        cql = f"space in ({spaces}) and type in ({', '.join(CONTENT_TYPES)})"
+        if since is not None:
+            after = (since - CQL_TIMEZONE_SLACK).astimezone(timezone.utc)
+            cql += f' and lastmodified >= "{after:%Y/%m/%d %H:%M}"'
+        return cql + " order by lastmodified asc"
+
+    # -- the Connector protocol ---------------------------------------------------------------------
+    def documents(self, since: datetime | None = None) -> Iterator[Document | Skipped]:
+        return self.changed_documents(since, {})
+
+    def changed_documents(self, since: datetime | None, indexed: IndexedVersions) -> Iterator[Document | Skipped]:
+        for item in self._search(self._cql(since), LIST_EXPAND):
+            try:
+                if not self._wanted(item):
+                    continue
+                doc_id = self._id(item)
+                when = parse_time((item.get("version") or {}).get("when"))
+                if when is not None and indexed.get(doc_id) == when:
+                    continue
+                yield self._attachment(item) if item["type"] == "attachment" else self._page(item["id"])
+            except Exception as error:  # one bad page never stops the space
+                log.warning("confluence.skipped", id=item.get("id"), error=str(error))
+                yield Skipped(id=f"confluence:{item.get('id')}", path=self._path(item),
+                              reason=f"{type(error).__name__}: {error}")
+
+    def list_ids(self) -> set[str]:
+        try:
+            return {self._id(item) for item in self._search(self._cql(None), "ancestors,space,container")
+                    if self._wanted(item)}
+        except Exception as error:
+            raise IncompleteListing(f"could not list Confluence spaces {self.spaces}: {error}") from error
+
+    # -- items ---------------------------------------------------------------------------------------
+    def _id(self, item: dict[str, Any]) -> str:
+        return f"confluence:{item['id']}"
+
+    def _wanted(self, item: dict[str, Any]) -> bool:
+        if item.get("type") == "attachment" and self._attachment_kind(item) is None:
+            return False
+        path = self._path(item)
+        if self.include and not any(fnmatch.fnmatch(path, pattern) for pattern in self.include):
+            return False
+        return not any(fnmatch.fnmatch(path, pattern) for pattern in self.exclude)
+
+    @staticmethod
+    def _attachment_kind(item: dict[str, Any]) -> str | None:
+        media = ((item.get("extensions") or {}).get("mediaType") or (item.get("metadata") or {}).get("mediaType") or "")
+        kind = ATTACHMENT_TYPES.get(media)
+        if kind is None:
+            title = (item.get("title") or "").lower()
+            kind = next((k for k in ATTACHMENT_TYPES.values() if title.endswith("." + k)), None)
+        return kind
+
+    @staticmethod
+    def _path(item: dict[str, Any]) -> str:
+        """Space / ancestors / title: the trail a reader sees in Confluence's sidebar."""
+        space = item.get("space") or {}
+        trail = [space.get("name") or space.get("key") or ""]
+        trail += [a.get("title", "") for a in item.get("ancestors") or []]
+        if item.get("type") == "attachment" and item.get("container"):
+            trail.append(item["container"].get("title", ""))
+        trail.append(item.get("title") or "")
+        return "/".join(part for part in trail if part)
+
+    def _link(self, links: dict[str, Any], key: str) -> str:
+        target = links.get(key) or ""
+        return target if "://" in target else f"{(links.get('base') or self.url).rstrip('/')}{target}"
+
+    def _page(self, content_id: str) -> Document:
+        page = self._get(f"rest/api/content/{content_id}", what="confluence.page", params={"expand": PAGE_EXPAND})
+        body = (((page.get("body") or {}).get("storage") or {}).get("value"))
+        if body is None:
+            raise ValueError("the page has no storage-format body")
+        title = page["title"]
+        text = storage_to_markdown(body)
+        if not text.strip():
+            raise ValueError("the page has no text")
+        version = page.get("version") or {}
+        history = page.get("history") or {}
+        author = ((history.get("createdBy") or version.get("by") or {}).get("displayName")) or ""
+        links = page.get("_links") or {}
+        acl, restrictions = self._acl(page)
+        return Document(
+            id=f"confluence:{page['id']}",
+            source="confluence",
+            title=title,
+            url=self._link(links, "webui"),
+            path=self._path(page),
+            text=text,
+            updated_at=parse_time(version.get("when")),
+            acl=acl,
+            metadata={
+                "author": author,
+                "space": (page.get("space") or {}).get("key", ""),
+                "version": version.get("number"),
+                "type": page.get("type", "page"),
+                "restrictions": restrictions,
+                "section_anchors": heading_anchors(title, text, cloud=self.cloud),
+            },
+        )
+
+    def _attachment(self, item: dict[str, Any]) -> Document:
+        kind = self._attachment_kind(item)
+        links = item.get("_links") or {}
+        if not links.get("download"):
+            raise ValueError("the attachment has no download link")
+        size = (item.get("extensions") or {}).get("fileSize")
+        if isinstance(size, int) and size > self.max_bytes:
+            raise ValueError(f"{size:,} bytes is over the {self.max_bytes:,}-byte limit")
+        data = self._get(self._link(links, "download"), what="confluence.download", absolute=True,
+                         not_json_response=True)
+        if not data:
+            raise ValueError("the attachment is empty")
+        title, text = pdf_to_markdown(data) if kind == "pdf" else docx_to_markdown(data)
+        if not text.strip():
+            raise ValueError("no text found in the attachment")
+        version = item.get("version") or {}
+        container = item.get("container") or {}
+        return Document(
+            id=self._id(item),
+            source="confluence",
+            title=title or item.get("title", ""),
+            url=self._link(links, "webui") if links.get("webui") else self._link(links, "download"),
+            path=self._path(item),
+            text=text,
+            updated_at=parse_time(version.get("when")),
+            acl=[f"space:{(item.get('space') or {}).get('key', '')}"],
+            metadata={"author": (version.get("by") or {}).get("displayName", ""), "format": kind,
+                      "page_id": container.get("id"), "space": (item.get("space") or {}).get("key", "")},
+        )
+
+    @staticmethod
+    def _acl(page: dict[str, Any]) -> tuple[list[str], dict[str, list[str]]]:
+        """Read restrictions when the page has any, else everyone who can see the space.
+
+        Restrictions inherited from ancestors are not expanded here; the raw lists go in metadata.
+        """
+        read = ((page.get("restrictions") or {}).get("read") or {}).get("restrictions") or {}
+        users = [u.get("email") or u.get("accountId") or u.get("username") or u.get("userKey") or ""
+                 for u in (read.get("user") or {}).get("results", [])]
+        groups = [g.get("name") or g.get("id") or "" for g in (read.get("group") or {}).get("results", [])]
+        raw = {"users": [u for u in users if u], "groups": [g for g in groups if g]}
+        principals = [f"user:{u}" for u in raw["users"]] + [f"group:{g}" for g in raw["groups"]]
+        return principals or [f"space:{(page.get('space') or {}).get('key', '')}"], raw
