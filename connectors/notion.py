@@ -14,9 +14,8 @@ their rows again when nothing above them changed.
 from __future__ import annotations
 
 import logging
-from collections import deque
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Generator, Iterator
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
@@ -50,6 +49,16 @@ def parse_time(value: str | None) -> datetime | None:
 
 def page_id(doc_id: str) -> str:
     return doc_id.split(":", 1)[1]
+
+
+@dataclass
+class _Walk:
+    """What one walk has seen: ids in scope with their title trail, and the listing for deletions."""
+
+    since: datetime | None
+    indexed: IndexedVersions
+    reached: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    listed: set[str] = field(default_factory=set)
 
 
 @dataclass(frozen=True)
@@ -111,37 +120,34 @@ class Notion:
     def changed_documents(self, since: datetime | None, indexed: IndexedVersions) -> Iterator[Document | Skipped]:
         self._listing = None
         self._complete = True
-        listed: set[str] = set()
-        reached: dict[str, tuple[str, ...]] = {}  # page and database ids in scope -> their title trail
-        queue: deque[Node] = deque(self.roots)
+        walk = _Walk(since, indexed)
         pending = {page_id(doc_id): doc_id for doc_id in indexed}
         metas: dict[str, dict[str, Any]] = {}
+        for root in self.roots:
+            yield from self._visit(root, walk)
         while True:
-            while queue:
-                node = queue.popleft()
-                if node.id in reached:
-                    continue
-                yield from self._visit(node, since, indexed, queue, reached, listed)
-                pending.pop(node.id, None)
             # Indexed pages under an unchanged parent were not reached from above: accept each one
             # whose parent is in scope, then walk on from it. Repeat until nothing more is reached.
             progressed = False
             for item_id, doc_id in list(pending.items()):
+                if item_id in walk.reached:
+                    pending.pop(item_id)
+                    continue
                 meta = metas.get(item_id) or self._meta(doc_id)
                 if meta is None:
                     pending.pop(item_id)
                     continue
                 metas[item_id] = meta
                 parent = self._parent(meta.get("parent") or {})
-                if parent in reached:
+                if parent in walk.reached:
                     kind = "database" if doc_id.startswith("notion-db:") else "page"
-                    queue.append(Node(kind, item_id, reached[parent], meta))
                     pending.pop(item_id)
+                    yield from self._visit(Node(kind, item_id, walk.reached[parent], meta), walk)
                     progressed = True
             if not progressed:
                 break
         # A page whose blocks could not be read hides its sub-pages: no deletions on such a walk.
-        self._listing = listed if self._complete else None
+        self._listing = walk.listed if self._complete else None
 
     def list_ids(self) -> set[str]:
         if self._listing is None:
@@ -156,8 +162,15 @@ class Notion:
         return listing
 
     # -- the walk -------------------------------------------------------------------------------------
-    def _visit(self, node: Node, since: datetime | None, indexed: IndexedVersions, queue: deque[Node],
-               reached: dict[str, tuple[str, ...]], listed: set[str]) -> Iterator[Document | Skipped]:
+    def _visit(self, node: Node, walk: _Walk) -> Generator[Document | Skipped, None, bool]:
+        """Visit a page or database and everything below it; True when all of it was read.
+
+        A page is yielded after its sub-pages (post-order), and only when they were all read: if
+        one failed, the page stays out of the index at this version, so the next sync reads its
+        blocks again and finds the failed sub-page, instead of trusting an unchanged parent.
+        """
+        if node.id in walk.reached:
+            return True
         prefix = "notion-db" if node.kind == "database" else "notion"
         doc_id = f"{prefix}:{node.id}"
         try:
@@ -165,57 +178,59 @@ class Notion:
                                                                   else self.client.pages).retrieve, node.id)
         except HTTPResponseError as error:
             if error.status in (403, 404) and node not in self.roots:
-                return  # gone or unshared since its parent was read: it leaves the index
+                return True  # gone or unshared since its parent was read: it leaves the index
             raise
         if meta.get("in_trash") or meta.get("archived"):
-            return
+            return True
         title = _title(meta) or "Untitled"
         trail = (*node.trail, title)
-        reached[node.id] = trail
-        listed.add(doc_id)
+        walk.reached[node.id] = trail
+        walk.listed.add(doc_id)
         edited = parse_time(meta.get("last_edited_time"))
+        complete = True
         try:
             if node.kind == "database":
-                if indexed.get(doc_id) != edited:
+                for source in meta.get("data_sources") or [{"id": node.id}]:
+                    for row in self._paged("notion.query", self.client.data_sources.query, source["id"]):
+                        if row.get("object") == "page":
+                            complete &= yield from self._visit(Node("page", row["id"], trail, row), walk)
+                if complete and walk.indexed.get(doc_id) != edited:
                     yield self._database_document(doc_id, meta, title, trail)
-                try:
-                    for source in meta.get("data_sources") or [{"id": node.id}]:
-                        for row in self._paged("notion.query", self.client.data_sources.query, source["id"]):
-                            if row.get("object") == "page":
-                                queue.append(Node("page", row["id"], trail, row))
-                except Exception:
-                    self._complete = False
-                    raise
-                return
-            if indexed.get(doc_id) == edited:
-                return  # unchanged: its sub-pages are reached through the pending check instead
-            try:
-                converted = blocks_to_markdown(self._children(node.id), self._children)
-            except Exception:
-                self._complete = False
-                raise
-            for child_id, _ in converted.child_pages:
-                queue.append(Node("page", child_id, trail))
-            for child_id, _ in converted.child_databases:
-                queue.append(Node("database", child_id, trail))
-            if not indexed and since is not None and edited is not None and edited < since:
-                return  # walked for its sub-pages only
-            properties = _properties_markdown(meta)
-            text = "\n\n".join(part for part in (properties, converted.markdown) if part)
-            if not text.strip():
-                raise ValueError("the page has no text")
-            yield Document(
-                id=doc_id, source="notion", title=title,
-                url=meta.get("url") or f"https://www.notion.so/{node.id.replace('-', '')}",
-                path="/".join(trail), text=text, updated_at=edited, acl=[EVERYONE],
-                metadata={"author": (meta.get("created_by") or {}).get("id", ""),
-                          "skipped_block_types": sorted(converted.skipped_types),
-                          "section_anchors": converted.anchors,
-                          "acl_note": "the Notion API exposes no page permissions"},
-            )
+                return complete
+            if walk.indexed.get(doc_id) == edited:
+                return True  # unchanged: its sub-pages are reached through the pending check instead
+            converted = blocks_to_markdown(self._children(node.id), self._children)
         except Exception as error:  # one unreadable page never stops the workspace
+            self._complete = False
             log.warning("notion.skipped", id=node.id, error=str(error))
             yield Skipped(id=doc_id, path="/".join(trail), reason=f"{type(error).__name__}: {error}")
+            return False
+        for child_id, _ in converted.child_pages:
+            complete &= yield from self._visit(Node("page", child_id, trail), walk)
+        for child_id, _ in converted.child_databases:
+            complete &= yield from self._visit(Node("database", child_id, trail), walk)
+        if not complete:
+            log.info("notion.deferred", id=node.id, reason="a sub-page could not be read")
+            return False
+        if not walk.indexed and walk.since is not None and edited is not None and edited < walk.since:
+            return True  # walked for its sub-pages only
+        properties = _properties_markdown(meta)
+        text = "\n\n".join(part for part in (properties, converted.markdown) if part)
+        if not text.strip():  # a contents page: its sub-pages are what it says
+            text = "\n".join(f"- {child_title}" for _, child_title in converted.child_pages if child_title)
+        if not text.strip():
+            log.info("notion.empty_page", id=node.id)
+            return True
+        yield Document(
+            id=doc_id, source="notion", title=title,
+            url=meta.get("url") or f"https://www.notion.so/{node.id.replace('-', '')}",
+            path="/".join(trail), text=text, updated_at=edited, acl=[EVERYONE],
+            metadata={"author": (meta.get("created_by") or {}).get("id", ""),
+                      "skipped_block_types": sorted(converted.skipped_types),
+                      "section_anchors": converted.anchors,
+                      "acl_note": "the Notion API exposes no page permissions"},
+        )
+        return True
 
     def _database_document(self, doc_id: str, meta: dict[str, Any], title: str, trail: tuple[str, ...]) -> Document:
         description = rich_text(meta.get("description"))

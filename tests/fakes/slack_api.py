@@ -1,0 +1,141 @@
+"""A fake Slack Web API on a real local aiohttp server, for slack_sdk's real AsyncWebClient.
+
+It answers what the bot calls with Slack's response shapes, records every call for tests to wait
+on, and can answer 429 with Retry-After on demand (to prove the client waits and retries).
+Requests must carry the bot token, as Slack checks it, so a misconfigured client fails here too.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+BOT_TOKEN = "xoxb-test-token"
+BOT_USER_ID = "UKBBOT0001"
+BOT_ID = "BKBBOT0001"
+TEAM_ID = "T0000TEST"
+
+
+@dataclass
+class Call:
+    method: str
+    args: dict[str, Any]
+    status: int
+    ok: bool = True
+    """Slack's own "ok" in the response (false for errors, 429s and bad tokens)."""
+    at: float = field(default_factory=time.perf_counter)
+
+    def blocks(self) -> list[dict]:
+        value = self.args.get("blocks") or []
+        return json.loads(value) if isinstance(value, str) else value
+
+
+class FakeSlackAPI:
+    def __init__(self, token: str = BOT_TOKEN) -> None:
+        self.token = token
+        self.calls: list[Call] = []
+        self.threads: dict[tuple[str, str], list[dict]] = {}
+        """conversations.replies answers, by (channel, thread ts)."""
+        self.emails: dict[str, str] = {}
+        self._faults: dict[str, list[tuple[int, int]]] = {}
+        self._changed = threading.Condition()
+        self._ts = itertools.count(1)
+
+    def app(self) -> web.Application:
+        app = web.Application()
+        app.router.add_post("/api/{method}", self._handle)
+        return app
+
+    # -- test controls ---------------------------------------------------------------------------
+    def rate_limit(self, method: str, *, times: int = 1, retry_after: int = 0) -> None:
+        """Answer the next `times` calls of `method` with 429 and Retry-After."""
+        self._faults.setdefault(method, []).extend([(429, retry_after)] * times)
+
+    def recorded(self, method: str, where: Callable[[Call], bool] = lambda call: True, *, ok_only: bool = True) -> list[Call]:
+        with self._changed:
+            return [call for call in self.calls if call.method == method and (not ok_only or call.ok) and where(call)]
+
+    def wait_for(self, method: str, where: Callable[[Call], bool] = lambda call: True, *, count: int = 1,
+                 timeout: float = 30) -> list[Call]:
+        """Block until `count` successful calls of `method` matching `where` were recorded; returns them all."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while True:
+                found = [c for c in self.calls if c.method == method and c.ok and where(c)]
+                if len(found) >= count:
+                    return found
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    seen = [f"{c.method}:{'ok' if c.ok else c.status}" for c in self.calls]
+                    raise AssertionError(f"waited {timeout}s for {count} x {method}; calls so far: {seen}")
+                self._changed.wait(left)
+
+    # -- the API ---------------------------------------------------------------------------------
+    async def _handle(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        args: dict[str, Any] = dict(request.query)
+        if request.content_type == "application/json":
+            args.update(await request.json())
+        else:
+            args.update(dict(await request.post()))
+        faults = self._faults.get(method)
+        if faults:
+            status, retry_after = faults.pop(0)
+            self._record(Call(method, args, status, ok=False))
+            return web.json_response({"ok": False, "error": "ratelimited"}, status=status,
+                                     headers={"Retry-After": str(retry_after)})
+        if request.headers.get("Authorization") != f"Bearer {self.token}":
+            self._record(Call(method, args, 200, ok=False))
+            return web.json_response({"ok": False, "error": "invalid_auth"})
+        body = self._answer(method, args)
+        self._record(Call(method, args, 200, ok=bool(body.get("ok"))))
+        return web.json_response(body)
+
+    def _record(self, call: Call) -> None:
+        with self._changed:
+            self.calls.append(call)
+            self._changed.notify_all()
+
+    def _next_ts(self) -> str:
+        return f"{int(time.time())}.{next(self._ts):06d}"
+
+    def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
+        if method == "auth.test":
+            return {"ok": True, "url": "https://acme.slack.com/", "team": "Acme", "user": "kb", "team_id": TEAM_ID,
+                    "user_id": BOT_USER_ID, "bot_id": BOT_ID, "is_enterprise_install": False}
+        if method == "chat.postMessage":
+            channel = str(args.get("channel", ""))
+            if not channel:
+                return {"ok": False, "error": "channel_not_found"}
+            if channel.startswith("U"):  # posting to a user id lands in the app's DM with them
+                channel = "D" + channel[1:]
+            ts = self._next_ts()
+            message = {"type": "message", "user": BOT_USER_ID, "bot_id": BOT_ID, "text": args.get("text", ""), "ts": ts}
+            if args.get("thread_ts"):
+                message["thread_ts"] = args["thread_ts"]
+                self.threads.setdefault((channel, str(args["thread_ts"])), []).append(message)
+            return {"ok": True, "channel": channel, "ts": ts, "message": message}
+        if method == "chat.update":
+            return {"ok": True, "channel": args.get("channel"), "ts": args.get("ts"), "text": args.get("text", "")}
+        if method == "chat.postEphemeral":
+            return {"ok": True, "message_ts": self._next_ts()}
+        if method in ("reactions.add", "reactions.remove"):
+            return {"ok": True}
+        if method == "conversations.replies":
+            messages = self.threads.get((str(args.get("channel")), str(args.get("ts"))))
+            if messages is None:
+                return {"ok": False, "error": "thread_not_found"}
+            return {"ok": True, "messages": messages, "has_more": False}
+        if method == "users.info":
+            user = str(args.get("user"))
+            return {"ok": True, "user": {"id": user, "profile": {"email": self.emails.get(user, "")}}}
+        if method in ("views.open", "views.update", "views.push", "views.publish"):
+            return {"ok": True, "view": {"id": "V0001", **json.loads(args.get("view", "{}") or "{}")}}
+        return {"ok": False, "error": "unknown_method"}
