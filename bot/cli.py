@@ -259,6 +259,22 @@ def status(as_json: AsJson = False, data_dir: DataDir = None, verbose: Verbose =
     out.print(table)
 
 
+# -- serve -----------------------------------------------------------------------------------------
+@app.command()
+def serve(
+    port: Annotated[Optional[int], typer.Option("--port", help="Port to listen on (default KB_PORT).")] = None,
+    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "0.0.0.0",
+    data_dir: DataDir = None,
+    verbose: Verbose = False,
+) -> None:
+    """Run the bot: Slack (Socket Mode when SLACK_APP_TOKEN is set), /healthz, /metrics and the nightly sync."""
+    from bot import server
+
+    settings = Settings(data_dir=data_dir) if data_dir else Settings()
+    logs.configure("DEBUG" if verbose else settings.log_level, settings.log_format)
+    server.serve(Runtime(settings), host, port)
+
+
 @app.command("settings")
 def show_settings() -> None:
     """Every setting, its environment variable, default and meaning (as a markdown table)."""

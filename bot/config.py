@@ -49,6 +49,10 @@ class Settings(BaseSettings):
     slack_signing_secret: SecretStr | None = _env("SLACK_SIGNING_SECRET", "Slack signing secret, verifies HTTP Events API requests.")
     slack_app_token: SecretStr | None = _env("SLACK_APP_TOKEN", "Slack app-level token (xapp-...); when set the bot uses Socket Mode.")
     slack_api_url: str = _env("KB_SLACK_API_URL", "Slack Web API base URL.", "https://slack.com/api/")
+    slack_looking_after: float = _env("KB_SLACK_LOOKING_AFTER", "Seconds an answer may take before the bot reacts with :mag: to show it is looking.", 1.0, ge=0)
+
+    # Chat (every surface)
+    user_rate_limit: int = _env("KB_USER_RATE_LIMIT", "Questions one user may ask per minute before a polite limit message; 0: no limit.", 10, ge=0)
 
     # Microsoft Teams
     microsoft_app_id: str = _env("MICROSOFT_APP_ID", "Azure Bot app id; empty allows anonymous requests (development only).", "")

@@ -1,0 +1,54 @@
+"""The hook from "not helpful" to a person: surfaces call `Escalator.escalate`, queues implement it.
+
+The human queues (private channels, ticket lifecycle) are their own piece of work; until they
+exist, `NoQueues` answers honestly that nothing was passed on and where to ask instead. A surface
+never needs to know which implementation it is talking to.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import structlog
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class EscalationRequest:
+    """A user asks for a person after an answer did not help."""
+
+    surface: str
+    user: str
+    question: str
+    answer: str
+    doc_ids: list[str] = field(default_factory=list)
+    reason: str = "not_helpful"
+    conversation: dict[str, str] = field(default_factory=dict)
+    """Where to reach the user again (surface-specific: channel and thread for Slack)."""
+
+
+@dataclass(frozen=True)
+class EscalationOutcome:
+    accepted: bool
+    message: str
+    """Told to the user as is."""
+    ticket_id: str | None = None
+    queue: str | None = None
+
+
+class Escalator(Protocol):
+    def escalate(self, request: EscalationRequest) -> EscalationOutcome: ...
+
+
+class NoQueues:
+    """No human queues configured yet: say so, and point at the help channels."""
+
+    def escalate(self, request: EscalationRequest) -> EscalationOutcome:
+        log.info("escalation.unconfigured", surface=request.surface, reason=request.reason)
+        return EscalationOutcome(
+            accepted=False,
+            message="I can't hand questions to a person yet (no help queues are set up). "
+                    "Please ask in #it-help or #people-ops and mention what you were looking for.",
+        )

@@ -1,0 +1,71 @@
+"""`ChatServices`: the one object a chat surface talks to besides its platform SDK.
+
+Everything here is async-safe: the answer core and the index are synchronous (torch, LanceDB), so
+each call runs in a worker thread and the event loop keeps acknowledging other events meanwhile.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.answer.model import Answer
+from bot.conversation.admins import is_admin
+from bot.conversation.dedupe import SeenEvents
+from bot.conversation.escalation import EscalationOutcome, EscalationRequest, Escalator, NoQueues
+from bot.conversation.feedback import Feedback, FeedbackLog
+from bot.conversation.ratelimit import UserRateLimiter
+from bot.conversation.reindex import ConnectorsFor, Reindexer, ReindexRun
+from bot.runtime import Runtime
+
+
+@dataclass
+class IndexStatus:
+    documents: int
+    chunks: int
+    sources: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Per source: last_run, ok, last_success, summary (as `Store.last_runs`)."""
+    reindex: ReindexRun | None = None
+    model: str | None = None
+
+
+class ChatServices:
+    def __init__(self, runtime: Runtime, *, escalator: Escalator | None = None, reindex_report_every: float = 10.0,
+                 reindex_connectors: ConnectorsFor | None = None) -> None:
+        self.runtime = runtime
+        self.settings = runtime.settings
+        self.seen = SeenEvents(runtime.store)
+        self.limiter = UserRateLimiter(runtime.settings.user_rate_limit)
+        self.reindexer = Reindexer(runtime, report_every=reindex_report_every, connectors_for=reindex_connectors)
+        self.feedback = FeedbackLog(runtime.store)
+        self.escalator: Escalator = escalator or NoQueues()
+
+    async def first_time(self, key: str) -> bool:
+        """Claim a delivery (event id, message key); False when it was handled before."""
+        return await asyncio.to_thread(self.seen.first_time, key)
+
+    async def answer(self, question: str, history: Sequence[str] = ()) -> Answer:
+        return await asyncio.to_thread(self.runtime.answers.answer, question, history=list(history))
+
+    def is_admin(self, *identities: str | None) -> bool:
+        return is_admin(self.settings.admins, *identities)
+
+    async def record_feedback(self, feedback: Feedback) -> None:
+        await asyncio.to_thread(self.feedback.record, feedback)
+
+    async def escalate(self, request: EscalationRequest) -> EscalationOutcome:
+        return await asyncio.to_thread(self.escalator.escalate, request)
+
+    async def status(self) -> IndexStatus:
+        def read() -> IndexStatus:
+            store = self.runtime.store
+            model = store.meta("embed_model")
+            return IndexStatus(documents=store.count_documents(), chunks=store.count_chunks(),
+                               sources=store.last_runs(), model=json.loads(model)["model"] if model else None)
+
+        status = await asyncio.to_thread(read)
+        status.reindex = self.reindexer.current
+        return status

@@ -1,0 +1,122 @@
+"""The real bot server on a local port, talking to a fake Slack Web API on another.
+
+`slack_bot(...)` builds the same aiohttp application `kb serve` runs (bot.server.build_app) with
+the real Bolt app, signs requests as Slack does, and sends them over HTTP; the bot's Web API calls
+reach `FakeSlackAPI`, which records them. Nothing in between is replaced.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import SecretStr
+
+from bot.conversation.services import ChatServices
+from bot.runtime import Runtime
+from bot.server import build_app
+from bot.surfaces.slack import SlackSurface
+from tests.fakes.aio import LoopThread
+from tests.fakes.slack_api import BOT_TOKEN, FakeSlackAPI
+from tests.fakes.slack_events import SIGNING_SECRET, event_callback, signed_headers, slash_command
+
+ADMIN = "U0000ADMIN"
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: dict[str, str]
+    body: str
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+@dataclass
+class SlackBot:
+    url: str
+    fake: FakeSlackAPI
+    surface: SlackSurface
+    services: ChatServices
+    loop: LoopThread
+    sent: list[dict] = field(default_factory=list)
+
+    def post(self, path: str, body: str, headers: dict[str, str]) -> Reply:
+        request = urllib.request.Request(self.url + path, data=body.encode(), headers=headers, method="POST")
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return Reply(response.status, {k.lower(): v for k, v in response.headers.items()}, response.read().decode())
+        except urllib.error.HTTPError as error:
+            return Reply(error.code, {k.lower(): v for k, v in error.headers.items()}, error.read().decode())
+
+    def get(self, path: str) -> Reply:
+        with urllib.request.urlopen(self.url + path, timeout=30) as response:
+            return Reply(response.status, {k.lower(): v for k, v in response.headers.items()}, response.read().decode())
+
+    def send_event(self, event: dict, *, event_id: str | None = None, headers: dict[str, str] | None = None) -> Reply:
+        """Deliver an Events API callback, signed; returns the bot's HTTP reply (its ack)."""
+        payload = event_callback(event, event_id)
+        self.sent.append(payload)
+        return self.send_raw(json.dumps(payload), headers=headers)
+
+    def send_raw(self, body: str, *, headers: dict[str, str] | None = None,
+                 content_type: str = "application/json") -> Reply:
+        return self.post("/slack/events", body, {**signed_headers(body, content_type=content_type), **(headers or {})})
+
+    def command(self, text: str, *, user: str) -> Reply:
+        body = slash_command(text, user=user)
+        return self.post("/slack/events", body, signed_headers(body, content_type="application/x-www-form-urlencoded"))
+
+    def action(self, body: str) -> Reply:
+        return self.post("/slack/events", body, signed_headers(body, content_type="application/x-www-form-urlencoded"))
+
+    def drain(self) -> None:
+        """Wait until every answer, feedback and reindex in progress has finished posting."""
+        assert self.loop.run(self.surface.drain(timeout=30))
+        self.loop.run(self.services.reindexer.wait())
+
+
+SlackBotFactory = Callable[..., SlackBot]
+
+
+@pytest.fixture()
+def slack_bot(example_runtime: Runtime) -> Iterator[SlackBotFactory]:
+    """Start bot + fake Slack; by default over the example runbooks index (built once per session).
+
+    Keyword arguments override settings; `runtime=` swaps the index (tests that reindex use their
+    own, so the shared example index never changes under other tests); `services=` passes
+    ChatServices options.
+    """
+    with LoopThread() as loop:
+
+        def start(runtime: Runtime | None = None, services: dict | None = None, **overrides: Any) -> SlackBot:
+            base = runtime or example_runtime
+            fake = FakeSlackAPI()
+            fake_url = loop.serve(fake.app())
+            settings = base.settings.model_copy(update={
+                "slack_bot_token": SecretStr(BOT_TOKEN), "slack_signing_secret": SecretStr(SIGNING_SECRET),
+                "slack_app_token": None, "slack_api_url": f"{fake_url}/api/", "admins": [ADMIN],
+                "slack_looking_after": 5.0, **overrides,
+            })
+            rt = Runtime(settings)
+            rt.store, rt.embedder = base.store, base.embedder
+            chat = ChatServices(rt, **(services or {}))
+            surface = SlackSurface(chat)
+            url = loop.serve(build_app(rt, surfaces=[surface]))
+            return SlackBot(url, fake, surface, chat, loop)
+
+        yield start
+
+
+@pytest.fixture()
+def corpus_runtime(tmp_path: Path, corpus: Path, runtime: Runtime) -> Runtime:
+    """A runtime of its own (temp index) whose configured source is a copy of the small test runbooks."""
+    runtime.settings = runtime.settings.model_copy(update={"local_paths": [str(corpus)]})
+    return runtime
