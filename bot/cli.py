@@ -69,7 +69,9 @@ def sync(
 ) -> None:
     """Bring the index up to date: new and changed documents embedded, deleted ones removed."""
     from bot.index.sources import configured_connectors, local_folder
+    from bot.index.remote_embedding import EmbeddingUnavailable
     from bot.index.store import ModelMismatch
+    from bot.index.sync_lock import SyncInProgress, sync_lock
 
     rt = runtime(data_dir, verbose)
     try:
@@ -78,13 +80,13 @@ def sync(
         raise fail(str(error)) from None
     if not connectors:
         raise fail("no sources configured: pass --path DIR, or set KB_LOCAL_PATHS (or a connector's settings)")
-    if rebuild:
-        rt.store.drop_all()
     started = time.perf_counter()
     try:
-        with sync_progress(not as_json) as progress:
+        with sync_lock(rt.settings.data_dir).hold("kb sync"), sync_progress(not as_json) as progress:
+            if rebuild:
+                rt.store.drop_all()
             summary = rt.sync_engine.sync_all(connectors, progress)
-    except ModelMismatch as error:
+    except (ModelMismatch, SyncInProgress, EmbeddingUnavailable) as error:
         raise fail(str(error)) from None
     summary.seconds = time.perf_counter() - started
     if as_json:
@@ -198,7 +200,7 @@ def evaluate(
     if beir is not None:
         if not (beir / "corpus.jsonl").is_file():
             raise fail(f"{beir} has no corpus.jsonl")
-        beir_rt = Runtime(rt.settings.model_copy(update={"data_dir": str(Path(rt.settings.data_dir) / "beir" / beir.resolve().name)}))
+        beir_rt = Runtime(rt.settings.model_copy(update={"data_dir": rt.settings.data_uri("beir", beir.resolve().name)}))
         with sync_progress(True) as progress:
             summary = beir_rt.sync_engine.sync(evaluation.BeirCorpus(beir), progress)
         if summary.errors and not as_json:
@@ -257,6 +259,21 @@ def status(as_json: AsJson = False, data_dir: DataDir = None, verbose: Verbose =
         table.add_row(scope, str(info["documents"]), str(info.get("last_run", ""))[:19], "yes" if info.get("ok") else "NO",
                       str(info.get("last_success") or "never")[:19], str(len(info.get("summary", {}).get("errors", []))))
     out.print(table)
+
+
+# -- worker ----------------------------------------------------------------------------------------
+@app.command()
+def worker(
+    host: Annotated[Optional[str], typer.Option("--host", help="Address to listen on (default KB_WORKER_HOST).")] = None,
+    port: Annotated[Optional[int], typer.Option("--port", help="Port to listen on (default KB_WORKER_PORT).")] = None,
+    verbose: Verbose = False,
+) -> None:
+    """Serve the embedding model over HTTP (POST /embed, GET /health, /info, /metrics) for syncs elsewhere."""
+    from bot.worker import serve
+
+    settings = Settings()
+    logs.configure("DEBUG" if verbose else settings.log_level, settings.log_format)
+    serve(settings, host or settings.worker_host, port or settings.worker_port)
 
 
 # -- serve -----------------------------------------------------------------------------------------

@@ -71,6 +71,18 @@ class Settings(BaseSettings):
     embed_batch_size: int = _env("KB_EMBED_BATCH_SIZE", "Texts per forward pass when embedding.", 32, ge=1)
     query_prefix: str = _env("KB_QUERY_PREFIX", "Text put before each query when embedding (e.g. 'query: ' for e5 models).", "")
     passage_prefix: str = _env("KB_PASSAGE_PREFIX", "Text put before each chunk when embedding (e.g. 'passage: ').", "")
+    embed_concurrency: int = _env("KB_EMBED_CONCURRENCY", "Requests in flight to the embedding worker(s) at once during a sync.", 4, ge=1)
+    embed_request_texts: int = _env("KB_EMBED_REQUEST_TEXTS", "Texts per request to a worker (capped by the worker's max_client_batch_size).", 64, ge=1)
+    embed_timeout: float = _env("KB_EMBED_TIMEOUT", "Seconds to wait for one worker request before retrying elsewhere.", 120.0, gt=0)
+    embed_retries: int = _env("KB_EMBED_RETRIES", "Retries of a failed worker request (other workers first) before the sync fails.", 4, ge=0)
+
+    # Embedding worker (`kb worker`)
+    worker_host: str = _env("KB_WORKER_HOST", "Address `kb worker` listens on.", "0.0.0.0")
+    worker_port: int = _env("KB_WORKER_PORT", "Port `kb worker` listens on.", 8080)
+    worker_max_client_batch: int = _env("KB_WORKER_MAX_CLIENT_BATCH", "Texts one /embed request may carry (TEI's max_client_batch_size); more: 413.", 256, ge=1)
+    worker_max_batch: int = _env("KB_WORKER_MAX_BATCH", "Texts the worker coalesces into one model call at most.", 512, ge=1)
+    worker_max_queue: int = _env("KB_WORKER_MAX_QUEUE", "Texts waiting in the worker's queue at most; more: 503 with Retry-After.", 4096, ge=1)
+    worker_payload_limit: int = _env("KB_WORKER_PAYLOAD_LIMIT", "Largest /embed request body in bytes; larger: 413.", 2_000_000, ge=1024)
 
     # Indexing
     local_paths: CommaList = _env("KB_LOCAL_PATHS", "Comma-separated folders that `kb sync` indexes as local sources.", [])
@@ -78,6 +90,7 @@ class Settings(BaseSettings):
     chunk_tokens: int = _env("KB_CHUNK_TOKENS", "Largest chunk, in word-piece tokens (the default model reads 256).", 200, ge=32)
     max_document_bytes: int = _env("KB_MAX_DOCUMENT_BYTES", "Files larger than this are skipped with an error.", 20_000_000, ge=1)
     sync_cron: str = _env("KB_SYNC_CRON", "When `kb serve` syncs every source (cron, server time).", "0 2 * * *")
+    scheduler_enabled: bool = _env("KB_SCHEDULER_ENABLED", "Run scheduled jobs (nightly sync, reminders) in this process; true on exactly one replica.", True)
 
     # Confluence (docs/connectors.md)
     confluence_url: str = _env("KB_CONFLUENCE_URL", "Confluence base URL: https://SITE.atlassian.net/wiki (Cloud) or the Data Center URL. Empty: no Confluence source.", "")
@@ -136,6 +149,12 @@ class Settings(BaseSettings):
         if "://" in self.data_dir:
             raise ValueError(f"{self.data_dir} is not a local folder")
         return Path(self.data_dir).expanduser()
+
+    def data_uri(self, *parts: str) -> str:
+        """A location under the data dir, for folders and object-store URIs alike (Path would mangle s3://)."""
+        if "://" in self.data_dir:
+            return "/".join([self.data_dir.rstrip("/"), *(part.strip("/") for part in parts)])
+        return str(Path(self.data_dir).expanduser().joinpath(*parts))
 
 
 def env_name(field: str) -> str:

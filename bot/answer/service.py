@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 import structlog
 
+from bot import metrics
 from bot.answer.compose import NOT_FOUND, citations_for, snippets_answer
 from bot.answer.model import Answer
 from bot.answer.question import check_question
@@ -36,6 +37,7 @@ class AnswerService:
         floor = self.settings.min_relevance * 0.8  # weaker companions of a good match are noise
         return [result for result in results if result.similarity >= floor]
 
+    @metrics.measured_answer
     def answer(self, question: str, *, history: Sequence[str] = (), where: str | None = None) -> Answer:
         """Answer `question`; `history` holds the thread's earlier messages, oldest first.
 

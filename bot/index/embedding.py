@@ -75,6 +75,11 @@ class LocalEmbedder:
         self._lock = threading.Lock()  # one forward pass at a time: torch already uses every core
         log.info("embedder.loaded", model=self.model_name, device=device, dimension=self.dimension)
 
+    @property
+    def sentence_model(self):  # noqa: ANN201 - SentenceTransformer, imported lazily
+        """The loaded model itself, for `kb worker` to serve without loading it a second time."""
+        return self._model
+
     def _encode(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
@@ -115,7 +120,10 @@ def get_embedder(settings) -> Embedder:  # noqa: ANN001 - Settings, imported laz
                 from bot.index.remote_embedding import RemoteEmbedder
 
                 _shared[key] = RemoteEmbedder(settings.embed_url, query_prefix=settings.query_prefix,
-                                              passage_prefix=settings.passage_prefix)
+                                              passage_prefix=settings.passage_prefix,
+                                              concurrency=settings.embed_concurrency,
+                                              request_texts=settings.embed_request_texts,
+                                              timeout=settings.embed_timeout, retries=settings.embed_retries)
             else:
                 _shared[key] = LocalEmbedder(
                     settings.embed_model,

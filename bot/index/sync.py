@@ -14,6 +14,7 @@ from datetime import timedelta
 
 import structlog
 
+from bot import metrics
 from bot.index.chunking import chunk_document
 from bot.index.embedding import Embedder
 from bot.index.store import Store, now
@@ -112,6 +113,7 @@ class SyncEngine:
         self.store.optimize()
         summary.seconds = time.perf_counter() - clock
         self.store.record_run(scope, started, complete, started if complete else cursor, summary.to_dict())
+        metrics.record_sync(scope, summary, complete)
         log.info("sync.finished", scope=scope, ok=complete, **{k: v for k, v in summary.to_dict().items() if k != "errors"},
                  errors=len(summary.errors))
         return summary
