@@ -123,6 +123,14 @@ class Settings(BaseSettings):
     min_relevance: float = _env("KB_MIN_RELEVANCE", "Cosine similarity the best match needs, else kb says it found nothing.", 0.38)
     max_question_chars: int = _env("KB_MAX_QUESTION_CHARS", "Longest question accepted, in characters.", 4000, ge=1)
 
+    @field_validator("slack_bot_token", "slack_signing_secret", "slack_app_token", "microsoft_app_password",
+                     "anthropic_api_key", "confluence_api_token", "confluence_personal_token", "notion_token",
+                     mode="before")
+    @classmethod
+    def _empty_secret_is_unset(cls, value: Any) -> Any:
+        """An empty variable (a Secret template's placeholder, `FOO=` in .env) means not configured."""
+        return None if isinstance(value, str) and not value.strip() else value
+
     @field_validator("admins", "local_paths", "confluence_spaces", "confluence_include", "confluence_exclude",
                      "gdrive_folders", "gdrive_shared_drives", "gdrive_include", "gdrive_exclude", "notion_pages",
                      "notion_databases", mode="before")
