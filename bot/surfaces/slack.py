@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Awaitable, Mapping
+from collections.abc import Mapping
 from contextlib import asynccontextmanager
 from typing import Any, AsyncIterator
 
@@ -66,6 +66,12 @@ def web_client(settings: Settings) -> AsyncWebClient:
     )
 
 
+def api_error(error: SlackApiError) -> str:
+    """Slack's error code, or the HTTP status when the answer was not Slack's JSON."""
+    data = error.response.data
+    return str(data.get("error")) if isinstance(data, dict) else f"http_{error.response.status_code}"
+
+
 def configured(settings: Settings) -> bool:
     """Slack runs when there is a bot token and a way for events to arrive (signing secret or app token)."""
     return settings.slack_bot_token is not None and (settings.slack_signing_secret is not None
@@ -108,7 +114,12 @@ class SlackSurface:
         web_app.on_shutdown.append(self._shutdown)
 
     async def handle_http(self, request: web.Request) -> web.Response:
-        return await to_aiohttp_response(await self.app.async_dispatch(await to_bolt_request(request)))
+        try:
+            bolt_request = await to_bolt_request(request)
+        except ValueError:  # Bolt parses the body before verifying it; garbage is a client error, not ours
+            log.warning("slack.malformed_request", content_type=request.content_type)
+            return web.json_response({"error": "malformed request body"}, status=400)
+        return await to_aiohttp_response(await self.app.async_dispatch(bolt_request))
 
     async def _connect_socket_mode(self, _: web.Application) -> None:
         from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
@@ -171,14 +182,20 @@ class SlackSurface:
             question = await asyncio.to_thread(question_from_slack, str(event.get("text") or ""), context.bot_user_id)
             log.info("slack.question", kind=kind, channel=channel, user=user, chars=len(question),
                      follow_up=thread_ts != ts)
+            reacted = False
             try:
                 history = await self._history(client, channel, thread_ts, str(ts), context.bot_user_id)
-                answer = await self._while_looking(client, channel, str(ts), self.services.answer(question, history))
+                work = asyncio.ensure_future(self.services.answer(question, history))
+                reacted = await self._react_if_slow(client, channel, str(ts), work)
+                answer = await work
             except Exception as error:  # the user hears something rather than silence
                 log.exception("slack.answer_failed", error_type=type(error).__name__)
                 await self._post(client, channel=channel, thread_ts=thread_ts, text=SORRY)
-                return
-            await self._post_answer(client, channel, thread_ts, answer)
+                answer = None
+            if answer is not None:
+                await self._post_answer(client, channel, thread_ts, answer)
+            if reacted:
+                await self._react(client.reactions_remove, channel, str(ts))
 
     async def _history(self, client: AsyncWebClient, channel: str, thread_ts: str, ts: str,
                        bot_user_id: str | None) -> list[str]:
@@ -188,22 +205,14 @@ class SlackSurface:
         try:
             response = await client.conversations_replies(channel=channel, ts=thread_ts, limit=HISTORY_LIMIT)
         except SlackApiError as error:  # no history is a worse answer, not a failed one
-            log.warning("slack.history_failed", error=error.response.get("error"))
+            log.warning("slack.history_failed", error=api_error(error))
             return []
         return thread_history(response.get("messages") or [], ts, bot_user_id)
 
-    async def _while_looking(self, client: AsyncWebClient, channel: str, ts: str, work: Awaitable[Answer]) -> Answer:
-        """The answer; if it takes longer than KB_SLACK_LOOKING_AFTER, a :mag: on the question meanwhile."""
-        task = asyncio.ensure_future(work)
-        done, _ = await asyncio.wait({task}, timeout=self.settings.slack_looking_after)
-        if done:
-            return task.result()
-        reacted = await self._react(client.reactions_add, channel, ts)
-        try:
-            return await task
-        finally:
-            if reacted:
-                await self._react(client.reactions_remove, channel, ts)
+    async def _react_if_slow(self, client: AsyncWebClient, channel: str, ts: str, work: asyncio.Future) -> bool:
+        """A :mag: on the question when the answer takes longer than KB_SLACK_LOOKING_AFTER; True if added."""
+        done, _ = await asyncio.wait({work}, timeout=self.settings.slack_looking_after)
+        return False if done else await self._react(client.reactions_add, channel, ts)
 
     @staticmethod
     async def _react(method: Any, channel: str, ts: str) -> bool:
@@ -211,7 +220,7 @@ class SlackSurface:
             await method(channel=channel, timestamp=ts, name=LOOKING_REACTION)
             return True
         except SlackApiError as error:
-            log.warning("slack.reaction_failed", error=error.response.get("error"))
+            log.warning("slack.reaction_failed", error=api_error(error))
             return False
 
     async def _post_answer(self, client: AsyncWebClient, channel: str, thread_ts: str, answer: Answer) -> None:
@@ -229,7 +238,7 @@ class SlackSurface:
         try:
             await client.chat_postMessage(**kwargs)
         except SlackApiError as error:
-            log.error("slack.post_failed", error=error.response.get("error"), channel=kwargs.get("channel"))
+            log.error("slack.post_failed", error=api_error(error), channel=kwargs.get("channel"))
 
     # -- feedback and escalation -----------------------------------------------------------------
     async def feedback(self, body: Mapping[str, Any], client: AsyncWebClient, helpful: bool) -> None:
@@ -251,7 +260,7 @@ class SlackSurface:
                 await client.chat_update(channel=channel, ts=message["ts"], text=str(message.get("text") or ""),
                                          blocks=blocks.feedback_done_blocks(message["blocks"], helpful))
             except SlackApiError as error:
-                log.warning("slack.feedback_update_failed", error=error.response.get("error"))
+                log.warning("slack.feedback_update_failed", error=api_error(error))
         if not helpful:
             await self._ephemeral(client, channel, user, message.get("thread_ts") or message.get("ts"),
                                   text="Sorry that didn't help. Should I pass your question to a person?",
@@ -280,7 +289,7 @@ class SlackSurface:
             await client.chat_postEphemeral(channel=channel, user=user,
                                             **({"thread_ts": thread_ts} if thread_ts else {}), **kwargs)
         except SlackApiError as error:
-            log.warning("slack.ephemeral_failed", error=error.response.get("error"))
+            log.warning("slack.ephemeral_failed", error=api_error(error))
 
     # -- /kb ---------------------------------------------------------------------------------------
     async def command(self, ack: AsyncAck, command: Mapping[str, Any], client: AsyncWebClient) -> None:
@@ -330,7 +339,7 @@ class SlackSurface:
         try:
             profile = (await client.users_info(user=user)).get("user", {}).get("profile", {})
         except SlackApiError as error:
-            log.warning("slack.users_info_failed", error=error.response.get("error"))
+            log.warning("slack.users_info_failed", error=api_error(error))
             return False
         return self.services.is_admin(user, profile.get("email"))
 

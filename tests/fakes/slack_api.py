@@ -50,7 +50,7 @@ class FakeSlackAPI:
 
     def app(self) -> web.Application:
         app = web.Application()
-        app.router.add_post("/api/{method}", self._handle)
+        app.router.add_route("*", "/api/{method}", self._handle)  # slack_sdk GETs some read methods
         return app
 
     # -- test controls ---------------------------------------------------------------------------
@@ -81,7 +81,9 @@ class FakeSlackAPI:
     async def _handle(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         args: dict[str, Any] = dict(request.query)
-        if request.content_type == "application/json":
+        if request.method == "GET":
+            pass
+        elif request.content_type == "application/json":
             args.update(await request.json())
         else:
             args.update(dict(await request.post()))
