@@ -65,6 +65,7 @@ class FakeAPI:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # header and body go out as two writes: no 40 ms delayed-ACK stall
 
             def _serve(self) -> None:
                 parts = urlsplit(self.path)
