@@ -299,37 +299,37 @@ class SlackSurface:
         metrics.SURFACE_EVENTS.labels("slack", "command").inc()
         log.info("slack.command", verb=verb if verb in ("help", "status", "reindex") else "other", user=user)
         if verb == "help":
-            await ack(text=blocks.HELP)
+            await ack(response_type="ephemeral", text=blocks.HELP)
         elif verb == "status":
             status = await self.services.status()
             running = None
             if status.reindex is not None:
                 running = (f"Reindex by {status.reindex.requested_by} running for {status.reindex.seconds:.0f}s: "
                            f"{status.reindex.documents_seen} documents read")
-            await ack(text=blocks.status_text(status.documents, status.chunks, status.model, status.sources, running))
+            await ack(response_type="ephemeral", text=blocks.status_text(status.documents, status.chunks, status.model, status.sources, running))
         elif verb == "reindex":
             await self._reindex(ack, user, words[1].lower() if len(words) > 1 else None, client)
         else:
-            await ack(text=f"I don't know `/kb {blocks.escape(words[0])}`.\n\n{blocks.HELP}")
+            await ack(response_type="ephemeral", text=f"I don't know `/kb {blocks.escape(words[0])}`.\n\n{blocks.HELP}")
 
     async def _reindex(self, ack: AsyncAck, user: str, source: str | None, client: AsyncWebClient) -> None:
         if not await self._is_admin(user, client):
             log.info("slack.reindex_refused", user=user)
-            await ack(text="Sorry, only kb admins can reindex (the KB_ADMINS setting). "
+            await ack(response_type="ephemeral", text="Sorry, only kb admins can reindex (the KB_ADMINS setting). "
                            "Ask one of them, or use `/kb status` to see when the index last synced.")
             return
         reporter = _ReindexReporter(client, user, source)
         try:
             self.services.reindexer.start(f"<@{user}>", source, reporter.progress, reporter.done)
         except AlreadyRunning as busy:
-            await ack(text=f"A reindex is already running (started by {busy.holder}); I won't start a second one. "
+            await ack(response_type="ephemeral", text=f"A reindex is already running (started by {busy.holder}); I won't start a second one. "
                            "Its summary will be posted when it finishes.")
             return
         except UnknownSource as error:
-            await ack(text=f"I can't reindex that: {error}.")
+            await ack(response_type="ephemeral", text=f"I can't reindex that: {error}.")
             return
         what = f"{source} sources" if source else "all sources"
-        await ack(text=f"Reindexing {what}. I'll send you progress and the summary in a direct message.")
+        await ack(response_type="ephemeral", text=f"Reindexing {what}. I'll send you progress and the summary in a direct message.")
 
     async def _is_admin(self, user: str, client: AsyncWebClient) -> bool:
         if self.services.is_admin(user):

@@ -7,7 +7,9 @@ Requests must carry the bot token, as Slack checks it, so a misconfigured client
 
 from __future__ import annotations
 
+import asyncio
 import itertools
+import uuid
 import json
 import threading
 import time
@@ -18,6 +20,7 @@ from typing import Any
 from aiohttp import web
 
 BOT_TOKEN = "xoxb-test-token"
+APP_TOKEN = "xapp-1-A0000TEST-test"
 BOT_USER_ID = "UKBBOT0001"
 BOT_ID = "BKBBOT0001"
 TEAM_ID = "T0000TEST"
@@ -30,6 +33,7 @@ class Call:
     status: int
     ok: bool = True
     """Slack's own "ok" in the response (false for errors, 429s and bad tokens)."""
+    response: dict[str, Any] = field(default_factory=dict)
     at: float = field(default_factory=time.perf_counter)
 
     def blocks(self) -> list[dict]:
@@ -47,10 +51,16 @@ class FakeSlackAPI:
         self._faults: dict[str, list[tuple[int, int]]] = {}
         self._changed = threading.Condition()
         self._ts = itertools.count(1)
+        self.socket_acks: list[dict] = []
+        self._socket: web.WebSocketResponse | None = None
+        self._socket_loop: asyncio.AbstractEventLoop | None = None
+        self.socket_connected = threading.Event()
+        self._host = "127.0.0.1"
 
     def app(self) -> web.Application:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._handle)  # slack_sdk GETs some read methods
+        app.router.add_get("/link", self._socket_mode)
         return app
 
     # -- test controls ---------------------------------------------------------------------------
@@ -93,11 +103,13 @@ class FakeSlackAPI:
             self._record(Call(method, args, status, ok=False))
             return web.json_response({"ok": False, "error": "ratelimited"}, status=status,
                                      headers={"Retry-After": str(retry_after)})
-        if request.headers.get("Authorization") != f"Bearer {self.token}":
+        expected = APP_TOKEN if method == "apps.connections.open" else self.token
+        if request.headers.get("Authorization") != f"Bearer {expected}":
             self._record(Call(method, args, 200, ok=False))
             return web.json_response({"ok": False, "error": "invalid_auth"})
+        self._host = request.host
         body = self._answer(method, args)
-        self._record(Call(method, args, 200, ok=bool(body.get("ok"))))
+        self._record(Call(method, args, 200, ok=bool(body.get("ok")), response=body))
         return web.json_response(body)
 
     def _record(self, call: Call) -> None:
@@ -109,6 +121,8 @@ class FakeSlackAPI:
         return f"{int(time.time())}.{next(self._ts):06d}"
 
     def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
+        if method == "apps.connections.open":
+            return {"ok": True, "url": f"ws://{self._host}/link"}
         if method == "auth.test":
             return {"ok": True, "url": "https://acme.slack.com/", "team": "Acme", "user": "kb", "team_id": TEAM_ID,
                     "user_id": BOT_USER_ID, "bot_id": BOT_ID, "is_enterprise_install": False}
@@ -141,3 +155,38 @@ class FakeSlackAPI:
         if method in ("views.open", "views.update", "views.push", "views.publish"):
             return {"ok": True, "view": {"id": "V0001", **json.loads(args.get("view", "{}") or "{}")}}
         return {"ok": False, "error": "unknown_method"}
+
+    # -- Socket Mode -----------------------------------------------------------------------------
+    async def _socket_mode(self, request: web.Request) -> web.WebSocketResponse:
+        """Slack's Socket Mode link: hello, then envelopes pushed by the test; acks are recorded."""
+        socket = web.WebSocketResponse()
+        await socket.prepare(request)
+        self._socket, self._socket_loop = socket, asyncio.get_running_loop()
+        await socket.send_json({"type": "hello", "num_connections": 1, "debug_info": {"host": "fake"},
+                                "connection_info": {"app_id": "A0000TEST"}})
+        self.socket_connected.set()
+        async for message in socket:
+            if message.type == web.WSMsgType.TEXT:
+                with self._changed:
+                    self.socket_acks.append(json.loads(message.data))
+                    self._changed.notify_all()
+        return socket
+
+    def push(self, payload: dict[str, Any], kind: str = "events_api") -> str:
+        """Deliver `payload` over the Socket Mode link; its envelope id."""
+        assert self._socket is not None and self._socket_loop is not None, "no Socket Mode connection"
+        envelope_id = str(uuid.uuid4())
+        envelope = {"envelope_id": envelope_id, "payload": payload, "type": kind, "accepts_response_payload": False,
+                    "retry_attempt": 0, "retry_reason": ""}
+        asyncio.run_coroutine_threadsafe(self._socket.send_json(envelope), self._socket_loop).result(10)
+        return envelope_id
+
+    def wait_for_ack(self, envelope_id: str, timeout: float = 10) -> dict:
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while not (found := [a for a in self.socket_acks if a.get("envelope_id") == envelope_id]):
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(f"no ack for envelope {envelope_id}: {self.socket_acks}")
+                self._changed.wait(left)
+            return found[0]

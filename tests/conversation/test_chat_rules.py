@@ -1,0 +1,69 @@
+"""The rules every chat surface shares: who is admin, how fast one may ask, what is remembered."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.conversation.admins import is_admin
+from bot.conversation.dedupe import SeenEvents
+from bot.conversation.ratelimit import UserRateLimiter
+from bot.index.store import Store
+
+
+def test_no_admins_configured_means_nobody_is_admin() -> None:
+    assert not is_admin([], "U123", "someone@example.com")
+    assert not is_admin(["", "  "], "U123")
+
+
+def test_admins_match_by_id_or_email_without_case() -> None:
+    admins = ["U0ADMIN", "IT.Lead@Example.com"]
+    assert is_admin(admins, "U0ADMIN")
+    assert is_admin(admins, "U999", "it.lead@example.com")
+    assert not is_admin(admins, "U999", None, "")
+    assert not is_admin(admins, "U0ADMIN2")
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_rate_limit_allows_a_burst_then_tells_once_then_recovers() -> None:
+    clock = Clock()
+    limiter = UserRateLimiter(3, clock=clock)
+
+    verdicts = [limiter.check("U1") for _ in range(6)]
+
+    assert [v.allowed for v in verdicts] == [True, True, True, False, False, False]
+    assert [v.tell for v in verdicts[3:]] == [True, False, False]
+    assert limiter.check("U2").allowed  # another user is unaffected
+    clock.now += 20  # a third of a minute refills one question of three per minute
+    assert limiter.check("U1").allowed
+    assert not limiter.check("U1").allowed and limiter.check("U1").tell is False
+    clock.now += 60
+    assert limiter.check("U1").allowed
+    assert UserRateLimiter(0, clock=clock).check("U1").allowed
+
+
+def test_seen_events_are_remembered_across_instances(tmp_path: Path) -> None:
+    store = Store(str(tmp_path / "index"))
+    first = SeenEvents(store)
+
+    assert first.first_time("slack:event:Ev1")
+    assert not first.first_time("slack:event:Ev1")
+    assert first.first_time("slack:event:Ev2")
+    restarted = SeenEvents(Store(str(tmp_path / "index")))
+    assert not restarted.first_time("slack:event:Ev1")
+    assert restarted.first_time("slack:event:Ev3")
+
+
+def test_pruning_keeps_recent_claims(tmp_path: Path) -> None:
+    seen = SeenEvents(Store(str(tmp_path / "index")), prune_every=2, memory=1)
+
+    for key in ("a", "b", "c", "d"):
+        assert seen.first_time(key)
+
+    assert not seen.first_time("a")  # out of the in-memory set, still in the table after pruning

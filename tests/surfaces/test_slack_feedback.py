@@ -1,0 +1,99 @@
+"""Feedback buttons over the wire: stored with question, answer and cited documents; escalation offered."""
+
+from __future__ import annotations
+
+import json
+
+from bot.surfaces.slack_blocks import ACTION_ESCALATE, ACTION_HELPFUL, ACTION_NOT_HELPFUL, BLOCK_FEEDBACK
+from tests.fakes.slack_api import BOT_USER_ID, Call
+from tests.fakes.slack_events import app_mention, block_action
+from tests.surfaces.conftest import SlackBot, SlackBotFactory
+from tests.surfaces.test_slack_answers import in_thread
+
+
+def ask(bot: SlackBot, question: str) -> tuple[dict, Call]:
+    event = app_mention(f"<@{BOT_USER_ID}> {question}", channel="C0000FEEDB")
+    bot.send_event(event)
+    [answer] = bot.fake.wait_for("chat.postMessage", in_thread(event["channel"], event["ts"]))
+    return event, answer
+
+
+def button(answer: Call, action_id: str) -> dict:
+    return next(element for block in answer.blocks() if block["type"] == "actions" for element in block["elements"]
+                if element["action_id"] == action_id)
+
+
+def as_received(answer: Call) -> dict:
+    """The answer message as Slack includes it in a block_actions payload."""
+    return {"type": "message", "user": BOT_USER_ID, "ts": answer.response["ts"], "thread_ts": answer.args["thread_ts"],
+            "text": answer.args["text"], "blocks": answer.blocks()}
+
+
+def test_helpful_click_is_stored_with_question_answer_and_cited_documents(slack_bot: SlackBotFactory) -> None:
+    bot = slack_bot()
+    event, answer = ask(bot, "how do I reset my password?")
+    value = button(answer, ACTION_HELPFUL)["value"]
+
+    reply = bot.action(block_action(ACTION_HELPFUL, value, user=event["user"], channel=event["channel"],
+                                    message=as_received(answer)))
+
+    assert reply.status == 200
+    [update] = bot.fake.wait_for("chat.update")
+    bot.drain()
+    answer_id = json.loads(value)["a"]
+    [stored] = bot.services.feedback.for_answer(answer_id)
+    assert stored.helpful is True and stored.user == event["user"] and stored.surface == "slack"
+    assert stored.question == "how do I reset my password?"
+    assert stored.answer == answer.args["text"]
+    assert any(doc_id.endswith("it/password-reset.md") for doc_id in stored.doc_ids)
+    assert update.args["ts"] == answer.response["ts"]
+    assert all(block.get("block_id") != BLOCK_FEEDBACK for block in update.blocks())
+    assert bot.fake.recorded("chat.postEphemeral") == []
+
+
+def test_not_helpful_offers_escalation_and_the_hook_answers(slack_bot: SlackBotFactory) -> None:
+    bot = slack_bot()
+    event, answer = ask(bot, "what does the employee assistance program offer?")
+    value = button(answer, ACTION_NOT_HELPFUL)["value"]
+
+    bot.action(block_action(ACTION_NOT_HELPFUL, value, user=event["user"], channel=event["channel"],
+                            message=as_received(answer)))
+
+    [offer] = bot.fake.wait_for("chat.postEphemeral")
+    assert offer.args["user"] == event["user"] and offer.args["thread_ts"] == event["ts"]
+    escalate = button(offer, ACTION_ESCALATE)
+    bot.drain()
+    [stored] = bot.services.feedback.for_answer(json.loads(value)["a"])
+    assert stored.helpful is False
+
+    bot.action(block_action(ACTION_ESCALATE, escalate["value"], user=event["user"], channel=event["channel"],
+                            container={"type": "message", "message_ts": offer.response["message_ts"],
+                                       "channel_id": event["channel"], "is_ephemeral": True, "thread_ts": event["ts"]}))
+
+    [_, told] = bot.fake.wait_for("chat.postEphemeral", count=2)
+    assert "no help queues are set up" in told.args["text"]
+    assert told.args["thread_ts"] == event["ts"]
+
+
+def test_changing_ones_mind_overwrites_instead_of_double_counting(slack_bot: SlackBotFactory) -> None:
+    bot = slack_bot()
+    event, answer = ask(bot, "how do I connect to the VPN?")
+    value = button(answer, ACTION_HELPFUL)["value"]
+
+    for action in (ACTION_HELPFUL, ACTION_HELPFUL, ACTION_NOT_HELPFUL):
+        bot.action(block_action(action, value, user=event["user"], channel=event["channel"], message=as_received(answer)))
+    bot.fake.wait_for("chat.postEphemeral")
+    bot.drain()
+
+    [stored] = bot.services.feedback.for_answer(json.loads(value)["a"])
+    assert stored.helpful is False
+
+
+def test_a_forged_or_broken_button_value_is_ignored(slack_bot: SlackBotFactory) -> None:
+    bot = slack_bot()
+
+    reply = bot.action(block_action(ACTION_HELPFUL, "not json", user="U0000ASKER", channel="C0000FEEDB"))
+
+    assert reply.status == 200
+    bot.drain()
+    assert bot.fake.recorded("chat.update") == [] and bot.fake.recorded("chat.postEphemeral") == []
