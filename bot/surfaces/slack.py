@@ -97,8 +97,14 @@ class SlackSurface:
         self.settings = settings or services.settings
         secret = self.settings.slack_signing_secret.get_secret_value() if self.settings.slack_signing_secret else ""
         self.client = web_client(self.settings)
-        self.app = AsyncApp(client=self.client, signing_secret=secret, request_verification_enabled=bool(secret),
-                            process_before_response=False, logger=logging.getLogger("kb.slack_bolt"))
+        bolt_logger = logging.getLogger("kb.slack_bolt")
+        level = bolt_logger.level
+        bolt_logger.setLevel(logging.ERROR)  # Bolt also reads SLACK_BOT_TOKEN and warns that our client wins: it should
+        try:
+            self.app = AsyncApp(client=self.client, signing_secret=secret, request_verification_enabled=bool(secret),
+                                process_before_response=False, logger=bolt_logger)
+        finally:
+            bolt_logger.setLevel(level)
         self._inflight = 0
         self._idle = asyncio.Event()
         self._idle.set()

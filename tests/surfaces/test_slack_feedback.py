@@ -80,8 +80,9 @@ def test_changing_ones_mind_overwrites_instead_of_double_counting(slack_bot: Sla
     event, answer = ask(bot, "how do I connect to the VPN?")
     value = button(answer, ACTION_HELPFUL)["value"]
 
-    for action in (ACTION_HELPFUL, ACTION_HELPFUL, ACTION_NOT_HELPFUL):
+    for clicks, action in enumerate((ACTION_HELPFUL, ACTION_HELPFUL, ACTION_NOT_HELPFUL), start=1):
         bot.action(block_action(action, value, user=event["user"], channel=event["channel"], message=as_received(answer)))
+        bot.fake.wait_for("chat.update", count=clicks)  # stored before the message is updated: clicks stay in order
     bot.fake.wait_for("chat.postEphemeral")
     bot.drain()
 
