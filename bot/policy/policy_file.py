@@ -1,0 +1,126 @@
+"""The policy file (bot/policy/policy.yaml, or KB_POLICY_FILE): categories, examples, queues.
+
+Kept as data so the people who own the policy (HR, Legal) can change patterns, examples, queue
+channels and replies without a release, and so a typo fails loudly at startup instead of
+silently answering a regulated question: every pattern is compiled and every queue a category
+names must exist.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+BUNDLED = Path(__file__).with_name("policy.yaml")
+CATEGORIES = ("medical", "legal", "financial", "harassment", "immigration", "termination", "mental_health")
+
+
+class PolicyFileError(ValueError):
+    """The policy file is missing something or holds an invalid pattern."""
+
+
+@dataclass(frozen=True)
+class QueueConfig:
+    key: str
+    name: str
+    slack_channel: str = ""
+    teams_channel: str = ""
+
+
+@dataclass(frozen=True)
+class CategoryConfig:
+    name: str
+    queue: str
+    reply: str
+    patterns: tuple[re.Pattern[str], ...] = ()
+    advice: tuple[str, ...] = ()
+    logistics: tuple[str, ...] = ()
+    crisis: bool = False
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    neighbours: int = 3
+    margin: float = 0.0
+    escalate_at: float = 0.05
+    min_similarity: float = 0.30
+    weights: dict[str, float] = field(default_factory=lambda: {"judgement": 0.08, "situation": 0.05, "process": 0.09})
+
+
+@dataclass(frozen=True)
+class Crisis:
+    emergency: str
+    eap: str
+    patterns: tuple[re.Pattern[str], ...]
+
+
+@dataclass(frozen=True)
+class PolicyFile:
+    queues: dict[str, QueueConfig]
+    default_queue: str
+    categories: dict[str, CategoryConfig]
+    none: tuple[str, ...]
+    crisis: Crisis
+    thresholds: Thresholds
+    signals: dict[str, tuple[re.Pattern[str], ...]]
+    path: str = ""
+
+
+def compile_patterns(patterns: Any, where: str) -> tuple[re.Pattern[str], ...]:
+    compiled = []
+    for pattern in patterns or []:
+        try:
+            compiled.append(re.compile(str(pattern), re.IGNORECASE))
+        except re.error as error:
+            raise PolicyFileError(f"{where}: invalid pattern {pattern!r}: {error}") from None
+    return tuple(compiled)
+
+
+def load_policy_file(path: str | Path | None = None) -> PolicyFile:
+    """Read and validate a policy file; None or "" reads the bundled one."""
+    source = Path(path) if path else BUNDLED
+    try:
+        data = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
+    except OSError as error:
+        raise PolicyFileError(f"cannot read policy file {source}: {error}") from None
+    queues = {key: QueueConfig(key=key, name=str(value.get("name") or key), slack_channel=str(value.get("slack_channel") or ""),
+                               teams_channel=str(value.get("teams_channel") or ""))
+              for key, value in (data.get("queues") or {}).items()}
+    if not queues:
+        raise PolicyFileError(f"{source}: no queues defined")
+    default_queue = str(data.get("default_queue") or next(iter(queues)))
+    if default_queue not in queues:
+        raise PolicyFileError(f"{source}: default_queue {default_queue!r} is not a queue")
+    categories: dict[str, CategoryConfig] = {}
+    for name, value in (data.get("categories") or {}).items():
+        queue = str(value.get("queue") or "")
+        if queue not in queues:
+            raise PolicyFileError(f"{source}: category {name!r} names unknown queue {queue!r}")
+        categories[name] = CategoryConfig(
+            name=name, queue=queue, reply=str(value.get("reply") or "I've passed your question to a person."),
+            patterns=compile_patterns(value.get("patterns"), f"{source}: {name}"),
+            advice=tuple(str(text) for text in value.get("advice") or []),
+            logistics=tuple(str(text) for text in value.get("logistics") or []),
+            crisis=bool(value.get("crisis", False)))
+    if not categories:
+        raise PolicyFileError(f"{source}: no categories defined")
+    crisis = data.get("crisis") or {}
+    raw = data.get("thresholds") or {}
+    defaults = Thresholds()
+    thresholds = Thresholds(neighbours=int(raw.get("neighbours", defaults.neighbours)),
+                            margin=float(raw.get("margin", defaults.margin)),
+                            escalate_at=float(raw.get("escalate_at", defaults.escalate_at)),
+                            min_similarity=float(raw.get("min_similarity", defaults.min_similarity)),
+                            weights={**defaults.weights, **{k: float(v) for k, v in (raw.get("weights") or {}).items()}})
+    signals = {kind: compile_patterns((data.get("signals") or {}).get(kind), f"{source}: signals.{kind}")
+               for kind in ("judgement", "situation", "process")}
+    return PolicyFile(
+        queues=queues, default_queue=default_queue, categories=categories,
+        none=tuple(str(text) for text in data.get("none") or []),
+        crisis=Crisis(emergency=str(crisis.get("emergency") or ""), eap=str(crisis.get("eap") or ""),
+                      patterns=compile_patterns(crisis.get("patterns"), f"{source}: crisis")),
+        thresholds=thresholds, signals=signals, path=str(source))

@@ -1,0 +1,86 @@
+"""The regulated-topic policy kb runs: rules, then the example classifier, then the LLM check.
+
+Order and authority: a crisis pattern answers at once with the emergency and EAP contacts; any
+other rule match escalates and is final; otherwise the example classifier may escalate; otherwise,
+when an Anthropic key is set and the question is near a regulated topic at all, the LLM may add
+an escalation. Nothing later removes what an earlier step decided.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import structlog
+
+from bot.index.embedding import Embedder
+from bot.policy import Decision
+from bot.policy.classifier import ExampleClassifier, Verdict
+from bot.policy.llm_check import EscalationCheck
+from bot.policy.policy_file import PolicyFile
+from bot.policy.rules import match_rules
+from bot.policy.signals import normalize
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """Why a question was or was not escalated: for reports, tests and debugging (no question text)."""
+
+    decision: Decision | None
+    source: str
+    """rules, crisis, classifier, llm, or none."""
+    verdict: Verdict | None = None
+
+
+class RegulatedTopicPolicy:
+    def __init__(self, policy: PolicyFile, embedder: Embedder, *, llm: EscalationCheck | None = None,
+                 emergency: str = "", eap: str = "", llm_min_similarity: float | None = None) -> None:
+        self.policy = policy
+        self.classifier = ExampleClassifier(policy, embedder)
+        self.llm = llm
+        self.emergency = emergency or policy.crisis.emergency
+        self.eap = eap or policy.crisis.eap
+        self.llm_min_similarity = (policy.thresholds.min_similarity - 0.1 if llm_min_similarity is None
+                                   else llm_min_similarity)
+
+    def classify(self, question: str) -> Decision | None:
+        return self.judge(question).decision
+
+    def judge(self, question: str) -> Judgement:
+        text = normalize(question)
+        if not text.strip():
+            return Judgement(None, "none")
+        rule = match_rules(text, self.policy)
+        if rule is not None:
+            source = "crisis" if rule.crisis else "rules"
+            judgement = Judgement(self.decision(rule.category, crisis=rule.crisis), source)
+        else:
+            verdict = self.classifier.judge(text, self.classifier.similarities([text])[0])
+            if verdict.escalate:
+                judgement = Judgement(self.decision(verdict.category), "classifier", verdict)
+            elif self.llm is not None and verdict.advice_similarity >= self.llm_min_similarity:
+                category = self.llm.category(question)
+                judgement = (Judgement(self.decision(category), "llm", verdict)
+                             if category in self.policy.categories else Judgement(None, "none", verdict))
+            else:
+                judgement = Judgement(None, "none", verdict)
+        if judgement.decision is not None:
+            log.info("policy.escalate", category=judgement.decision.category, queue=judgement.decision.queue,
+                     source=judgement.source, crisis=judgement.decision.crisis)
+        return judgement
+
+    def decision(self, category: str, *, crisis: bool = False) -> Decision:
+        """The decision for `category`; `queue` is the queue's key (stable, what metrics and tickets use).
+
+        A crisis reply leads with the emergency and EAP contacts; other replies of a category marked
+        `crisis` (mental health) still end with the EAP contact, which helps whoever reads it.
+        """
+        config = self.policy.categories[category]
+        reply = config.reply
+        if crisis:
+            contacts = "\n".join(part for part in (self.emergency, self.eap) if part)
+            reply = f"{contacts}\n\n{reply}" if contacts else reply
+        elif config.crisis and self.eap:
+            reply = f"{reply}\n\n{self.eap}"
+        return Decision(category=category, queue=config.queue, reply=reply, crisis=crisis)
