@@ -6,6 +6,7 @@ from pathlib import Path
 
 from bot.conversation.admins import is_admin
 from bot.conversation.dedupe import SeenEvents
+from bot.conversation.escalation import EscalationRequest, NoQueues
 from bot.conversation.ratelimit import UserRateLimiter
 from bot.index.store import Store
 
@@ -67,3 +68,9 @@ def test_pruning_keeps_recent_claims(tmp_path: Path) -> None:
         assert seen.first_time(key)
 
     assert not seen.first_time("a")  # out of the in-memory set, still in the table after pruning
+
+
+def test_without_queues_the_escalation_hook_says_so_honestly() -> None:
+    outcome = NoQueues().escalate(EscalationRequest(surface="slack", user="U1", question="q", answer="a"))
+
+    assert not outcome.accepted and outcome.ticket_id is None and "#it-help" in outcome.message

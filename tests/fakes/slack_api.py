@@ -94,7 +94,8 @@ class FakeSlackAPI:
         if request.method == "GET":
             pass
         elif request.content_type == "application/json":
-            args.update(await request.json())
+            raw = await request.text()
+            args.update(json.loads(raw) if raw.strip() else {})
         else:
             args.update(dict(await request.post()))
         faults = self._faults.get(method)

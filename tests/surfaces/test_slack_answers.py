@@ -60,7 +60,7 @@ def test_follow_up_in_a_thread_is_answered_with_the_threads_earlier_messages(sla
     bot.fake.threads[(channel, root["ts"])] = [{"type": "message", "user": root["user"], "text": root["text"], "ts": root["ts"]}]
     bot.send_event(root)
     bot.fake.wait_for("chat.postMessage", in_thread(channel, root["ts"]))
-    follow_up = app_mention(f"<@{BOT_USER_ID}> what about on my phone?", channel=channel, thread_ts=root["ts"])
+    follow_up = app_mention(f"<@{BOT_USER_ID}> what if it keeps disconnecting?", channel=channel, thread_ts=root["ts"])
     bot.fake.threads[(channel, root["ts"])].append({"type": "message", "user": follow_up["user"],
                                                     "text": follow_up["text"], "ts": follow_up["ts"],
                                                     "thread_ts": root["ts"]})
@@ -72,7 +72,7 @@ def test_follow_up_in_a_thread_is_answered_with_the_threads_earlier_messages(sla
     assert (replies.args["channel"], replies.args["ts"]) == (channel, root["ts"])
     assert "it/vpn.md" in source_sections(answers[1])[0]
     # The same words on their own point elsewhere: the thread is what made the difference.
-    alone = app_mention(f"<@{BOT_USER_ID}> what about on my phone?", channel="C0000ALONE")
+    alone = app_mention(f"<@{BOT_USER_ID}> what if it keeps disconnecting?", channel="C0000ALONE")
     bot.send_event(alone)
     [control] = bot.fake.wait_for("chat.postMessage", in_thread("C0000ALONE", alone["ts"]))
     assert "it/vpn.md" not in source_sections(control)[0]

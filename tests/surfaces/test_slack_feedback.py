@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from bot.conversation.escalation import EscalationOutcome, EscalationRequest
 from bot.surfaces.slack_blocks import ACTION_ESCALATE, ACTION_HELPFUL, ACTION_NOT_HELPFUL, BLOCK_FEEDBACK
 from tests.fakes.slack_api import BOT_USER_ID, Call
 from tests.fakes.slack_events import app_mention, block_action
@@ -51,8 +52,20 @@ def test_helpful_click_is_stored_with_question_answer_and_cited_documents(slack_
     assert bot.fake.recorded("chat.postEphemeral") == []
 
 
-def test_not_helpful_offers_escalation_and_the_hook_answers(slack_bot: SlackBotFactory) -> None:
-    bot = slack_bot()
+class RecordingEscalator:
+    """An escalation hook that accepts everything and remembers what it was handed."""
+
+    def __init__(self) -> None:
+        self.requests: list[EscalationRequest] = []
+
+    def escalate(self, request: EscalationRequest) -> EscalationOutcome:
+        self.requests.append(request)
+        return EscalationOutcome(accepted=True, message="Passed to the People team (ticket T-1).", ticket_id="T-1")
+
+
+def test_not_helpful_offers_escalation_and_the_hook_gets_the_question(slack_bot: SlackBotFactory) -> None:
+    hook = RecordingEscalator()
+    bot = slack_bot(services={"escalator": hook})
     event, answer = ask(bot, "what does the employee assistance program offer?")
     value = button(answer, ACTION_NOT_HELPFUL)["value"]
 
@@ -71,8 +84,12 @@ def test_not_helpful_offers_escalation_and_the_hook_answers(slack_bot: SlackBotF
                                        "channel_id": event["channel"], "is_ephemeral": True, "thread_ts": event["ts"]}))
 
     [_, told] = bot.fake.wait_for("chat.postEphemeral", count=2)
-    assert "no help queues are set up" in told.args["text"]
-    assert told.args["thread_ts"] == event["ts"]
+    assert told.args["text"] == "Passed to the People team (ticket T-1)." and told.args["thread_ts"] == event["ts"]
+    [request] = hook.requests
+    assert (request.surface, request.user, request.reason) == ("slack", event["user"], "not_helpful")
+    assert request.question == "what does the employee assistance program offer?"
+    assert request.answer == answer.args["text"] and request.doc_ids == stored.doc_ids
+    assert request.conversation == {"channel": event["channel"], "thread_ts": event["ts"]}
 
 
 def test_changing_ones_mind_overwrites_instead_of_double_counting(slack_bot: SlackBotFactory) -> None:
