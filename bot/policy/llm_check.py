@@ -56,7 +56,7 @@ class AnthropicCheck:
     def category(self, question: str) -> str | None:
         try:
             message = self.client.messages.create(
-                model=self.model, max_tokens=10, temperature=0, system=self.system,
+                model=self.model, max_tokens=10, system=self.system,
                 messages=[{"role": "user", "content": f"<question>{question}</question>"}])
         except Exception as error:  # timeouts, outages, bad keys: the rules and examples still stand
             log.warning("policy.llm_check_failed", error_type=type(error).__name__)

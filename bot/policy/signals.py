@@ -21,8 +21,12 @@ _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": 
 
 
 def normalize(text: str) -> str:
-    """Lower case, unicode-folded, quotes straightened, whitespace collapsed, length bounded."""
-    folded = unicodedata.normalize("NFKC", text or "").translate(_QUOTES).lower()
+    """Lower case, unicode-folded, quotes straightened, whitespace collapsed, length bounded.
+
+    Lone surrogates (JSON allows "\\ud800") become "?": the tokenizer rejects them outright.
+    """
+    valid = (text or "").encode("utf-8", "replace").decode("utf-8")
+    folded = unicodedata.normalize("NFKC", valid).translate(_QUOTES).lower()
     return " ".join(folded.split())[:MAX_CHARS]
 
 

@@ -1,0 +1,147 @@
+"""Which questions go to people: advice about my situation does, how the process works does not."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.answer.service import AnswerService
+from bot.policy.policy_file import PolicyFileError, load_policy_file
+from bot.policy.regulated import RegulatedTopicPolicy
+from bot.runtime import Runtime
+
+# Written for these tests (not taken from any evaluation set): one advice question and one
+# process question on the same topic, per category.
+PAIRS = {
+    "medical": ("the pain in my side has been getting worse for days, should I see a doctor or wait it out?",
+                "how do I send my doctor's note to HR after a sick day?"),
+    "legal": ("my manager wants me to sign a statement about the incident, is it legal for them to make me?",
+              "who on the legal team reviews customer contracts?"),
+    "financial": ("should I sell my vested company stock now or hold it for the long-term tax rate?",
+                  "where do I change my 401k contribution?"),
+    "harassment": ("my team lead keeps mocking my accent in meetings and I feel humiliated, what should I do",
+                   "when is the harassment prevention training due?"),
+    "immigration": ("if I move to the Berlin team will my H-1B still be valid?",
+                    "how do I request an employment verification letter for my visa appointment?"),
+    "termination": ("I got my second warning this month, are they going to fire me?",
+                    "what's the checklist for returning equipment on my last day?"),
+    "mental_health": ("I've felt hopeless and exhausted for weeks and can't concentrate at all, I don't know what to do",
+                      "what's the phone number for the employee assistance program?"),
+}
+
+
+@pytest.mark.parametrize("category", sorted(PAIRS))
+def test_advice_is_escalated_to_its_category_and_logistics_answered(policy: RegulatedTopicPolicy, category: str) -> None:
+    advice, logistics = PAIRS[category]
+
+    escalated = policy.classify(advice)
+    answered = policy.classify(logistics)
+
+    assert escalated is not None and escalated.category == category
+    assert escalated.queue == policy.policy.categories[category].queue
+    assert answered is None
+
+
+def test_the_issue_line_fmla_process_answered_firing_question_escalated(policy: RegulatedTopicPolicy) -> None:
+    assert policy.classify("how do I request FMLA leave") is None
+    decision = policy.classify("can I be fired for taking leave for my cancer treatment")
+    assert decision is not None and not decision.crisis
+
+
+@pytest.mark.parametrize("message", ["I want to kill myself", "honestly thinking about suicide lately",
+                                     "everyone would be better off without me", "I keep hurting myself after work"])
+def test_crisis_gets_emergency_and_eap_contacts_first(policy: RegulatedTopicPolicy, message: str) -> None:
+    judgement = policy.judge(message)
+
+    assert judgement.source == "crisis"
+    decision = judgement.decision
+    assert decision is not None and decision.crisis and decision.category == "mental_health"
+    assert decision.reply.startswith(policy.policy.crisis.emergency)
+    assert policy.policy.crisis.eap in decision.reply
+
+
+def test_configured_contacts_replace_the_policy_files(policy_file, embedder) -> None:  # noqa: ANN001
+    configured = RegulatedTopicPolicy(policy_file, embedder, emergency="Call Security on 4444.", eap="EAP: 0800 123")
+
+    decision = configured.classify("i want to end my life")
+
+    assert decision is not None and decision.reply.startswith("Call Security on 4444.\nEAP: 0800 123")
+
+
+def test_non_crisis_mental_health_reply_still_carries_the_eap(policy: RegulatedTopicPolicy) -> None:
+    decision = policy.classify("I've been having panic attacks every morning before work and can't cope, what should I do")
+    assert decision is not None and not decision.crisis
+    assert policy.policy.crisis.eap in decision.reply
+
+
+def test_ordinary_it_questions_are_not_regulated(policy: RegulatedTopicPolicy) -> None:
+    for question in ("how do I connect to the VPN from home?", "my printer shows offline", "reset my okta password pls"):
+        assert policy.classify(question) is None, question
+
+
+def test_a_rule_escalates_even_when_examples_disagree(policy_file, embedder, tmp_path: Path) -> None:  # noqa: ANN001
+    """Whoever edits the policy file can rely on a pattern: it is final."""
+    text = Path(policy_file.path).read_text(encoding="utf-8").replace(
+        '      - "\\\\bshould i (see|call|go to)', '      - "\\\\bpurple printer\\\\b"\n      - "\\\\bshould i (see|call|go to)', 1)
+    edited = tmp_path / "policy.yaml"
+    edited.write_text(text, encoding="utf-8")
+    custom = RegulatedTopicPolicy(load_policy_file(edited), embedder)
+
+    judgement = custom.judge("the purple printer jammed again")
+
+    assert judgement.source == "rules" and judgement.decision is not None and judgement.decision.category == "medical"
+
+
+def test_an_invalid_pattern_fails_loudly(tmp_path: Path) -> None:
+    broken = tmp_path / "policy.yaml"
+    original = Path(load_policy_file().path).read_text(encoding="utf-8")
+    assert '- "suicid"' in original
+    broken.write_text(original.replace('- "suicid"', '- "suicid("', 1), encoding="utf-8")
+    with pytest.raises(PolicyFileError, match="invalid pattern"):
+        load_policy_file(broken)
+
+
+def test_kb_policy_file_setting_points_the_runtime_at_another_file(runtime: Runtime, tmp_path: Path) -> None:
+    text = Path(load_policy_file().path).read_text(encoding="utf-8").replace('name: "Legal"', 'name: "Counsel"', 1)
+    (tmp_path / "mine.yaml").write_text(text, encoding="utf-8")
+    runtime.settings = runtime.settings.model_copy(update={"policy_file": str(tmp_path / "mine.yaml")})
+
+    assert runtime.policy_file.queues["legal"].name == "Counsel"
+
+
+def test_escalated_answer_has_no_runbook_text_and_reports_queue_and_category(example_runtime: Runtime) -> None:
+    service: AnswerService = example_runtime.answers
+
+    answer = service.answer("my manager put me on a PIP last week, should I start looking for a new job?")
+
+    data = answer.to_json()
+    assert data["escalated"] is True and data["category"] == "termination" and data["queue"] == "people_partner"
+    assert data["citations"] == [] and data["no_answer"] is False
+
+
+def test_sensitive_logistics_still_get_a_cited_answer(example_runtime: Runtime) -> None:
+    answer = example_runtime.answers.answer("how do I request parental leave?")
+
+    assert not answer.escalated and answer.citations
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.one_of(
+    st.text(max_size=300),
+    st.text(alphabet=st.characters(categories=["So", "Sk", "Cs", "Zs", "Mn"], exclude_characters="\x00"), max_size=80),
+    st.lists(st.sampled_from(["ich", "habe", "visa", "¿puedo", "despedir", "我", "被解雇", "🤒", "😭", "my", "boss",
+                              "should", "I", "\u200b", "\n", "FMLA", "kill"]), max_size=40).map(" ".join),
+    st.integers(min_value=4_000, max_value=60_000).map(lambda n: ("can they fire me " * n)[:n]),
+))
+def test_any_input_classifies_without_error(policy: RegulatedTopicPolicy, question: str) -> None:
+    decision = policy.classify(question)
+
+    assert decision is None or (decision.category in policy.policy.categories and decision.reply)
+
+
+def test_empty_and_whitespace_questions_are_not_escalated(policy: RegulatedTopicPolicy) -> None:
+    assert policy.classify("") is None
+    assert policy.classify(" \n\t ") is None
