@@ -261,6 +261,39 @@ def status(as_json: AsJson = False, data_dir: DataDir = None, verbose: Verbose =
     out.print(table)
 
 
+# -- escalations -----------------------------------------------------------------------------------
+@app.command()
+def escalations(
+    status_filter: Annotated[Optional[str], typer.Option("--status", help="Only tickets in this state: open, claimed, resolved.")] = None,
+    questions: Annotated[bool, typer.Option("--questions", help="Include the question text (private: it belongs to the queue).")] = False,
+    as_json: AsJson = False,
+    data_dir: DataDir = None,
+    verbose: Verbose = False,
+) -> None:
+    """Escalation tickets (questions handed to people), oldest first: who asked, which queue, who took it."""
+    from bot.policy.tickets import CLAIMED, OPEN, RESOLVED, TicketStore
+
+    if status_filter is not None and status_filter not in (OPEN, CLAIMED, RESOLVED):
+        raise fail("--status must be open, claimed or resolved")
+    rt = runtime(data_dir, verbose)
+    tickets = TicketStore(rt.store).list(status_filter)
+    if as_json:
+        print(json.dumps([ticket.to_json(with_question=questions) for ticket in tickets], ensure_ascii=False))
+        return
+    if not tickets:
+        out.print("no escalations" + (f" {status_filter}" if status_filter else ""))
+        return
+    table = Table("ticket", "status", "category", "queue", "asked by", "opened", "claimed by", "resolved by",
+                  *(["question"] if questions else []))
+    for ticket in tickets:
+        table.add_row(ticket.id, ticket.status, ticket.category or "—", ticket.queue, f"{ticket.surface}:{ticket.user}",
+                      ticket.created_at.strftime("%Y-%m-%d %H:%M"), ticket.claimed_by or "", ticket.resolved_by or "",
+                      *([escape(" ".join(ticket.question.split())[:120])] if questions else []))
+    out.print(table)
+    counts = {state: sum(1 for t in tickets if t.status == state) for state in (OPEN, CLAIMED, RESOLVED)}
+    out.print(", ".join(f"{n} {state}" for state, n in counts.items()))
+
+
 # -- worker ----------------------------------------------------------------------------------------
 @app.command()
 def worker(

@@ -117,6 +117,18 @@ class Settings(BaseSettings):
     notion_databases: CommaList = _env("KB_NOTION_DATABASES", "Comma-separated database ids or URLs; every row is a document.", [])
     notion_api_url: str = _env("KB_NOTION_API_URL", "Notion API base URL.", "https://api.notion.com")
 
+    # Regulated topics and human queues (docs/escalation.md)
+    policy_file: str = _env("KB_POLICY_FILE", "Policy file (patterns, examples, queues, replies); empty: the bundled bot/policy/policy.yaml.", "")
+    policy_enabled: bool = _env("KB_POLICY_ENABLED", "Route regulated questions (medical, legal, HR…) to human queues; false answers everything from the runbooks.", True)
+    policy_llm: bool = _env("KB_POLICY_LLM", "With ANTHROPIC_API_KEY set, let the LLM add escalations the rules and examples missed (never remove one).", True)
+    policy_llm_timeout: float = _env("KB_POLICY_LLM_TIMEOUT", "Seconds the LLM escalation check may take before it is skipped.", 4.0, gt=0)
+    queue_slack_channels: CommaList = _env("KB_QUEUE_SLACK_CHANNELS", "Slack channel per queue, overriding the policy file: hr=C0123,legal=#legal-queue,…", [])
+    queue_teams_channels: CommaList = _env("KB_QUEUE_TEAMS_CHANNELS", "Teams channel (conversation id) per queue, overriding the policy file: hr=19:abc…@thread.tacv2,…", [])
+    escalation_remind_after: float = _env("KB_ESCALATION_REMIND_AFTER", "Minutes an escalation may stay unclaimed before it is re-posted to its queue.", 240.0, gt=0)
+    escalation_check_every: float = _env("KB_ESCALATION_CHECK_EVERY", "Minutes between checks for unclaimed escalations to re-post.", 15.0, gt=0)
+    emergency_contact: str = _env("KB_EMERGENCY_CONTACT", "Emergency contact told at once to anyone in crisis; empty: the policy file's.", "")
+    eap_contact: str = _env("KB_EAP_CONTACT", "Employee Assistance Program contact told to anyone in crisis; empty: the policy file's.", "")
+
     # Retrieval and answers
     top_k: int = _env("KB_TOP_K", "Snippets an answer cites at most.", 5, ge=1, le=20)
     max_chunks_per_doc: int = _env("KB_MAX_CHUNKS_PER_DOC", "Chunks of one document among the results at most.", 2, ge=1)
@@ -133,7 +145,7 @@ class Settings(BaseSettings):
 
     @field_validator("admins", "local_paths", "confluence_spaces", "confluence_include", "confluence_exclude",
                      "gdrive_folders", "gdrive_shared_drives", "gdrive_include", "gdrive_exclude", "notion_pages",
-                     "notion_databases", mode="before")
+                     "notion_databases", "queue_slack_channels", "queue_teams_channels", mode="before")
     @classmethod
     def _split_commas(cls, value: Any) -> Any:
         if isinstance(value, str):

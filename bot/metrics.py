@@ -44,6 +44,8 @@ SYNC_LAST_SUCCESS = Gauge("kb_sync_last_success_timestamp_seconds", "When the so
 QUESTIONS = Counter("kb_questions_total", "Questions received by the answer core.", registry=REGISTRY)
 ANSWERS = Counter("kb_answers_total", "Questions answered with citations.", registry=REGISTRY)
 ESCALATIONS = Counter("kb_escalations_total", "Questions handed to people, by queue.", ["queue"], registry=REGISTRY)
+ESCALATION_TICKETS = Counter("kb_escalation_tickets_total", "Escalation ticket events by queue and event (opened, claimed, "
+                             "resolved, reminded).", ["queue", "event"], registry=REGISTRY)
 NO_ANSWERS = Counter("kb_no_answers_total", "Questions answered 'not found' (or rejected as empty or too long).",
                      registry=REGISTRY)
 ANSWER_LATENCY = Histogram("kb_answer_latency_seconds", "Seconds from question to answer inside the answer core.",

@@ -7,6 +7,7 @@ heavy (the model takes seconds to load) is built before a command needs it.
 from __future__ import annotations
 
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from bot.answer.retrieve import Retriever
 from bot.answer.service import AnswerService
@@ -14,6 +15,11 @@ from bot.config import Settings
 from bot.index.embedding import Embedder, get_embedder
 from bot.index.store import Store
 from bot.index.sync import SyncEngine
+from bot.policy import AnswerEverything, Policy
+from bot.policy.policy_file import PolicyFile, load_policy_file
+
+if TYPE_CHECKING:
+    from bot.policy.desk import EscalationDesk
 
 
 class Runtime:
@@ -37,5 +43,34 @@ class Runtime:
         return SyncEngine(self.store, self.embedder, chunk_tokens=self.settings.chunk_tokens)
 
     @cached_property
+    def policy_file(self) -> PolicyFile:
+        return load_policy_file(self.settings.policy_file or None)
+
+    @cached_property
+    def policy(self) -> Policy:
+        """Regulated-topic detection (rules, examples, and the LLM check when a key is set)."""
+        if not self.settings.policy_enabled:
+            return AnswerEverything()
+        from bot.policy.regulated import RegulatedTopicPolicy
+
+        llm = None
+        if self.settings.policy_llm and self.settings.anthropic_api_key is not None:
+            from bot.policy.llm_check import AnthropicCheck
+
+            llm = AnthropicCheck(self.settings.anthropic_api_key.get_secret_value(), self.settings.llm_model,
+                                 timeout=self.settings.policy_llm_timeout, base_url=self.settings.anthropic_base_url)
+        return RegulatedTopicPolicy(self.policy_file, self.embedder, llm=llm, emergency=self.settings.emergency_contact,
+                                    eap=self.settings.eap_contact)
+
+    @cached_property
+    def escalation_desk(self) -> EscalationDesk:
+        """Tickets and queues; surfaces add their notifiers when they start."""
+        from bot.policy.desk import EscalationDesk
+        from bot.policy.queues import configured_queues
+        from bot.policy.tickets import TicketStore
+
+        return EscalationDesk(TicketStore(self.store), configured_queues(self.policy_file, self.settings), self.policy_file)
+
+    @cached_property
     def answers(self) -> AnswerService:
-        return AnswerService(self.settings, self.retriever)
+        return AnswerService(self.settings, self.retriever, self.policy)

@@ -50,6 +50,10 @@ def scheduled_jobs(runtime: Runtime) -> list[ScheduledJob]:
         jobs.append(ScheduledJob("escalation-reminders", IntervalTrigger(minutes=30), remind_open_escalations))
     """
     jobs = [ScheduledJob("sync", cron_trigger(runtime.settings.sync_cron), run_scheduled_sync)]
+    if runtime.settings.policy_enabled:
+        from bot.policy.reminders import remind_open_escalations, reminder_trigger
+
+        jobs.append(ScheduledJob("escalation-reminders", reminder_trigger(runtime), remind_open_escalations))
     return jobs
 
 

@@ -74,7 +74,7 @@ async def metrics_page(_: web.Request) -> web.Response:
 async def _warm_up(app: web.Application) -> None:
     """Load the embedding model in the background so the first question is not the slow one."""
     runtime: Runtime = app[RUNTIME]
-    app[WARM_UP] = asyncio.get_running_loop().create_task(asyncio.to_thread(lambda: runtime.embedder))
+    app[WARM_UP] = asyncio.get_running_loop().create_task(asyncio.to_thread(lambda: (runtime.embedder, runtime.answers)))
 
 
 async def _start_scheduler(app: web.Application) -> None:

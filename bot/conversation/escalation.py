@@ -27,6 +27,10 @@ class EscalationRequest:
     reason: str = "not_helpful"
     conversation: dict[str, str] = field(default_factory=dict)
     """Where to reach the user again (surface-specific: channel and thread for Slack)."""
+    category: str | None = None
+    """The regulated category when the policy escalated the question (reason "policy"); None otherwise."""
+    queue: str | None = None
+    """The queue key the policy chose; None lets the escalation desk pick (category's queue or the default)."""
 
 
 @dataclass(frozen=True)

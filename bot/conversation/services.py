@@ -10,7 +10,7 @@ import asyncio
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.answer.model import Answer
 from bot.conversation.admins import is_admin
@@ -20,6 +20,9 @@ from bot.conversation.feedback import Feedback, FeedbackLog
 from bot.conversation.ratelimit import UserRateLimiter
 from bot.conversation.reindex import ConnectorsFor, Reindexer, ReindexRun
 from bot.runtime import Runtime
+
+if TYPE_CHECKING:
+    from bot.policy.desk import EscalationDesk
 
 
 @dataclass
@@ -41,7 +44,9 @@ class ChatServices:
         self.limiter = UserRateLimiter(runtime.settings.user_rate_limit)
         self.reindexer = Reindexer(runtime, report_every=reindex_report_every, connectors_for=reindex_connectors)
         self.feedback = FeedbackLog(runtime.store)
-        self.escalator: Escalator = escalator or NoQueues()
+        self.desk: EscalationDesk | None = runtime.escalation_desk if runtime.settings.policy_enabled else None
+        """Tickets and queues (bot.policy.desk); None when KB_POLICY_ENABLED is false."""
+        self.escalator: Escalator = escalator or self.desk or NoQueues()
 
     async def first_time(self, key: str) -> bool:
         """Claim a delivery (event id, message key); False when it was handled before."""
@@ -58,6 +63,12 @@ class ChatServices:
 
     async def escalate(self, request: EscalationRequest) -> EscalationOutcome:
         return await asyncio.to_thread(self.escalator.escalate, request)
+
+    async def thread_escalated(self, surface: str, conversation: dict[str, str]) -> bool:
+        """Whether a person has this thread (an open or claimed ticket): the bot then stays out of it."""
+        if self.desk is None:
+            return False
+        return await asyncio.to_thread(self.desk.active_in_thread, surface, conversation)
 
     async def status(self) -> IndexStatus:
         def read() -> IndexStatus:

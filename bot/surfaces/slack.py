@@ -40,6 +40,7 @@ from bot.conversation.feedback import Feedback
 from bot.conversation.reindex import AlreadyRunning, ReindexOutcome, ReindexRun, UnknownSource
 from bot.conversation.services import ChatServices
 from bot.surfaces import slack_blocks as blocks
+from bot.surfaces import slack_queue
 from bot.surfaces.slack_text import question_from_slack, thread_history
 
 log = structlog.get_logger(__name__)
@@ -110,6 +111,9 @@ class SlackSurface:
         self._idle.set()
         self._socket: Any = None
         register(self.app, self)
+        if services.desk is not None:  # escalations: queue posts, Claim/Resolve, the asker's thread
+            services.desk.add_notifier(slack_queue.SlackQueueNotifier(self.settings))
+            slack_queue.register_ticket_actions(self.app, self)
 
     # -- wiring into the one HTTP server ---------------------------------------------------------
     def mount(self, web_app: web.Application) -> None:
@@ -178,6 +182,9 @@ class SlackSurface:
                 return
             metrics.SURFACE_EVENTS.labels("slack", kind).inc()
             thread_ts = str(event.get("thread_ts") or ts)
+            if await self.services.thread_escalated("slack", {"channel": str(channel), "thread_ts": thread_ts}):
+                log.info("slack.thread_with_person", channel=channel)  # a person has it; the bot stays out
+                return
             verdict = self.services.limiter.check(str(user or channel))
             if not verdict.allowed:
                 log.info("slack.rate_limited", user=user, told=verdict.tell)
@@ -198,7 +205,9 @@ class SlackSurface:
                 log.exception("slack.answer_failed", error_type=type(error).__name__)
                 await self._post(client, channel=channel, thread_ts=thread_ts, text=SORRY)
                 answer = None
-            if answer is not None:
+            if answer is not None and answer.escalated:
+                await slack_queue.post_escalation(self, client, channel, thread_ts, str(user or ""), answer)
+            elif answer is not None:
                 await self._post_answer(client, channel, thread_ts, answer)
             if reacted:
                 await self._react(client.reactions_remove, channel, str(ts))

@@ -35,7 +35,9 @@ def test_the_llm_adds_an_escalation_the_rules_and_examples_missed(policy, fake) 
 
     assert judgement.source == "llm" and judgement.decision is not None and judgement.decision.category == "medical"
     [request] = messages.requests
-    assert request["body"]["model"] == "claude-test" and request["headers"]["x-api-key"] == "sk-test"
+    headers = request["headers"]
+    assert request["body"]["model"] == "claude-test"
+    assert headers.get("x-api-key") == "sk-test" or headers.get("authorization") == "Bearer sk-test"
     assert BORDERLINE in request["body"]["messages"][0]["content"]
 
 

@@ -1,0 +1,198 @@
+"""Slack's side of escalations: queue posts with Claim/Resolve buttons, and the asker's thread.
+
+`SlackQueueNotifier` implements `bot.policy.queues.QueueNotifier` with slack_sdk's synchronous
+WebClient, because the escalation desk runs in worker threads (the ticket table is LanceDB) and
+the scheduler's reminders run there too. The buttons carry only the ticket id: everything else is
+read from the ticket table, so a click after a restart works the same.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+
+import structlog
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler, ServerErrorRetryHandler
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.answer.model import Answer
+from bot.config import Settings
+from bot.conversation.escalation import EscalationRequest
+from bot.policy.queues import Queue
+from bot.policy.tickets import CLAIMED, RESOLVED, QueuePost, Ticket
+from bot.surfaces.slack_blocks import SECTION_LIMIT, escape, link
+
+if TYPE_CHECKING:
+    from slack_bolt.async_app import AsyncAck, AsyncApp
+
+    from bot.surfaces.slack import SlackSurface
+
+log = structlog.get_logger(__name__)
+
+ACTION_CLAIM = "kb_ticket_claim"
+ACTION_RESOLVE = "kb_ticket_resolve"
+BLOCK_TICKET = "kb_ticket"
+
+Block = dict[str, Any]
+
+
+# -- Block Kit (pure) --------------------------------------------------------------------------------
+def _when(moment: datetime | None) -> str:
+    if moment is None:
+        return ""
+    stamp = int(moment.timestamp())
+    fallback = moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return f"<!date^{stamp}^{{date_short_pretty}} {{time}}|{fallback}>"
+
+
+def ticket_text(ticket: Ticket, queue: Queue, *, reminder: bool = False) -> str:
+    """The notification text of a queue post (the question stays in the blocks, inside the channel)."""
+    topic = (ticket.category or "help request").replace("_", " ")
+    prefix = "Reminder, still unclaimed: " if reminder else ""
+    return f"{prefix}{topic} question from <@{ticket.user}> for {queue.name} ({ticket.status})"
+
+
+def ticket_blocks(ticket: Ticket, queue: Queue, *, reminder: bool = False) -> list[Block]:
+    """Who asked and where, the question, the category, the state, and the buttons the state allows."""
+    topic = (ticket.category or "help request").replace("_", " ")
+    heading = f":alarm_clock: *Still unclaimed* since {_when(ticket.created_at)}\n" if reminder else ""
+    where = f" · {link(ticket.link, 'open the thread')}" if ticket.link else ""
+    reason = "" if ticket.reason == "policy" else " (asked for a person after an answer didn't help)"
+    question = escape(ticket.question)
+    quoted = "\n".join(f"> {line}" for line in question.split("\n"))
+    blocks: list[Block] = [
+        {"type": "section", "text": {"type": "mrkdwn", "text": (
+            f"{heading}*{escape(topic.capitalize())}* question for *{escape(queue.name)}* from <@{ticket.user}>{where}{reason}"
+        )[:SECTION_LIMIT]}},
+        {"type": "section", "text": {"type": "mrkdwn", "text": quoted[:SECTION_LIMIT]}},
+    ]
+    state = f"Ticket `{ticket.id}` · opened {_when(ticket.created_at)}"
+    if ticket.status == CLAIMED:
+        state += f" · :raising_hand: claimed by <@{ticket.claimed_by}> {_when(ticket.claimed_at)}"
+    elif ticket.status == RESOLVED:
+        state += f" · :white_check_mark: resolved by <@{ticket.resolved_by}> {_when(ticket.resolved_at)}"
+    blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": state}]})
+    buttons = []
+    if ticket.status not in (CLAIMED, RESOLVED):
+        buttons.append({"type": "button", "action_id": ACTION_CLAIM, "style": "primary", "value": ticket.id,
+                        "text": {"type": "plain_text", "text": "Claim"}})
+    if ticket.status != RESOLVED:
+        buttons.append({"type": "button", "action_id": ACTION_RESOLVE, "value": ticket.id,
+                        "text": {"type": "plain_text", "text": "Resolve"}})
+    if buttons:
+        blocks.append({"type": "actions", "block_id": BLOCK_TICKET, "elements": buttons})
+    return blocks
+
+
+# -- the notifier ------------------------------------------------------------------------------------
+class SlackQueueNotifier:
+    surface = "slack"
+
+    def __init__(self, settings: Settings) -> None:
+        base_url = settings.slack_api_url if settings.slack_api_url.endswith("/") else settings.slack_api_url + "/"
+        self.client = WebClient(token=settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None,
+                                base_url=base_url, timeout=10,
+                                retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=3),
+                                                ServerErrorRetryHandler(max_retry_count=2)])
+        self._workspace_url: str | None = None
+
+    def post_ticket(self, ticket: Ticket, queue: Queue, *, reminder: bool = False) -> QueuePost | None:
+        try:
+            response = self.client.chat_postMessage(channel=queue.slack_channel, text=ticket_text(ticket, queue, reminder=reminder),
+                                                    blocks=ticket_blocks(ticket, queue, reminder=reminder),
+                                                    unfurl_links=False, unfurl_media=False)
+        except SlackApiError as error:
+            log.error("slack.queue_post_failed", ticket=ticket.id, queue=queue.key, error=_error(error))
+            return None
+        return QueuePost("slack", str(response["channel"]), str(response["ts"]))
+
+    def update_ticket(self, ticket: Ticket, queue: Queue, post: QueuePost) -> None:
+        try:
+            self.client.chat_update(channel=post.channel, ts=post.ts, text=ticket_text(ticket, queue),
+                                    blocks=ticket_blocks(ticket, queue))
+        except SlackApiError as error:
+            log.warning("slack.queue_update_failed", ticket=ticket.id, error=_error(error))
+
+    def tell_user(self, ticket: Ticket, text: str) -> None:
+        channel, thread_ts = ticket.conversation.get("channel"), ticket.conversation.get("thread_ts")
+        if not channel:
+            return
+        try:
+            self.client.chat_postMessage(channel=channel, text=text, **({"thread_ts": thread_ts} if thread_ts else {}))
+        except SlackApiError as error:
+            log.warning("slack.ticket_user_message_failed", ticket=ticket.id, error=_error(error))
+
+    def thread_link(self, conversation: Mapping[str, str]) -> str:
+        """The thread's web link, built from the workspace URL (auth.test, asked once)."""
+        channel, thread_ts = conversation.get("channel"), conversation.get("thread_ts")
+        if not channel or not thread_ts:
+            return ""
+        if self._workspace_url is None:
+            try:
+                self._workspace_url = str(self.client.auth_test().get("url") or "")
+            except SlackApiError as error:
+                log.warning("slack.auth_test_failed", error=_error(error))
+                return ""
+        if not self._workspace_url:
+            return ""
+        base = self._workspace_url if self._workspace_url.endswith("/") else self._workspace_url + "/"
+        return f"{base}archives/{channel}/p{thread_ts.replace('.', '')}"
+
+
+def _error(error: SlackApiError) -> str:
+    data = error.response.data
+    return str(data.get("error")) if isinstance(data, dict) else f"http_{error.response.status_code}"
+
+
+# -- the surface's side ------------------------------------------------------------------------------
+async def post_escalation(surface: SlackSurface, client: AsyncWebClient, channel: str, thread_ts: str, user: str,
+                          answer: Answer) -> None:
+    """Tell the asker first (a crisis reply carries the emergency contacts), then open the ticket.
+
+    The reply is the policy's text only: no runbook text, no sources, no feedback buttons (so the
+    question never reaches feedback analytics).
+    """
+    await surface._post(client, channel=channel, thread_ts=thread_ts, text=answer.text)
+    desk = surface.services.desk
+    if desk is None:
+        return
+    request = EscalationRequest(surface="slack", user=user, question=answer.question, answer="", reason="policy",
+                                conversation={"channel": channel, "thread_ts": thread_ts},
+                                category=answer.category, queue=answer.queue)
+    await asyncio.to_thread(desk.open, request)
+
+
+def register_ticket_actions(app: AsyncApp, surface: SlackSurface) -> None:
+    """The Claim and Resolve buttons of queue posts."""
+
+    async def act(body: Mapping[str, Any], client: AsyncWebClient, verb: str) -> None:
+        desk = surface.services.desk
+        action = (body.get("actions") or [{}])[0]
+        user = (body.get("user") or {}).get("id")
+        channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
+        ticket_id = str(action.get("value") or "")
+        if desk is None or not user or not ticket_id:
+            log.warning("slack.ticket_action_unusable", verb=verb)
+            return
+        result = await asyncio.to_thread(desk.claim if verb == "claim" else desk.resolve, ticket_id, user)
+        if not result.ok and channel:
+            try:
+                await client.chat_postEphemeral(channel=channel, user=user, text=result.message)
+            except SlackApiError as error:
+                log.warning("slack.ephemeral_failed", error=_error(error))
+
+    @app.action(ACTION_CLAIM)
+    async def on_claim(ack: AsyncAck, body: dict, client: AsyncWebClient) -> None:
+        await ack()
+        async with surface.tracked():
+            await act(body, client, "claim")
+
+    @app.action(ACTION_RESOLVE)
+    async def on_resolve(ack: AsyncAck, body: dict, client: AsyncWebClient) -> None:
+        await ack()
+        async with surface.tracked():
+            await act(body, client, "resolve")
