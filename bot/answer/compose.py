@@ -6,9 +6,14 @@ section it came from. It is also the fallback when an LLM is configured but unav
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from bot.answer.model import Citation
 from bot.answer.retrieve import Result
-from bot.answer.snippets import best_snippet
+from bot.answer.snippets import best_snippet, lexical_scores, sentences_of
+
+SentenceScorer = Callable[[str, list[list[str]]], list[list[float]]]
+"""Given the question and each chunk's sentences, a similarity per sentence."""
 
 NOT_FOUND = (
     "I couldn't find this in the runbooks. Try rewording with the name of the system or policy, "
@@ -16,29 +21,64 @@ NOT_FOUND = (
 )
 
 
-def citations_for(question: str, results: list[Result], limit: int) -> list[Citation]:
-    """One citation per document (its best chunk), in rank order, at most `limit`."""
-    citations: list[Citation] = []
-    seen: set[str] = set()
+def embedding_scorer(embedder) -> SentenceScorer:  # noqa: ANN001 - any Embedder
+    """Sentence similarities from the model already loaded: one batched call for all chunks."""
+
+    def score(question: str, chunks: list[list[str]]) -> list[list[float]]:
+        flat = [sentence for sentences in chunks for sentence in sentences]
+        if not flat:
+            return [[] for _ in chunks]
+        query = embedder.embed_queries([question])[0]
+        similarities = (embedder.embed_documents(flat) @ query).tolist()
+        out, offset = [], 0
+        for sentences in chunks:
+            out.append(similarities[offset : offset + len(sentences)])
+            offset += len(sentences)
+        return out
+
+    return score
+
+
+def citations_for(question: str, results: list[Result], limit: int, scorer: SentenceScorer | None = None) -> list[Citation]:
+    """One citation per document, in rank order, at most `limit`.
+
+    All of a document's retrieved chunks compete for its quote, and the citation points at the
+    section of the chunk that won: the best sentence is often not in the document's top chunk.
+    """
+    by_doc: dict[str, list[Result]] = {}
     for result in results:
-        if result.doc_id in seen:
-            continue
-        seen.add(result.doc_id)
+        if result.doc_id in by_doc or len(by_doc) < limit:
+            by_doc.setdefault(result.doc_id, []).append(result)
+    chunks = [result for group in by_doc.values() for result in group]
+    sentences = [sentences_of(result.text) for result in chunks]
+    semantic = scorer(question, sentences) if scorer else [None] * len(chunks)
+    scored = {result.id: (sents, sem) for result, sents, sem in zip(chunks, sentences, semantic)}
+    citations: list[Citation] = []
+    for group in by_doc.values():
+        best = max(group, key=lambda result: _best_score(question, *scored[result.id]))
         citations.append(
             Citation(
-                title=result.title,
-                url=result.link,
-                path=result.path,
-                section=result.section,
-                snippet=best_snippet(question, result.text),
-                doc_id=result.doc_id,
-                source=result.source,
-                updated_at=result.updated_at,
+                title=best.title,
+                url=best.link,
+                path=best.path,
+                section=best.section,
+                snippet=best_snippet(question, best.text, semantic=scored[best.id][1]),
+                doc_id=best.doc_id,
+                source=best.source,
+                updated_at=best.updated_at,
             )
         )
-        if len(citations) == limit:
-            break
     return citations
+
+
+def _best_score(question: str, sentences: list[str], semantic: list[float] | None) -> float:
+    """The chunk's best sentence score, on the same scale across chunks (unlike best_snippet's)."""
+    if not sentences:
+        return float("-inf")
+    lexical = lexical_scores(question, sentences)
+    if semantic is None:
+        return max(lexical)
+    return max(0.1 * lex + sem for lex, sem in zip(lexical, semantic))
 
 
 def snippets_answer(citations: list[Citation], shown: int = 3) -> str:

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import structlog
 
 from bot import metrics
-from bot.answer.compose import NOT_FOUND, citations_for, snippets_answer
+from bot.answer.compose import NOT_FOUND, citations_for, embedding_scorer, snippets_answer
 from bot.answer.model import Answer
 from bot.answer.question import check_question
 from bot.answer.retrieve import Result, Retriever
@@ -27,6 +27,7 @@ class AnswerService:
         self.settings = settings
         self.retriever = retriever
         self.policy = policy or AnswerEverything()
+        self.sentence_scorer = embedding_scorer(retriever.embedder)
 
     def relevant(self, question: str, where: str | None = None) -> list[Result]:
         """Chunks worth citing; empty when even the best match is too weak to trust."""
@@ -58,5 +59,5 @@ class AnswerService:
         if not results:
             log.info("answer.not_found")
             return Answer(question=checked.text, text=NOT_FOUND, no_answer=True)
-        citations = citations_for(checked.text, results, self.settings.top_k)
+        citations = citations_for(checked.text, results, self.settings.top_k, self.sentence_scorer)
         return Answer(question=checked.text, text=snippets_answer(citations), citations=citations)

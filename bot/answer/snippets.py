@@ -43,31 +43,52 @@ def clean(text: str) -> str:
     return " ".join(_MARKDOWN.sub("", line).strip() for line in text.splitlines() if line.strip())
 
 
-def best_snippet(question: str, text: str, max_chars: int = 320) -> str:
-    """The window of consecutive sentences that best matches the question, at most ~max_chars."""
-    sentences = [clean(part) for part in _SPLIT.split(text)]
-    sentences = [sentence for sentence in sentences if sentence]
+def sentences_of(text: str) -> list[str]:
+    """A chunk's sentences (and list items, table rows), markup removed."""
+    return [sentence for sentence in (clean(part) for part in _SPLIT.split(text)) if sentence]
+
+
+def lexical_scores(question: str, sentences: list[str]) -> list[float]:
+    """How many of the question's words each sentence shares, rarer words (within the chunk) counting more."""
+    wanted = set(terms(question))
+    counts: dict[str, int] = {}
+    bags = [set(terms(sentence)) for sentence in sentences]
+    for bag in bags:
+        for term in bag:
+            counts[term] = counts.get(term, 0) + 1
+    weight = {term: math.log(1 + len(sentences) / count) for term, count in counts.items()}
+    return [sum(weight[term] for term in bag & wanted) for bag in bags]
+
+
+def best_snippet(question: str, text: str, max_chars: int = 450, semantic: list[float] | None = None) -> str:
+    """The sentence that best answers the question, with its neighbours while they fit in ~max_chars.
+
+    A sentence is scored by shared words and, when given, its embedding similarity to the question
+    (`semantic`, one value per `sentences_of(text)`): words catch names and numbers, the embedding
+    catches paraphrase. Following sentences are added before preceding ones because runbooks tend
+    to announce a step and then give it ("If you lose your laptop, do this:" → the list).
+    """
+    sentences = sentences_of(text)
     if not sentences:
         return ""
-    wanted = set(terms(question))
-    # Rarer words (within the chunk) say more about a match than words every sentence shares.
-    counts: dict[str, int] = {}
-    for sentence in sentences:
-        for term in set(terms(sentence)):
-            counts[term] = counts.get(term, 0) + 1
-    weight = {term: math.log(1 + len(sentences) / counts[term]) for term in counts}
-    scores = [sum(weight.get(term, 0.0) for term in set(terms(sentence)) & wanted) for sentence in sentences]
-    best_start, best_end, best_score = 0, 1, -1.0
-    for start in range(len(sentences)):
-        end, length, score = start, 0, 0.0
-        while end < len(sentences) and (length == 0 or length + len(sentences[end]) <= max_chars):
-            length += len(sentences[end]) + 1
-            score += scores[end]
-            end += 1
-            # Prefer the shortest window reaching a score: ties keep the earlier, shorter one.
-            if score > best_score + 1e-9:
-                best_start, best_end, best_score = start, end, score
-    snippet = " ".join(sentences[best_start:best_end])
+    lexical = lexical_scores(question, sentences)
+    top = max(lexical) or 1.0
+    scores = [value / top for value in lexical]
+    if semantic is not None and len(semantic) == len(sentences):
+        scores = [0.5 * lex + sem for lex, sem in zip(scores, semantic)]
+    best = max(range(len(sentences)), key=lambda i: (scores[i], -i))
+    start, end, length = best, best + 1, len(sentences[best])
+    while True:
+        grew = False
+        for candidate in (end, start - 1):
+            if 0 <= candidate < len(sentences) and length + len(sentences[candidate]) + 1 <= max_chars:
+                length += len(sentences[candidate]) + 1
+                start, end = min(start, candidate), max(end, candidate + 1)
+                grew = True
+                break
+        if not grew:
+            break
+    snippet = " ".join(sentences[start:end])
     if len(snippet) > max_chars + 80:
         snippet = snippet[:max_chars].rsplit(" ", 1)[0] + "…"
     return snippet

@@ -1,0 +1,136 @@
+"""Incremental sync: nothing unchanged is embedded again, and a failing source loses nothing."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from bot.index.sources import local_folder
+from bot.index.store import ModelMismatch
+from bot.index.sync import SyncEngine
+from bot.runtime import Runtime
+from connectors.base import Document, IncompleteListing, Skipped
+from tests.conftest import CountingEmbedder
+
+
+def engine(runtime: Runtime, counting: CountingEmbedder) -> SyncEngine:
+    return SyncEngine(runtime.store, counting, chunk_tokens=runtime.settings.chunk_tokens)
+
+
+def paths_found(runtime: Runtime, query: str) -> list[str]:
+    return [result.path for result in runtime.retriever.search(query, k=5)]
+
+
+def test_second_sync_of_unchanged_folder_embeds_nothing(runtime: Runtime, counting: CountingEmbedder, corpus: Path) -> None:
+    sync = engine(runtime, counting)
+    first = sync.sync(local_folder(str(corpus), runtime.settings))
+    assert (first.added, first.changed, first.deleted) == (5, 0, 0)
+    assert first.chunks_embedded == counting.documents_embedded > 5
+    embedded_before = counting.documents_embedded
+
+    second = sync.sync(local_folder(str(corpus), runtime.settings))
+
+    assert (second.added, second.changed, second.deleted, second.unchanged) == (0, 0, 0, 5)
+    assert second.chunks_embedded == 0 and counting.documents_embedded == embedded_before
+    assert runtime.store.count_documents() == 5
+
+
+def test_editing_one_file_re_embeds_only_that_file(runtime: Runtime, counting: CountingEmbedder, corpus: Path) -> None:
+    sync = engine(runtime, counting)
+    sync.sync(local_folder(str(corpus), runtime.settings))
+    vpn = corpus / "it" / "vpn.md"
+    vpn.write_text(re.sub("tunnelgate", "Wireguardian", vpn.read_text(), flags=re.IGNORECASE))
+    before = counting.documents_embedded
+
+    summary = sync.sync(local_folder(str(corpus), runtime.settings))
+
+    vpn_chunks = runtime.store.chunks.count_rows("path = 'it/vpn.md'")
+    assert (summary.added, summary.changed, summary.unchanged) == (0, 1, 4)
+    assert counting.documents_embedded - before == summary.chunks_embedded == vpn_chunks
+    assert paths_found(runtime, "Wireguardian client")[0] == "it/vpn.md"
+    assert not runtime.store.search_text("Tunnelgate", 5)  # the old chunks are gone
+
+
+def test_deleted_file_leaves_search(runtime: Runtime, counting: CountingEmbedder, corpus: Path) -> None:
+    sync = engine(runtime, counting)
+    sync.sync(local_folder(str(corpus), runtime.settings))
+    assert "hr/parental-leave.md" in paths_found(runtime, "parental leave weeks")
+    (corpus / "hr" / "parental-leave.md").unlink()
+
+    summary = sync.sync(local_folder(str(corpus), runtime.settings))
+
+    assert summary.deleted == 1
+    assert "hr/parental-leave.md" not in paths_found(runtime, "parental leave weeks")
+    assert runtime.store.chunks.count_rows("path = 'hr/parental-leave.md'") == 0
+
+
+def test_file_that_turns_corrupt_keeps_its_indexed_version(runtime: Runtime, counting: CountingEmbedder, corpus: Path) -> None:
+    sync = engine(runtime, counting)
+    sync.sync(local_folder(str(corpus), runtime.settings))
+    (corpus / "hr" / "expenses.txt").write_bytes(b"\xff\xfe broken")
+
+    summary = sync.sync(local_folder(str(corpus), runtime.settings))
+
+    assert summary.deleted == 0 and any("expenses.txt" in error for error in summary.errors)
+    assert "hr/expenses.txt" in paths_found(runtime, "expense receipts within 60 days")
+
+
+class FlakySource:
+    """A source that streams some documents and then fails, or lists only part of itself."""
+
+    def __init__(self, documents: list[Document], fail_after: int | None = None, listing_fails: bool = False) -> None:
+        self.name = "flaky"
+        self.items = documents
+        self.fail_after = fail_after
+        self.listing_fails = listing_fails
+
+    def documents(self, since: datetime | None = None) -> Iterator[Document | Skipped]:
+        for number, document in enumerate(self.items):
+            if self.fail_after is not None and number >= self.fail_after:
+                raise ConnectionError("source went away (HTTP 503)")
+            yield document
+
+    def list_ids(self) -> set[str]:
+        if self.listing_fails:
+            raise IncompleteListing("page 2 of the listing timed out")
+        return {document.id for document in self.items}
+
+
+def pages(count: int, version: str = "v1") -> list[Document]:
+    return [Document(id=f"p{n}", source="test", title=f"Page {n}", url=f"https://wiki/p{n}", path=f"p{n}",
+                     text=f"# Page {n}\n\nPolicy number {n} says {version}.") for n in range(count)]
+
+
+@pytest.mark.parametrize("still_there, failure", [(3, {"fail_after": 1}), (1, {"listing_fails": True})])
+def test_failing_source_deletes_nothing(runtime: Runtime, counting: CountingEmbedder, still_there: int,
+                                        failure: dict) -> None:
+    sync = engine(runtime, counting)
+    sync.sync(FlakySource(pages(3)))
+    assert runtime.store.count_documents("flaky") == 3
+
+    summary = sync.sync(FlakySource(pages(still_there, "v2"), **failure))
+
+    assert summary.deleted == 0 and summary.errors
+    assert runtime.store.count_documents("flaky") == 3
+    assert runtime.store.last_runs()["flaky"]["ok"] is False
+
+
+def test_empty_listing_never_wipes_a_source(runtime: Runtime, counting: CountingEmbedder) -> None:
+    sync = engine(runtime, counting)
+    sync.sync(FlakySource(pages(2)))
+
+    summary = sync.sync(FlakySource([]))
+
+    assert runtime.store.count_documents("flaky") == 2
+    assert "refusing to delete" in summary.errors[0]
+
+
+def test_index_refuses_a_different_model(runtime: Runtime, counting: CountingEmbedder) -> None:
+    engine(runtime, counting).sync(FlakySource(pages(1)))
+    counting.model_name = "some/other-model"
+    with pytest.raises(ModelMismatch, match="kb sync --rebuild"):
+        engine(runtime, counting).sync(FlakySource(pages(1)))
