@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import logging
 
+import structlog
 from structlog.testing import capture_logs
 
 from bot.policy.tickets import CLAIMED, OPEN, RESOLVED
@@ -139,11 +141,16 @@ def test_the_question_never_reaches_info_logs_or_feedback(slack_bot: SlackBotFac
     bot = escalation_bot(slack_bot)
     secret = "my coworker keeps grabbing my arm and making comments about my body, what should I do?"
 
-    with capture_logs() as logs:
-        event = app_mention(f"<@{BOT_USER_ID}> {secret}", channel="C0000PRIVT")
-        bot.send_event(event)
-        bot.fake.wait_for("chat.postMessage", to_channel("C0HRQUEUE"))
-        bot.drain()
+    before = structlog.get_config()
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.DEBUG))  # see every level
+    try:
+        with capture_logs() as logs:
+            event = app_mention(f"<@{BOT_USER_ID}> {secret}", channel="C0000PRIVT")
+            bot.send_event(event)
+            bot.fake.wait_for("chat.postMessage", to_channel("C0HRQUEUE"))
+            bot.drain()
+    finally:
+        structlog.configure(**before)
 
     assert any(entry["event"] == "escalation.opened" for entry in logs)
     leaked = [entry for entry in logs if entry.get("log_level") != "debug" and "grabbing my arm" in json.dumps(entry, default=str)]
