@@ -145,3 +145,33 @@ def test_any_input_classifies_without_error(policy: RegulatedTopicPolicy, questi
 def test_empty_and_whitespace_questions_are_not_escalated(policy: RegulatedTopicPolicy) -> None:
     assert policy.classify("") is None
     assert policy.classify(" \n\t ") is None
+
+
+# Held out: written for this test, in no example list, so they check the classifier generalizes.
+UNSEEN_ADVICE = [
+    "my boss said I might be let go if I take more sick days for my chemo, can they do that?",
+    "hr wants me to sign a paper saying I was warned about lateness, I wasn't, do I have to sign",
+    "my coworker told everyone about my diagnosis and now people treat me differently, what can I do",
+    "I think I'm being underpaid compared to the guy who sits next to me because I'm a woman",
+    "i'm on opt and my start date got pushed 2 months, am i going to be out of status",
+    "should I cash out my pension or roll it over when I leave next month",
+    "i just feel numb all the time and i'm scared of what i might do",
+]
+UNSEEN_LOGISTICS = [
+    "how do I request FMLA for my wife's surgery next month?",
+    "what do I need to submit to get reimbursed for my therapist visits?",
+    "where's the form to request a reasonable accommodation for my hearing loss",
+    "how many days of bereavement leave do we get, my grandma passed",
+    "who do i contact to update my visa expiration date in workday",
+    "when does the ESPP enrollment window open?",
+]
+
+
+@pytest.mark.parametrize("question", UNSEEN_ADVICE)
+def test_unseen_advice_is_escalated(policy: RegulatedTopicPolicy, question: str) -> None:
+    assert policy.classify(question) is not None
+
+
+@pytest.mark.parametrize("question", UNSEEN_LOGISTICS)
+def test_unseen_logistics_are_answered(policy: RegulatedTopicPolicy, question: str) -> None:
+    assert policy.classify(question) is None
