@@ -26,7 +26,7 @@ from bot.runtime import Runtime
 app = typer.Typer(help="kb answers IT and HR questions from your runbooks, with citations.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_show_locals=False)
 out = Console(soft_wrap=True)
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 
 DataDir = Annotated[Optional[str], typer.Option("--data-dir", envvar="KB_DATA_DIR", help="Where the index lives.")]
 AsJson = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]

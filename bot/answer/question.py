@@ -18,7 +18,9 @@ class Checked:
 
 
 def check_question(raw: str, max_chars: int) -> Checked:
-    text = _SPACE.sub(" ", unicodedata.normalize("NFKC", raw or "")).strip()
+    # Lone surrogates (from JSON like "\ud800") crash tokenizers; they carry no meaning, so drop them.
+    text = (raw or "").encode("utf-8", "ignore").decode("utf-8")
+    text = _SPACE.sub(" ", unicodedata.normalize("NFKC", text)).strip()
     if not text:
         return Checked("", "Ask me a question about IT or HR, e.g. “how do I reset my password?”")
     if len(text) > max_chars:

@@ -1,0 +1,84 @@
+"""Indexing and search speed on the 18F handbook: prints figures, asserts nothing.
+
+    .venv/bin/python benchmarks/index_bench.py [--corpus ../shared/eval/18f/corpus] [--queries 200]
+
+Prints: first sync (seconds, chunks, chunks embedded per second), raw SentenceTransformer.encode
+on the very same chunk texts in the same run (so the ratio is the pipeline's own overhead:
+reading, chunking, LanceDB writes, index building), a second sync with nothing changed, and
+`kb search` latency (p50/p99) over questions from the eval set, repeated to the count asked.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from bot import logs
+from bot.config import Settings
+from bot.index.chunking import chunk_document
+from bot.index.sources import local_folder
+from bot.runtime import Runtime
+from connectors.base import Document
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(pct / 100 * (len(ordered) - 1))))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", default=str(REPO.parent / "shared" / "eval" / "18f" / "corpus"))
+    parser.add_argument("--questions", default=str(REPO.parent / "shared" / "eval" / "18f" / "questions.jsonl"))
+    parser.add_argument("--queries", type=int, default=200)
+    args = parser.parse_args()
+    logs.configure("WARNING")
+
+    with tempfile.TemporaryDirectory() as data_dir:
+        rt = Runtime(Settings(data_dir=data_dir))
+        source = local_folder(args.corpus, rt.settings)
+        rt.embedder.embed_queries(["warm-up"])  # model load is not indexing time
+
+        started = time.perf_counter()
+        first = rt.sync_engine.sync(source)
+        first_seconds = time.perf_counter() - started
+
+        texts = [chunk.search_text(document) for document in source.documents() if isinstance(document, Document)
+                 for chunk in chunk_document(document, rt.settings.chunk_tokens)]
+        model = rt.embedder.sentence_model  # type: ignore[attr-defined]
+        started = time.perf_counter()
+        model.encode(texts, batch_size=rt.settings.embed_batch_size, normalize_embeddings=True)
+        raw_seconds = time.perf_counter() - started
+
+        started = time.perf_counter()
+        second = rt.sync_engine.sync(source)
+        second_seconds = time.perf_counter() - started
+
+        questions = [json.loads(line)["question"] for line in open(args.questions, encoding="utf-8") if line.strip()]
+        latencies = []
+        for number in range(args.queries):
+            started = time.perf_counter()
+            rt.retriever.search(questions[number % len(questions)], k=10)
+            latencies.append((time.perf_counter() - started) * 1000)
+
+    pipeline_rate = first.chunks_embedded / first_seconds
+    raw_rate = len(texts) / raw_seconds
+    print(f"corpus: {args.corpus}")
+    print(f"first sync: {first_seconds:.1f} s, {first.added} documents, {first.chunks_embedded} chunks, "
+          f"{pipeline_rate:.1f} chunks/s")
+    print(f"raw SentenceTransformer.encode, same {len(texts)} chunks: {raw_seconds:.1f} s, {raw_rate:.1f} chunks/s")
+    print(f"pipeline overhead: {raw_rate / pipeline_rate:.2f}x the raw encode time")
+    print(f"second sync (nothing changed): {second_seconds:.2f} s, chunks embedded = {second.chunks_embedded}, "
+          f"{second_seconds / first_seconds:.1%} of the first")
+    print(f"search latency over {len(latencies)} queries: p50 {statistics.median(latencies):.1f} ms, "
+          f"p99 {percentile(latencies, 99):.1f} ms")
+
+
+if __name__ == "__main__":
+    main()

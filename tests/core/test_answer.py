@@ -1,0 +1,70 @@
+"""Answers from the example runbooks: cited, linked to sections, honest when nothing matches."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.runtime import Runtime
+
+
+def test_answer_cites_the_runbook_with_section_link_and_snippet(example_runtime: Runtime) -> None:
+    answer = example_runtime.answers.answer("how do I connect to the VPN from home?")
+
+    assert not answer.no_answer and not answer.escalated
+    first = answer.citations[0]
+    assert first.path == "it/vpn.md"
+    assert first.url.startswith("file://") and first.url.split("#", 1)[1] == first.url.split("#", 1)[1].lower()
+    assert first.section and first.snippet
+    assert first.snippet.split()[0] in answer.text  # the quote shown is the cited snippet
+    assert "[1]" in answer.text
+    assert len({citation.doc_id for citation in answer.citations}) == len(answer.citations)  # one per document
+
+
+def test_json_has_the_contract_fields(example_runtime: Runtime) -> None:
+    data = example_runtime.answers.answer("what's the per diem for meals when travelling?").to_json()
+    assert set(data) == {"question", "answer", "citations", "escalated", "queue", "category", "no_answer"}
+    assert set(data["citations"][0]) == {"title", "url", "path", "section", "snippet", "doc_id"}
+
+
+def test_question_about_something_unrelated_is_not_found(example_runtime: Runtime) -> None:
+    answer = example_runtime.answers.answer("what is the airspeed velocity of an unladen swallow?")
+    assert answer.no_answer and not answer.citations
+    assert "couldn't find" in answer.text
+
+
+@pytest.mark.parametrize(
+    "question, expected",
+    [
+        ("x" * 40_000, "40,000 characters"),
+        ("🙂🎉🔥", "a few words"),
+        ("   \n\t ", "Ask me a question"),
+        ("\ud800\udfff", "Ask me a question"),  # lone surrogates, as a JSON payload can carry
+    ],
+)
+def test_unusable_question_gets_a_clear_reply(example_runtime: Runtime, question: str, expected: str) -> None:
+    answer = example_runtime.answers.answer(question)
+    assert answer.no_answer and expected in answer.text and not answer.citations
+
+
+def test_hybrid_finds_exact_names_and_paraphrases(example_runtime: Runtime) -> None:
+    retriever = example_runtime.retriever
+    exact = retriever.search("kconnect", k=3)  # a CLI name the model has never seen
+    assert exact[0].path == "it/vpn.md" and "text" in exact[0].ranks
+    paraphrase = retriever.search("my phone with the authenticator app got stolen", k=3)
+    assert paraphrase[0].path in {"it/mfa-enrolment-and-lost-phone.md", "security/lost-or-stolen-devices.md"}
+
+
+def test_results_hold_at_most_two_chunks_per_document(example_runtime: Runtime) -> None:
+    results = example_runtime.retriever.search("parental leave", k=10, per_doc=2)
+    counts: dict[str, int] = {}
+    for result in results:
+        counts[result.doc_id] = counts.get(result.doc_id, 0) + 1
+    assert max(counts.values()) <= 2 and len(results) == 10
+
+
+def test_follow_up_uses_the_thread_for_retrieval(example_runtime: Runtime) -> None:
+    alone = example_runtime.answers.answer("and what if I lose it?")
+    in_thread = example_runtime.answers.answer("and what if I lose it?", history=["how do I set up my YubiKey for MFA?"])
+    assert in_thread.citations and in_thread.citations[0].path in {
+        "it/mfa-enrolment-and-lost-phone.md", "security/lost-or-stolen-devices.md"}
+    assert [c.path for c in alone.citations] != [c.path for c in in_thread.citations]
