@@ -39,12 +39,13 @@ class Surface(Protocol):
 
 def default_surfaces(services: ChatServices) -> list[Surface]:
     """Every surface whose settings are present."""
-    from bot.surfaces import slack
+    from bot.surfaces import slack, teams
 
     surfaces: list[Surface] = []
     if slack.configured(services.settings):
         surfaces.append(slack.SlackSurface(services))
-    # Teams: append its surface here when MICROSOFT_APP_ID (or anonymous development mode) is set.
+    if teams.configured(services.settings):
+        surfaces.append(teams.TeamsSurface(services))
     return surfaces
 
 

@@ -1,0 +1,316 @@
+"""Microsoft Teams: personal chats and channel @mentions answered with an Adaptive Card, in thread.
+
+A translation layer, as STYLE.md asks: a Bot Framework activity becomes one call of `ChatServices`
+(dedupe, limits, admins, reindex, feedback are shared with Slack) and its result becomes an
+Adaptive Card (`teams_cards`). Activities arrive at `POST /api/messages` on the one aiohttp server
+and go through botbuilder's CloudAdapter, which validates the Bot Framework JWT (single-tenant when
+a tenant id is set) and sends replies to the activity's `serviceUrl`. Only an empty
+MICROSOFT_APP_ID allows anonymous requests (local development and the wire-level tests).
+
+The Bot Framework gives a bot 15 seconds to answer the POST and retries otherwise, while an answer
+can take longer: so a request is authenticated first (401 at once when it fails) and the turn then
+runs in a tracked background task; invokes, whose HTTP response is their result, run inline.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import uuid
+from collections.abc import Awaitable
+from typing import Any
+
+import structlog
+from aiohttp import web
+from botbuilder.core import ActivityHandler, CardFactory, MessageFactory, TurnContext
+from botbuilder.core.teams import TeamsInfo
+from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
+from botbuilder.schema import Activity, ActivityTypes, ChannelAccount, ConversationReference
+
+from bot import metrics
+from bot.answer.model import Answer
+from bot.config import Settings
+from bot.conversation.admins import lists_emails
+from bot.conversation.feedback import Feedback
+from bot.conversation.reindex import AlreadyRunning, ReindexOutcome, ReindexRun, UnknownSource
+from bot.conversation.services import ChatServices
+from bot.surfaces import teams_cards as cards
+
+log = structlog.get_logger(__name__)
+
+MESSAGES_PATH = "/api/messages"
+COMMANDS = ("help", "status", "reindex")
+AT_TAG = re.compile(r"<at>[^<]{0,200}</at>", re.IGNORECASE)
+"""Mentions of anyone (the bot's own is removed by entity first); bounded, so 50,000 characters stay linear."""
+
+RATE_LIMITED = ("You're asking faster than I can look things up. Give me a minute, then ask again "
+                "(I'll skip the questions sent in the meantime).")
+SORRY = "Sorry, something went wrong while I was looking that up. Please try again in a moment."
+REFUSED = ("Sorry, only kb admins can reindex (the KB_ADMINS setting). Ask one of them, or send `status` "
+           "to see when the index last synced.")
+
+
+def configured(settings: Settings) -> bool:
+    """Teams runs in `kb serve` when the bot is registered (an app id); tests mount it anonymously."""
+    return bool(settings.microsoft_app_id)
+
+
+class _AuthConfig:
+    """The attribute names botbuilder's ConfigurationBotFrameworkAuthentication reads."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.APP_ID = settings.microsoft_app_id
+        self.APP_PASSWORD = settings.microsoft_app_password.get_secret_value() if settings.microsoft_app_password else ""
+        self.APP_TENANTID = settings.microsoft_app_tenant_id
+        self.APP_TYPE = "SingleTenant" if settings.microsoft_app_tenant_id else "MultiTenant"
+
+
+def question_text(activity: Activity) -> str:
+    """The message without the bot's @mention (by entity) or any leftover `<at>…</at>` tags."""
+    text = TurnContext.remove_recipient_mention(activity) if activity.recipient and activity.entities else activity.text
+    return " ".join(AT_TAG.sub(" ", text or "").split())
+
+
+def identities(account: ChannelAccount | None) -> list[str]:
+    """Every id KB_ADMINS may list for this user: the AAD object id and the Teams user id."""
+    if account is None:
+        return []
+    return [value for value in (account.aad_object_id, account.id) if value]
+
+
+class TeamsBot(ActivityHandler):
+    """The entry points, declared next to each other; each hands over to the surface."""
+
+    def __init__(self, surface: TeamsSurface) -> None:
+        self.surface = surface
+
+    async def on_message_activity(self, turn_context: TurnContext) -> None:
+        await self.surface.on_message(turn_context)
+
+    async def on_members_added_activity(self, members_added: list[ChannelAccount], turn_context: TurnContext) -> None:
+        bot_id = turn_context.activity.recipient.id if turn_context.activity.recipient else None
+        if any(member.id != bot_id for member in members_added or []):
+            metrics.SURFACE_EVENTS.labels("teams", "welcome").inc()
+            await turn_context.send_activity(MessageFactory.text(cards.WELCOME))
+
+
+class TeamsSurface:
+    name = "teams"
+
+    def __init__(self, services: ChatServices, settings: Settings | None = None) -> None:
+        self.services = services
+        self.settings = settings or services.settings
+        if self.settings.microsoft_app_id and self.settings.microsoft_app_password is None:
+            raise ValueError("MICROSOFT_APP_PASSWORD is required when MICROSOFT_APP_ID is set")
+        self.auth = ConfigurationBotFrameworkAuthentication(_AuthConfig(self.settings))
+        self.adapter = CloudAdapter(self.auth)
+        self.adapter.on_turn_error = self._on_turn_error
+        self.bot = TeamsBot(self)
+        self._tasks: set[asyncio.Task] = set()
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    # -- wiring into the one HTTP server ---------------------------------------------------------
+    def mount(self, web_app: web.Application) -> None:
+        web_app.router.add_post(MESSAGES_PATH, self.handle_http)
+        web_app.on_shutdown.append(self._shutdown)
+
+    async def handle_http(self, request: web.Request) -> web.Response:
+        if "application/json" not in (request.content_type or ""):
+            return web.json_response({"error": "expected application/json"}, status=415)
+        try:
+            body = await request.json()
+        except ValueError:
+            return web.json_response({"error": "malformed JSON"}, status=400)
+        if not isinstance(body, dict):
+            return web.json_response({"error": "an activity is a JSON object"}, status=400)
+        try:
+            activity = Activity().deserialize(body)
+        except Exception:  # msrest raises its own DeserializationError family
+            return web.json_response({"error": "not a Bot Framework activity"}, status=400)
+        if not activity.type:
+            return web.json_response({"error": "activity has no type"}, status=400)
+        if not activity.service_url:
+            log.warning("teams.activity_unusable", type=activity.type, missing="serviceUrl")
+            return web.json_response({"error": "activity has no serviceUrl"}, status=400)
+        auth_header = request.headers.get("Authorization", "")
+        try:
+            await self.auth.authenticate_request(activity, auth_header)
+        except Exception as error:  # missing, forged, expired or wrong-audience tokens all end here
+            log.warning("teams.unauthorized", error_type=type(error).__name__)
+            return web.json_response({"error": "unauthorized"}, status=401)
+        if activity.type == ActivityTypes.invoke:  # its HTTP response is the result: run inline
+            response = await self.adapter.process_activity(auth_header, activity, self.bot.on_turn)
+            if response is not None:
+                return web.json_response(response.body, status=response.status)
+            return web.Response(status=200)
+        self._spawn(self.adapter.process_activity(auth_header, activity, self.bot.on_turn))
+        return web.Response(status=202)
+
+    def _spawn(self, work: Awaitable[Any]) -> None:
+        async def run() -> None:
+            try:
+                await work
+            except Exception as error:  # already reported by on_turn_error when it was in the turn
+                log.error("teams.turn_failed", error=str(error), error_type=type(error).__name__)
+
+        task = asyncio.get_running_loop().create_task(run())
+        self._tasks.add(task)
+        self._idle.clear()
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task) -> None:
+        self._tasks.discard(task)
+        if not self._tasks:
+            self._idle.set()
+
+    async def drain(self, timeout: float) -> bool:
+        """Wait for turns in progress to finish posting; True when none is left."""
+        try:
+            await asyncio.wait_for(self._idle.wait(), timeout)
+            return True
+        except asyncio.TimeoutError:
+            return False
+
+    async def _shutdown(self, _: web.Application) -> None:
+        await self.drain(timeout=30)
+        await self.services.reindexer.wait()
+
+    async def _on_turn_error(self, turn_context: TurnContext, error: Exception) -> None:
+        log.error("teams.turn_error", error=str(error), error_type=type(error).__name__)
+        if turn_context.activity.type == ActivityTypes.message:
+            try:
+                await turn_context.send_activity(MessageFactory.text(SORRY))
+            except Exception as send_error:
+                log.warning("teams.sorry_failed", error_type=type(send_error).__name__)
+
+    # -- messages ----------------------------------------------------------------------------------
+    async def on_message(self, turn_context: TurnContext) -> None:
+        activity = turn_context.activity
+        feedback = cards.FeedbackData.decode(activity.value)
+        if feedback is not None:
+            await self.feedback(turn_context, *feedback)
+            return
+        conversation = activity.conversation.id if activity.conversation else ""
+        if activity.id and not await self.services.first_time(f"teams:activity:{conversation}:{activity.id}"):
+            log.info("teams.duplicate_activity", conversation=conversation)  # a retried POST: answered once
+            return
+        # Off the loop: stripping tags is linear but a 50,000-character message still takes a moment.
+        question = await asyncio.to_thread(question_text, activity)
+        words = question.split()
+        if not words or (words[0].lower() in COMMANDS and len(words) <= 2):
+            await self.command(turn_context, [w.lower() for w in words] or ["help"])
+            return
+        kind = "message" if (activity.conversation and activity.conversation.conversation_type == "personal") else "mention"
+        metrics.SURFACE_EVENTS.labels("teams", kind).inc()
+        user = identities(activity.from_property)
+        verdict = self.services.limiter.check(user[0] if user else conversation)
+        if not verdict.allowed:
+            log.info("teams.rate_limited", told=verdict.tell)
+            if verdict.tell:
+                await turn_context.send_activity(MessageFactory.text(RATE_LIMITED))
+            return
+        log.info("teams.question", kind=kind, chars=len(question))
+        await turn_context.send_activity(Activity(type=ActivityTypes.typing))
+        answer = await self.services.answer(question)
+        await self._post_answer(turn_context, answer)
+
+    async def _post_answer(self, turn_context: TurnContext, answer: Answer) -> None:
+        feedback = None
+        if answer.citations and not answer.escalated:
+            feedback = cards.FeedbackData(uuid.uuid4().hex[:16], answer.question, answer.text,
+                                          [c.doc_id for c in answer.citations[: cards.MAX_SOURCES]])
+        card = CardFactory.adaptive_card(cards.answer_card(answer, feedback))
+        await turn_context.send_activity(MessageFactory.attachment(card, text=cards.answer_summary(answer)))
+        log.info("teams.answered", citations=len(answer.citations), no_answer=answer.no_answer, escalated=answer.escalated)
+
+    async def feedback(self, turn_context: TurnContext, data: cards.FeedbackData, helpful: bool) -> None:
+        user = identities(turn_context.activity.from_property)
+        if not user:
+            log.warning("teams.feedback_unusable")
+            return
+        metrics.SURFACE_EVENTS.labels("teams", "feedback").inc()
+        await self.services.record_feedback(Feedback(surface="teams", user=user[0], answer_id=data.answer_id,
+                                                     helpful=helpful, question=data.question, answer=data.answer,
+                                                     doc_ids=data.doc_ids))
+        log.info("teams.feedback", helpful=helpful, answer_id=data.answer_id)
+        thanks = "Thanks, glad it helped." if helpful else "Thanks for telling me; I'll use it to improve the runbooks."
+        await turn_context.send_activity(MessageFactory.text(thanks))
+
+    # -- text commands -------------------------------------------------------------------------------
+    async def command(self, turn_context: TurnContext, words: list[str]) -> None:
+        metrics.SURFACE_EVENTS.labels("teams", "command").inc()
+        log.info("teams.command", verb=words[0])
+        if words[0] == "status":
+            status = await self.services.status()
+            running = None
+            if status.reindex is not None:
+                running = (f"Reindex by {status.reindex.requested_by} running for {status.reindex.seconds:.0f}s: "
+                           f"{status.reindex.documents_seen} documents read")
+            await turn_context.send_activity(MessageFactory.text(
+                cards.status_text(status.documents, status.chunks, status.model, status.sources, running)))
+        elif words[0] == "reindex":
+            await self._reindex(turn_context, words[1] if len(words) > 1 else None)
+        else:
+            await turn_context.send_activity(MessageFactory.text(cards.HELP))
+
+    async def _reindex(self, turn_context: TurnContext, source: str | None) -> None:
+        if not await self._is_admin(turn_context):
+            log.info("teams.reindex_refused")
+            await turn_context.send_activity(MessageFactory.text(REFUSED))
+            return
+        account = turn_context.activity.from_property
+        who = (account.name if account and account.name else None) or identities(account)[0]
+        reporter = _ReindexReporter(self, TurnContext.get_conversation_reference(turn_context.activity), source)
+        try:
+            self.services.reindexer.start(who, source, reporter.progress, reporter.done)
+        except AlreadyRunning as busy:
+            await turn_context.send_activity(MessageFactory.text(
+                f"A reindex is already running (started by {busy.holder}); I won't start a second one."))
+            return
+        except UnknownSource as error:
+            await turn_context.send_activity(MessageFactory.text(f"I can't reindex that: {error}."))
+            return
+        what = f"{source} sources" if source else "all sources"
+        await turn_context.send_activity(MessageFactory.text(f"Reindexing {what}. I'll post progress and the summary here."))
+
+    async def _is_admin(self, turn_context: TurnContext) -> bool:
+        account = turn_context.activity.from_property
+        ids = identities(account)
+        if self.services.is_admin(*ids):
+            return True
+        if not ids or not lists_emails(self.settings.admins):
+            return False
+        try:  # the roster knows the email / UPN; the activity does not carry it
+            member = await TeamsInfo.get_member(turn_context, account.id)
+        except Exception as error:
+            log.warning("teams.get_member_failed", error_type=type(error).__name__)
+            return False
+        return self.services.is_admin(*ids, getattr(member, "email", None), getattr(member, "user_principal_name", None))
+
+    # -- proactive posts (reindex progress after the turn has ended) -------------------------------
+    async def post_to(self, reference: ConversationReference, text: str) -> None:
+        """Post `text` into the conversation of `reference`, threaded under its original message."""
+
+        async def send(context: TurnContext) -> None:
+            context.activity.id = reference.activity_id  # replies thread under the command, not the continuation
+            await context.send_activity(MessageFactory.text(text))
+
+        await self.adapter.continue_conversation(reference, send, self.settings.microsoft_app_id)
+
+
+class _ReindexReporter:
+    """Progress and the summary of one reindex, posted where it was asked for."""
+
+    def __init__(self, surface: TeamsSurface, reference: ConversationReference, source: str | None) -> None:
+        self.surface = surface
+        self.reference = reference
+        self.source = source
+
+    async def progress(self, run: ReindexRun) -> None:
+        await self.surface.post_to(self.reference, cards.reindex_progress_text(
+            self.source, run.documents_seen, run.chunks_embedded, run.seconds))
+
+    async def done(self, outcome: ReindexOutcome) -> None:
+        await self.surface.post_to(self.reference, cards.reindex_summary_text(self.source, outcome.summary, outcome.error))
+

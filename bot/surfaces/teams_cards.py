@@ -1,0 +1,150 @@
+"""Adaptive Cards for Teams: the answer, its numbered sources and the helpful / not-helpful buttons.
+
+Pure functions from `Answer` to card JSON, so rendering is testable without Teams. The buttons are
+`Action.Submit`: Teams sends their `data` back as a message activity whose `value` is that data,
+which `FeedbackData.decode` turns into what `ChatServices.record_feedback` stores. The data is
+bounded (Teams rejects cards over ~28 KB), so long questions are cut, never the card.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from bot.answer.model import Answer, Citation
+from bot.index.sync import SyncSummary
+
+CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
+CARD_VERSION = "1.4"
+"""1.4 renders on every Teams client (desktop, web, mobile); 1.5 does not yet everywhere."""
+ACTION_KEY = "kb_action"
+ACTION_FEEDBACK = "feedback"
+MAX_SOURCES = 5
+SNIPPET_CHARS = 160
+QUESTION_CHARS = 500
+ANSWER_CHARS = 2000
+
+Card = dict[str, Any]
+
+HELP = (
+    "**kb** answers IT and HR questions from the company runbooks, with sources.\n\n"
+    "- Send me a message in a personal chat, or @mention me in a channel; I reply in the thread.\n"
+    "- `status`: what is indexed and when each source last synced.\n"
+    "- `reindex [local|confluence|gdrive|notion]`: bring the index up to date (kb admins only).\n"
+    "- `help`: this message."
+)
+WELCOME = "Hi, I'm kb. Ask me an IT or HR question and I'll answer from the company runbooks, with sources.\n\n" + HELP
+
+
+def one_line(text: str, limit: int = SNIPPET_CHARS) -> str:
+    """Collapse whitespace and cut at a word boundary: a snippet is a hint, not a quote to scroll."""
+    flat = " ".join(text.split())
+    if len(flat) <= limit:
+        return flat
+    return flat[:limit].rsplit(" ", 1)[0] + "…"
+
+
+def md_escape(text: str) -> str:
+    """Teams' TextBlock markdown treats [ ] ( ) * _ as syntax; a title must not break its own link."""
+    return "".join("\\" + ch if ch in "[]()*_`" else ch for ch in text)
+
+
+@dataclass
+class FeedbackData:
+    """What a feedback button carries back: enough to store a row without keeping chat history."""
+
+    answer_id: str
+    question: str
+    answer: str = ""
+    doc_ids: list[str] = field(default_factory=list)
+
+    def submit_data(self, helpful: bool) -> dict[str, Any]:
+        return {ACTION_KEY: ACTION_FEEDBACK, "helpful": helpful, "answer_id": self.answer_id,
+                "question": self.question[:QUESTION_CHARS], "answer": self.answer[:ANSWER_CHARS],
+                "doc_ids": list(self.doc_ids)}
+
+    @staticmethod
+    def decode(value: Any) -> tuple[FeedbackData, bool] | None:
+        """The data and the verdict from an activity's `value`; None when it is not ours or malformed."""
+        if not isinstance(value, Mapping) or value.get(ACTION_KEY) != ACTION_FEEDBACK:
+            return None
+        answer_id, helpful, doc_ids = value.get("answer_id"), value.get("helpful"), value.get("doc_ids") or []
+        if not isinstance(answer_id, str) or not answer_id or not isinstance(helpful, bool) or not isinstance(doc_ids, list):
+            return None
+        return FeedbackData(answer_id, str(value.get("question") or "")[:QUESTION_CHARS],
+                            str(value.get("answer") or "")[:ANSWER_CHARS], [str(d) for d in doc_ids][:MAX_SOURCES]), helpful
+
+
+def _text(text: str, **extra: Any) -> Card:
+    return {"type": "TextBlock", "text": text, "wrap": True, **extra}
+
+
+def source_blocks(citations: Sequence[Citation]) -> list[Card]:
+    """Numbered like the [n] markers in the answer: linked title, section, then a one-line snippet."""
+    blocks: list[Card] = []
+    for number, citation in enumerate(citations[:MAX_SOURCES], start=1):
+        title = md_escape(citation.title or citation.path or "source")
+        linked = f"[{title}]({citation.url})" if citation.url else title
+        section = f" — {md_escape(citation.section)}" if citation.section else ""
+        blocks.append(_text(f"{number}. {linked}{section}", spacing="Small"))
+        if citation.snippet:
+            blocks.append(_text(one_line(citation.snippet), isSubtle=True, size="Small", spacing="None"))
+    return blocks
+
+
+def answer_card(answer: Answer, feedback: FeedbackData | None) -> Card:
+    """The card for one answer; `feedback` None leaves the buttons off (nothing cited, or escalated)."""
+    body: list[Card] = [_text(answer.text or "I couldn't find an answer to that in the runbooks.")]
+    if answer.citations:
+        body.append(_text("Sources", weight="Bolder", spacing="Medium", separator=True))
+        body.extend(source_blocks(answer.citations))
+    card: Card = {"type": "AdaptiveCard", "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+                  "version": CARD_VERSION, "body": body}
+    if feedback is not None:
+        card["actions"] = [
+            {"type": "Action.Submit", "title": "👍 Helpful", "data": feedback.submit_data(True)},
+            {"type": "Action.Submit", "title": "👎 Not helpful", "data": feedback.submit_data(False)},
+        ]
+    return card
+
+
+def answer_summary(answer: Answer) -> str:
+    """The activity's plain text: what notifications and screen readers show beside the card."""
+    return one_line(answer.text or "kb answer", 200)
+
+
+def reindex_progress_text(source: str | None, documents: int, chunks: int, seconds: float) -> str:
+    what = f"{source} sources" if source else "all sources"
+    return f"🔄 Reindexing {what}: {documents:,} documents read, {chunks:,} chunks embedded ({seconds:.0f}s so far)"
+
+
+def reindex_summary_text(source: str | None, summary: SyncSummary | None, error: str | None) -> str:
+    """One message: counts, then up to ten errors, so an admin sees what failed without the logs."""
+    what = f"{source} sources" if source else "all sources"
+    if summary is None:
+        return f"❌ Reindex of {what} failed: {error or 'unknown error'}"
+    mark = "⚠️" if summary.errors else "✅"
+    text = (f"{mark} Reindex of {what} finished in {summary.seconds:.1f}s: {summary.added} added, "
+            f"{summary.changed} changed, {summary.deleted} deleted, {summary.unchanged} unchanged, "
+            f"{len(summary.errors)} errors; {summary.chunks_embedded} chunks embedded.")
+    if summary.errors:
+        shown = "\n".join(f"- {one_line(e, 300)}" for e in summary.errors[:10])
+        more = f"\n…and {len(summary.errors) - 10} more" if len(summary.errors) > 10 else ""
+        text += "\n\n" + shown + more
+    return text
+
+
+def status_text(documents: int, chunks: int, model: str | None, sources: dict[str, dict[str, Any]],
+                reindex: str | None) -> str:
+    lines = [f"**Index:** {documents:,} documents, {chunks:,} chunks" + (f" (model `{model}`)" if model else "")]
+    for scope, run in sorted(sources.items()):
+        last = run.get("last_run")
+        when = last.strftime("%Y-%m-%d %H:%M UTC") if isinstance(last, datetime) else "never"
+        lines.append(f"- `{scope}`: last sync {when} ({'ok' if run.get('ok') else 'FAILED'})")
+    if not sources:
+        lines.append("- no sync has run yet")
+    if reindex:
+        lines.append(f"🔄 {reindex}")
+    return "\n\n".join(lines)

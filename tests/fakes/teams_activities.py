@@ -1,0 +1,46 @@
+"""Bot Framework activity JSON as Teams sends it: personal messages, channel mentions, card submits."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+BOT_ID = "28:kb-bot-id"
+BOT_NAME = "kb"
+TENANT = "tenant-0000"
+_ids = itertools.count(1)
+
+
+def _base(service_url: str, conversation: dict[str, Any], user: str, aad: str | None, **extra: Any) -> dict[str, Any]:
+    return {
+        "type": "message", "id": f"activity-{next(_ids)}", "timestamp": "2026-11-21T10:00:00.000Z",
+        "channelId": "msteams", "serviceUrl": service_url, "locale": "en-US",
+        "from": {"id": user, "name": "Test User", **({"aadObjectId": aad} if aad else {})},
+        "recipient": {"id": BOT_ID, "name": BOT_NAME},
+        "conversation": {"tenantId": TENANT, **conversation},
+        "channelData": {"tenant": {"id": TENANT}},
+        **extra,
+    }
+
+
+def personal_message(service_url: str, text: str, *, user: str = "29:user-1", aad: str | None = "aad-user-1",
+                     **extra: Any) -> dict[str, Any]:
+    return _base(service_url, {"id": f"a:personal-{user}", "conversationType": "personal"}, user, aad,
+                 text=text, textFormat="plain", **extra)
+
+
+def channel_mention(service_url: str, text: str, *, user: str = "29:user-2", aad: str | None = "aad-user-2") -> dict[str, Any]:
+    """`@kb text` posted as a new channel message, with the mention entity Teams adds."""
+    mention = f"<at>{BOT_NAME}</at>"
+    return _base(service_url, {"id": "19:general@thread.tacv2", "conversationType": "channel", "isGroup": True}, user, aad,
+                 text=f"{mention} {text}", textFormat="plain",
+                 entities=[{"type": "mention", "text": mention, "mentioned": {"id": BOT_ID, "name": BOT_NAME}}],
+                 channelData={"tenant": {"id": TENANT}, "teamsChannelId": "19:general@thread.tacv2",
+                              "team": {"id": "19:team@thread.tacv2"}, "channel": {"id": "19:general@thread.tacv2"}})
+
+
+def card_submit(service_url: str, value: dict[str, Any], *, user: str = "29:user-1", aad: str | None = "aad-user-1") -> dict[str, Any]:
+    """What Teams sends when an Action.Submit button is pressed: a message whose value is the data."""
+    activity = personal_message(service_url, "", user=user, aad=aad, value=value)
+    activity.pop("text")
+    return activity
