@@ -22,6 +22,8 @@ class Sent:
     conversation_id: str
     reply_to_id: str | None
     activity: dict[str, Any]
+    at: float = field(default_factory=time.perf_counter)
+    """When the connector recorded it (perf_counter), for latency benchmarks."""
 
     @property
     def type(self) -> str:
