@@ -36,7 +36,7 @@ class Runtime:
 
     @cached_property
     def retriever(self) -> Retriever:
-        return Retriever(self.store, self.embedder)
+        return Retriever(self.store, self.embedder, vector_weight=self.settings.vector_weight)
 
     @cached_property
     def sync_engine(self) -> SyncEngine:

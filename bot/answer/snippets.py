@@ -13,6 +13,7 @@ import re
 _SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(\[*])|\n+")
 _WORD = re.compile(r"[a-z0-9]+")
 _MARKDOWN = re.compile(r"^\s*(?:[-*+]|\d+[.)]|#{1,6}|>)\s+|\*\*|__|`")
+_FENCE = re.compile(r"^\s*(```|~~~)")
 _LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
 STOPWORDS = frozenset(
     """a about above after again all am an and any are as at be because been before being below between both
@@ -45,7 +46,8 @@ def clean(text: str) -> str:
 
 def sentences_of(text: str) -> list[str]:
     """A chunk's sentences (and list items, table rows), markup removed."""
-    return [sentence for sentence in (clean(part) for part in _SPLIT.split(text)) if sentence]
+    parts = (part for part in _SPLIT.split(text) if not _FENCE.match(part))
+    return [sentence for sentence in (clean(part) for part in parts) if sentence]
 
 
 def lexical_scores(question: str, sentences: list[str]) -> list[float]:

@@ -63,6 +63,9 @@ class Chunk:
 def sections(document: Document) -> list[Section]:
     """Split markdown at headings into sections with their heading paths; code fences are opaque."""
     stack: list[tuple[int, str]] = []
+    # Sources whose pages are not rendered by a markdown site (Confluence, Notion) name their own
+    # heading fragments; GitHub-style slugs are the fallback that static sites and repos use.
+    anchors: dict[str, str] = document.metadata.get("section_anchors") or {}
     current = Section(path=[], anchor="")
     found = [current]
     block: list[str] = []
@@ -89,7 +92,7 @@ def sections(document: Document) -> list[Section]:
             # The page's own H1 usually repeats the title: it is not a section worth citing.
             if len(path) >= 1 and _same(path[0], document.title) and stack[0][0] == 1:
                 path = path[1:]
-            current = Section(path=path, anchor=slugify(text))
+            current = Section(path=path, anchor=anchors.get(text) or slugify(text))
             found.append(current)
         elif not line.strip() and not in_fence:
             close_block()

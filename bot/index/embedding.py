@@ -48,43 +48,66 @@ class LocalEmbedder:
         query_prefix: str = "",
         passage_prefix: str = "",
     ) -> None:
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-        import torch
-        from sentence_transformers import SentenceTransformer
-
-        path = model or default_model_path()
-        if device == "auto":
-            device = "cuda" if torch.cuda.is_available() else "cpu"
-        try:
-            self._model = SentenceTransformer(path, device=device)
-        except OSError as error:
-            raise RuntimeError(
-                f"could not load embedding model {path!r}: {error}. Set KB_EMBED_MODEL to a local path "
-                "or a model already in the Hugging Face cache (this machine may have no network)."
-            ) from error
-        if device.startswith("cuda"):
-            self._model.half()
-        self.device = device
+        # Loading takes seconds (torch import included), so it waits for the first text to embed:
+        # a sync that finds nothing changed, or a CLI command that fails early, never pays for it.
+        self._path = model or default_model_path()
+        self._device = device
+        self._model = None
         self.batch_size = batch_size
         self.query_prefix = query_prefix
         self.passage_prefix = passage_prefix
-        self.model_name = _display_name(path, model)
-        self.dimension = int(self._model.get_embedding_dimension() if hasattr(self._model, "get_embedding_dimension") else self._model.get_sentence_embedding_dimension())
-        self.max_tokens = int(self._model.max_seq_length)
-        self._lock = threading.Lock()  # one forward pass at a time: torch already uses every core
-        log.info("embedder.loaded", model=self.model_name, device=device, dimension=self.dimension)
+        self.model_name = _display_name(self._path, model)
+        self._lock = threading.RLock()  # one load, one forward pass at a time: torch already uses every core
+
+    def _load(self):  # noqa: ANN202 - SentenceTransformer, imported lazily
+        with self._lock:
+            if self._model is None:
+                os.environ.setdefault("HF_HUB_OFFLINE", "1")
+                os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+                import torch
+                from sentence_transformers import SentenceTransformer
+
+                if self._device == "auto":
+                    self._device = "cuda" if torch.cuda.is_available() else "cpu"
+                try:
+                    model = SentenceTransformer(self._path, device=self._device)
+                except OSError as error:
+                    raise RuntimeError(
+                        f"could not load embedding model {self._path!r}: {error}. Set KB_EMBED_MODEL to a local path "
+                        "or a model already in the Hugging Face cache (this machine may have no network)."
+                    ) from error
+                if self._device.startswith("cuda"):
+                    model.half()
+                self._model = model
+                log.info("embedder.loaded", model=self.model_name, device=self._device, dimension=self.dimension)
+        return self._model
+
+    @property
+    def device(self) -> str:
+        self._load()
+        return self._device
+
+    @property
+    def dimension(self) -> int:
+        model = self._load()
+        getter = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+        return int(getter())
+
+    @property
+    def max_tokens(self) -> int:
+        return int(self._load().max_seq_length)
 
     @property
     def sentence_model(self):  # noqa: ANN201 - SentenceTransformer, imported lazily
         """The loaded model itself, for `kb worker` to serve without loading it a second time."""
-        return self._model
+        return self._load()
 
     def _encode(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
+        model = self._load()
         with self._lock:
-            vectors = self._model.encode(
+            vectors = model.encode(
                 texts,
                 batch_size=self.batch_size,
                 normalize_embeddings=True,

@@ -17,7 +17,7 @@ import structlog
 from bot import metrics
 from bot.index.chunking import chunk_document
 from bot.index.embedding import Embedder
-from bot.index.store import Store, now
+from bot.index.store import ModelMismatch, Store, now
 from connectors.base import Connector, Document, IncompleteListing, Skipped, VersionedConnector
 
 log = structlog.get_logger(__name__)
@@ -67,7 +67,6 @@ class SyncEngine:
         started = now()
         summary = SyncSummary()
         scope = connector.name
-        self.store.check_model(self.embedder.model_name, self.embedder.dimension)
         known = self.store.document_hashes(scope)
         cursor = self.store.cursor(scope)
         since = cursor - CURSOR_OVERLAP if cursor else None
@@ -101,6 +100,8 @@ class SyncEngine:
                 raise IncompleteListing(
                     f"the source listed no documents; refusing to delete its {len(known)} indexed documents"
                 )
+        except ModelMismatch:
+            raise
         except Exception as error:  # a failing source keeps everything it had
             complete = False
             summary.errors.append(f"{scope}: {type(error).__name__}: {error}")
@@ -130,6 +131,8 @@ class SyncEngine:
                report: ProgressCallback) -> None:
         if not documents:
             return
+        # Checked only when something is to be embedded, so an unchanged sync never loads the model.
+        self.store.check_model(self.embedder.model_name, self.embedder.dimension)
         prepared = []
         texts: list[str] = []
         for document in documents:

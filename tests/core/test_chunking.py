@@ -54,3 +54,9 @@ def test_search_text_adds_title_section_and_keywords() -> None:
     document = doc("## Connecting\n\nUse the token.").model_copy(update={"metadata": {"keywords": "remote, tunnel"}})
     chunk = chunk_document(document)[0]
     assert chunk.search_text(document).splitlines()[:2] == ["VPN access › Connecting", "Keywords: remote, tunnel"]
+
+
+def test_source_given_anchors_win_over_slugs() -> None:
+    document = doc("## Request access\n\nUse the form.").model_copy(
+        update={"metadata": {"section_anchors": {"Request access": "Request-access"}}})
+    assert chunk_document(document)[0].anchor == "Request-access"
