@@ -144,18 +144,23 @@ class Store:
             [{"key": key, "value": value}]
         )
 
-    def check_model(self, model_name: str, dimension: int) -> None:
-        """Bind the index to one embedding model; a different one is refused until `kb sync --rebuild`."""
+    def check_model(self, model_name: str, dimension: int | None = None) -> None:
+        """Bind the index to one embedding model; a different one is refused until `kb sync --rebuild`.
+
+        Without `dimension` only the name is compared (it is known before the model loads); the
+        binding itself is written once a dimension is known, at the first embedding.
+        """
         stored = self.meta("embed_model")
         if stored is None:
-            self.set_meta("embed_model", json.dumps({"model": model_name, "dimension": dimension}))
-            self.table("chunks", chunk_schema(dimension))
+            if dimension is not None:
+                self.set_meta("embed_model", json.dumps({"model": model_name, "dimension": dimension}))
+                self.table("chunks", chunk_schema(dimension))
             return
         info = json.loads(stored)
-        if info["model"] != model_name or int(info["dimension"]) != dimension:
+        if info["model"] != model_name or (dimension is not None and int(info["dimension"]) != dimension):
             raise ModelMismatch(
                 f"the index at {self.uri} was built with {info['model']} ({info['dimension']} dimensions) "
-                f"but the configured model is {model_name} ({dimension}); run `kb sync --rebuild` to "
+                f"but the configured model is {model_name}; run `kb sync --rebuild` to "
                 "re-embed everything with the new model"
             )
 

@@ -67,6 +67,7 @@ class SyncEngine:
         started = now()
         summary = SyncSummary()
         scope = connector.name
+        self.store.check_model(self.embedder.model_name)  # the name is known without loading the model
         known = self.store.document_hashes(scope)
         cursor = self.store.cursor(scope)
         since = cursor - CURSOR_OVERLAP if cursor else None

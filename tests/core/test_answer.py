@@ -8,7 +8,7 @@ from bot.runtime import Runtime
 
 
 def test_answer_cites_the_runbook_with_section_link_and_snippet(example_runtime: Runtime) -> None:
-    answer = example_runtime.answers.answer("how do I connect to the VPN from home?")
+    answer = example_runtime.answers.answer("the VPN says device posture check failed, what now?")
 
     assert not answer.no_answer and not answer.escalated
     first = answer.citations[0]

@@ -52,9 +52,11 @@ def test_start_scheduler_registers_the_nightly_sync(settings: Settings) -> None:
 
     jobs = asyncio.run(started())
 
-    assert len(jobs) == 1 and jobs[0][0] == "sync" and jobs[0][2]
-    assert "minute='15'" in jobs[0][1] and "hour='1'" in jobs[0][1]
-    assert "day_of_week='mon,tue,wed,thu,fri'" in jobs[0][1]
+    by_id = {job_id: (trigger, scheduled) for job_id, trigger, scheduled in jobs}
+    assert set(by_id) == {"sync", "escalation-reminders"} and all(scheduled for _, scheduled in by_id.values())
+    trigger = by_id["sync"][0]
+    assert "minute='15'" in trigger and "hour='1'" in trigger
+    assert "day_of_week='mon,tue,wed,thu,fri'" in trigger
 
 
 def test_a_replica_without_the_scheduler_runs_no_jobs(settings: Settings) -> None:
