@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import docx
@@ -11,29 +10,7 @@ import pytest
 from connectors.base import Document, Skipped
 from connectors.localdir import LocalFolder
 from tests.conftest import DATA
-
-
-def minimal_pdf(text: str) -> bytes:
-    """A one-page PDF with real extractable text, built by hand (no PDF writer needed)."""
-    stream = f"BT /F1 18 Tf 72 720 Td ({text}) Tj ET".encode()
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
-    out = io.BytesIO(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(out.tell())
-        out.write(b"%d 0 obj\n" % number + body + b"\nendobj\n")
-    xref = out.tell()
-    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
-    for offset in offsets:
-        out.write(b"%010d 00000 n \n" % offset)
-    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref))
-    return out.getvalue()
+from tests.fakes.files import make_pdf
 
 
 def read_all(folder: Path) -> dict[str, Document | Skipped]:
@@ -59,7 +36,7 @@ def test_ids_are_stable_and_unique_per_folder() -> None:
 
 
 def test_pdf_and_docx_become_markdown_with_headings(tmp_path: Path) -> None:
-    (tmp_path / "calendar.pdf").write_bytes(minimal_pdf("Office closed on 26 December"))
+    (tmp_path / "calendar.pdf").write_bytes(make_pdf("Office closed on 26 December"))
     word = docx.Document()
     word.add_heading("Travel form guide", level=1)
     word.add_paragraph("Fill in the cost centre.")
