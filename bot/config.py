@@ -132,7 +132,7 @@ class Settings(BaseSettings):
     # Retrieval and answers
     top_k: int = _env("KB_TOP_K", "Snippets an answer cites at most.", 5, ge=1, le=20)
     max_chunks_per_doc: int = _env("KB_MAX_CHUNKS_PER_DOC", "Chunks of one document among the results at most.", 2, ge=1)
-    vector_weight: float = _env("KB_VECTOR_WEIGHT", "Weight of the vector ranking against full text (1.0) in the fusion.", 2.0, ge=0)
+    vector_weight: float = _env("KB_VECTOR_WEIGHT", "Share of the vector score in the hybrid fusion; full text gets the rest.", 0.8, ge=0, le=1)
     min_relevance: float = _env("KB_MIN_RELEVANCE", "Cosine similarity the best match needs, else kb says it found nothing.", 0.38)
     max_question_chars: int = _env("KB_MAX_QUESTION_CHARS", "Longest question accepted, in characters.", 4000, ge=1)
 
