@@ -274,7 +274,8 @@ def _text(data: bytes | str) -> str:
 
 
 def _acl(file: dict[str, Any]) -> tuple[list[str], list[dict[str, Any]]]:
-    """Principals from Drive permissions; `anyone` and `domain` grants read as everyone.
+    """Principals from Drive permissions: `anyone` (link sharing included) reads as everyone, a
+    `domain` grant as `domain:NAME` (KB_PUBLIC_PRINCIPALS says whether that domain is everyone).
 
     Drive omits `permissions` for files in shared drives a service account only reaches through
     drive membership; those fall back to the owners, and the raw list is kept for the ACL work.
@@ -283,8 +284,10 @@ def _acl(file: dict[str, Any]) -> tuple[list[str], list[dict[str, Any]]]:
     principals: list[str] = []
     for grant in permissions:
         kind = grant.get("type")
-        if kind in ("anyone", "domain"):
+        if kind == "anyone":
             principals.append(EVERYONE)
+        elif kind == "domain" and grant.get("domain"):
+            principals.append(f"domain:{grant['domain'].lower()}")
         elif kind in ("user", "group") and grant.get("emailAddress"):
             principals.append(f"{kind}:{grant['emailAddress'].lower()}")
     if not principals:

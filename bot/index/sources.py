@@ -76,7 +76,7 @@ def notion(settings: Settings) -> Connector:
     if settings.notion_token is None:
         raise ValueError("Notion needs KB_NOTION_TOKEN")
     return Notion(settings.notion_token.get_secret_value(), pages=settings.notion_pages,
-                  databases=settings.notion_databases, base_url=settings.notion_api_url)
+                  databases=settings.notion_databases, base_url=settings.notion_api_url, acl=settings.notion_acl)
 
 
 def configured_connectors(settings: Settings, only: str | None = None) -> list[Connector]:

@@ -40,7 +40,7 @@ from bot.conversation.feedback import Feedback
 from bot.conversation.reindex import AlreadyRunning, ReindexOutcome, ReindexRun, UnknownSource
 from bot.conversation.services import ChatServices
 from bot.surfaces import slack_blocks as blocks
-from bot.surfaces import slack_queue
+from bot.surfaces import slack_people, slack_queue
 from bot.surfaces.slack_text import question_from_slack, thread_history
 
 log = structlog.get_logger(__name__)
@@ -102,7 +102,9 @@ class SlackSurface:
         level = bolt_logger.level
         bolt_logger.setLevel(logging.ERROR)  # Bolt also reads SLACK_BOT_TOKEN and warns that our client wins: it should
         try:
-            self.app = AsyncApp(client=self.client, signing_secret=secret, request_verification_enabled=bool(secret),
+            # Production verifies every HTTP request whatever is configured; HTTP is only mounted with a secret.
+            verify = bool(secret) or self.settings.mode == "production"
+            self.app = AsyncApp(client=self.client, signing_secret=secret, request_verification_enabled=verify,
                                 process_before_response=False, logger=bolt_logger)
         finally:
             bolt_logger.setLevel(level)
@@ -198,7 +200,8 @@ class SlackSurface:
             reacted = False
             try:
                 history = await self._history(client, channel, thread_ts, str(ts), context.bot_user_id)
-                work = asyncio.ensure_future(self.services.answer(question, history))
+                asker = await slack_people.asker(client, self.services.people, event)
+                work = asyncio.ensure_future(self.services.answer(question, history, asker))
                 reacted = await self._react_if_slow(client, channel, str(ts), work)
                 answer = await work
             except Exception as error:  # the user hears something rather than silence
@@ -351,12 +354,8 @@ class SlackSurface:
             return True
         if not user or not lists_emails(self.settings.admins):
             return False
-        try:
-            profile = (await client.users_info(user=user)).get("user", {}).get("profile", {})
-        except SlackApiError as error:
-            log.warning("slack.users_info_failed", error=api_error(error))
-            return False
-        return self.services.is_admin(user, profile.get("email"))
+        found = await slack_people.person(client, self.services.people, user)
+        return found is not None and self.services.is_admin(user, found.email)
 
 
 class _ReindexReporter:
