@@ -51,6 +51,8 @@ LOOKING_REACTION = "mag"
 ANSWERABLE_SUBTYPES = {None, "file_share", "thread_broadcast"}
 """Message subtypes that are a person asking something; edits, deletes, joins and bots are not."""
 HISTORY_LIMIT = 50
+MALFORMED = (AttributeError, KeyError, TypeError, ValueError)
+"""What Bolt raises on payloads that are JSON or forms but not Slack's shapes."""
 
 RATE_LIMITED = ("You're asking faster than I can look things up. Give me a minute, then ask again "
                 "(I'll skip the questions sent in the meantime).")
@@ -128,10 +130,13 @@ class SlackSurface:
     async def handle_http(self, request: web.Request) -> web.Response:
         try:
             bolt_request = await to_bolt_request(request)
-        except ValueError:  # Bolt parses the body before verifying it; garbage is a client error, not ours
-            log.warning("slack.malformed_request", content_type=request.content_type)
+            response = await self.app.async_dispatch(bolt_request)
+        except MALFORMED as error:
+            # Bolt parses the body before verifying it, and its middleware assumes Slack's shapes
+            # (`"event": null`, `"authorizations": false` break it): the sender's fault, not ours.
+            log.warning("slack.malformed_request", content_type=request.content_type, error_type=type(error).__name__)
             return web.json_response({"error": "malformed request body"}, status=400)
-        return await to_aiohttp_response(await self.app.async_dispatch(bolt_request))
+        return await to_aiohttp_response(response)
 
     async def _connect_socket_mode(self, _: web.Application) -> None:
         from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
@@ -426,6 +431,9 @@ def register(app: AsyncApp, surface: SlackSurface) -> None:
             await surface.escalate(body, client)
 
     @app.error
-    async def on_error(error: Exception, body: dict) -> None:
+    async def on_error(error: Exception, body: dict, response: BoltResponse | None = None) -> BoltResponse | None:
         log.error("slack.listener_failed", error=str(error), error_type=type(error).__name__,
                   request_type=body.get("type") if isinstance(body, dict) else None)
+        if response is not None and isinstance(error, MALFORMED):  # Bolt's matchers on a payload of the wrong shape
+            return BoltResponse(status=400, body="malformed payload")
+        return None
