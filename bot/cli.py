@@ -35,7 +35,7 @@ Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Log progress det
 
 def runtime(data_dir: str | None, verbose: bool = False) -> Runtime:
     settings = Settings(data_dir=data_dir) if data_dir else Settings()
-    logs.configure("DEBUG" if verbose else "WARNING", settings.log_format)
+    logs.configure("DEBUG" if verbose else "WARNING", settings.log_format, settings.secret_values())
     return Runtime(settings)
 
 
@@ -305,7 +305,7 @@ def worker(
     from bot.worker import serve
 
     settings = Settings()
-    logs.configure("DEBUG" if verbose else settings.log_level, settings.log_format)
+    logs.configure("DEBUG" if verbose else settings.log_level, settings.log_format, settings.secret_values())
     serve(settings, host or settings.worker_host, port or settings.worker_port)
 
 
@@ -321,7 +321,7 @@ def serve(
     from bot import server
 
     settings = Settings(data_dir=data_dir) if data_dir else Settings()
-    logs.configure("DEBUG" if verbose else settings.log_level, settings.log_format)
+    logs.configure("DEBUG" if verbose else settings.log_level, settings.log_format, settings.secret_values())
     server.serve(Runtime(settings), host, port)
 
 

@@ -8,9 +8,11 @@ table, and a test checks the README lists every variable, so docs and code canno
 
 from __future__ import annotations
 
+import json
+import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import (
@@ -22,6 +24,10 @@ from pydantic_settings import (
 )
 
 CommaList = Annotated[list[str], NoDecode]
+SECRETS = ("slack_bot_token", "slack_signing_secret", "slack_app_token", "microsoft_app_password", "anthropic_api_key",
+           "confluence_api_token", "confluence_personal_token", "notion_token")
+"""Fields read only from the environment, `.env` or secret files, never from kb.toml, and never logged."""
+ChannelSources = Annotated[dict[str, list[str]], NoDecode]
 
 
 def _env(name: str, description: str, default: Any = None, **kwargs: Any) -> Any:
@@ -43,6 +49,15 @@ class Settings(BaseSettings):
     admins: CommaList = _env("KB_ADMINS", "Comma-separated Slack user ids, Teams AAD object ids or emails allowed to reindex. Empty: nobody.", [])
     log_level: str = _env("KB_LOG_LEVEL", "Log level: DEBUG, INFO, WARNING, ERROR.", "INFO")
     log_format: str = _env("KB_LOG_FORMAT", "Log format: json, console, or auto (console on a terminal, JSON otherwise).", "auto")
+    mode: Literal["production", "development"] = _env("KB_MODE", "production: every inbound request must be verified (Slack signing secret, Bot Framework JWT); development allows anonymous Teams requests.", "production")
+    secrets_dir: str = _env("KB_SECRETS_DIR", "Folder of secret files named after their variable (e.g. /run/secrets/SLACK_BOT_TOKEN); NAME_FILE=path works for one secret too.", "")
+
+    # Access control (docs/security.md)
+    access_file: str = _env("KB_ACCESS_FILE", "YAML mapping each principal a document names (group:…, space:…) to who holds it (emails, group:…, domain:…, *).", "")
+    public_principals: CommaList = _env("KB_PUBLIC_PRINCIPALS", "Principals every employee holds besides *, e.g. domain:corp.com,space:IT; channel answers may use them.", [])
+    channel_sources: ChannelSources = _env("KB_CHANNEL_SOURCES", "Sources a channel may search: C0123=local/it,confluence/IT Help;19:abc@thread.tacv2=gdrive (* = every other channel).", {})
+    notion_acl: CommaList = _env("KB_NOTION_ACL", "Principals that may read Notion documents (the Notion API exposes no page permissions).", ["*"])
+    directory_ttl: float = _env("KB_DIRECTORY_TTL", "Seconds a user's email and guest status (Slack users.info, Teams roster) are cached.", 600.0, ge=0)
 
     # Slack
     slack_bot_token: SecretStr | None = _env("SLACK_BOT_TOKEN", "Slack bot token (xoxb-...).")
@@ -89,6 +104,7 @@ class Settings(BaseSettings):
     local_base_url: str = _env("KB_LOCAL_BASE_URL", "Base URL for links to local documents (e.g. a wiki or repo URL); empty: file:// links.", "")
     chunk_tokens: int = _env("KB_CHUNK_TOKENS", "Largest chunk, in word-piece tokens (the default model reads 256).", 200, ge=32)
     max_document_bytes: int = _env("KB_MAX_DOCUMENT_BYTES", "Files larger than this are skipped with an error.", 20_000_000, ge=1)
+    max_document_pages: int = _env("KB_MAX_DOCUMENT_PAGES", "PDFs with more pages than this are skipped with an error.", 500, ge=1)
     sync_cron: str = _env("KB_SYNC_CRON", "When `kb serve` syncs every source (cron, server time).", "0 2 * * *")
     scheduler_enabled: bool = _env("KB_SCHEDULER_ENABLED", "Run scheduled jobs (nightly sync, reminders) in this process; true on exactly one replica.", True)
 
@@ -136,9 +152,7 @@ class Settings(BaseSettings):
     min_relevance: float = _env("KB_MIN_RELEVANCE", "Cosine similarity the best match needs, else kb says it found nothing.", 0.38)
     max_question_chars: int = _env("KB_MAX_QUESTION_CHARS", "Longest question accepted, in characters.", 4000, ge=1)
 
-    @field_validator("slack_bot_token", "slack_signing_secret", "slack_app_token", "microsoft_app_password",
-                     "anthropic_api_key", "confluence_api_token", "confluence_personal_token", "notion_token",
-                     mode="before")
+    @field_validator(*SECRETS, mode="before")
     @classmethod
     def _empty_secret_is_unset(cls, value: Any) -> Any:
         """An empty variable (a Secret template's placeholder, `FOO=` in .env) means not configured."""
@@ -146,12 +160,31 @@ class Settings(BaseSettings):
 
     @field_validator("admins", "local_paths", "confluence_spaces", "confluence_include", "confluence_exclude",
                      "gdrive_folders", "gdrive_shared_drives", "gdrive_include", "gdrive_exclude", "notion_pages",
-                     "notion_databases", "queue_slack_channels", "queue_teams_channels", mode="before")
+                     "notion_databases", "queue_slack_channels", "queue_teams_channels", "public_principals",
+                     "notion_acl", mode="before")
     @classmethod
     def _split_commas(cls, value: Any) -> Any:
         if isinstance(value, str):
             return [item.strip() for item in value.split(",") if item.strip()]
         return value
+
+    @field_validator("channel_sources", mode="before")
+    @classmethod
+    def _parse_channel_sources(cls, value: Any) -> Any:
+        """`CHANNEL=source,source/prefix;CHANNEL=…`, or the same as a JSON object."""
+        if not isinstance(value, str):
+            return value
+        if value.strip().startswith("{"):
+            return json.loads(value)
+        parsed: dict[str, list[str]] = {}
+        for part in value.split(";"):
+            if not part.strip():
+                continue
+            channel, sep, entries = part.partition("=")
+            if not sep or not channel.strip():
+                raise ValueError(f"KB_CHANNEL_SOURCES: {part.strip()!r} is not CHANNEL=source,…")
+            parsed[channel.strip()] = [entry.strip() for entry in entries.split(",") if entry.strip()]
+        return parsed
 
     @classmethod
     def settings_customise_sources(
@@ -162,7 +195,13 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        return (init_settings, env_settings, dotenv_settings, file_secret_settings, TomlConfigSettingsSource(settings_cls))
+        return (init_settings, env_settings, SecretFiles(settings_cls), dotenv_settings, file_secret_settings,
+                NoSecretsToml(settings_cls))
+
+    def secret_values(self) -> list[str]:
+        """Every configured secret, so logging can blank them wherever they would appear."""
+        values = (getattr(self, name) for name in SECRETS)
+        return [value.get_secret_value() for value in values if value is not None and value.get_secret_value()]
 
     @property
     def data_path(self) -> Path:
@@ -176,6 +215,44 @@ class Settings(BaseSettings):
         if "://" in self.data_dir:
             return "/".join([self.data_dir.rstrip("/"), *(part.strip("/") for part in parts)])
         return str(Path(self.data_dir).expanduser().joinpath(*parts))
+
+
+class SecretFiles(PydanticBaseSettingsSource):
+    """Secrets from files, as Kubernetes and Docker mount them.
+
+    `NAME_FILE=/path` reads one secret (the convention of official Docker images); `KB_SECRETS_DIR`
+    reads `DIR/NAME` for every secret present there. Trailing newlines are dropped.
+    """
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False  # unused: __call__ reads everything at once
+
+    def __call__(self) -> dict[str, Any]:
+        directory = os.environ.get("KB_SECRETS_DIR", "").strip()
+        found: dict[str, Any] = {}
+        for name in SECRETS:
+            variable = env_name(name)
+            path = os.environ.get(f"{variable}_FILE", "").strip()
+            if not path and directory and (Path(directory) / variable).is_file():
+                path = str(Path(directory) / variable)
+            if path:
+                try:
+                    found[name] = Path(path).read_text(encoding="utf-8").strip()
+                except OSError as error:
+                    raise ValueError(f"cannot read the secret file for {variable}: {error.strerror}") from None
+        return found
+
+
+class NoSecretsToml(TomlConfigSettingsSource):
+    """kb.toml without secrets: it is a file people commit, so a secret there is refused, not read."""
+
+    def __call__(self) -> dict[str, Any]:
+        data = super().__call__()
+        listed = {name for name in SECRETS for key in (name, env_name(name), env_name(name).lower()) if key in data}
+        if listed:
+            raise ValueError(f"kb.toml sets {', '.join(env_name(n) for n in sorted(listed))}: secrets come only from "
+                             "the environment or a secret file (NAME_FILE or KB_SECRETS_DIR)")
+        return data
 
 
 def env_name(field: str) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from functools import cached_property
 from typing import TYPE_CHECKING
 
+from bot.access import AccessControl
 from bot.answer.retrieve import Retriever
 from bot.answer.service import AnswerService
 from bot.config import Settings
@@ -70,6 +71,11 @@ class Runtime:
         from bot.policy.tickets import TicketStore
 
         return EscalationDesk(TicketStore(self.store), configured_queues(self.policy_file, self.settings), self.policy_file)
+
+    @cached_property
+    def access(self) -> AccessControl:
+        """Principals and per-channel sources; built at start so a bad KB_ACCESS_FILE fails loudly."""
+        return AccessControl(self.settings)
 
     @cached_property
     def answers(self) -> AnswerService:

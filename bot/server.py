@@ -8,11 +8,14 @@ aiohttp application, so a deployment exposes one port and one health check whate
 from __future__ import annotations
 
 import asyncio
+import re
+import uuid
 from collections.abc import Sequence
 from typing import Protocol
 
 import structlog
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
 from bot import metrics
 from bot.conversation.services import ChatServices
@@ -49,9 +52,37 @@ def default_surfaces(services: ChatServices) -> list[Surface]:
     return surfaces
 
 
+REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+"""A caller's X-Request-Id is kept only when it is this tame (it ends up in every log line)."""
+
+
+@web.middleware
+async def request_context(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Bind a request id to every log line the request causes, answers in background tasks included.
+
+    Tasks and worker threads started while handling copy the context, so an answer posted seconds
+    after the ack still logs the id of the request that asked. Unexpected errors become a bare 500:
+    a stack trace belongs in the log, never in a reply.
+    """
+    given = request.headers.get("X-Request-Id", "")
+    request_id = given if REQUEST_ID.match(given) else uuid.uuid4().hex[:16]
+    tokens = structlog.contextvars.bind_contextvars(request_id=request_id)
+    try:
+        response = await handler(request)
+    except web.HTTPException:
+        raise
+    except Exception as error:
+        log.exception("server.request_failed", path=request.path, error_type=type(error).__name__)
+        response = web.json_response({"error": "internal error", "request_id": request_id}, status=500)
+    finally:
+        structlog.contextvars.reset_contextvars(**tokens)
+    response.headers["X-Request-Id"] = request_id
+    return response
+
+
 def build_app(runtime: Runtime, surfaces: Sequence[Surface] | None = None) -> web.Application:
     """The aiohttp application; `surfaces` None means every configured one."""
-    app = web.Application(client_max_size=MAX_BODY_BYTES)
+    app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[request_context])
     app[RUNTIME] = runtime
     chosen = list(default_surfaces(ChatServices(runtime)) if surfaces is None else surfaces)
     app[SURFACES] = chosen

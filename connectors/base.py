@@ -18,6 +18,21 @@ EVERYONE = "*"
 """The access-list entry meaning every employee may read the document."""
 
 
+def normalise_principal(principal: str) -> str:
+    """One spelling per principal: lower case, no stray spaces, a bare email read as `user:EMAIL`.
+
+    Sources spell the same person or group differently (`IT@Example.com`, Confluence's `space:IT`),
+    and an access list only works when the index and the asker compare equal.
+    """
+    value = principal.strip().lower()
+    if ":" in value:
+        kind, _, name = value.partition(":")
+        return f"{kind.strip()}:{name.strip()}"
+    if "@" in value:
+        return f"user:{value}"
+    return value
+
+
 class Document(BaseModel):
     """One page, file or record from a source, as markdown."""
 
@@ -34,7 +49,7 @@ class Document(BaseModel):
     def content_hash(self) -> str:
         """Changes whenever anything that ends up in the index changes, and only then."""
         digest = hashlib.sha256()
-        for part in (self.title, self.url, self.path, self.text, "\x1f".join(sorted(self.acl))):
+        for part in (self.title, self.url, self.path, self.text, "\x1f".join(sorted({normalise_principal(p) for p in self.acl}))):
             digest.update(part.encode("utf-8", "surrogatepass"))
             digest.update(b"\x00")
         return digest.hexdigest()

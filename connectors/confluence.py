@@ -21,7 +21,7 @@ from atlassian import Confluence as ConfluenceClient
 
 from connectors.base import Document, IncompleteListing, IndexedVersions, Skipped
 from connectors.confluence_storage import heading_anchors, storage_to_markdown
-from connectors.markdown import docx_to_markdown, pdf_to_markdown
+from connectors.markdown import MAX_PAGES, docx_to_markdown, pdf_to_markdown
 from connectors.retry import Failure, RetryPolicy, call_with_retries
 
 log = structlog.get_logger(__name__)
@@ -71,6 +71,7 @@ class Confluence:
         exclude: tuple[str, ...] = (),
         page_size: int = 50,
         max_bytes: int = 20_000_000,
+        max_pages: int = MAX_PAGES,
         retry: RetryPolicy | None = None,
     ) -> None:
         if not spaces:
@@ -82,6 +83,7 @@ class Confluence:
         self.include, self.exclude = include, exclude
         self.page_size = page_size
         self.max_bytes = max_bytes
+        self.max_pages = max_pages
         self.retry = retry or RetryPolicy()
         self.name = f"confluence:{host}{urlparse(self.url).path}".rstrip("/")
         # One retry policy for every source: the library's own Retry-After handling is turned off.
@@ -228,7 +230,7 @@ class Confluence:
                          not_json_response=True)
         if not data:
             raise ValueError("the attachment is empty")
-        title, text = pdf_to_markdown(data) if kind == "pdf" else docx_to_markdown(data)
+        title, text = pdf_to_markdown(data, self.max_pages) if kind == "pdf" else docx_to_markdown(data)
         if not text.strip():
             raise ValueError("no text found in the attachment")
         version = item.get("version") or {}

@@ -22,7 +22,7 @@ from googleapiclient.discovery import build
 from googleapiclient.errors import HttpError
 
 from connectors.base import EVERYONE, Document, IncompleteListing, IndexedVersions, Skipped
-from connectors.markdown import csv_to_markdown, docx_to_markdown, html_to_markdown, pdf_to_markdown, tidy
+from connectors.markdown import MAX_PAGES, csv_to_markdown, docx_to_markdown, html_to_markdown, pdf_to_markdown, tidy
 from connectors.retry import Failure, RetryPolicy, call_with_retries
 
 log = structlog.get_logger(__name__)
@@ -97,6 +97,7 @@ class GoogleDrive:
         api_endpoint: str | None = None,
         page_size: int = 100,
         max_bytes: int = 20_000_000,
+        max_pages: int = MAX_PAGES,
         retry: RetryPolicy | None = None,
     ) -> None:
         if not folders and not shared_drives:
@@ -105,6 +106,7 @@ class GoogleDrive:
         self.include, self.exclude = include, exclude
         self.page_size = page_size
         self.max_bytes = max_bytes
+        self.max_pages = max_pages
         self.retry = retry or RetryPolicy()
         options = {"api_endpoint": api_endpoint} if api_endpoint else None
         # The bundled discovery document: no network call to build the client, and num_retries
@@ -245,7 +247,7 @@ class GoogleDrive:
             if not data:
                 raise ValueError("the file is empty")
             if mime == PDF:
-                title, text = pdf_to_markdown(data)
+                title, text = pdf_to_markdown(data, self.max_pages)
             elif mime == DOCX:
                 title, text = docx_to_markdown(data)
             else:
@@ -274,7 +276,8 @@ def _text(data: bytes | str) -> str:
 
 
 def _acl(file: dict[str, Any]) -> tuple[list[str], list[dict[str, Any]]]:
-    """Principals from Drive permissions; `anyone` and `domain` grants read as everyone.
+    """Principals from Drive permissions: `anyone` (link sharing included) reads as everyone, a
+    `domain` grant as `domain:NAME` (KB_PUBLIC_PRINCIPALS says whether that domain is everyone).
 
     Drive omits `permissions` for files in shared drives a service account only reaches through
     drive membership; those fall back to the owners, and the raw list is kept for the ACL work.
@@ -283,8 +286,10 @@ def _acl(file: dict[str, Any]) -> tuple[list[str], list[dict[str, Any]]]:
     principals: list[str] = []
     for grant in permissions:
         kind = grant.get("type")
-        if kind in ("anyone", "domain"):
+        if kind == "anyone":
             principals.append(EVERYONE)
+        elif kind == "domain" and grant.get("domain"):
+            principals.append(f"domain:{grant['domain'].lower()}")
         elif kind in ("user", "group") and grant.get("emailAddress"):
             principals.append(f"{kind}:{grant['emailAddress'].lower()}")
     if not principals:

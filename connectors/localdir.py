@@ -15,6 +15,7 @@ from urllib.parse import quote
 
 from connectors.base import Document, IncompleteListing, Skipped
 from connectors.markdown import (
+    MAX_PAGES,
     docx_to_markdown,
     first_heading,
     html_to_markdown,
@@ -37,6 +38,7 @@ class LocalFolder:
         *,
         base_url: str = "",
         max_bytes: int = 20_000_000,
+        max_pages: int = MAX_PAGES,
         exclude: tuple[str, ...] = DEFAULT_EXCLUDE,
     ) -> None:
         self.root = Path(root).expanduser().resolve()
@@ -45,6 +47,7 @@ class LocalFolder:
         self.name = f"local:{self.root}"
         self.base_url = base_url.rstrip("/")
         self.max_bytes = max_bytes
+        self.max_pages = max_pages
         self.exclude = exclude
 
     def _files(self) -> Iterator[Path]:
@@ -90,7 +93,7 @@ class LocalFolder:
         if suffix in {".html", ".htm"}:
             title, text = html_to_markdown(data.decode("utf-8", "replace"))
         elif suffix == ".pdf":
-            title, text = pdf_to_markdown(data)
+            title, text = pdf_to_markdown(data, self.max_pages)
         elif suffix == ".docx":
             title, text = docx_to_markdown(data)
         else:

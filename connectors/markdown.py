@@ -103,11 +103,21 @@ def docx_to_markdown(data: bytes) -> tuple[str, str]:
     return title, tidy("\n\n".join(lines))
 
 
-def pdf_to_markdown(data: bytes) -> tuple[str, str]:
-    """(title, text) of a PDF; pages become sections so citations can say which page."""
+MAX_PAGES = 500
+"""Default page limit: a PDF longer than a book is an export or a scan dump, not a runbook."""
+
+
+def pdf_to_markdown(data: bytes, max_pages: int = MAX_PAGES) -> tuple[str, str]:
+    """(title, text) of a PDF; pages become sections so citations can say which page.
+
+    The page count is checked before any text is extracted: extraction is the slow part, and a
+    hostile or accidental 100,000-page file must cost nothing.
+    """
     from pypdf import PdfReader
 
     reader = PdfReader(BytesIO(data))
+    if len(reader.pages) > max_pages:
+        raise ValueError(f"{len(reader.pages):,} pages is over the {max_pages:,}-page limit (KB_MAX_DOCUMENT_PAGES)")
     title = ""
     if reader.metadata is not None and reader.metadata.title:
         title = str(reader.metadata.title).strip()

@@ -85,12 +85,15 @@ class Notion:
         base_url: str = "https://api.notion.com",
         page_size: int = 100,
         retry: RetryPolicy | None = None,
+        acl: list[str] | None = None,
     ) -> None:
         if not pages and not databases:
             raise ValueError("Notion needs root pages or databases (KB_NOTION_PAGES, KB_NOTION_DATABASES)")
         self.roots = [Node("page", _uuid(p), ()) for p in pages] + [Node("database", _uuid(d), ()) for d in databases]
         self.page_size = page_size
         self.retry = retry or RetryPolicy()
+        self.acl = list(acl) if acl else [EVERYONE]
+        """Who may read every document: the API exposes no page permissions, so it is configured (KB_NOTION_ACL)."""
         # retry=False: the client's own back-off would stack with the shared one.
         self.client = Client(auth=token, base_url=base_url.rstrip("/"), retry=False, timeout_ms=60_000,
                              logger=logging.getLogger("notion_client"))
@@ -224,7 +227,7 @@ class Notion:
         yield Document(
             id=doc_id, source="notion", title=title,
             url=meta.get("url") or f"https://www.notion.so/{node.id.replace('-', '')}",
-            path="/".join(trail), text=text, updated_at=edited, acl=[EVERYONE],
+            path="/".join(trail), text=text, updated_at=edited, acl=list(self.acl),
             metadata={"author": (meta.get("created_by") or {}).get("id", ""),
                       "skipped_block_types": sorted(converted.skipped_types),
                       "section_anchors": converted.anchors,
@@ -240,7 +243,7 @@ class Notion:
         return Document(id=doc_id, source="notion", title=title,
                         url=meta.get("url") or f"https://www.notion.so/{page_id(doc_id).replace('-', '')}",
                         path="/".join(trail), text=text, updated_at=parse_time(meta.get("last_edited_time")),
-                        acl=[EVERYONE], metadata={"kind": "database"})
+                        acl=list(self.acl), metadata={"kind": "database"})
 
     def _meta(self, doc_id: str) -> dict[str, Any] | None:
         """Current metadata of an indexed page or database; None when it is gone or trashed."""

@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from bot.access import Asker
+from bot.access.people import TTLCache
 from bot.answer.model import Answer
 from bot.conversation.admins import is_admin
 from bot.conversation.dedupe import SeenEvents
@@ -47,13 +49,18 @@ class ChatServices:
         self.desk: EscalationDesk | None = runtime.escalation_desk if runtime.settings.policy_enabled else None
         """Tickets and queues (bot.policy.desk); None when KB_POLICY_ENABLED is false."""
         self.escalator: Escalator = escalator or self.desk or NoQueues()
+        self.access = runtime.access
+        self.people = TTLCache(runtime.settings.directory_ttl)
+        """Directory lookups (email, guest) by surface and user id, shared by admin checks and access."""
 
     async def first_time(self, key: str) -> bool:
         """Claim a delivery (event id, message key); False when it was handled before."""
         return await asyncio.to_thread(self.seen.first_time, key)
 
-    async def answer(self, question: str, history: Sequence[str] = ()) -> Answer:
-        return await asyncio.to_thread(self.runtime.answers.answer, question, history=list(history))
+    async def answer(self, question: str, history: Sequence[str] = (), asker: Asker | None = None) -> Answer:
+        """Answer from what `asker` may read where the answer is posted (no asker: public documents only)."""
+        where = self.access.for_asker(asker).where()
+        return await asyncio.to_thread(self.runtime.answers.answer, question, history=list(history), where=where)
 
     def is_admin(self, *identities: str | None) -> bool:
         return is_admin(self.settings.admins, *identities)

@@ -12,7 +12,8 @@ from bot.config import Settings
 
 
 def local_folder(path: str, settings: Settings) -> LocalFolder:
-    return LocalFolder(path, base_url=settings.local_base_url, max_bytes=settings.max_document_bytes)
+    return LocalFolder(path, base_url=settings.local_base_url, max_bytes=settings.max_document_bytes,
+                       max_pages=settings.max_document_pages)
 
 
 KINDS = ("local", "confluence", "gdrive", "notion")
@@ -56,6 +57,7 @@ def confluence(settings: Settings) -> Connector:
         include=tuple(settings.confluence_include),
         exclude=tuple(settings.confluence_exclude),
         max_bytes=settings.max_document_bytes,
+        max_pages=settings.max_document_pages,
     )
 
 
@@ -67,7 +69,8 @@ def gdrive(settings: Settings) -> Connector:
                                     oauth_token_file=settings.gdrive_oauth_token_file)
     return GoogleDrive(credentials, folders=settings.gdrive_folders, shared_drives=settings.gdrive_shared_drives,
                        include=tuple(settings.gdrive_include), exclude=tuple(settings.gdrive_exclude),
-                       api_endpoint=settings.gdrive_api_url or None, max_bytes=settings.max_document_bytes)
+                       api_endpoint=settings.gdrive_api_url or None, max_bytes=settings.max_document_bytes,
+                       max_pages=settings.max_document_pages)
 
 
 def notion(settings: Settings) -> Connector:
@@ -76,7 +79,7 @@ def notion(settings: Settings) -> Connector:
     if settings.notion_token is None:
         raise ValueError("Notion needs KB_NOTION_TOKEN")
     return Notion(settings.notion_token.get_secret_value(), pages=settings.notion_pages,
-                  databases=settings.notion_databases, base_url=settings.notion_api_url)
+                  databases=settings.notion_databases, base_url=settings.notion_api_url, acl=settings.notion_acl)
 
 
 def configured_connectors(settings: Settings, only: str | None = None) -> list[Connector]:

@@ -23,7 +23,7 @@ import structlog  # noqa: E402
 from lancedb.index import FTS, IvfHnswSq  # noqa: E402
 
 from bot.index.chunking import Chunk  # noqa: E402
-from connectors.base import Document  # noqa: E402
+from connectors.base import Document, normalise_principal  # noqa: E402
 
 log = structlog.get_logger(__name__)
 
@@ -212,7 +212,7 @@ class Store:
                         "anchor": chunk.anchor,
                         "text": chunk.text,
                         "search_text": text,
-                        "acl": document.acl,
+                        "acl": sorted({normalise_principal(p) for p in document.acl} - {""}),
                         "updated_at": document.updated_at,
                         "vector": vector.tolist(),
                     }

@@ -40,7 +40,7 @@ from bot.conversation.feedback import Feedback
 from bot.conversation.reindex import AlreadyRunning, ReindexOutcome, ReindexRun, UnknownSource
 from bot.conversation.services import ChatServices
 from bot.surfaces import slack_blocks as blocks
-from bot.surfaces import slack_queue
+from bot.surfaces import slack_people, slack_queue
 from bot.surfaces.slack_text import question_from_slack, thread_history
 
 log = structlog.get_logger(__name__)
@@ -51,6 +51,8 @@ LOOKING_REACTION = "mag"
 ANSWERABLE_SUBTYPES = {None, "file_share", "thread_broadcast"}
 """Message subtypes that are a person asking something; edits, deletes, joins and bots are not."""
 HISTORY_LIMIT = 50
+MALFORMED = (AttributeError, KeyError, TypeError, ValueError)
+"""What Bolt raises on payloads that are JSON or forms but not Slack's shapes."""
 
 RATE_LIMITED = ("You're asking faster than I can look things up. Give me a minute, then ask again "
                 "(I'll skip the questions sent in the meantime).")
@@ -102,7 +104,9 @@ class SlackSurface:
         level = bolt_logger.level
         bolt_logger.setLevel(logging.ERROR)  # Bolt also reads SLACK_BOT_TOKEN and warns that our client wins: it should
         try:
-            self.app = AsyncApp(client=self.client, signing_secret=secret, request_verification_enabled=bool(secret),
+            # Production verifies every HTTP request whatever is configured; HTTP is only mounted with a secret.
+            verify = bool(secret) or self.settings.mode == "production"
+            self.app = AsyncApp(client=self.client, signing_secret=secret, request_verification_enabled=verify,
                                 process_before_response=False, logger=bolt_logger)
         finally:
             bolt_logger.setLevel(level)
@@ -126,10 +130,13 @@ class SlackSurface:
     async def handle_http(self, request: web.Request) -> web.Response:
         try:
             bolt_request = await to_bolt_request(request)
-        except ValueError:  # Bolt parses the body before verifying it; garbage is a client error, not ours
-            log.warning("slack.malformed_request", content_type=request.content_type)
+            response = await self.app.async_dispatch(bolt_request)
+        except MALFORMED as error:
+            # Bolt parses the body before verifying it, and its middleware assumes Slack's shapes
+            # (`"event": null`, `"authorizations": false` break it): the sender's fault, not ours.
+            log.warning("slack.malformed_request", content_type=request.content_type, error_type=type(error).__name__)
             return web.json_response({"error": "malformed request body"}, status=400)
-        return await to_aiohttp_response(await self.app.async_dispatch(bolt_request))
+        return await to_aiohttp_response(response)
 
     async def _connect_socket_mode(self, _: web.Application) -> None:
         from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
@@ -198,7 +205,8 @@ class SlackSurface:
             reacted = False
             try:
                 history = await self._history(client, channel, thread_ts, str(ts), context.bot_user_id)
-                work = asyncio.ensure_future(self.services.answer(question, history))
+                asker = await slack_people.asker(client, self.services.people, event)
+                work = asyncio.ensure_future(self.services.answer(question, history, asker))
                 reacted = await self._react_if_slow(client, channel, str(ts), work)
                 answer = await work
             except Exception as error:  # the user hears something rather than silence
@@ -351,12 +359,8 @@ class SlackSurface:
             return True
         if not user or not lists_emails(self.settings.admins):
             return False
-        try:
-            profile = (await client.users_info(user=user)).get("user", {}).get("profile", {})
-        except SlackApiError as error:
-            log.warning("slack.users_info_failed", error=api_error(error))
-            return False
-        return self.services.is_admin(user, profile.get("email"))
+        found = await slack_people.person(client, self.services.people, user)
+        return found is not None and self.services.is_admin(user, found.email)
 
 
 class _ReindexReporter:
@@ -427,6 +431,9 @@ def register(app: AsyncApp, surface: SlackSurface) -> None:
             await surface.escalate(body, client)
 
     @app.error
-    async def on_error(error: Exception, body: dict) -> None:
+    async def on_error(error: Exception, body: dict, response: BoltResponse | None = None) -> BoltResponse | None:
         log.error("slack.listener_failed", error=str(error), error_type=type(error).__name__,
                   request_type=body.get("type") if isinstance(body, dict) else None)
+        if response is not None and isinstance(error, MALFORMED):  # Bolt's matchers on a payload of the wrong shape
+            return BoltResponse(status=400, body="malformed payload")
+        return None

@@ -5,7 +5,7 @@ A translation layer, as STYLE.md asks: a Bot Framework activity becomes one call
 Adaptive Card (`teams_cards`). Activities arrive at `POST /api/messages` on the one aiohttp server
 and go through botbuilder's CloudAdapter, which validates the Bot Framework JWT (single-tenant when
 a tenant id is set) and sends replies to the activity's `serviceUrl`. Only an empty
-MICROSOFT_APP_ID allows anonymous requests (local development and the wire-level tests).
+MICROSOFT_APP_ID with KB_MODE=development allows anonymous requests (local development, the tests).
 
 The Bot Framework gives a bot 15 seconds to answer the POST and retries otherwise, while an answer
 can take longer: so a request is authenticated first (401 at once when it fails) and the turn then
@@ -23,7 +23,6 @@ from typing import Any
 import structlog
 from aiohttp import web
 from botbuilder.core import ActivityHandler, CardFactory, MessageFactory, TurnContext
-from botbuilder.core.teams import TeamsInfo
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
 from botbuilder.schema import Activity, ActivityTypes, ChannelAccount, ConversationReference
 
@@ -35,6 +34,7 @@ from bot.conversation.feedback import Feedback
 from bot.conversation.reindex import AlreadyRunning, ReindexOutcome, ReindexRun, UnknownSource
 from bot.conversation.services import ChatServices
 from bot.surfaces import teams_cards as cards
+from bot.surfaces import teams_people
 
 log = structlog.get_logger(__name__)
 
@@ -102,6 +102,9 @@ class TeamsSurface:
         self.settings = settings or services.settings
         if self.settings.microsoft_app_id and self.settings.microsoft_app_password is None:
             raise ValueError("MICROSOFT_APP_PASSWORD is required when MICROSOFT_APP_ID is set")
+        if not self.settings.microsoft_app_id and self.settings.mode == "production":
+            raise ValueError("MICROSOFT_APP_ID is required in production: anonymous Bot Framework requests are "
+                             "accepted only with KB_MODE=development")
         self.auth = ConfigurationBotFrameworkAuthentication(_AuthConfig(self.settings))
         self.adapter = CloudAdapter(self.auth)
         self.adapter.on_turn_error = self._on_turn_error
@@ -212,7 +215,7 @@ class TeamsSurface:
             return
         log.info("teams.question", kind=kind, chars=len(question))
         await turn_context.send_activity(Activity(type=ActivityTypes.typing))
-        answer = await self.services.answer(question)
+        answer = await self.services.answer(question, asker=await teams_people.asker(turn_context, self.services.people))
         await self._post_answer(turn_context, answer)
 
     async def _post_answer(self, turn_context: TurnContext, answer: Answer) -> None:
@@ -281,12 +284,8 @@ class TeamsSurface:
             return True
         if not ids or not lists_emails(self.settings.admins):
             return False
-        try:  # the roster knows the email / UPN; the activity does not carry it
-            member = await TeamsInfo.get_member(turn_context, account.id)
-        except Exception as error:
-            log.warning("teams.get_member_failed", error_type=type(error).__name__)
-            return False
-        return self.services.is_admin(*ids, getattr(member, "email", None), getattr(member, "user_principal_name", None))
+        found = await teams_people.person(turn_context, self.services.people)  # the roster knows the email / UPN
+        return found is not None and self.services.is_admin(*ids, found.email, found.upn)
 
     # -- proactive posts (reindex progress after the turn has ended) -------------------------------
     async def post_to(self, reference: ConversationReference, text: str) -> None:

@@ -130,7 +130,7 @@ def test_drive_formats_shortcuts_trash_and_permissions(drive_api: FakeDrive) -> 
     connector = drive(drive_api, folders=[root], page_size=3)
     docs, skipped = split(list(connector.documents()))
 
-    assert "## Guests" in docs["Wifi"].text and docs["Wifi"].acl == ["*"]
+    assert "## Guests" in docs["Wifi"].text and docs["Wifi"].acl == ["domain:example.com"]
     assert "| ThinkPad | 4 |" in docs["Loaners"].text and docs["Loaners"].acl == ["group:it@example.com"]
     assert "Return laptops to the IT desk" in docs["Returns"].text
     assert "# Travel" in docs["Travel"].text

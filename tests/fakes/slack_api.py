@@ -48,6 +48,9 @@ class FakeSlackAPI:
         self.threads: dict[tuple[str, str], list[dict]] = {}
         """conversations.replies answers, by (channel, thread ts)."""
         self.emails: dict[str, str] = {}
+        """users.info emails by user id; a user not listed has none (no users:read.email scope, or none set)."""
+        self.guests: set[str] = set()
+        """User ids that users.info reports as guests (is_restricted)."""
         self._faults: dict[str, list[tuple[int, int]]] = {}
         self._changed = threading.Condition()
         self._ts = itertools.count(1)
@@ -151,11 +154,30 @@ class FakeSlackAPI:
                 return {"ok": False, "error": "thread_not_found"}
             return {"ok": True, "messages": messages, "has_more": False}
         if method == "users.info":
-            user = str(args.get("user"))
-            return {"ok": True, "user": {"id": user, "profile": {"email": self.emails.get(user, "")}}}
+            return self._user(str(args.get("user") or ""))
         if method in ("views.open", "views.update", "views.push", "views.publish"):
             return {"ok": True, "view": {"id": "V0001", **json.loads(args.get("view", "{}") or "{}")}}
         return {"ok": False, "error": "unknown_method"}
+
+    def _user(self, user: str) -> dict[str, Any]:
+        """users.info as Slack answers it (trimmed to the fields of a real response, none invented)."""
+        if not user.startswith(("U", "W")):
+            return {"ok": False, "error": "user_not_found"}
+        email = self.emails.get(user, "")
+        name = email.split("@")[0] if email else user.lower()
+        guest = user in self.guests
+        profile = {"title": "", "phone": "", "skype": "", "real_name": name.title(), "display_name": name,
+                   "status_text": "", "status_emoji": "", "avatar_hash": "ge3b51ca72de", "team": TEAM_ID,
+                   "real_name_normalized": name.title(), "display_name_normalized": name,
+                   "image_72": "https://a.slack-edge.com/df10d/img/avatars/ava_0024-72.png"}
+        if email:
+            profile["email"] = email
+        return {"ok": True, "user": {
+            "id": user, "team_id": TEAM_ID, "name": name, "deleted": False, "color": "9f69e7", "real_name": name.title(),
+            "tz": "Europe/Amsterdam", "tz_label": "Central European Time", "tz_offset": 3600, "profile": profile,
+            "is_admin": False, "is_owner": False, "is_primary_owner": False, "is_restricted": guest,
+            "is_ultra_restricted": False, "is_bot": False, "is_app_user": False, "updated": 1700000000,
+            "is_email_confirmed": bool(email), "has_2fa": False, "who_can_share_contact_card": "EVERYONE"}}
 
     # -- Socket Mode -----------------------------------------------------------------------------
     async def _socket_mode(self, request: web.Request) -> web.WebSocketResponse:

@@ -69,7 +69,7 @@ def teams_bot(example_runtime: Runtime) -> Iterator[TeamsBotFactory]:
             connector_url = loop.serve(connector.app())
             settings = base.settings.model_copy(update={
                 "microsoft_app_id": "", "microsoft_app_password": None, "microsoft_app_tenant_id": "",
-                "admins": [ADMIN_AAD], **overrides})
+                "admins": [ADMIN_AAD], "mode": "development", **overrides})
             rt = Runtime(settings)
             rt.store, rt.embedder = base.store, base.embedder
             chat = ChatServices(rt)
