@@ -373,9 +373,8 @@ class TeamsSurface:
 
     async def _remember_proactive(self, activity: Activity) -> None:
         """Keep the connector, tenant and bot account of an authenticated activity (in the index, for restarts)."""
-        tenant = (activity.conversation.tenant_id if activity.conversation else None) or ""
         bot = activity.recipient or ChannelAccount()
-        seen = Proactive(activity.service_url or "", tenant, bot.id or "", bot.name or "")
+        seen = Proactive(activity.service_url or "", teams_queue.tenant_of(activity), bot.id or "", bot.name or "")
         if seen == self._proactive or not seen.service_url or not seen.tenant:
             return
         self._proactive = seen

@@ -63,17 +63,23 @@ def thread_of(activity: Activity) -> dict[str, str]:
     return {"channel": channel, "thread_ts": root or activity.id or ""}
 
 
+def tenant_of(activity: Activity) -> str:
+    """The tenant: Teams puts it in channelData (always) and conversation.tenantId (sometimes)."""
+    channel_data = activity.channel_data if isinstance(activity.channel_data, Mapping) else {}
+    tenant = channel_data.get("tenant") if isinstance(channel_data.get("tenant"), Mapping) else {}
+    return str((activity.conversation.tenant_id if activity.conversation else None) or tenant.get("id") or "")
+
+
 def conversation_of(activity: Activity) -> dict[str, str]:
     """What a ticket keeps to reach the asker again after a restart (a ConversationReference, flat)."""
     conversation = activity.conversation or ConversationAccount()
     channel_data = activity.channel_data if isinstance(activity.channel_data, Mapping) else {}
     team = channel_data.get("team") if isinstance(channel_data.get("team"), Mapping) else {}
-    tenant = conversation.tenant_id or (channel_data.get("tenant") or {}).get("id") or ""
     account = activity.from_property or ChannelAccount()
     bot = activity.recipient or ChannelAccount()
     fields = {**thread_of(activity), "conversation_id": conversation.id or "", "activity_id": activity.id or "",
               "conversation_type": conversation.conversation_type or "", "service_url": activity.service_url or "",
-              "tenant": str(tenant), "bot_id": bot.id or "", "bot_name": bot.name or "", "user_name": account.name or "",
+              "tenant": tenant_of(activity), "bot_id": bot.id or "", "bot_name": bot.name or "", "user_name": account.name or "",
               "group_id": str(team.get("aadGroupId") or "")}
     return {key: value for key, value in fields.items() if value}
 
