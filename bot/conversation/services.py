@@ -71,6 +71,19 @@ class ChatServices:
     async def escalate(self, request: EscalationRequest) -> EscalationOutcome:
         return await asyncio.to_thread(self.escalator.escalate, request)
 
+    async def open_ticket(self, answer: Answer, *, surface: str, user: str,
+                          conversation: dict[str, str]) -> None:
+        """Hand an answer the policy escalated to its queue; the surface tells the asker first.
+
+        The asker hears first because a crisis reply carries the emergency contacts, and posting to
+        the queue can take seconds. Without a desk (policy off) there is nothing to open.
+        """
+        if self.desk is None:
+            return
+        request = EscalationRequest(surface=surface, user=user, question=answer.question, answer="", reason="policy",
+                                    conversation=conversation, category=answer.category, queue=answer.queue)
+        await asyncio.to_thread(self.desk.open, request)
+
     async def thread_escalated(self, surface: str, conversation: dict[str, str]) -> bool:
         """Whether a person has this thread (an open or claimed ticket): the bot then stays out of it."""
         if self.desk is None:

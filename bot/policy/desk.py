@@ -16,6 +16,7 @@ import structlog
 
 from bot import metrics
 from bot.conversation.escalation import EscalationOutcome, EscalationRequest
+from bot.policy import ticket_view as view
 from bot.policy.policy_file import PolicyFile
 from bot.policy.queues import Queue, QueueNotifier
 from bot.policy.tickets import CLAIMED, OPEN, RESOLVED, QueuePost, Ticket, TicketStore, with_posts
@@ -63,6 +64,8 @@ class EscalationDesk:
         posts = self._post(ticket, queue)
         with self.tickets.lock:
             ticket = self.tickets.save(with_posts(self.tickets.get(ticket.id) or ticket, posts))
+        if ticket.status != OPEN:  # claimed or resolved while its posts were on their way: they show it now
+            self._update_posts(ticket, queue)
         metrics.ESCALATION_TICKETS.labels(queue.key, "opened").inc()
         log.info("escalation.opened", ticket=ticket.id, category=ticket.category, queue=queue.key,
                  reason=ticket.reason, surface=ticket.surface, posted=len(posts))
@@ -85,8 +88,9 @@ class EscalationDesk:
             if post is not None:
                 posts.append(post)
         if not posts:
-            log.warning("escalation.not_posted", ticket=ticket.id, queue=queue.key,
-                        hint="set the queue's channel (KB_QUEUE_SLACK_CHANNELS) and invite the bot to it")
+            log.error("escalation.not_posted", ticket=ticket.id, queue=queue.key, surfaces=sorted(self.notifiers),
+                      hint="set the queue's channel (KB_QUEUE_SLACK_CHANNELS / KB_QUEUE_TEAMS_CHANNELS) for a "
+                           "platform kb runs on, and add the bot to it")
         return posts
 
     # -- the lifecycle -----------------------------------------------------------------------------
@@ -106,7 +110,7 @@ class EscalationDesk:
                                                claimed_at=datetime.now(timezone.utc)))
         queue = self.queues.get(ticket.queue) or self.queue_for(ticket.category)
         self._update_posts(ticket, queue)
-        self._tell_user(ticket, f"{self._mention(ticket, by)} from the {queue.name} team has picked up your question "
+        self._tell_user(ticket, f"{self._sentence(ticket, by)} from the {queue.name} team has picked up your question "
                                 "and will follow up with you privately.")
         metrics.ESCALATION_TICKETS.labels(ticket.queue, "claimed").inc()
         log.info("escalation.claimed", ticket=ticket.id, queue=ticket.queue, by=by)
@@ -125,7 +129,7 @@ class EscalationDesk:
                                                claimed_by=ticket.claimed_by or by, claimed_at=ticket.claimed_at or now))
         queue = self.queues.get(ticket.queue) or self.queue_for(ticket.category)
         self._update_posts(ticket, queue)
-        self._tell_user(ticket, f"{self._mention(ticket, by)} from the {queue.name} team marked your question as "
+        self._tell_user(ticket, f"{self._sentence(ticket, by)} from the {queue.name} team marked your question as "
                                 "resolved. If you still need help, ask me again.")
         metrics.ESCALATION_TICKETS.labels(ticket.queue, "resolved").inc()
         log.info("escalation.resolved", ticket=ticket.id, queue=ticket.queue, by=by)
@@ -159,7 +163,18 @@ class EscalationDesk:
             notifier.tell_user(ticket, text)
 
     def _mention(self, ticket: Ticket, who: str | None) -> str:
-        """A person as their platform shows them (a Slack mention for Slack ids)."""
+        """A person as the asker's platform can show them.
+
+        Slack ids become mentions in Slack; a Slack id means nothing in Teams (nor a Teams name in
+        a Slack mention), so across platforms a Slack claimer is "someone" and a Teams one their name.
+        """
         if not who:
             return "someone"
-        return f"<@{who}>" if ticket.surface == "slack" or who[:1] in ("U", "W") else who
+        if view.is_slack_user(who):
+            return f"<@{who}>" if ticket.surface == "slack" else "someone"
+        return who
+
+    def _sentence(self, ticket: Ticket, who: str | None) -> str:
+        """`_mention` at the start of a sentence."""
+        mention = self._mention(ticket, who)
+        return mention[:1].upper() + mention[1:]

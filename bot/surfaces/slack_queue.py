@@ -21,9 +21,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.answer.model import Answer
 from bot.config import Settings
-from bot.conversation.escalation import EscalationRequest
 from bot.policy.queues import Queue
-from bot.policy.tickets import CLAIMED, RESOLVED, QueuePost, Ticket
+from bot.policy import ticket_view as view
+from bot.policy.tickets import CLAIMED, QueuePost, Ticket
 from bot.surfaces.slack_blocks import SECTION_LIMIT, escape, link
 
 if TYPE_CHECKING:
@@ -49,40 +49,44 @@ def _when(moment: datetime | None) -> str:
     return f"<!date^{stamp}^{{date_short_pretty}} {{time}}|{fallback}>"
 
 
+def person(who: str | None) -> str:
+    """A Slack mention for Slack ids; a name (a Teams clicker, a Teams asker) as plain text."""
+    if not who:
+        return "someone"
+    return f"<@{who}>" if view.is_slack_user(who) else escape(who)
+
+
 def ticket_text(ticket: Ticket, queue: Queue, *, reminder: bool = False) -> str:
     """The notification text of a queue post (the question stays in the blocks, inside the channel)."""
-    topic = (ticket.category or "help request").replace("_", " ")
     prefix = "Reminder, still unclaimed: " if reminder else ""
-    return f"{prefix}{topic} question from <@{ticket.user}> for {queue.name} ({ticket.status})"
+    return f"{prefix}{view.topic(ticket)} question from {person(view.asker_name(ticket))} for {queue.name} ({ticket.status})"
 
 
 def ticket_blocks(ticket: Ticket, queue: Queue, *, reminder: bool = False) -> list[Block]:
     """Who asked and where, the question, the category, the state, and the buttons the state allows."""
-    topic = (ticket.category or "help request").replace("_", " ")
     heading = f":alarm_clock: *Still unclaimed* since {_when(ticket.created_at)}\n" if reminder else ""
     where = f" · {link(ticket.link, 'open the thread')}" if ticket.link else ""
-    reason = "" if ticket.reason == "policy" else " (asked for a person after an answer didn't help)"
+    reason = f" ({view.reason_note(ticket)})" if view.reason_note(ticket) else ""
     question = escape(ticket.question)
     quoted = "\n".join(f"> {line}" for line in question.split("\n"))
     blocks: list[Block] = [
         {"type": "section", "text": {"type": "mrkdwn", "text": (
-            f"{heading}*{escape(topic.capitalize())}* question for *{escape(queue.name)}* from <@{ticket.user}>{where}{reason}"
+            f"{heading}*{escape(view.topic(ticket).capitalize())}* question for *{escape(queue.name)}* "
+            f"from {person(view.asker_name(ticket))}{where}{reason}"
         )[:SECTION_LIMIT]}},
         {"type": "section", "text": {"type": "mrkdwn", "text": quoted[:SECTION_LIMIT]}},
     ]
     state = f"Ticket `{ticket.id}` · opened {_when(ticket.created_at)}"
-    if ticket.status == CLAIMED:
-        state += f" · :raising_hand: claimed by <@{ticket.claimed_by}> {_when(ticket.claimed_at)}"
-    elif ticket.status == RESOLVED:
-        state += f" · :white_check_mark: resolved by <@{ticket.resolved_by}> {_when(ticket.resolved_at)}"
+    held = view.holder(ticket)
+    if held is not None:
+        status, who = held
+        mark = ":raising_hand:" if status == CLAIMED else ":white_check_mark:"
+        when = ticket.claimed_at if status == CLAIMED else ticket.resolved_at
+        state += f" · {mark} {status} by {person(who)} {_when(when)}"
     blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": state}]})
-    buttons = []
-    if ticket.status not in (CLAIMED, RESOLVED):
-        buttons.append({"type": "button", "action_id": ACTION_CLAIM, "style": "primary", "value": ticket.id,
-                        "text": {"type": "plain_text", "text": "Claim"}})
-    if ticket.status != RESOLVED:
-        buttons.append({"type": "button", "action_id": ACTION_RESOLVE, "value": ticket.id,
-                        "text": {"type": "plain_text", "text": "Resolve"}})
+    styles = {view.CLAIM: (ACTION_CLAIM, "Claim", {"style": "primary"}), view.RESOLVE: (ACTION_RESOLVE, "Resolve", {})}
+    buttons = [{"type": "button", "action_id": styles[verb][0], **styles[verb][2], "value": ticket.id,
+                "text": {"type": "plain_text", "text": styles[verb][1]}} for verb in view.allowed_actions(ticket)]
     if buttons:
         blocks.append({"type": "actions", "block_id": BLOCK_TICKET, "elements": buttons})
     return blocks
@@ -157,13 +161,8 @@ async def post_escalation(surface: SlackSurface, client: AsyncWebClient, channel
     question never reaches feedback analytics).
     """
     await surface._post(client, channel=channel, thread_ts=thread_ts, text=answer.text)
-    desk = surface.services.desk
-    if desk is None:
-        return
-    request = EscalationRequest(surface="slack", user=user, question=answer.question, answer="", reason="policy",
-                                conversation={"channel": channel, "thread_ts": thread_ts},
-                                category=answer.category, queue=answer.queue)
-    await asyncio.to_thread(desk.open, request)
+    await surface.services.open_ticket(answer, surface="slack", user=user,
+                                       conversation={"channel": channel, "thread_ts": thread_ts})
 
 
 def register_ticket_actions(app: AsyncApp, surface: SlackSurface) -> None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import re
 import uuid
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import structlog
@@ -31,10 +31,12 @@ from bot.answer.model import Answer
 from bot.config import Settings
 from bot.conversation.admins import lists_emails
 from bot.conversation.feedback import Feedback
+from bot.conversation.memory import ConversationMemory
 from bot.conversation.reindex import AlreadyRunning, ReindexOutcome, ReindexRun, UnknownSource
 from bot.conversation.services import ChatServices
 from bot.surfaces import teams_cards as cards
-from bot.surfaces import teams_people
+from bot.surfaces import teams_people, teams_queue
+from bot.surfaces.teams_queue import Proactive, TicketAction
 
 log = structlog.get_logger(__name__)
 
@@ -78,6 +80,14 @@ def identities(account: ChannelAccount | None) -> list[str]:
     return [value for value in (account.aad_object_id, account.id) if value]
 
 
+def memory_key(activity: Activity) -> str:
+    """The conversation whose earlier questions are a follow-up's context: a channel thread, or a whole chat."""
+    if activity.conversation and activity.conversation.conversation_type == "personal":
+        return activity.conversation.id or ""
+    thread = teams_queue.thread_of(activity)
+    return f"{thread['channel']}{teams_queue.THREAD_MARK}{thread['thread_ts']}"
+
+
 class TeamsBot(ActivityHandler):
     """The entry points, declared next to each other; each hands over to the surface."""
 
@@ -112,11 +122,21 @@ class TeamsSurface:
         self._tasks: set[asyncio.Task] = set()
         self._idle = asyncio.Event()
         self._idle.set()
+        self.loop: asyncio.AbstractEventLoop | None = None
+        """The server's loop, where botbuilder sends; the queue notifier hands its work to it."""
+        self.memory = ConversationMemory(turns=self.settings.teams_history_turns)
+        self._proactive: Proactive | None = None
+        if services.desk is not None:  # escalations: queue cards, Claim/Resolve, the asker's conversation
+            services.desk.add_notifier(teams_queue.TeamsQueueNotifier(self))
 
     # -- wiring into the one HTTP server ---------------------------------------------------------
     def mount(self, web_app: web.Application) -> None:
         web_app.router.add_post(MESSAGES_PATH, self.handle_http)
+        web_app.on_startup.append(self._started)
         web_app.on_shutdown.append(self._shutdown)
+
+    async def _started(self, _: web.Application) -> None:
+        self.loop = asyncio.get_running_loop()
 
     async def handle_http(self, request: web.Request) -> web.Response:
         if "application/json" not in (request.content_type or ""):
@@ -142,6 +162,8 @@ class TeamsSurface:
         except Exception as error:  # missing, forged, expired or wrong-audience tokens all end here
             log.warning("teams.unauthorized", error_type=type(error).__name__)
             return web.json_response({"error": "unauthorized"}, status=401)
+        self.loop = asyncio.get_running_loop()
+        await self._remember_proactive(activity)  # only authenticated activities: it is where the bot will send
         if activity.type == ActivityTypes.invoke:  # its HTTP response is the result: run inline
             response = await self.adapter.process_activity(auth_header, activity, self.bot.on_turn)
             if response is not None:
@@ -190,13 +212,20 @@ class TeamsSurface:
     # -- messages ----------------------------------------------------------------------------------
     async def on_message(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity
+        conversation = activity.conversation.id if activity.conversation else ""
+        if activity.id and not await self.services.first_time(f"teams:activity:{conversation}:{activity.id}"):
+            log.info("teams.duplicate_activity", conversation=conversation)  # a retried POST: answered once
+            return
         feedback = cards.FeedbackData.decode(activity.value)
         if feedback is not None:
             await self.feedback(turn_context, *feedback)
             return
-        conversation = activity.conversation.id if activity.conversation else ""
-        if activity.id and not await self.services.first_time(f"teams:activity:{conversation}:{activity.id}"):
-            log.info("teams.duplicate_activity", conversation=conversation)  # a retried POST: answered once
+        ticket_action = TicketAction.decode(activity.value)
+        if ticket_action is not None:
+            await self.ticket_action(turn_context, ticket_action)
+            return
+        if await self.services.thread_escalated("teams", teams_queue.thread_of(activity)):
+            log.info("teams.thread_with_person")  # a person has it; the bot stays out
             return
         # Off the loop: stripping tags is linear but a 50,000-character message still takes a moment.
         question = await asyncio.to_thread(question_text, activity)
@@ -213,16 +242,35 @@ class TeamsSurface:
             if verdict.tell:
                 await turn_context.send_activity(MessageFactory.text(RATE_LIMITED))
             return
-        log.info("teams.question", kind=kind, chars=len(question))
+        thread = memory_key(activity)
+        history = self.memory.recent(thread)
+        log.info("teams.question", kind=kind, chars=len(question), follow_up=bool(history))
         await turn_context.send_activity(Activity(type=ActivityTypes.typing))
-        answer = await self.services.answer(question, asker=await teams_people.asker(turn_context, self.services.people))
+        asker = await teams_people.asker(turn_context, self.services.people)
+        answer = await self.services.answer(question, history, asker=asker)
+        if answer.escalated:
+            await self._escalate(turn_context, answer)
+            return
         await self._post_answer(turn_context, answer)
+        self.memory.remember(thread, answer.question)
+
+    async def _escalate(self, turn_context: TurnContext, answer: Answer) -> None:
+        """The policy's reply only (no runbook text, sources or feedback buttons), then the ticket.
+
+        The asker hears first: a crisis reply carries the emergency contacts. The question is not
+        remembered as context, so it never reaches a later retrieval query either.
+        """
+        activity = turn_context.activity
+        await turn_context.send_activity(MessageFactory.text(answer.text))
+        user = identities(activity.from_property)
+        await self.services.open_ticket(answer, surface="teams", user=user[0] if user else "",
+                                        conversation=teams_queue.conversation_of(activity))
+        log.info("teams.escalated", category=answer.category, queue=answer.queue)
 
     async def _post_answer(self, turn_context: TurnContext, answer: Answer) -> None:
         feedback = None
         if answer.citations and not answer.escalated:
-            feedback = cards.FeedbackData(uuid.uuid4().hex[:16], answer.question, answer.text,
-                                          [c.doc_id for c in answer.citations[: cards.MAX_SOURCES]])
+            feedback = cards.FeedbackData.of(uuid.uuid4().hex[:16], answer)
         card = CardFactory.adaptive_card(cards.answer_card(answer, feedback))
         await turn_context.send_activity(MessageFactory.attachment(card, text=cards.answer_summary(answer)))
         log.info("teams.answered", citations=len(answer.citations), no_answer=answer.no_answer, escalated=answer.escalated)
@@ -237,8 +285,32 @@ class TeamsSurface:
                                                      helpful=helpful, question=data.question, answer=data.answer,
                                                      doc_ids=data.doc_ids))
         log.info("teams.feedback", helpful=helpful, answer_id=data.answer_id)
-        thanks = "Thanks, glad it helped." if helpful else "Thanks for telling me; I'll use it to improve the runbooks."
-        await turn_context.send_activity(MessageFactory.text(thanks))
+        card_id = turn_context.activity.reply_to_id
+        if card_id:  # the buttons give way to the verdict, so nobody votes twice on one card
+            done = CardFactory.adaptive_card(cards.answer_card(data.to_answer(), None, verdict=helpful))
+            updated = MessageFactory.attachment(done, text=cards.one_line(data.answer or "kb answer", 200))
+            updated.id = card_id
+            try:
+                await turn_context.update_activity(updated)
+                return
+            except Exception as error:  # an old card, or one Teams no longer lets us edit: say thanks instead
+                log.warning("teams.feedback_update_failed", error_type=type(error).__name__)
+        await turn_context.send_activity(MessageFactory.text(cards.feedback_thanks(helpful)))
+
+    # -- queue cards -------------------------------------------------------------------------------
+    async def ticket_action(self, turn_context: TurnContext, action: TicketAction) -> None:
+        """Claim or Resolve on a queue card: the desk decides, updates every post and tells the asker."""
+        desk = self.services.desk
+        account = turn_context.activity.from_property
+        ids = identities(account)
+        if desk is None or not ids:
+            log.warning("teams.ticket_action_unusable", verb=action.verb)
+            return
+        metrics.SURFACE_EVENTS.labels("teams", "action").inc()
+        by = (account.name if account and account.name else None) or ids[0]
+        result = await asyncio.to_thread(desk.claim if action.verb == "claim" else desk.resolve, action.ticket_id, by)
+        if not result.ok:  # Teams has no private reply in a channel: answer in the card's thread
+            await turn_context.send_activity(MessageFactory.text(result.message))
 
     # -- text commands -------------------------------------------------------------------------------
     async def command(self, turn_context: TurnContext, words: list[str]) -> None:
@@ -287,7 +359,39 @@ class TeamsSurface:
         found = await teams_people.person(turn_context, self.services.people)  # the roster knows the email / UPN
         return found is not None and self.services.is_admin(*ids, found.email, found.upn)
 
-    # -- proactive posts (reindex progress after the turn has ended) -------------------------------
+    # -- proactive posts (reindex progress, queue cards, the asker after a claim) -----------------
+    def proactive(self) -> Proactive | None:
+        """Where posts the bot starts go: settings first, else what the last activity showed."""
+        if self._proactive is None:
+            self._proactive = Proactive.from_json(self.services.runtime.store.meta(teams_queue.PROACTIVE_META))
+        known = self._proactive or Proactive("", "")
+        service_url = self.settings.teams_service_url or known.service_url
+        tenant = self.settings.microsoft_app_tenant_id or known.tenant
+        bot_id = known.bot_id or (f"28:{self.settings.microsoft_app_id}" if self.settings.microsoft_app_id else "")
+        return Proactive(service_url, tenant, bot_id, known.bot_name) if service_url else None
+
+    async def _remember_proactive(self, activity: Activity) -> None:
+        """Keep the connector, tenant and bot account of an authenticated activity (in the index, for restarts)."""
+        bot = activity.recipient or ChannelAccount()
+        seen = Proactive(activity.service_url or "", teams_queue.tenant_of(activity), bot.id or "", bot.name or "")
+        if seen == self._proactive or not seen.service_url or not seen.tenant:
+            return
+        self._proactive = seen
+        try:
+            await asyncio.to_thread(self.services.runtime.store.set_meta, teams_queue.PROACTIVE_META, seen.to_json())
+        except Exception as error:  # remembering is a convenience; the turn goes on
+            log.warning("teams.proactive_not_saved", error_type=type(error).__name__)
+
+    async def continue_with(self, reference: ConversationReference, logic: Callable[[TurnContext], Awaitable[Any]]) -> Any:
+        """Run `logic` in a proactive turn on `reference` and return what it returned."""
+        results: list[Any] = []
+
+        async def run(context: TurnContext) -> None:
+            results.append(await logic(context))
+
+        await self.adapter.continue_conversation(reference, run, self.settings.microsoft_app_id)
+        return results[0] if results else None
+
     async def post_to(self, reference: ConversationReference, text: str) -> None:
         """Post `text` into the conversation of `reference`, threaded under its original message."""
 
@@ -295,7 +399,7 @@ class TeamsSurface:
             context.activity.id = reference.activity_id  # replies thread under the command, not the continuation
             await context.send_activity(MessageFactory.text(text))
 
-        await self.adapter.continue_conversation(reference, send, self.settings.microsoft_app_id)
+        await self.continue_with(reference, send)
 
 
 class _ReindexReporter:

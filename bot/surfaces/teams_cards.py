@@ -51,19 +51,40 @@ def md_escape(text: str) -> str:
     return "".join("\\" + ch if ch in "[]()*_`" else ch for ch in text)
 
 
+SOURCE_FIELDS = ("title", "url", "path", "section", "snippet", "doc_id")
+
+
 @dataclass
 class FeedbackData:
-    """What a feedback button carries back: enough to store a row without keeping chat history."""
+    """What a feedback button carries back: enough to store a row, and to redraw the card.
+
+    Teams sends back only the button's data, never the card, and replacing the buttons with the
+    verdict means sending the whole card again: so the sources travel too (snippets already cut to
+    one line), rather than a per-process cache that a restart would empty.
+    """
 
     answer_id: str
     question: str
     answer: str = ""
     doc_ids: list[str] = field(default_factory=list)
+    sources: list[dict[str, str]] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, answer_id: str, answer: Answer) -> FeedbackData:
+        cited = answer.citations[:MAX_SOURCES]
+        sources = [{**{name: str(getattr(c, name) or "") for name in SOURCE_FIELDS}, "snippet": one_line(c.snippet)}
+                   for c in cited]
+        return cls(answer_id, answer.question, answer.text, [c.doc_id for c in cited], sources)
+
+    def to_answer(self) -> Answer:
+        """The answer as the card showed it (for redrawing the card with the verdict)."""
+        citations = [Citation(**{name: source.get(name, "") for name in SOURCE_FIELDS}) for source in self.sources]
+        return Answer(question=self.question, text=self.answer, citations=citations)
 
     def submit_data(self, helpful: bool) -> dict[str, Any]:
         return {ACTION_KEY: ACTION_FEEDBACK, "helpful": helpful, "answer_id": self.answer_id,
                 "question": self.question[:QUESTION_CHARS], "answer": self.answer[:ANSWER_CHARS],
-                "doc_ids": list(self.doc_ids)}
+                "doc_ids": list(self.doc_ids), "sources": self.sources}
 
     @staticmethod
     def decode(value: Any) -> tuple[FeedbackData, bool] | None:
@@ -73,8 +94,12 @@ class FeedbackData:
         answer_id, helpful, doc_ids = value.get("answer_id"), value.get("helpful"), value.get("doc_ids") or []
         if not isinstance(answer_id, str) or not answer_id or not isinstance(helpful, bool) or not isinstance(doc_ids, list):
             return None
+        sources = value.get("sources") if isinstance(value.get("sources"), list) else []
+        sources = [{name: str(source.get(name) or "")[:ANSWER_CHARS] for name in SOURCE_FIELDS}
+                   for source in sources[:MAX_SOURCES] if isinstance(source, Mapping)]
         return FeedbackData(answer_id, str(value.get("question") or "")[:QUESTION_CHARS],
-                            str(value.get("answer") or "")[:ANSWER_CHARS], [str(d) for d in doc_ids][:MAX_SOURCES]), helpful
+                            str(value.get("answer") or "")[:ANSWER_CHARS], [str(d) for d in doc_ids][:MAX_SOURCES],
+                            sources), helpful
 
 
 def _text(text: str, **extra: Any) -> Card:
@@ -94,12 +119,22 @@ def source_blocks(citations: Sequence[Citation]) -> list[Card]:
     return blocks
 
 
-def answer_card(answer: Answer, feedback: FeedbackData | None) -> Card:
-    """The card for one answer; `feedback` None leaves the buttons off (nothing cited, or escalated)."""
+def feedback_thanks(helpful: bool) -> str:
+    return "Thanks — marked helpful." if helpful else "Thanks — marked not helpful; I'll use it to improve the runbooks."
+
+
+def answer_card(answer: Answer, feedback: FeedbackData | None, *, verdict: bool | None = None) -> Card:
+    """The card for one answer; `feedback` None leaves the buttons off (nothing cited, or escalated).
+
+    `verdict` is the feedback already given: the card is redrawn with a thank-you where the buttons were.
+    """
     body: list[Card] = [_text(answer.text or "I couldn't find an answer to that in the runbooks.")]
     if answer.citations:
         body.append(_text("Sources", weight="Bolder", spacing="Medium", separator=True))
         body.extend(source_blocks(answer.citations))
+    if verdict is not None:
+        body.append(_text(("👍 " if verdict else "👎 ") + feedback_thanks(verdict), isSubtle=True, spacing="Medium",
+                          separator=True))
     card: Card = {"type": "AdaptiveCard", "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
                   "version": CARD_VERSION, "body": body}
     if feedback is not None:

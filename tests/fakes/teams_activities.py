@@ -39,8 +39,32 @@ def channel_mention(service_url: str, text: str, *, user: str = "29:user-2", aad
                               "team": {"id": "19:team@thread.tacv2"}, "channel": {"id": "19:general@thread.tacv2"}})
 
 
-def card_submit(service_url: str, value: dict[str, Any], *, user: str = "29:user-1", aad: str | None = "aad-user-1") -> dict[str, Any]:
-    """What Teams sends when an Action.Submit button is pressed: a message whose value is the data."""
-    activity = personal_message(service_url, "", user=user, aad=aad, value=value)
+def card_submit(service_url: str, value: dict[str, Any], *, user: str = "29:user-1", aad: str | None = "aad-user-1",
+                card_id: str | None = None) -> dict[str, Any]:
+    """What Teams sends when an Action.Submit button is pressed: a message whose value is the data,
+    in reply to the card's activity (`card_id`)."""
+    activity = personal_message(service_url, "", user=user, aad=aad, value=value,
+                                **({"replyToId": card_id} if card_id else {}))
     activity.pop("text")
+    return activity
+
+
+def channel_reply(service_url: str, text: str, root_id: str, *, channel: str = "19:general@thread.tacv2",
+                  user: str = "29:user-2", aad: str | None = "aad-user-2", name: str = "Test User") -> dict[str, Any]:
+    """`@kb text` posted as a reply in the thread of message `root_id`: Teams puts the root in conversation.id."""
+    activity = channel_mention(service_url, text, user=user, aad=aad)
+    activity["conversation"]["id"] = f"{channel};messageid={root_id}"
+    activity["from"]["name"] = name
+    activity["channelData"].update(teamsChannelId=channel, channel={"id": channel})
+    return activity
+
+
+def card_submit_in_channel(service_url: str, value: dict[str, Any], card_id: str, *, channel: str,
+                           user: str = "29:queue-member", aad: str | None = "aad-queue-member",
+                           name: str = "Quinn Queue") -> dict[str, Any]:
+    """An Action.Submit pressed on a card the bot posted in a channel: a reply in the card's thread."""
+    activity = channel_reply(service_url, "", card_id, channel=channel, user=user, aad=aad, name=name)
+    activity.pop("text")
+    activity.pop("entities")
+    activity.update(value=value, replyToId=card_id)
     return activity

@@ -1,8 +1,9 @@
 """A local Bot Framework connector service: where a Teams bot's replies land in tests.
 
 A real activity carries `serviceUrl` (Teams' connector); tests put this fake's URL there, so the
-bot's real botbuilder ConnectorClient POSTs to it. It records every activity sent, replies with an
-id as the connector does, and serves the roster lookup `TeamsInfo.get_member` makes.
+bot's real botbuilder ConnectorClient POSTs to it. It records every activity sent (POST) and every
+update (PUT /v3/conversations/{id}/activities/{activityId}), replies with an id as the connector
+does, and serves the roster lookup `TeamsInfo.get_member` makes.
 """
 
 from __future__ import annotations
@@ -24,6 +25,10 @@ class Sent:
     activity: dict[str, Any]
     at: float = field(default_factory=time.perf_counter)
     """When the connector recorded it (perf_counter), for latency benchmarks."""
+    response_id: str = ""
+    """The id the connector gave the activity (what a later update or a card's button names)."""
+    method: str = "POST"
+    """POST: a new activity (`reply_to_id` is what it answers); PUT: an update of activity `reply_to_id`."""
 
     @property
     def type(self) -> str:
@@ -50,15 +55,24 @@ class FakeConnector:
         app = web.Application()
         app.router.add_post("/v3/conversations/{cid}/activities", self._send)
         app.router.add_post("/v3/conversations/{cid}/activities/{rid}", self._send)
+        app.router.add_put("/v3/conversations/{cid}/activities/{rid}", self._update)
         app.router.add_get("/v3/conversations/{cid}/members/{uid}", self._member)
         return app
 
     async def _send(self, request: web.Request) -> web.Response:
         body = await request.json()
         with self._changed:
-            self.sent.append(Sent(request.match_info["cid"], request.match_info.get("rid"), body))
+            sent = Sent(request.match_info["cid"], request.match_info.get("rid"), body, response_id=f"reply-{next(self._ids)}")
+            self.sent.append(sent)
             self._changed.notify_all()
-        return web.json_response({"id": f"reply-{next(self._ids)}"})
+        return web.json_response({"id": sent.response_id})
+
+    async def _update(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        with self._changed:
+            self.sent.append(Sent(request.match_info["cid"], request.match_info["rid"], body, method="PUT"))
+            self._changed.notify_all()
+        return web.json_response({"id": request.match_info["rid"]})
 
     async def _member(self, request: web.Request) -> web.Response:
         member = self.members.get(request.match_info["uid"])
@@ -78,5 +92,10 @@ class FakeConnector:
             return list(self.sent)
 
     def messages(self) -> list[Sent]:
+        """New messages (POSTs), not updates."""
         with self._changed:
-            return [s for s in self.sent if s.type == "message"]
+            return [s for s in self.sent if s.type == "message" and s.method == "POST"]
+
+    def updates(self) -> list[Sent]:
+        with self._changed:
+            return [s for s in self.sent if s.method == "PUT"]

@@ -17,8 +17,7 @@ from bot.config import Settings
 from bot.index.embedding import Embedder
 from bot.runtime import Runtime
 from connectors.base import Document, Skipped
-from tests.surfaces.conftest import corpus_runtime, slack_bot  # noqa: F401 - fixtures shared with tests/surfaces
-from tests.surfaces.test_teams import teams_bot  # noqa: F401
+from tests.surfaces.conftest import corpus_runtime, slack_bot, teams_bot  # noqa: F401 - fixtures shared with tests/surfaces
 
 ALICE = "alice@corp.com"
 """In group hr-team (KB_ACCESS_FILE), and named on the board offsite file itself."""

@@ -17,9 +17,8 @@ from tests.fakes.slack_events import app_mention, direct_message
 from tests.fakes.teams_activities import channel_mention, personal_message
 from tests.fakes.teams_connector import Sent
 from tests.security.conftest import ALICE, BOB, RESTRICTED_QUESTION, RESTRICTED_TITLE, RESTRICTED_URL
-from tests.surfaces.conftest import SlackBotFactory
+from tests.surfaces.conftest import SlackBotFactory, TeamsBotFactory
 from tests.surfaces.test_slack_answers import in_thread
-from tests.surfaces.test_teams import TeamsBotFactory
 
 ALICE_ID, BOB_ID, GUEST_ID = "U0000ALICE", "U00000BOB1", "U000GUEST1"
 

@@ -18,8 +18,7 @@ from bot.surfaces.slack_blocks import ACTION_ESCALATE, ACTION_HELPFUL, ACTION_NO
 from tests.fakes.slack_api import BOT_USER_ID
 from tests.fakes.slack_events import app_mention, event_callback, signed_headers
 from tests.fakes.teams_activities import personal_message
-from tests.surfaces.conftest import SlackBotFactory
-from tests.surfaces.test_teams import TeamsBotFactory
+from tests.surfaces.conftest import SlackBotFactory, TeamsBotFactory
 
 TRACE_MARKS = ("Traceback", 'File "/', "Error:", "site-packages")
 FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
@@ -145,7 +144,8 @@ def test_fuzzed_teams_activities_never_500_or_leak_a_trace(teams_bot: TeamsBotFa
     def throw(data: st.DataObject) -> None:
         body = json.dumps(data.draw(activities(bot.connector_url)))
         status, reply = bot.post(body)
-        assert status < 500, (status, body[:300])
+        # 501 is the Bot Framework's deliberate answer to an invoke the bot does not handle, not a failure
+        assert status < 500 or (status == 501 and '"invoke"' in body), (status, body[:300])
         _no_trace(reply)
 
     throw()

@@ -22,8 +22,10 @@ from bot.conversation.services import ChatServices
 from bot.runtime import Runtime
 from bot.server import build_app
 from bot.surfaces.slack import SlackSurface
+from bot.surfaces.teams import TeamsSurface
 from tests.fakes.aio import LoopThread
 from tests.fakes.slack_api import BOT_TOKEN, FakeSlackAPI
+from tests.fakes.teams_connector import FakeConnector
 from tests.fakes.slack_events import SIGNING_SECRET, event_callback, signed_headers, slash_command
 
 ADMIN = "U0000ADMIN"
@@ -120,3 +122,64 @@ def corpus_runtime(tmp_path: Path, corpus: Path, runtime: Runtime) -> Runtime:
     """A runtime of its own (temp index) whose configured source is a copy of the small test runbooks."""
     runtime.settings = runtime.settings.model_copy(update={"local_paths": [str(corpus)]})
     return runtime
+
+
+# -- Teams ---------------------------------------------------------------------------------------------
+TEAMS_ADMIN_AAD = "aad-admin-0001"
+
+
+@dataclass
+class TeamsBot:
+    url: str
+    connector: FakeConnector
+    connector_url: str
+    surface: TeamsSurface
+    services: ChatServices
+    loop: LoopThread
+
+    def post(self, body: str | bytes, headers: dict[str, str] | None = None) -> tuple[int, str]:
+        data = body.encode() if isinstance(body, str) else body
+        request = urllib.request.Request(self.url + "/api/messages", data=data, method="POST",
+                                         headers={"Content-Type": "application/json", **(headers or {})})
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode()
+
+    def send(self, activity: dict[str, Any], headers: dict[str, str] | None = None) -> int:
+        return self.post(json.dumps(activity), headers)[0]
+
+    def drain(self) -> None:
+        assert self.loop.run(self.surface.drain(timeout=60))
+        self.loop.run(self.services.reindexer.wait())
+
+
+TeamsBotFactory = Callable[..., TeamsBot]
+
+
+@pytest.fixture()
+def teams_bot(example_runtime: Runtime) -> Iterator[TeamsBotFactory]:
+    """Start bot + fake connector over the example runbooks index; keywords override settings."""
+    with LoopThread() as loop:
+
+        def start(runtime: Runtime | None = None, **overrides: Any) -> TeamsBot:
+            base = runtime or example_runtime
+            connector = FakeConnector()
+            connector_url = loop.serve(connector.app())
+            settings = base.settings.model_copy(update={
+                "microsoft_app_id": "", "microsoft_app_password": None, "microsoft_app_tenant_id": "",
+                "admins": [TEAMS_ADMIN_AAD], "mode": "development", **overrides})
+            rt = Runtime(settings)
+            rt.store, rt.embedder = base.store, base.embedder
+            chat = ChatServices(rt)
+            surface = loop.run(_make_surface(chat))
+            url = loop.serve(build_app(rt, surfaces=[surface]))
+            return TeamsBot(url, connector, connector_url, surface, chat, loop)
+
+        yield start
+
+
+async def _make_surface(chat: ChatServices) -> TeamsSurface:
+    """Built on the server's loop, as `kb serve` does (its events belong to that loop)."""
+    return TeamsSurface(chat)

@@ -8,82 +8,28 @@ empty MICROSOFT_APP_ID) and its ConnectorClient sends the replies over HTTP.
 from __future__ import annotations
 
 import json
-import urllib.error
-import urllib.request
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
-import pytest
 from pydantic import SecretStr
 
-from bot.conversation.services import ChatServices
 from bot.runtime import Runtime
-from bot.server import build_app
-from bot.surfaces.teams import TeamsSurface
-from tests.fakes.aio import LoopThread
-from tests.fakes.teams_activities import card_submit, channel_mention, personal_message
-from tests.fakes.teams_connector import FakeConnector, Sent
-
-ADMIN_AAD = "aad-admin-0001"
+from tests.fakes.teams_activities import card_submit, channel_mention, channel_reply, personal_message
+from tests.fakes.teams_connector import Sent
+from tests.surfaces.conftest import TEAMS_ADMIN_AAD as ADMIN_AAD
+from tests.surfaces.conftest import TeamsBot, TeamsBotFactory
 
 
-@dataclass
-class TeamsBot:
-    url: str
-    connector: FakeConnector
-    connector_url: str
-    surface: TeamsSurface
-    services: ChatServices
-    loop: LoopThread
+def record_queries(bot: TeamsBot) -> list[str]:
+    """What retrieval is asked, in order: a spy that still calls the real retriever."""
+    retriever = bot.services.runtime.answers.retriever
+    search, queries = retriever.search, []
 
-    def post(self, body: str | bytes, headers: dict[str, str] | None = None) -> tuple[int, str]:
-        data = body.encode() if isinstance(body, str) else body
-        request = urllib.request.Request(self.url + "/api/messages", data=data, method="POST",
-                                         headers={"Content-Type": "application/json", **(headers or {})})
-        try:
-            with urllib.request.urlopen(request, timeout=30) as response:
-                return response.status, response.read().decode()
-        except urllib.error.HTTPError as error:
-            return error.code, error.read().decode()
+    def spy(query: str, *args: Any, **kwargs: Any) -> Any:
+        queries.append(query)
+        return search(query, *args, **kwargs)
 
-    def send(self, activity: dict[str, Any], headers: dict[str, str] | None = None) -> int:
-        return self.post(json.dumps(activity), headers)[0]
-
-    def drain(self) -> None:
-        assert self.loop.run(self.surface.drain(timeout=60))
-        self.loop.run(self.services.reindexer.wait())
-
-
-TeamsBotFactory = Callable[..., TeamsBot]
-
-
-@pytest.fixture()
-def teams_bot(example_runtime: Runtime) -> Iterator[TeamsBotFactory]:
-    """Start bot + fake connector over the example runbooks index; keywords override settings."""
-    with LoopThread() as loop:
-
-        def start(runtime: Runtime | None = None, **overrides: Any) -> TeamsBot:
-            base = runtime or example_runtime
-            connector = FakeConnector()
-            connector_url = loop.serve(connector.app())
-            settings = base.settings.model_copy(update={
-                "microsoft_app_id": "", "microsoft_app_password": None, "microsoft_app_tenant_id": "",
-                "admins": [ADMIN_AAD], "mode": "development", **overrides})
-            rt = Runtime(settings)
-            rt.store, rt.embedder = base.store, base.embedder
-            chat = ChatServices(rt)
-            surface = loop.run(_make_surface(chat))
-            url = loop.serve(build_app(rt, surfaces=[surface]))
-            return TeamsBot(url, connector, connector_url, surface, chat, loop)
-
-        yield start
-
-
-async def _make_surface(chat: ChatServices) -> TeamsSurface:
-    """Built on the server's loop, as `kb serve` does (its events belong to that loop)."""
-    return TeamsSurface(chat)
-
+    retriever.search = spy  # type: ignore[method-assign]
+    return queries
 
 def _answers(sent: list[Sent]) -> list[Sent]:
     return [s for s in sent if s.cards]
@@ -113,20 +59,40 @@ def test_personal_message_is_answered_with_one_card_citing_the_runbooks(teams_bo
     assert answers[0].conversation_id == activity["conversation"]["id"]
 
 
-def test_feedback_button_stores_feedback_through_chat_services(teams_bot: TeamsBotFactory) -> None:
+def test_feedback_button_stores_feedback_and_replaces_the_buttons_in_place(teams_bot: TeamsBotFactory) -> None:
     bot = teams_bot()
     bot.send(personal_message(bot.connector_url, "How do I set up the VPN?"))
-    card = bot.connector.wait_for(lambda s: bool(_answers(s)))
-    data = _answers(card)[0].cards[0]["actions"][1]["data"]
+    [answer] = _answers(bot.connector.wait_for(lambda s: bool(_answers(s))))
+    data = answer.cards[0]["actions"][1]["data"]
 
-    assert bot.send(card_submit(bot.connector_url, data)) in (200, 201, 202)
-    bot.connector.wait_for(lambda s: any("Thanks" in m.text for m in s))
+    assert bot.send(card_submit(bot.connector_url, data, card_id=answer.response_id)) in (200, 201, 202)
+    bot.connector.wait_for(lambda s: any(x.method == "PUT" for x in s))
+    [update] = bot.connector.updates()
     bot.drain()
 
     stored = bot.services.feedback.for_answer(data["answer_id"])
     assert len(stored) == 1
     assert stored[0].surface == "teams" and stored[0].helpful is False and stored[0].user == "aad-user-1"
     assert stored[0].doc_ids == data["doc_ids"]
+    # The card is updated in place (PUT on the card's id), buttons gone, the sources still there.
+    assert update.reply_to_id == answer.response_id and update.conversation_id == answer.conversation_id
+    card = update.cards[0]
+    assert "actions" not in card
+    texts = [block.get("text", "") for block in card["body"]]
+    assert any("marked not helpful" in text for text in texts)
+    assert texts[: len(answer.cards[0]["body"])] == [block.get("text", "") for block in answer.cards[0]["body"]]
+    assert len(bot.connector.messages()) == 1, "no separate thank-you message when the card could be updated"
+
+
+def test_feedback_without_a_card_to_update_is_thanked_in_a_message(teams_bot: TeamsBotFactory) -> None:
+    bot = teams_bot()
+    bot.send(personal_message(bot.connector_url, "How do I set up the VPN?"))
+    [answer] = _answers(bot.connector.wait_for(lambda s: bool(_answers(s))))
+
+    bot.send(card_submit(bot.connector_url, answer.cards[0]["actions"][0]["data"]))  # no replyToId
+    bot.connector.wait_for(lambda s: any("marked helpful" in m.text for m in s))
+    bot.drain()
+    assert bot.connector.updates() == []
 
 
 def test_channel_mention_gets_a_threaded_reply_without_the_mention(teams_bot: TeamsBotFactory) -> None:
@@ -238,3 +204,41 @@ def test_with_an_app_id_requests_without_a_valid_token_are_rejected(teams_bot: T
     assert bot.send(activity, {"Authorization": "Bearer not-a-jwt"}) == 401
     bot.drain()
     assert bot.connector.sent == []
+
+
+def test_follow_up_in_a_channel_thread_is_retrieved_with_the_threads_earlier_question(teams_bot: TeamsBotFactory) -> None:
+    bot = teams_bot()
+    queries = record_queries(bot)
+    first = channel_mention(bot.connector_url, "How do I set up the VPN on my laptop?")
+    bot.send(first)
+    bot.connector.wait_for(lambda s: len(_answers(s)) == 1)
+    elsewhere = channel_mention(bot.connector_url, "where do I report a phishing email?")  # another thread
+    bot.send(elsewhere)
+    bot.connector.wait_for(lambda s: len(_answers(s)) == 2)
+
+    follow_up = channel_reply(bot.connector_url, "and on my phone?", first["id"])
+    bot.send(follow_up)
+    sent = bot.connector.wait_for(lambda s: any(m.reply_to_id == follow_up["id"] and m.cards for m in s))
+    bot.drain()
+
+    assert queries[-1].endswith("and on my phone?")
+    assert "VPN on my laptop" in queries[-1], "the thread's earlier question is the follow-up's context"
+    assert "phishing" not in queries[-1], "another thread's question is not"
+    reply = next(m for m in sent if m.reply_to_id == follow_up["id"])
+    assert reply.conversation_id == follow_up["conversation"]["id"], "answered in the thread"
+
+
+def test_personal_chat_follow_up_sees_the_earlier_question_but_not_an_escalated_one(teams_bot: TeamsBotFactory) -> None:
+    bot = teams_bot()
+    queries = record_queries(bot)
+    bot.send(personal_message(bot.connector_url, "how many vacation days do I get?"))
+    bot.connector.wait_for(lambda s: len(_answers(s)) == 1)
+    bot.send(personal_message(bot.connector_url, "my manager put me on a PIP, should I start looking for another job?"))
+    bot.connector.wait_for(lambda s: any("People Partner" in m.text for m in s))
+
+    bot.send(personal_message(bot.connector_url, "do they roll over?"))
+    bot.connector.wait_for(lambda s: len(_answers(s)) == 2)
+    bot.drain()
+
+    assert "vacation days" in queries[-1] and queries[-1].endswith("do they roll over?")
+    assert "PIP" not in " ".join(queries), "an escalated question never reaches retrieval, even as context"
