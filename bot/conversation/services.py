@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from bot.answer.grounded import Partial
 from bot.answer.model import Answer
 from bot.conversation.admins import is_admin
 from bot.conversation.dedupe import SeenEvents
@@ -52,8 +53,14 @@ class ChatServices:
         """Claim a delivery (event id, message key); False when it was handled before."""
         return await asyncio.to_thread(self.seen.first_time, key)
 
-    async def answer(self, question: str, history: Sequence[str] = ()) -> Answer:
-        return await asyncio.to_thread(self.runtime.answers.answer, question, history=list(history))
+    @property
+    def streams(self) -> bool:
+        """Whether answers are written by the model, so surfaces show them while they are written."""
+        return self.runtime.writer is not None
+
+    async def answer(self, question: str, history: Sequence[str] = (), on_text: Partial | None = None) -> Answer:
+        """The answer core's answer; `on_text` (e.g. a `LiveAnswer`) sees a generated answer as it is written."""
+        return await asyncio.to_thread(self.runtime.answers.answer, question, history=list(history), on_text=on_text)
 
     def is_admin(self, *identities: str | None) -> bool:
         return is_admin(self.settings.admins, *identities)

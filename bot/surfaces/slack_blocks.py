@@ -161,6 +161,12 @@ def answer_blocks(answer: Answer, ref: FeedbackRef | None, now: datetime | None 
     return blocks
 
 
+def draft_text(text: str) -> str:
+    """An answer being written: its text so far, marked as unfinished (sources come with the final edit)."""
+    shown = escape(text, keep_quotes=True)[:SECTION_LIMIT]
+    return shown if shown.endswith("…") else shown + " …"
+
+
 def answer_text(answer: Answer) -> str:
     """The notification and screen-reader text: the answer itself, without the sources."""
     return one_line(answer.text, 2900) if answer.text else "…"

@@ -110,6 +110,12 @@ def answer_card(answer: Answer, feedback: FeedbackData | None) -> Card:
     return card
 
 
+def draft_card(text: str) -> Card:
+    """An answer being written: its text so far and a note that the sources follow."""
+    return {"type": "AdaptiveCard", "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+            "version": CARD_VERSION, "body": [_text(text), _text("Writing…", isSubtle=True, size="Small")]}
+
+
 def answer_summary(answer: Answer) -> str:
     """The activity's plain text: what notifications and screen readers show beside the card."""
     return one_line(answer.text or "kb answer", 200)

@@ -24,6 +24,8 @@ class Sent:
     activity: dict[str, Any]
     at: float = field(default_factory=time.perf_counter)
     """When the connector recorded it (perf_counter), for latency benchmarks."""
+    updated: str | None = None
+    """For PUT /v3/conversations/{id}/activities/{activityId}: the id of the activity replaced."""
 
     @property
     def type(self) -> str:
@@ -50,6 +52,7 @@ class FakeConnector:
         app = web.Application()
         app.router.add_post("/v3/conversations/{cid}/activities", self._send)
         app.router.add_post("/v3/conversations/{cid}/activities/{rid}", self._send)
+        app.router.add_put("/v3/conversations/{cid}/activities/{aid}", self._update)
         app.router.add_get("/v3/conversations/{cid}/members/{uid}", self._member)
         return app
 
@@ -59,6 +62,14 @@ class FakeConnector:
             self.sent.append(Sent(request.match_info["cid"], request.match_info.get("rid"), body))
             self._changed.notify_all()
         return web.json_response({"id": f"reply-{next(self._ids)}"})
+
+    async def _update(self, request: web.Request) -> web.Response:
+        """update_activity: a card edited in place (streamed answers), recorded apart from new messages."""
+        body = await request.json()
+        with self._changed:
+            self.sent.append(Sent(request.match_info["cid"], None, body, updated=request.match_info["aid"]))
+            self._changed.notify_all()
+        return web.json_response({"id": request.match_info["aid"]})
 
     async def _member(self, request: web.Request) -> web.Response:
         member = self.members.get(request.match_info["uid"])
@@ -79,4 +90,8 @@ class FakeConnector:
 
     def messages(self) -> list[Sent]:
         with self._changed:
-            return [s for s in self.sent if s.type == "message"]
+            return [s for s in self.sent if s.type == "message" and s.updated is None]
+
+    def updates(self) -> list[Sent]:
+        with self._changed:
+            return [s for s in self.sent if s.updated is not None]
