@@ -20,7 +20,8 @@ _RENUMBERED = re.compile(r"\[(\d+)\]")
 _REPEATED = re.compile(r"(\[\d+\])(?:\s*\1)+")
 _SPACE_BEFORE_PUNCTUATION = re.compile(r"[ \t]+([.,;:!?])")
 _SPACES = re.compile(r"[ \t]{2,}")
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+_SENTENCE_END = re.compile(r"(?<=[.!?])(?<!\b\d\.)(?<!\b\d\d\.)\s+")
+"""After . ! or ?, except the number of a list item ("1. Open…")."""
 _LEADING_MARKERS = re.compile(r"^((?:\[\d+\]\s*)+)")
 _UNFINISHED_MARKER = re.compile(r"\[[\d\s,;]*$")
 

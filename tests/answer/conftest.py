@@ -39,11 +39,12 @@ LLMRuntime = Callable[..., Runtime]
 
 
 @pytest.fixture()
-def llm_runtime(example_runtime: Runtime, fake_llm: tuple[FakeMessages, str]) -> LLMRuntime:
-    """A runtime over the example index whose answers are written through the fake; keywords override settings."""
+def llm_runtime(request: pytest.FixtureRequest, fake_llm: tuple[FakeMessages, str]) -> LLMRuntime:
+    """A runtime over `base`'s index (default: the example runbooks, built only when asked for) whose
+    answers are written through the fake; keywords override settings."""
 
     def make(base: Runtime | None = None, **overrides: Any) -> Runtime:
-        base = base or example_runtime
+        base = base or request.getfixturevalue("example_runtime")
         rt = Runtime(base.settings.model_copy(update=llm_settings(fake_llm[1], **overrides)))
         rt.store, rt.embedder = base.store, base.embedder
         return rt

@@ -244,3 +244,29 @@ def test_without_a_key_nothing_is_generated(example_runtime, fake_llm) -> None: 
     answer = example_runtime.answers.answer(QUESTION)
 
     assert example_runtime.writer is None and not answer.generated and fake.requests == []
+
+
+def test_the_policy_check_runs_first_and_can_only_add_an_escalation(llm_runtime: LLMRuntime, fake_llm) -> None:  # noqa: ANN001
+    fake, _ = fake_llm
+    fake.then("none", "Update the OS [1].", "medical")
+    rt = llm_runtime(policy_llm=True)
+
+    answered = rt.answers.answer(QUESTION)
+    escalated = rt.answers.answer(QUESTION)
+
+    screen, write, screen_again = (request["body"] for request in fake.requests)
+    assert screen["max_tokens"] == 10 and screen["messages"][0]["content"] == f"<question>{QUESTION}</question>"
+    assert "<documents>" in write["messages"][0]["content"] and answered.generated
+    assert escalated.escalated and escalated.category == "medical" and not escalated.citations
+    assert len(fake.requests) == 3  # escalated before retrieval: no answer was written
+    assert rt.policy.llm.client.breaker is rt.writer.llm.breaker is rt.llm_breaker
+
+
+def test_an_open_breaker_spares_the_policy_check_too(llm_runtime: LLMRuntime, fake_llm) -> None:  # noqa: ANN001
+    fake, _ = fake_llm
+    rt = llm_runtime(policy_llm=True, llm_breaker_failures=1)
+    rt.llm_breaker.failed()  # e.g. the previous question's call timed out
+
+    answer = rt.answers.answer(QUESTION)
+
+    assert fake.requests == [] and not answer.generated and answer.citations
