@@ -40,7 +40,8 @@ class GroundedWriter:
         prompt = build(question, snippets, history, self.voice)
         preview = None
         if on_text is not None:
-            on_text("")
+            if self.llm.available:  # an open breaker falls back at once: no placeholder to replace
+                on_text("")
 
             def preview(text: str) -> None:
                 shown = without_markers(text).strip()

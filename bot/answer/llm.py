@@ -76,6 +76,11 @@ class LLMClient:
         self.clock = clock
         self.client = anthropic.Anthropic(api_key=api_key, base_url=base_url, timeout=deadline, max_retries=0)
 
+    @property
+    def available(self) -> bool:
+        """False while the breaker is open: a call now would be refused at once."""
+        return self.breaker.state != "open"
+
     def generate(self, system: str, user: str, on_text: TextCallback | None = None) -> Generation:
         """The model's reply to `user`; streamed to `on_text` when given. Raises LLMUnavailable.
 
