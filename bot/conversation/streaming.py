@@ -2,8 +2,8 @@
 
 The answer core runs in a worker thread and calls `on_text` with the text so far, often many
 times a second; Slack and Teams rate-limit message edits (Slack's chat.update: about one a second
-per message). `LiveAnswer` is that callback: it drops updates that come sooner than `every`
-seconds after the last one it sent, hands the rest to the event loop in order, and lets the
+per message). `LiveAnswer` is that callback: it drops edits that come sooner than `every`
+seconds after the last one it sent (the placeholder is a new message, not an edit), hands the rest to the event loop in order, and lets the
 surface wait for them before the final edit, so a late partial can never overwrite the answer.
 Each surface supplies only `show(text)`: post a placeholder the first time, edit it afterwards.
 """
@@ -44,10 +44,14 @@ class LiveAnswer:
         with self._lock:
             if self._closed:
                 return
-            now = self.clock()
-            if self._last is not None and (not text or now - self._last < self.every):
-                return
-            self._last = now
+            if not text:  # the placeholder: posted once, and not an edit, so the first text follows at once
+                if self.sent:
+                    return
+            else:
+                now = self.clock()
+                if self._last is not None and now - self._last < self.every:
+                    return
+                self._last = now
             self.sent += 1
             future = asyncio.run_coroutine_threadsafe(self._show(text or PLACEHOLDER), self.loop)
             self._pending.add(future)

@@ -99,6 +99,7 @@ def test_live_updates_go_out_at_most_once_per_interval_in_order_and_none_after_c
 
         live = LiveAnswer(asyncio.get_running_loop(), show, every=1.0, clock=lambda: now[0])
         live("")  # writing starts: the placeholder
+        live("")  # (only once)
         for step, text in enumerate(["A", "A b", "A b c", "A b c d", "A b c d e", "A b c d e f"], start=1):
             now[0] = step * 0.4  # a word every 0.4 s
             await asyncio.to_thread(live, text)  # called from another thread, as the answer core does
@@ -107,4 +108,5 @@ def test_live_updates_go_out_at_most_once_per_interval_in_order_and_none_after_c
         await asyncio.sleep(0)
         return shown
 
-    assert asyncio.run(scenario()) == [PLACEHOLDER, "A b c", "A b c d e f"]  # at 0, 1.2 and 2.4 s
+    # The placeholder is a new message, not an edit: the first words follow at once, then one edit a second.
+    assert asyncio.run(scenario()) == [PLACEHOLDER, "A", "A b c d"]  # at 0, 0.4 and 1.6 s
