@@ -15,27 +15,22 @@ import argparse
 import json
 import statistics
 import sys
-import tempfile
-import time
-import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.slack_bench import QUESTIONS, REPO, percentile  # noqa: E402 - also sets HF_HUB_OFFLINE
+from benchmarks.slack_bench import QUESTIONS, indexed_examples, percentile, post_event  # noqa: E402 - also sets HF_HUB_OFFLINE
 from pydantic import SecretStr  # noqa: E402
 
 from bot import logs  # noqa: E402
-from bot.config import Settings  # noqa: E402
 from bot.conversation.services import ChatServices  # noqa: E402
-from bot.index.sources import local_folder  # noqa: E402
 from bot.runtime import Runtime  # noqa: E402
 from bot.server import build_app  # noqa: E402
 from bot.surfaces.slack import SlackSurface  # noqa: E402
 from tests.fakes.aio import LoopThread  # noqa: E402
 from tests.fakes.anthropic_messages import FakeMessages  # noqa: E402
 from tests.fakes.slack_api import BOT_TOKEN, BOT_USER_ID, FakeSlackAPI  # noqa: E402
-from tests.fakes.slack_events import SIGNING_SECRET, app_mention, event_callback, signed_headers  # noqa: E402
+from tests.fakes.slack_events import SIGNING_SECRET, app_mention  # noqa: E402
 
 SENTENCE = "Open kconnect, choose Reconnect and sign in again with your usual password [1]."
 
@@ -61,9 +56,7 @@ def main() -> None:
     args = parser.parse_args()
     logs.configure("WARNING", "console")
 
-    runtime = Runtime(Settings(data_dir=args.data_dir or tempfile.mkdtemp(prefix="kb-llm-bench-")))
-    runtime.sync_engine.sync(local_folder(str(REPO / "examples" / "runbooks"), runtime.settings))
-    runtime.answers.answer("warm up")  # model loaded and first-query costs paid before timing
+    runtime, _ = indexed_examples(args.data_dir, "kb-llm-bench-")
     text = reply(args.words)
 
     with LoopThread() as loop:
@@ -83,10 +76,7 @@ def main() -> None:
 
         def one(n: int) -> dict[str, float]:
             event = app_mention(f"<@{BOT_USER_ID}> {QUESTIONS[n % len(QUESTIONS)]}", channel=f"C{n + 10:09d}")
-            body = json.dumps(event_callback(event))
-            request = urllib.request.Request(url, data=body.encode(), headers=signed_headers(body), method="POST")
-            sent = time.perf_counter()
-            urllib.request.urlopen(request, timeout=30).close()
+            sent, _ = post_event(url, event)
             [draft] = slack.wait_for("chat.postMessage", lambda c: c.args.get("thread_ts") == event["ts"], timeout=60)
             ts = draft.response["ts"]
             slack.wait_for("chat.update", lambda c: c.args.get("ts") == ts and bool(c.args.get("blocks")), timeout=120)
