@@ -19,18 +19,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.slack_bench import QUESTIONS, indexed_examples, percentile, post_event  # noqa: E402 - also sets HF_HUB_OFFLINE
+from benchmarks.slack_bench import QUESTIONS, indexed_examples, percentile, post_event, slack_server  # noqa: E402 - also sets HF_HUB_OFFLINE
 from pydantic import SecretStr  # noqa: E402
 
 from bot import logs  # noqa: E402
-from bot.conversation.services import ChatServices  # noqa: E402
-from bot.runtime import Runtime  # noqa: E402
-from bot.server import build_app  # noqa: E402
-from bot.surfaces.slack import SlackSurface  # noqa: E402
 from tests.fakes.aio import LoopThread  # noqa: E402
 from tests.fakes.anthropic_messages import FakeMessages  # noqa: E402
-from tests.fakes.slack_api import BOT_TOKEN, BOT_USER_ID, FakeSlackAPI  # noqa: E402
-from tests.fakes.slack_events import SIGNING_SECRET, app_mention  # noqa: E402
+from tests.fakes.slack_api import BOT_USER_ID  # noqa: E402
+from tests.fakes.slack_events import app_mention  # noqa: E402
 
 SENTENCE = "Open kconnect, choose Reconnect and sign in again with your usual password [1]."
 
@@ -62,17 +58,8 @@ def main() -> None:
     with LoopThread() as loop:
         model = FakeMessages(reply=lambda question: text, token_delay=args.token_delay)
         model_url = loop.serve(model.app())
-        slack = FakeSlackAPI()
-        slack_url = loop.serve(slack.app())
-        settings = runtime.settings.model_copy(update={
-            "slack_bot_token": SecretStr(BOT_TOKEN), "slack_signing_secret": SecretStr(SIGNING_SECRET),
-            "slack_api_url": f"{slack_url}/api/", "user_rate_limit": 0, "slack_looking_after": 10.0,
-            "anthropic_api_key": SecretStr("sk-bench"), "anthropic_base_url": model_url, "policy_llm": False,
-            "llm_update_every": args.update_every, "llm_timeout": 60.0})
-        rt = Runtime(settings)
-        rt.store, rt.embedder = runtime.store, runtime.embedder
-        surface = SlackSurface(ChatServices(rt))
-        url = loop.serve(build_app(rt, surfaces=[surface])) + "/slack/events"
+        slack, url = slack_server(loop, runtime, anthropic_api_key=SecretStr("sk-bench"), anthropic_base_url=model_url,
+                                  policy_llm=False, llm_update_every=args.update_every, llm_timeout=60.0)
 
         def one(n: int) -> dict[str, float]:
             event = app_mention(f"<@{BOT_USER_ID}> {QUESTIONS[n % len(QUESTIONS)]}", channel=f"C{n + 10:09d}")

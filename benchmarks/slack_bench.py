@@ -63,6 +63,19 @@ def indexed_examples(data_dir: str | None, prefix: str) -> tuple[Runtime, float]
     return runtime, index_seconds
 
 
+def slack_server(loop: LoopThread, runtime: Runtime, **settings: object) -> tuple[FakeSlackAPI, str]:
+    """The bot server with the Slack surface over `runtime`'s index, and a fake Slack Web API beside it;
+    `settings` override the runtime's. Returns the fake and the bot's /slack/events URL."""
+    fake = FakeSlackAPI()
+    fake_url = loop.serve(fake.app())
+    rt = Runtime(runtime.settings.model_copy(update={
+        "slack_bot_token": SecretStr(BOT_TOKEN), "slack_signing_secret": SecretStr(SIGNING_SECRET),
+        "slack_api_url": f"{fake_url}/api/", "user_rate_limit": 0, "slack_looking_after": 10.0, **settings}))
+    rt.store, rt.embedder = runtime.store, runtime.embedder
+    surface = SlackSurface(ChatServices(rt))
+    return fake, loop.serve(build_app(rt, surfaces=[surface])) + "/slack/events"
+
+
 def post_event(url: str, event: dict) -> tuple[float, float]:
     """POST `event` signed as Slack does; when it was sent and when the ack came back (perf_counter)."""
     body = json.dumps(event_callback(event))
@@ -90,15 +103,7 @@ def main() -> None:
         core.append((time.perf_counter() - clock) * 1000)
 
     with LoopThread() as loop:
-        fake = FakeSlackAPI()
-        fake_url = loop.serve(fake.app())
-        settings = runtime.settings.model_copy(update={
-            "slack_bot_token": SecretStr(BOT_TOKEN), "slack_signing_secret": SecretStr(SIGNING_SECRET),
-            "slack_api_url": f"{fake_url}/api/", "user_rate_limit": 0, "slack_looking_after": 10.0})
-        rt = Runtime(settings)
-        rt.store, rt.embedder = runtime.store, runtime.embedder
-        surface = SlackSurface(ChatServices(rt))
-        url = loop.serve(build_app(rt, surfaces=[surface])) + "/slack/events"
+        fake, url = slack_server(loop, runtime)
 
         def one(n: int) -> tuple[float, float]:
             event = app_mention(f"<@{BOT_USER_ID}> {QUESTIONS[n % len(QUESTIONS)]}", channel=f"C{n:09d}")
