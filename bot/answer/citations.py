@@ -11,7 +11,7 @@ the sources block lists exactly the cited snippets and [n] in the text is the n-
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 MARKER = re.compile(r"\[\s*(\d+(?:\s*[,;]\s*\d+)*)\s*\]")
@@ -96,3 +96,16 @@ def sentences(text: str) -> list[str]:
 def without_markers(text: str) -> str:
     """Partial text for a streamed preview: numbers are only final after checking, so none are shown."""
     return _SPACE_BEFORE_PUNCTUATION.sub(r"\1", _UNFINISHED_MARKER.sub("", MARKER.sub("", text)))
+
+
+def link_markers(text: str, urls: Sequence[str], render: Callable[[int, str], str]) -> str:
+    """Each [n] with a source shown (n ≤ len(urls), a URL) rendered as a link by the surface's `render(n, url)`.
+
+    The sources block links every source; this makes the marker in the sentence a link too, so a
+    reader goes from a claim to its section in one click.
+    """
+    def linked(match: re.Match[str]) -> str:
+        number = int(match.group(1))
+        return render(number, urls[number - 1]) if 1 <= number <= len(urls) and urls[number - 1] else match.group(0)
+
+    return _RENUMBERED.sub(linked, text)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from bot.answer.citations import link_markers
 from bot.answer.model import Answer, Citation
 from bot.index.sync import SyncSummary
 
@@ -96,7 +97,9 @@ def source_blocks(citations: Sequence[Citation]) -> list[Card]:
 
 def answer_card(answer: Answer, feedback: FeedbackData | None) -> Card:
     """The card for one answer; `feedback` None leaves the buttons off (nothing cited, or escalated)."""
-    body: list[Card] = [_text(answer.text or "I couldn't find an answer to that in the runbooks.")]
+    urls = [citation.url for citation in answer.citations[:MAX_SOURCES]]
+    text = link_markers(answer.text, urls, lambda number, url: f"[\\[{number}\\]]({url})")  # [n] → its section
+    body: list[Card] = [_text(text or "I couldn't find an answer to that in the runbooks.")]
     if answer.citations:
         body.append(_text("Sources", weight="Bolder", spacing="Medium", separator=True))
         body.extend(source_blocks(answer.citations))

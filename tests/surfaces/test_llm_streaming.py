@@ -58,6 +58,7 @@ def test_slack_streams_into_one_threaded_message_and_ends_with_sources(slack_bot
     assert all(later.startswith(earlier) for earlier, later in zip(texts, texts[1:]))
     assert all("[" not in text for text in texts)
     assert final.args["text"] == REPLY and not final.blocks()[0]["text"]["text"].endswith("…")
+    assert "connect again <file://" in final.blocks()[0]["text"]["text"]  # [1] links to its section
     sources = [b["text"]["text"] for b in final.blocks() if b["type"] == "section" and b["text"]["text"].startswith("*")]
     assert len(sources) == 2 and all(text.startswith(f"*{n}.* <file://") for n, text in zip((1, 2), sources))
     buttons = [el["action_id"] for b in final.blocks() if b["type"] == "actions" for el in b["elements"]]
@@ -117,5 +118,6 @@ def test_teams_sends_a_card_then_updates_it_in_place(teams_bot: TeamsBotFactory,
     *partial, final = updates
     assert all(u.cards[0]["body"][-1]["text"] == "Writing…" for u in partial)
     body = " ".join(block.get("text", "") for block in final.cards[0]["body"])
-    assert REPLY in body and "Sources" in body and "Writing…" not in body
+    assert "connect again [\\[1\\]](file://" in body and "IT channel with the error shown [\\[2\\]](file://" in body
+    assert "Sources" in body and "Writing…" not in body
     assert len(final.cards[0]["actions"]) == 2
