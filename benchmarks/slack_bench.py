@@ -53,6 +53,39 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[index]
 
 
+def indexed_examples(data_dir: str | None, prefix: str) -> tuple[Runtime, float]:
+    """The example runbooks indexed (in a temp dir unless `data_dir`) and the model warmed up; sync seconds."""
+    runtime = Runtime(Settings(data_dir=data_dir or tempfile.mkdtemp(prefix=prefix)))
+    started = time.perf_counter()
+    runtime.sync_engine.sync(local_folder(str(REPO / "examples" / "runbooks"), runtime.settings))
+    index_seconds = time.perf_counter() - started
+    runtime.answers.answer("warm up")  # model loaded and first-query costs paid before timing
+    return runtime, index_seconds
+
+
+def slack_server(loop: LoopThread, runtime: Runtime, **settings: object) -> tuple[FakeSlackAPI, str]:
+    """The bot server with the Slack surface over `runtime`'s index, and a fake Slack Web API beside it;
+    `settings` override the runtime's. Returns the fake and the bot's /slack/events URL."""
+    fake = FakeSlackAPI()
+    fake_url = loop.serve(fake.app())
+    rt = Runtime(runtime.settings.model_copy(update={
+        "slack_bot_token": SecretStr(BOT_TOKEN), "slack_signing_secret": SecretStr(SIGNING_SECRET),
+        "slack_api_url": f"{fake_url}/api/", "user_rate_limit": 0, "slack_looking_after": 10.0, **settings}))
+    rt.store, rt.embedder = runtime.store, runtime.embedder
+    surface = SlackSurface(ChatServices(rt))
+    return fake, loop.serve(build_app(rt, surfaces=[surface])) + "/slack/events"
+
+
+def post_event(url: str, event: dict) -> tuple[float, float]:
+    """POST `event` signed as Slack does; when it was sent and when the ack came back (perf_counter)."""
+    body = json.dumps(event_callback(event))
+    request = urllib.request.Request(url, data=body.encode(), headers=signed_headers(body), method="POST")
+    sent = time.perf_counter()
+    with urllib.request.urlopen(request, timeout=30) as response:
+        assert response.status == 200
+    return sent, time.perf_counter()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--questions", type=int, default=60, help="Signed mentions to send.")
@@ -62,12 +95,7 @@ def main() -> None:
     args = parser.parse_args()
     logs.configure("WARNING", "console")
 
-    data_dir = args.data_dir or tempfile.mkdtemp(prefix="kb-slack-bench-")
-    runtime = Runtime(Settings(data_dir=data_dir))
-    started = time.perf_counter()
-    runtime.sync_engine.sync(local_folder(str(REPO / "examples" / "runbooks"), runtime.settings))
-    index_seconds = time.perf_counter() - started
-    runtime.answers.answer("warm up")  # model loaded and first-query costs paid before timing
+    runtime, index_seconds = indexed_examples(args.data_dir, "kb-slack-bench-")
     core = []
     for n in range(len(QUESTIONS)):  # the answer core alone, for the share Slack and the server add
         clock = time.perf_counter()
@@ -75,24 +103,11 @@ def main() -> None:
         core.append((time.perf_counter() - clock) * 1000)
 
     with LoopThread() as loop:
-        fake = FakeSlackAPI()
-        fake_url = loop.serve(fake.app())
-        settings = runtime.settings.model_copy(update={
-            "slack_bot_token": SecretStr(BOT_TOKEN), "slack_signing_secret": SecretStr(SIGNING_SECRET),
-            "slack_api_url": f"{fake_url}/api/", "user_rate_limit": 0, "slack_looking_after": 10.0})
-        rt = Runtime(settings)
-        rt.store, rt.embedder = runtime.store, runtime.embedder
-        surface = SlackSurface(ChatServices(rt))
-        url = loop.serve(build_app(rt, surfaces=[surface])) + "/slack/events"
+        fake, url = slack_server(loop, runtime)
 
         def one(n: int) -> tuple[float, float]:
             event = app_mention(f"<@{BOT_USER_ID}> {QUESTIONS[n % len(QUESTIONS)]}", channel=f"C{n:09d}")
-            body = json.dumps(event_callback(event))
-            request = urllib.request.Request(url, data=body.encode(), headers=signed_headers(body), method="POST")
-            sent = time.perf_counter()
-            with urllib.request.urlopen(request, timeout=30) as response:
-                assert response.status == 200
-            acked = time.perf_counter()
+            sent, acked = post_event(url, event)
             [answer] = fake.wait_for("chat.postMessage", lambda c: c.args.get("thread_ts") == event["ts"], timeout=60)
             return acked - sent, answer.at - sent
 

@@ -80,6 +80,14 @@ class Settings(BaseSettings):
     anthropic_api_key: SecretStr | None = _env("ANTHROPIC_API_KEY", "Anthropic API key; without one kb answers with cited snippets.")
     anthropic_base_url: str | None = _env("ANTHROPIC_BASE_URL", "Anthropic API base URL (read by the SDK).")
     llm_model: str = _env("KB_LLM_MODEL", "Anthropic model that writes grounded answers.", "claude-sonnet-4-5")
+    llm_timeout: float = _env("KB_LLM_TIMEOUT", "Seconds a generated answer may take in all, retries included; later: the cited-snippets answer.", 20.0, gt=0)
+    llm_retries: int = _env("KB_LLM_RETRIES", "Retries of a request the API refused as rate-limited (429) or overloaded (529), with back-off, within KB_LLM_TIMEOUT.", 2, ge=0)
+    llm_max_tokens: int = _env("KB_LLM_MAX_TOKENS", "Longest generated answer, in tokens.", 700, ge=50)
+    llm_system_prompt: str = _env("KB_LLM_SYSTEM_PROMPT", "The company's voice for generated answers; kb's grounding and citation rules always follow it.",
+                                  "You are kb, the internal IT and HR help bot. Be friendly, brief and plain: a few short sentences, or numbered steps for a procedure. No greetings or sign-offs.")
+    llm_breaker_failures: int = _env("KB_LLM_BREAKER_FAILURES", "Consecutive failed LLM calls after which kb answers with snippets for a while without trying.", 3, ge=1)
+    llm_breaker_cooldown: float = _env("KB_LLM_BREAKER_COOLDOWN", "Seconds kb stays in snippets mode after KB_LLM_BREAKER_FAILURES failures before trying the API again.", 60.0, gt=0)
+    llm_update_every: float = _env("KB_LLM_UPDATE_EVERY", "Seconds between updates of a streamed answer in Slack and Teams (platforms rate-limit edits).", 1.0, gt=0)
 
     # Embeddings
     embed_model: str = _env("KB_EMBED_MODEL", "sentence-transformers model name or path; empty: the bundled all-MiniLM-L6-v2.", "")

@@ -53,6 +53,23 @@ ANSWER_LATENCY = Histogram("kb_answer_latency_seconds", "Seconds from question t
 SURFACE_EVENTS = Counter("kb_surface_events_total", "Events a chat surface handled, by surface (slack, teams) and kind "
                          "(message, mention, command, action, feedback).", ["surface", "kind"], registry=REGISTRY)
 
+# -- language model (generated answers and the policy's check) --------------------------------------
+LLM_REQUESTS = Counter("kb_llm_requests_total", "Messages API calls by purpose (answer, policy) and outcome (ok, error, "
+                       "timeout, rate_limited, overloaded).", ["purpose", "outcome"], registry=REGISTRY)
+LLM_TOKENS = Counter("kb_llm_tokens_total", "Tokens the Messages API reported, by direction (input, output).", ["direction"],
+                     registry=REGISTRY)
+LLM_LATENCY = Histogram("kb_llm_latency_seconds", "Seconds from the request to the whole generated answer.",
+                        registry=REGISTRY, buckets=(0.25, 0.5, 1, 2, 4, 8, 15, 30, 60))
+LLM_FIRST_TEXT = Histogram("kb_llm_first_text_seconds", "Seconds from the request to the first streamed text.",
+                           registry=REGISTRY, buckets=(0.1, 0.25, 0.5, 1, 2, 4, 8, 15))
+LLM_FALLBACKS = Counter("kb_llm_fallbacks_total", "Answers given as snippets although an LLM is configured, by reason "
+                        "(breaker_open, failed, timeout, uncited, leaked).", ["reason"], registry=REGISTRY)
+LLM_UNCITED_SENTENCES = Counter("kb_llm_uncited_sentences_total", "Generated sentences shown without a citation.",
+                                registry=REGISTRY)
+LLM_DROPPED_CITATIONS = Counter("kb_llm_dropped_citations_total", "[n] markers removed because they pointed at no snippet.",
+                                registry=REGISTRY)
+LLM_BREAKER_OPEN = Gauge("kb_llm_breaker_open", "1 while the circuit breaker keeps kb in snippets mode.", registry=REGISTRY)
+
 # -- embedding worker ------------------------------------------------------------------------------
 WORKER_REQUESTS = Counter("kb_worker_requests_total", "/embed requests by HTTP status.", ["status"],
                           registry=WORKER_REGISTRY)

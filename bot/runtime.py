@@ -10,6 +10,8 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from bot.access import AccessControl
+from bot.answer.breaker import CircuitBreaker
+from bot.answer.grounded import GroundedWriter
 from bot.answer.retrieve import Retriever
 from bot.answer.service import AnswerService
 from bot.config import Settings
@@ -59,7 +61,8 @@ class Runtime:
             from bot.policy.llm_check import AnthropicCheck
 
             llm = AnthropicCheck(self.settings.anthropic_api_key.get_secret_value(), self.settings.llm_model,
-                                 timeout=self.settings.policy_llm_timeout, base_url=self.settings.anthropic_base_url)
+                                 timeout=self.settings.policy_llm_timeout, base_url=self.settings.anthropic_base_url,
+                                 breaker=self.llm_breaker)
         return RegulatedTopicPolicy(self.policy_file, self.embedder, llm=llm, emergency=self.settings.emergency_contact,
                                     eap=self.settings.eap_contact)
 
@@ -78,5 +81,23 @@ class Runtime:
         return AccessControl(self.settings)
 
     @cached_property
+    def llm_breaker(self) -> CircuitBreaker:
+        """One breaker for every caller of the Messages API: answers and the policy check fail together."""
+        return CircuitBreaker(self.settings.llm_breaker_failures, self.settings.llm_breaker_cooldown)
+
+    @cached_property
+    def writer(self) -> GroundedWriter | None:
+        """Generated answers when ANTHROPIC_API_KEY is set; None keeps the cited-snippets answer."""
+        if self.settings.anthropic_api_key is None:
+            return None
+        from bot.answer.llm import LLMClient
+
+        client = LLMClient(self.settings.anthropic_api_key.get_secret_value(), self.settings.llm_model,
+                           base_url=self.settings.anthropic_base_url, deadline=self.settings.llm_timeout,
+                           retries=self.settings.llm_retries, max_tokens=self.settings.llm_max_tokens,
+                           breaker=self.llm_breaker)
+        return GroundedWriter(client, self.settings.llm_system_prompt)
+
+    @cached_property
     def answers(self) -> AnswerService:
-        return AnswerService(self.settings, self.retriever, self.policy)
+        return AnswerService(self.settings, self.retriever, self.policy, self.writer)

@@ -56,19 +56,14 @@ def citations_for(question: str, results: list[Result], limit: int, scorer: Sent
     citations: list[Citation] = []
     for group in by_doc.values():
         best = max(group, key=lambda result: _best_score(question, *scored[result.id]))
-        citations.append(
-            Citation(
-                title=best.title,
-                url=best.link,
-                path=best.path,
-                section=best.section,
-                snippet=best_snippet(question, best.text, semantic=scored[best.id][1]),
-                doc_id=best.doc_id,
-                source=best.source,
-                updated_at=best.updated_at,
-            )
-        )
+        citations.append(citation_of(best, best_snippet(question, best.text, semantic=scored[best.id][1])))
     return citations
+
+
+def citation_of(result: Result, snippet: str) -> Citation:
+    """The citation of one chunk: its section link and the quoted `snippet`."""
+    return Citation(title=result.title, url=result.link, path=result.path, section=result.section, snippet=snippet,
+                    doc_id=result.doc_id, source=result.source, updated_at=result.updated_at)
 
 
 def _best_score(question: str, sentences: list[str], semantic: list[float] | None) -> float:

@@ -32,6 +32,10 @@ class Answer:
     queue: str | None = None
     category: str | None = None
     no_answer: bool = False
+    generated: bool = False
+    """Written by the language model from the cited snippets (False: the snippets quoted as they are)."""
+    uncited: list[str] = field(default_factory=list)
+    """Generated sentences that carry no citation: kept, but flagged so reviewers can check them."""
 
     def to_json(self) -> dict:
         return {
@@ -42,4 +46,6 @@ class Answer:
             "queue": self.queue,
             "category": self.category,
             "no_answer": self.no_answer,
+            "generated": self.generated,
+            "uncited": list(self.uncited),
         }

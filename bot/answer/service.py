@@ -13,6 +13,7 @@ import structlog
 
 from bot import metrics
 from bot.answer.compose import NOT_FOUND, citations_for, embedding_scorer, snippets_answer
+from bot.answer.grounded import GroundedWriter, Partial
 from bot.answer.model import Answer
 from bot.answer.question import check_question
 from bot.answer.retrieve import Result, Retriever
@@ -21,12 +22,18 @@ from bot.policy import AnswerEverything, Policy
 
 log = structlog.get_logger(__name__)
 
+PROMPT_TURNS = 6
+"""Earlier messages of a thread the model sees (retrieval uses fewer: old turns blur the query)."""
+
 
 class AnswerService:
-    def __init__(self, settings: Settings, retriever: Retriever, policy: Policy | None = None) -> None:
+    def __init__(self, settings: Settings, retriever: Retriever, policy: Policy | None = None,
+                 writer: GroundedWriter | None = None) -> None:
         self.settings = settings
         self.retriever = retriever
         self.policy = policy or AnswerEverything()
+        self.writer = writer
+        """Writes generated answers when an Anthropic key is set; None: the snippets answer only."""
         self.sentence_scorer = embedding_scorer(retriever.embedder)
 
     def relevant(self, question: str, where: str | None = None) -> list[Result]:
@@ -39,11 +46,15 @@ class AnswerService:
         return [result for result in results if result.similarity >= floor]
 
     @metrics.measured_answer
-    def answer(self, question: str, *, history: Sequence[str] = (), where: str | None = None) -> Answer:
+    def answer(self, question: str, *, history: Sequence[str] = (), where: str | None = None,
+               on_text: Partial | None = None) -> Answer:
         """Answer `question`; `history` holds the thread's earlier messages, oldest first.
 
         A follow-up ("and for contractors?") means little alone, so retrieval also sees the last
-        earlier messages; snippets are still chosen for the question itself.
+        earlier messages; snippets are still chosen for the question itself. With a writer, the
+        model gets the question, the history and the snippets, and `on_text` (called from another
+        thread) sees the answer while it is written; when generation fails or its citations do
+        not hold, the snippets answer is given as without a writer.
         """
         checked = check_question(question, self.settings.max_question_chars)
         if checked.problem:
@@ -53,11 +64,16 @@ class AnswerService:
             log.info("answer.escalated", category=decision.category, queue=decision.queue)
             return Answer(question=checked.text, text=decision.reply, escalated=True, queue=decision.queue,
                           category=decision.category)
-        context = [turn for turn in history if turn.strip()][-2:]
+        turns = [turn for turn in history if turn.strip()]
+        context = turns[-2:]
         query = " ".join([*context, checked.text])[-self.settings.max_question_chars :] if context else checked.text
         results = self.relevant(query, where)
         if not results:
             log.info("answer.not_found")
             return Answer(question=checked.text, text=NOT_FOUND, no_answer=True)
+        if self.writer is not None:
+            written = self.writer.write(checked.text, results[: self.settings.top_k], turns[-PROMPT_TURNS:], on_text)
+            if written is not None:
+                return written
         citations = citations_for(checked.text, results, self.settings.top_k, self.sentence_scorer)
         return Answer(question=checked.text, text=snippets_answer(citations), citations=citations)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.access import Asker
 from bot.access.people import TTLCache
+from bot.answer.grounded import Partial
 from bot.answer.model import Answer
 from bot.conversation.admins import is_admin
 from bot.conversation.dedupe import SeenEvents
@@ -57,10 +58,20 @@ class ChatServices:
         """Claim a delivery (event id, message key); False when it was handled before."""
         return await asyncio.to_thread(self.seen.first_time, key)
 
-    async def answer(self, question: str, history: Sequence[str] = (), asker: Asker | None = None) -> Answer:
-        """Answer from what `asker` may read where the answer is posted (no asker: public documents only)."""
+    @property
+    def streams(self) -> bool:
+        """Whether answers are written by the model, so surfaces show them while they are written."""
+        return self.runtime.writer is not None
+
+    async def answer(self, question: str, history: Sequence[str] = (), asker: Asker | None = None,
+                     on_text: Partial | None = None) -> Answer:
+        """Answer from what `asker` may read where the answer is posted (no asker: public documents only).
+
+        `on_text` (e.g. a `LiveAnswer`) sees a generated answer as it is written.
+        """
         where = self.access.for_asker(asker).where()
-        return await asyncio.to_thread(self.runtime.answers.answer, question, history=list(history), where=where)
+        return await asyncio.to_thread(self.runtime.answers.answer, question, history=list(history), where=where,
+                                       on_text=on_text)
 
     def is_admin(self, *identities: str | None) -> bool:
         return is_admin(self.settings.admins, *identities)

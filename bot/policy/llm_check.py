@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Protocol
 
-import structlog
-
-log = structlog.get_logger(__name__)
+from bot.answer.breaker import CircuitBreaker
+from bot.answer.llm import LLMClient, LLMUnavailable
+from bot.answer.prompt import quoted
 
 SYSTEM = (
     "You screen questions employees ask an internal IT/HR help bot. The bot must not give advice on "
@@ -41,26 +41,25 @@ class EscalationCheck(Protocol):
 
 
 class AnthropicCheck:
-    """The check over the Anthropic Messages API (ANTHROPIC_BASE_URL reaches a fake one in tests)."""
+    """The check over the Anthropic Messages API (ANTHROPIC_BASE_URL reaches a fake one in tests).
+
+    It goes through the same client as generated answers (`bot.answer.llm`), with no retries and
+    its own short deadline; given the answers' breaker, an API that is down costs no time here either.
+    """
 
     def __init__(self, api_key: str, model: str, *, categories: Mapping[str, str] | None = None,
-                 timeout: float = 4.0, base_url: str | None = None) -> None:
-        import anthropic
-
+                 timeout: float = 4.0, base_url: str | None = None, breaker: CircuitBreaker | None = None) -> None:
         self.model = model
         self.categories = dict(categories or DESCRIPTIONS)
-        self.client = anthropic.Anthropic(api_key=api_key, base_url=base_url, timeout=timeout, max_retries=0)
+        self.client = LLMClient(api_key, model, base_url=base_url, deadline=timeout, retries=0, max_tokens=10,
+                                breaker=breaker, purpose="policy")
         listed = "\n".join(f"- {name}: {text}" for name, text in self.categories.items())
         self.system = SYSTEM.format(categories=listed)
 
     def category(self, question: str) -> str | None:
         try:
-            message = self.client.messages.create(
-                model=self.model, max_tokens=10, system=self.system,
-                messages=[{"role": "user", "content": f"<question>{question}</question>"}])
-        except Exception as error:  # timeouts, outages, bad keys: the rules and examples still stand
-            log.warning("policy.llm_check_failed", error_type=type(error).__name__)
+            text = self.client.generate(self.system, f"<question>{quoted(question)}</question>").text
+        except LLMUnavailable:  # timeouts, outages, bad keys, an open breaker: the rules and examples still stand
             return None
-        text = " ".join(block.text for block in message.content if getattr(block, "type", "") == "text")
         word = text.strip().strip(".").split()[0].lower() if text.strip() else ""
         return word if word in self.categories else None

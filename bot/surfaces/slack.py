@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import uuid
 from collections.abc import Mapping
 from contextlib import asynccontextmanager
@@ -39,6 +40,7 @@ from bot.conversation.escalation import EscalationRequest
 from bot.conversation.feedback import Feedback
 from bot.conversation.reindex import AlreadyRunning, ReindexOutcome, ReindexRun, UnknownSource
 from bot.conversation.services import ChatServices
+from bot.conversation.streaming import LiveAnswer
 from bot.surfaces import slack_blocks as blocks
 from bot.surfaces import slack_people, slack_queue
 from bot.surfaces.slack_text import question_from_slack, thread_history
@@ -94,6 +96,8 @@ def _ignorable(event: Mapping[str, Any]) -> str | None:
 
 class SlackSurface:
     name = "slack"
+    clock = staticmethod(time.monotonic)
+    """Paces streamed edits (KB_LLM_UPDATE_EVERY); tests replace it to count updates without sleeping."""
 
     def __init__(self, services: ChatServices, settings: Settings | None = None) -> None:
         self.services = services
@@ -203,20 +207,26 @@ class SlackSurface:
             log.info("slack.question", kind=kind, channel=channel, user=user, chars=len(question),
                      follow_up=thread_ts != ts)
             reacted = False
+            draft = _Draft(client, channel, thread_ts)
+            live = (LiveAnswer(asyncio.get_running_loop(), draft.show, self.settings.llm_update_every, self.clock)
+                    if self.services.streams else None)
             try:
                 history = await self._history(client, channel, thread_ts, str(ts), context.bot_user_id)
                 asker = await slack_people.asker(client, self.services.people, event)
-                work = asyncio.ensure_future(self.services.answer(question, history, asker))
+                work = asyncio.ensure_future(self.services.answer(question, history, asker, on_text=live))
                 reacted = await self._react_if_slow(client, channel, str(ts), work)
                 answer = await work
             except Exception as error:  # the user hears something rather than silence
                 log.exception("slack.answer_failed", error_type=type(error).__name__)
-                await self._post(client, channel=channel, thread_ts=thread_ts, text=SORRY)
                 answer = None
-            if answer is not None and answer.escalated:
+            if live is not None:
+                await live.close()  # no preview may land after the final answer
+            if answer is None:
+                await self._post(client, channel=channel, thread_ts=thread_ts, text=SORRY, replace=draft.ts)
+            elif answer.escalated:
                 await slack_queue.post_escalation(self, client, channel, thread_ts, str(user or ""), answer)
-            elif answer is not None:
-                await self._post_answer(client, channel, thread_ts, answer)
+            else:
+                await self._post_answer(client, channel, thread_ts, answer, replace=draft.ts)
             if reacted:
                 await self._react(client.reactions_remove, channel, str(ts))
 
@@ -246,20 +256,29 @@ class SlackSurface:
             log.warning("slack.reaction_failed", error=api_error(error))
             return False
 
-    async def _post_answer(self, client: AsyncWebClient, channel: str, thread_ts: str, answer: Answer) -> None:
+    async def _post_answer(self, client: AsyncWebClient, channel: str, thread_ts: str, answer: Answer,
+                           replace: str | None = None) -> None:
+        """Post the answer in the thread, or turn the streamed draft `replace` (its ts) into it."""
         ref = None
         if answer.citations:
             ref = blocks.FeedbackRef(uuid.uuid4().hex[:16], answer.question,
                                      [citation.doc_id for citation in answer.citations[: blocks.MAX_SOURCES]])
         await self._post(client, channel=channel, thread_ts=thread_ts, text=blocks.answer_text(answer),
-                         blocks=blocks.answer_blocks(answer, ref), unfurl_links=False, unfurl_media=False)
+                         blocks=blocks.answer_blocks(answer, ref), unfurl_links=False, unfurl_media=False,
+                         replace=replace)
         log.info("slack.answered", channel=channel, citations=len(answer.citations), no_answer=answer.no_answer,
-                 escalated=answer.escalated)
+                 escalated=answer.escalated, generated=answer.generated, streamed=replace is not None)
 
     @staticmethod
-    async def _post(client: AsyncWebClient, **kwargs: Any) -> None:
+    async def _post(client: AsyncWebClient, replace: str | None = None, **kwargs: Any) -> None:
+        """chat.postMessage, or chat.update of the message `replace` (a draft) with the same content."""
         try:
-            await client.chat_postMessage(**kwargs)
+            if replace is None:
+                await client.chat_postMessage(**kwargs)
+            else:
+                for option in ("thread_ts", "unfurl_links", "unfurl_media"):  # chat.update has none of these
+                    kwargs.pop(option, None)
+                await client.chat_update(ts=replace, **kwargs)
         except SlackApiError as error:
             log.error("slack.post_failed", error=api_error(error), channel=kwargs.get("channel"))
 
@@ -361,6 +380,25 @@ class SlackSurface:
             return False
         found = await slack_people.person(client, self.services.people, user)
         return found is not None and self.services.is_admin(user, found.email)
+
+
+class _Draft:
+    """The message a streamed answer is written into: posted once, then edited with chat.update."""
+
+    def __init__(self, client: AsyncWebClient, channel: str, thread_ts: str) -> None:
+        self.client = client
+        self.channel = channel
+        self.thread_ts = thread_ts
+        self.ts: str | None = None
+
+    async def show(self, text: str) -> None:
+        shown = blocks.draft_text(text)
+        if self.ts is None:
+            response = await self.client.chat_postMessage(channel=self.channel, thread_ts=self.thread_ts, text=shown,
+                                                          unfurl_links=False, unfurl_media=False)
+            self.ts = str(response["ts"])
+        else:
+            await self.client.chat_update(channel=self.channel, ts=self.ts, text=shown)
 
 
 class _ReindexReporter:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+from bot.answer.citations import link_markers
 from bot.answer.model import Answer, Citation
 from bot.index.sync import SyncSummary
 
@@ -154,11 +155,19 @@ def feedback_block(ref: FeedbackRef) -> Block:
 
 
 def answer_blocks(answer: Answer, ref: FeedbackRef | None, now: datetime | None = None) -> list[Block]:
-    blocks = _sections(escape(answer.text, keep_quotes=True))
+    urls = [citation.url for citation in answer.citations[:MAX_SOURCES]]
+    text = link_markers(escape(answer.text, keep_quotes=True), urls, lambda number, url: link(url, f"[{number}]"))
+    blocks = _sections(text)
     blocks.extend(source_blocks(answer.citations, now))
     if ref is not None:
         blocks.append(feedback_block(ref))
     return blocks
+
+
+def draft_text(text: str) -> str:
+    """An answer being written: its text so far, marked as unfinished (sources come with the final edit)."""
+    shown = escape(text, keep_quotes=True)[:SECTION_LIMIT]
+    return shown if shown.endswith("…") else shown + " …"
 
 
 def answer_text(answer: Answer) -> str:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -34,6 +35,7 @@ from bot.conversation.feedback import Feedback
 from bot.conversation.memory import ConversationMemory
 from bot.conversation.reindex import AlreadyRunning, ReindexOutcome, ReindexRun, UnknownSource
 from bot.conversation.services import ChatServices
+from bot.conversation.streaming import LiveAnswer
 from bot.surfaces import teams_cards as cards
 from bot.surfaces import teams_people, teams_queue
 from bot.surfaces.teams_queue import Proactive, TicketAction
@@ -106,6 +108,8 @@ class TeamsBot(ActivityHandler):
 
 class TeamsSurface:
     name = "teams"
+    clock = staticmethod(time.monotonic)
+    """Paces streamed card updates (KB_LLM_UPDATE_EVERY); tests replace it to count updates without sleeping."""
 
     def __init__(self, services: ChatServices, settings: Settings | None = None) -> None:
         self.services = services
@@ -247,11 +251,18 @@ class TeamsSurface:
         log.info("teams.question", kind=kind, chars=len(question), follow_up=bool(history))
         await turn_context.send_activity(Activity(type=ActivityTypes.typing))
         asker = await teams_people.asker(turn_context, self.services.people)
-        answer = await self.services.answer(question, history, asker=asker)
-        if answer.escalated:
+        draft = _Draft(turn_context)
+        live = (LiveAnswer(asyncio.get_running_loop(), draft.show, self.settings.llm_update_every, self.clock)
+                if self.services.streams else None)
+        try:
+            answer = await self.services.answer(question, history, asker=asker, on_text=live)
+        finally:
+            if live is not None:
+                await live.close()  # no preview may land after the final answer
+        if answer.escalated:  # decided before retrieval, so no draft was shown
             await self._escalate(turn_context, answer)
             return
-        await self._post_answer(turn_context, answer)
+        await self._post_answer(turn_context, answer, replace=draft.activity_id)
         self.memory.remember(thread, answer.question)
 
     async def _escalate(self, turn_context: TurnContext, answer: Answer) -> None:
@@ -267,13 +278,16 @@ class TeamsSurface:
                                         conversation=teams_queue.conversation_of(activity))
         log.info("teams.escalated", category=answer.category, queue=answer.queue)
 
-    async def _post_answer(self, turn_context: TurnContext, answer: Answer) -> None:
+    async def _post_answer(self, turn_context: TurnContext, answer: Answer, replace: str | None = None) -> None:
+        """Send the answer card, or turn the streamed draft card `replace` (its activity id) into it."""
         feedback = None
         if answer.citations and not answer.escalated:
             feedback = cards.FeedbackData.of(uuid.uuid4().hex[:16], answer)
         card = CardFactory.adaptive_card(cards.answer_card(answer, feedback))
-        await turn_context.send_activity(MessageFactory.attachment(card, text=cards.answer_summary(answer)))
-        log.info("teams.answered", citations=len(answer.citations), no_answer=answer.no_answer, escalated=answer.escalated)
+        await _Draft.send_or_update(turn_context, MessageFactory.attachment(card, text=cards.answer_summary(answer)),
+                                    replace)
+        log.info("teams.answered", citations=len(answer.citations), no_answer=answer.no_answer, escalated=answer.escalated,
+                 generated=answer.generated, streamed=replace is not None)
 
     async def feedback(self, turn_context: TurnContext, data: cards.FeedbackData, helpful: bool) -> None:
         user = identities(turn_context.activity.from_property)
@@ -400,6 +414,29 @@ class TeamsSurface:
             await context.send_activity(MessageFactory.text(text))
 
         await self.continue_with(reference, send)
+
+
+class _Draft:
+    """The card a streamed answer is written into: sent once, then updated in place (update_activity)."""
+
+    def __init__(self, turn_context: TurnContext) -> None:
+        self.turn_context = turn_context
+        self.activity_id: str | None = None
+
+    async def show(self, text: str) -> None:
+        card = CardFactory.adaptive_card(cards.draft_card(text))
+        self.activity_id = await self.send_or_update(self.turn_context, MessageFactory.attachment(card, text=text[:200]),
+                                                     self.activity_id)
+
+    @staticmethod
+    async def send_or_update(turn_context: TurnContext, activity: Activity, replace: str | None) -> str | None:
+        """Send `activity`, or put it in place of the activity `replace`; the id it has now."""
+        if replace is None:
+            response = await turn_context.send_activity(activity)
+            return response.id if response is not None else None
+        activity.id = replace
+        await turn_context.update_activity(activity)
+        return replace
 
 
 class _ReindexReporter:

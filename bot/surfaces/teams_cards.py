@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from bot.answer.citations import link_markers
 from bot.answer.model import Answer, Citation
 from bot.index.sync import SyncSummary
 
@@ -128,7 +129,9 @@ def answer_card(answer: Answer, feedback: FeedbackData | None, *, verdict: bool 
 
     `verdict` is the feedback already given: the card is redrawn with a thank-you where the buttons were.
     """
-    body: list[Card] = [_text(answer.text or "I couldn't find an answer to that in the runbooks.")]
+    urls = [citation.url for citation in answer.citations[:MAX_SOURCES]]
+    text = link_markers(answer.text, urls, lambda number, url: f"[\\[{number}\\]]({url})")  # [n] → its section
+    body: list[Card] = [_text(text or "I couldn't find an answer to that in the runbooks.")]
     if answer.citations:
         body.append(_text("Sources", weight="Bolder", spacing="Medium", separator=True))
         body.extend(source_blocks(answer.citations))
@@ -143,6 +146,12 @@ def answer_card(answer: Answer, feedback: FeedbackData | None, *, verdict: bool 
             {"type": "Action.Submit", "title": "👎 Not helpful", "data": feedback.submit_data(False)},
         ]
     return card
+
+
+def draft_card(text: str) -> Card:
+    """An answer being written: its text so far and a note that the sources follow."""
+    return {"type": "AdaptiveCard", "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+            "version": CARD_VERSION, "body": [_text(text), _text("Writing…", isSubtle=True, size="Small")]}
 
 
 def answer_summary(answer: Answer) -> str:

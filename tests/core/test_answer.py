@@ -22,7 +22,9 @@ def test_answer_cites_the_runbook_with_section_link_and_snippet(example_runtime:
 
 def test_json_has_the_contract_fields(example_runtime: Runtime) -> None:
     data = example_runtime.answers.answer("what's the per diem for meals when travelling?").to_json()
-    assert set(data) == {"question", "answer", "citations", "escalated", "queue", "category", "no_answer"}
+    assert set(data) == {"question", "answer", "citations", "escalated", "queue", "category", "no_answer", "generated",
+                         "uncited"}
+    assert data["generated"] is False and data["uncited"] == []  # no ANTHROPIC_API_KEY: the snippets answer
     assert set(data["citations"][0]) == {"title", "url", "path", "section", "snippet", "doc_id"}
 
 

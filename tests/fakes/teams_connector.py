@@ -31,6 +31,11 @@ class Sent:
     """POST: a new activity (`reply_to_id` is what it answers); PUT: an update of activity `reply_to_id`."""
 
     @property
+    def updated(self) -> str | None:
+        """For an update (PUT): the id of the activity it replaced."""
+        return self.reply_to_id if self.method == "PUT" else None
+
+    @property
     def type(self) -> str:
         return str(self.activity.get("type"))
 

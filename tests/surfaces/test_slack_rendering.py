@@ -63,7 +63,7 @@ def test_answer_blocks_number_at_most_five_sources_with_escaped_links() -> None:
     blocks = answer_blocks(answer, FeedbackRef("a1", "q", [c.doc_id for c in answer.citations[:5]]))
 
     texts = [b["text"]["text"] for b in blocks if b["type"] == "section"]
-    assert texts[0] == "From *Doc 1* [1]:\n> a &lt; b &amp; c"
+    assert texts[0] == "From *Doc 1* <https://wiki.example.com/doc0%7Cx%3Ey|[1]>:\n> a &lt; b &amp; c"  # [n] links to source n
     sources = texts[1:]
     assert len(sources) == 5
     assert sources[0].startswith("*1.* <https://wiki.example.com/doc0%7Cx%3Ey|Doc 0 &lt;&amp;&gt; › Who &gt; what>\n")
@@ -71,6 +71,15 @@ def test_answer_blocks_number_at_most_five_sources_with_escaped_links() -> None:
     contexts = [e["text"] for b in blocks if b["type"] == "context" for e in b["elements"]]
     assert "Runbooks folder · updated 3 days ago · `hr/doc0.md`" in contexts
     assert len(blocks) <= 50 and len(json.dumps(blocks)) < 20_000
+
+
+def test_markers_link_to_their_source_section_and_unknown_numbers_stay_text() -> None:
+    answer = Answer(question="q", text="Update the OS [1]. Reconnect [2][7].", citations=[citation(n) for n in range(2)])
+
+    [text] = [b["text"]["text"] for b in answer_blocks(answer, None) if b["type"] == "section"][:1]
+
+    assert text == ("Update the OS <https://wiki.example.com/doc0%7Cx%3Ey|[1]>. "
+                    "Reconnect <https://wiki.example.com/doc1%7Cx%3Ey|[2]>[7].")
 
 
 def test_no_answer_has_no_sources_and_no_buttons() -> None:
