@@ -17,7 +17,7 @@ from tests.fakes.slack_events import app_mention
 from tests.fakes.teams_activities import personal_message
 from tests.surfaces.conftest import SlackBotFactory
 from tests.surfaces.test_slack_answers import in_thread
-from tests.surfaces.test_teams import TeamsBotFactory, teams_bot  # noqa: F401 - the fixture
+from tests.surfaces.conftest import TeamsBotFactory
 
 QUESTION = "the VPN says device posture check failed, what now?"
 REPLY = ("Update your laptop's operating system, then open kconnect and connect again [1]. "
@@ -37,7 +37,7 @@ def half_second_steps() -> Callable[[], float]:
     return clock
 
 
-def test_slack_streams_into_one_threaded_message_and_ends_with_sources(slack_bot: SlackBotFactory, fake_llm) -> None:  # noqa: ANN001, F811
+def test_slack_streams_into_one_threaded_message_and_ends_with_sources(slack_bot: SlackBotFactory, fake_llm) -> None:  # noqa: ANN001
     fake, url = fake_llm
     fake.then(Scripted(REPLY, token_delay=0.002))
     bot = slack_bot(**llm_settings(url), llm_update_every=1.0)
@@ -66,7 +66,7 @@ def test_slack_streams_into_one_threaded_message_and_ends_with_sources(slack_bot
     assert fake.requests[0]["body"]["stream"] is True
 
 
-def test_slack_draft_becomes_the_snippets_answer_when_the_api_fails(slack_bot: SlackBotFactory, fake_llm) -> None:  # noqa: ANN001, F811
+def test_slack_draft_becomes_the_snippets_answer_when_the_api_fails(slack_bot: SlackBotFactory, fake_llm) -> None:  # noqa: ANN001
     fake, url = fake_llm
     fake.then(Scripted(status=500))
     bot = slack_bot(**llm_settings(url))
@@ -81,7 +81,7 @@ def test_slack_draft_becomes_the_snippets_answer_when_the_api_fails(slack_bot: S
     assert final.args["text"].startswith("From ") and "[1]" in final.args["text"]  # the quoted snippets
 
 
-def test_slack_follow_up_sends_the_threads_earlier_messages_to_the_model(slack_bot: SlackBotFactory, fake_llm) -> None:  # noqa: ANN001, F811
+def test_slack_follow_up_sends_the_threads_earlier_messages_to_the_model(slack_bot: SlackBotFactory, fake_llm) -> None:  # noqa: ANN001
     fake, url = fake_llm
     fake.then("Use kconnect to reconnect [1].")
     bot = slack_bot(**llm_settings(url))
@@ -101,7 +101,7 @@ def test_slack_follow_up_sends_the_threads_earlier_messages_to_the_model(slack_b
     assert "<question>what if it keeps disconnecting?</question>" in fake.prompt()
 
 
-def test_teams_sends_a_card_then_updates_it_in_place(teams_bot: TeamsBotFactory, fake_llm) -> None:  # noqa: ANN001, F811
+def test_teams_sends_a_card_then_updates_it_in_place(teams_bot: TeamsBotFactory, fake_llm) -> None:  # noqa: ANN001
     fake, url = fake_llm
     fake.then(Scripted(REPLY, token_delay=0.002))
     bot = teams_bot(**llm_settings(url), llm_update_every=1.0)
