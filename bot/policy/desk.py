@@ -24,6 +24,9 @@ from bot.policy.tickets import CLAIMED, OPEN, RESOLVED, QueuePost, Ticket, Ticke
 log = structlog.get_logger(__name__)
 
 
+NOT_FROM_QUEUE = "Only the queue channel this ticket was posted to can claim or resolve it."
+
+
 @dataclass(frozen=True)
 class ActionResult:
     """The outcome of claim or resolve; `message` goes privately to whoever clicked."""
@@ -94,14 +97,29 @@ class EscalationDesk:
         return posts
 
     # -- the lifecycle -----------------------------------------------------------------------------
+    @staticmethod
+    def _outside_queue(ticket: Ticket, where: tuple[str, str] | None) -> bool:
+        """Whether a Claim/Resolve click came from somewhere the ticket was never posted.
+
+        Who may act on a ticket is whoever is in its private queue channel: the platforms deliver a
+        click only from someone who sees the post, and the request is verified. A button that travels
+        elsewhere (a shared message, a crafted card value in a chat with the bot) acts on nothing.
+        """
+        if where is None:
+            return False
+        return not any(post.surface == where[0] and post.channel == where[1] for post in ticket.posts)
+
     def active_in_thread(self, surface: str, conversation: dict[str, str]) -> bool:
         return self.tickets.active_in_thread(surface, conversation) is not None
 
-    def claim(self, ticket_id: str, by: str) -> ActionResult:
+    def claim(self, ticket_id: str, by: str, where: tuple[str, str] | None = None) -> ActionResult:
+        """`where` (surface, channel) is where the button was clicked: see `_outside_queue`."""
         with self.tickets.lock:
             ticket = self.tickets.get(ticket_id)
             if ticket is None:
                 return ActionResult(False, "I can't find that ticket any more.")
+            if self._outside_queue(ticket, where):
+                return ActionResult(False, NOT_FROM_QUEUE)
             if ticket.status != OPEN:
                 who = ticket.claimed_by if ticket.status == CLAIMED else ticket.resolved_by
                 return ActionResult(False, f"This ticket is already {ticket.status} by {self._mention(ticket, who)}.",
@@ -116,11 +134,13 @@ class EscalationDesk:
         log.info("escalation.claimed", ticket=ticket.id, queue=ticket.queue, by=by)
         return ActionResult(True, "You've claimed this ticket; the person who asked has been told.", ticket)
 
-    def resolve(self, ticket_id: str, by: str) -> ActionResult:
+    def resolve(self, ticket_id: str, by: str, where: tuple[str, str] | None = None) -> ActionResult:
         with self.tickets.lock:
             ticket = self.tickets.get(ticket_id)
             if ticket is None:
                 return ActionResult(False, "I can't find that ticket any more.")
+            if self._outside_queue(ticket, where):
+                return ActionResult(False, NOT_FROM_QUEUE)
             if ticket.status == RESOLVED:
                 return ActionResult(False, f"This ticket was already resolved by {self._mention(ticket, ticket.resolved_by)}.",
                                     ticket)

@@ -177,7 +177,8 @@ def register_ticket_actions(app: AsyncApp, surface: SlackSurface) -> None:
         if desk is None or not user or not ticket_id:
             log.warning("slack.ticket_action_unusable", verb=verb)
             return
-        result = await asyncio.to_thread(desk.claim if verb == "claim" else desk.resolve, ticket_id, user)
+        result = await asyncio.to_thread(desk.claim if verb == "claim" else desk.resolve, ticket_id, user,
+                                         ("slack", channel or ""))
         if not result.ok and channel:
             try:
                 await client.chat_postEphemeral(channel=channel, user=user, text=result.message)

@@ -322,7 +322,9 @@ class TeamsSurface:
             return
         metrics.SURFACE_EVENTS.labels("teams", "action").inc()
         by = (account.name if account and account.name else None) or ids[0]
-        result = await asyncio.to_thread(desk.claim if action.verb == "claim" else desk.resolve, action.ticket_id, by)
+        where = ("teams", teams_queue.thread_of(turn_context.activity)["channel"])
+        result = await asyncio.to_thread(desk.claim if action.verb == "claim" else desk.resolve, action.ticket_id, by,
+                                         where)
         if not result.ok:  # Teams has no private reply in a channel: answer in the card's thread
             await turn_context.send_activity(MessageFactory.text(result.message))
 

@@ -158,3 +158,20 @@ def test_the_question_never_reaches_info_logs_or_feedback(slack_bot: SlackBotFac
     feedback = bot.services.runtime.store.table("feedback")
     if feedback is not None:
         assert all("grabbing my arm" not in (row["question"] or "") for row in feedback.to_arrow().to_pylist())
+
+
+def test_a_claim_button_clicked_outside_the_queue_channel_changes_nothing(slack_bot: SlackBotFactory) -> None:
+    bot = escalation_bot(slack_bot)
+    _, _, post = ask(bot, PIP_QUESTION)
+    ticket_id = buttons(post)[ACTION_CLAIM]
+    message = {"type": "message", "user": BOT_USER_ID, "ts": post.response["ts"], "text": post.args["text"],
+               "blocks": post.blocks()}
+
+    elsewhere = block_action(ACTION_CLAIM, ticket_id, user="U0OUTSIDER", channel="C0GENERAL", message=message)
+    assert bot.action(elsewhere).status == 200
+
+    [refused] = bot.fake.wait_for("chat.postEphemeral")
+    assert refused.args["user"] == "U0OUTSIDER" and "Only the queue channel" in refused.args["text"]
+    bot.drain()
+    assert bot.services.desk.tickets.get(ticket_id).status == OPEN
+    assert bot.fake.recorded("chat.update") == [], "the queue post was not touched"

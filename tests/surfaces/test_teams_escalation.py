@@ -19,7 +19,8 @@ from bot.surfaces.teams import TeamsSurface
 from tests.fakes.aio import LoopThread
 from tests.fakes.slack_api import BOT_TOKEN, BOT_USER_ID, FakeSlackAPI
 from tests.fakes.slack_events import SIGNING_SECRET, app_mention
-from tests.fakes.teams_activities import card_submit_in_channel, channel_mention, channel_reply, personal_message
+from tests.fakes.teams_activities import (card_submit, card_submit_in_channel, channel_mention, channel_reply,
+                                         personal_message)
 from tests.fakes.teams_connector import FakeConnector, Sent
 from tests.surfaces.conftest import SlackBot, TeamsBot, TeamsBotFactory
 from tests.surfaces.test_slack_answers import in_thread
@@ -196,3 +197,17 @@ def test_slack_question_for_a_teams_only_queue_is_claimed_in_teams_and_answered_
     assert in_thread("C0000ESCAL", event["ts"])(told_in_slack[0])
     slack.drain()
     bot.drain()
+
+
+def test_a_claim_value_sent_from_outside_the_queue_channel_changes_nothing(teams_bot: TeamsBotFactory) -> None:
+    bot = teams_bot(queue_teams_channels=QUEUES)
+    _, post = ask(bot)
+    ticket_id = button(post.cards[0], "Claim")["ticket"]
+
+    crafted = card_submit(bot.connector_url, button(post.cards[0], "Claim"))  # the same value, from a personal chat
+    assert bot.send(crafted) in (200, 201, 202)
+    bot.drain()
+
+    assert bot.services.desk.tickets.get(ticket_id).status == OPEN
+    assert not [s for s in bot.connector.sent if s.method == "PUT"], "the queue card was not touched"
+    assert any("Only the queue channel" in s.text for s in bot.connector.messages())
