@@ -63,6 +63,25 @@ def test_crisis_gets_emergency_and_eap_contacts_first(policy: RegulatedTopicPoli
     assert policy.policy.crisis.eap in decision.reply
 
 
+@pytest.mark.parametrize("message", [
+    "I can't keep myself safe tonight. how do I call in sick for tomorrow?",
+    "rough week and I dont feel safe on my own right now, where's the leave form",
+    "I'm scared of what I might do this weekend; do I need a doctor's note for Monday?",
+])
+def test_a_safety_risk_is_a_crisis_even_with_a_practical_question_attached(policy: RegulatedTopicPolicy,
+                                                                         message: str) -> None:
+    decision = policy.classify(message)
+
+    assert decision is not None and decision.crisis and decision.category == "mental_health"
+    assert decision.reply.startswith(policy.policy.crisis.emergency)
+
+
+def test_mental_health_disclosure_without_a_subject_still_escalates(policy: RegulatedTopicPolicy) -> None:
+    decision = policy.classify("been so burnt out for weeks, kept having panic attacks in standup. can I take a day?")
+
+    assert decision is not None and decision.category == "mental_health" and not decision.crisis
+
+
 def test_configured_contacts_replace_the_policy_files(policy_file, embedder) -> None:  # noqa: ANN001
     configured = RegulatedTopicPolicy(policy_file, embedder, emergency="Call Security on 4444.", eap="EAP: 0800 123")
 
