@@ -25,6 +25,7 @@ log = structlog.get_logger(__name__)
 
 
 NOT_FROM_QUEUE = "Only the queue channel this ticket was posted to can claim or resolve it."
+MISSING = "I can't find that ticket any more."
 
 
 @dataclass(frozen=True)
@@ -98,28 +99,30 @@ class EscalationDesk:
 
     # -- the lifecycle -----------------------------------------------------------------------------
     @staticmethod
-    def _outside_queue(ticket: Ticket, where: tuple[str, str] | None) -> bool:
-        """Whether a Claim/Resolve click came from somewhere the ticket was never posted.
+    def _refused(ticket: Ticket | None, where: tuple[str, str] | None) -> ActionResult | None:
+        """Why a Claim/Resolve click cannot act: the ticket is gone, or the click came from elsewhere.
 
         Who may act on a ticket is whoever is in its private queue channel: the platforms deliver a
         click only from someone who sees the post, and the request is verified. A button that travels
         elsewhere (a shared message, a crafted card value in a chat with the bot) acts on nothing.
         """
-        if where is None:
-            return False
-        return not any(post.surface == where[0] and post.channel == where[1] for post in ticket.posts)
+        if ticket is None:
+            return ActionResult(False, MISSING)
+        if where is not None and not any(post.surface == where[0] and post.channel == where[1]
+                                         for post in ticket.posts):
+            return ActionResult(False, NOT_FROM_QUEUE)
+        return None
 
     def active_in_thread(self, surface: str, conversation: dict[str, str]) -> bool:
         return self.tickets.active_in_thread(surface, conversation) is not None
 
     def claim(self, ticket_id: str, by: str, where: tuple[str, str] | None = None) -> ActionResult:
-        """`where` (surface, channel) is where the button was clicked: see `_outside_queue`."""
+        """`where` (surface, channel) is where the button was clicked: see `_refused`."""
         with self.tickets.lock:
             ticket = self.tickets.get(ticket_id)
-            if ticket is None:
-                return ActionResult(False, "I can't find that ticket any more.")
-            if self._outside_queue(ticket, where):
-                return ActionResult(False, NOT_FROM_QUEUE)
+            refused = self._refused(ticket, where)
+            if refused is not None or ticket is None:
+                return refused or ActionResult(False, MISSING)
             if ticket.status != OPEN:
                 who = ticket.claimed_by if ticket.status == CLAIMED else ticket.resolved_by
                 return ActionResult(False, f"This ticket is already {ticket.status} by {self._mention(ticket, who)}.",
@@ -137,10 +140,9 @@ class EscalationDesk:
     def resolve(self, ticket_id: str, by: str, where: tuple[str, str] | None = None) -> ActionResult:
         with self.tickets.lock:
             ticket = self.tickets.get(ticket_id)
-            if ticket is None:
-                return ActionResult(False, "I can't find that ticket any more.")
-            if self._outside_queue(ticket, where):
-                return ActionResult(False, NOT_FROM_QUEUE)
+            refused = self._refused(ticket, where)
+            if refused is not None or ticket is None:
+                return refused or ActionResult(False, MISSING)
             if ticket.status == RESOLVED:
                 return ActionResult(False, f"This ticket was already resolved by {self._mention(ticket, ticket.resolved_by)}.",
                                     ticket)
