@@ -10,7 +10,7 @@ cheap. Bodies are fetched one page at a time so memory stays flat however large 
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator, Sequence
 from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import urlparse
@@ -19,7 +19,7 @@ import requests
 import structlog
 from atlassian import Confluence as ConfluenceClient
 
-from connectors.base import Document, IncompleteListing, IndexedVersions, Skipped
+from connectors.base import Document, IncompleteListing, IndexedVersions, Skipped, normalise_principal
 from connectors.confluence_storage import heading_anchors, storage_to_markdown
 from connectors.markdown import MAX_PAGES, docx_to_markdown, pdf_to_markdown
 from connectors.retry import Failure, RetryPolicy, call_with_retries
@@ -37,6 +37,12 @@ CONTENT_TYPES = ("page", "blogpost", "attachment")
 LIST_EXPAND = "version,space,ancestors,container"
 PAGE_EXPAND = ("body.storage,version,space,ancestors,history,"
                "restrictions.read.restrictions.user,restrictions.read.restrictions.group")
+RESTRICTION_EXPAND = "restrictions.user,restrictions.group"
+"""What `content/{id}/restriction/byOperation/read` must expand to list the users and groups at all."""
+
+
+class AncestorRestrictionsUnavailable(RuntimeError):
+    """An ancestor's read restrictions could not be read, so the page's real audience is unknown."""
 
 
 def classify(error: BaseException) -> Failure | None:
@@ -53,6 +59,40 @@ def parse_time(value: str | None) -> datetime | None:
         return None
     parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def read_principals(read: dict[str, Any]) -> tuple[list[str], dict[str, list[str]]]:
+    """The principals named by one read restriction (a `ContentRestriction`), and the raw names.
+
+    A page's expanded `restrictions.read` and the `restriction/byOperation/read` endpoint answer
+    in the same shape, so the page itself and its ancestors are read by this one function.
+    """
+    named = (read or {}).get("restrictions") or {}
+    users = [u.get("email") or u.get("accountId") or u.get("username") or u.get("userKey") or ""
+             for u in (named.get("user") or {}).get("results", [])]
+    groups = [g.get("name") or g.get("id") or "" for g in (named.get("group") or {}).get("results", [])]
+    raw = {"users": [u for u in users if u], "groups": [g for g in groups if g]}
+    return [f"user:{u}" for u in raw["users"]] + [f"group:{g}" for g in raw["groups"]], raw
+
+
+def inherited_acl(levels: Sequence[Collection[str]]) -> list[str] | None:
+    """Who may read a page given the read restrictions at each level: the page and each ancestor.
+
+    Confluence lets someone read a page only if they pass its own read restrictions AND those of
+    every ancestor; an unrestricted level (no principals) narrows nothing. A document's ACL is a
+    list of alternatives (holding any one principal suffices), so it can express one restricted
+    level exactly, but not "alice AND a member of hr". Several restricted levels therefore give
+    the principals named at every one of them: everyone they admit really may read the page, and
+    anyone admitted only through different principals at different levels is left out (fail
+    closed). Disjoint levels give [], an ACL no asker holds.
+
+    Returns None when no level is restricted: the page is as readable as its space.
+    """
+    restricted = [{normalise_principal(p) for p in level} - {""} for level in levels]
+    restricted = [level for level in restricted if level]
+    if not restricted:
+        return None
+    return sorted(set.intersection(*restricted))
 
 
 class Confluence:
@@ -86,6 +126,8 @@ class Confluence:
         self.max_pages = max_pages
         self.retry = retry or RetryPolicy()
         self.name = f"confluence:{host}{urlparse(self.url).path}".rstrip("/")
+        self._ancestor_reads: dict[str, list[str] | Exception] = {}
+        """Ancestor id -> its read principals (or why they could not be read), for one sync."""
         # One retry policy for every source: the library's own Retry-After handling is turned off.
         common = {"retry_with_header": False, "backoff_and_retry": False, "timeout": 60}
         if personal_token:
@@ -128,6 +170,8 @@ class Confluence:
         return self.changed_documents(since, {})
 
     def changed_documents(self, since: datetime | None, indexed: IndexedVersions) -> Iterator[Document | Skipped]:
+        # Cached for one sync only: a restriction added to a parent since must be seen next time.
+        self._ancestor_reads = {}
         for item in self._search(self._cql(since), LIST_EXPAND):
             try:
                 if not self._wanted(item):
@@ -248,16 +292,42 @@ class Confluence:
                       "page_id": container.get("id"), "space": (item.get("space") or {}).get("key", "")},
         )
 
-    @staticmethod
-    def _acl(page: dict[str, Any]) -> tuple[list[str], dict[str, list[str]]]:
-        """Read restrictions when the page has any, else everyone who can see the space.
+    def _ancestor_principals(self, ancestor_id: str) -> list[str]:
+        """An ancestor's own read principals, fetched once per sync however many pages sit under it.
 
-        Restrictions inherited from ancestors are not expanded here; the raw lists go in metadata.
+        A failure is cached too, so a broken ancestor costs one round of retries, not one per child.
         """
-        read = ((page.get("restrictions") or {}).get("read") or {}).get("restrictions") or {}
-        users = [u.get("email") or u.get("accountId") or u.get("username") or u.get("userKey") or ""
-                 for u in (read.get("user") or {}).get("results", [])]
-        groups = [g.get("name") or g.get("id") or "" for g in (read.get("group") or {}).get("results", [])]
-        raw = {"users": [u for u in users if u], "groups": [g for g in groups if g]}
-        principals = [f"user:{u}" for u in raw["users"]] + [f"group:{g}" for g in raw["groups"]]
-        return principals or [f"space:{(page.get('space') or {}).get('key', '')}"], raw
+        if ancestor_id not in self._ancestor_reads:
+            try:
+                read = self._get(f"rest/api/content/{ancestor_id}/restriction/byOperation/read",
+                                 what="confluence.restrictions", params={"expand": RESTRICTION_EXPAND})
+                if not isinstance(read, dict):
+                    raise ValueError("unexpected restriction response")
+                self._ancestor_reads[ancestor_id] = read_principals(read)[0]
+            except Exception as error:  # noqa: BLE001 - re-raised below as the page's skip reason
+                self._ancestor_reads[ancestor_id] = error
+        found = self._ancestor_reads[ancestor_id]
+        if isinstance(found, Exception):
+            raise AncestorRestrictionsUnavailable(
+                f"could not read the restrictions of ancestor page {ancestor_id}: {type(found).__name__}: {found}"
+            ) from found
+        return found
+
+    def _acl(self, page: dict[str, Any]) -> tuple[list[str], dict[str, Any]]:
+        """The page's effective readers (see `inherited_acl`), else everyone who can see the space.
+
+        Raises AncestorRestrictionsUnavailable rather than guess: the page is then skipped, never
+        indexed with a wider ACL than Confluence gives it.
+        """
+        own, raw = read_principals((page.get("restrictions") or {}).get("read") or {})
+        ancestors = [str(a["id"]) for a in page.get("ancestors") or [] if a.get("id")]
+        levels = {ancestor: self._ancestor_principals(ancestor) for ancestor in ancestors}
+        acl = inherited_acl([own, *levels.values()])
+        restricted_ancestors = [ancestor for ancestor, principals in levels.items() if principals]
+        if acl is None:
+            acl = [f"space:{(page.get('space') or {}).get('key', '')}"]
+        elif not acl:
+            log.warning("confluence.no_common_reader", page_id=page.get("id"), restricted_ancestors=restricted_ancestors,
+                        hint="no user or group is named at every restricted level, so nobody is given the page; "
+                             "name its readers the same way on the page and its restricted ancestors")
+        return acl, {**raw, "restricted_ancestors": restricted_ancestors}

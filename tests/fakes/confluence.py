@@ -1,5 +1,6 @@
 """A fake Confluence (Cloud layout, under /wiki) speaking REST v1 content, CQL content search with
-cursor `_links.next`, and attachment downloads, in the documented response shapes."""
+cursor `_links.next`, read restrictions by operation, and attachment downloads, in the documented
+response shapes."""
 
 from __future__ import annotations
 
@@ -114,14 +115,7 @@ class FakeConfluence(FakeAPI):
             else:
                 data["body"] = {"_expandable": {"storage": "", "view": ""}}
         if any(key.startswith("restrictions") for key in expand):
-            def results(values: list[dict[str, Any]]) -> dict[str, Any]:
-                return {"results": values, "start": 0, "limit": 200, "size": len(values)}
-
-            users = [{"type": "known", "accountId": u, "email": u, "displayName": u} for u in item.read_users]
-            groups = [{"type": "group", "name": g, "id": f"g-{g}"} for g in item.read_groups]
-            data["restrictions"] = {"read": {"operation": "read",
-                                             "restrictions": {"user": results(users), "group": results(groups)},
-                                             "_links": {}}}
+            data["restrictions"] = {"read": self._read_restriction(item, {"restrictions.user", "restrictions.group"})}
         if item.type == "attachment":
             page = self.items[item.parent or ""]
             data["metadata"] = {"mediaType": item.media_type, "comment": ""}
@@ -137,6 +131,24 @@ class FakeConfluence(FakeAPI):
                               "tinyui": f"/x/{item.id}", "self": f"{self.base}/rest/api/content/{item.id}"}
         data["_expandable"] = {"children": f"/rest/api/content/{item.id}/child", "descendants": ""}
         return data
+
+    def _read_restriction(self, item: Item, expand: set[str]) -> dict[str, Any]:
+        """A `ContentRestriction` for the read operation: users and groups listed only when expanded."""
+        def results(values: list[dict[str, Any]]) -> dict[str, Any]:
+            return {"results": values, "start": 0, "limit": 200, "size": len(values)}
+
+        named: dict[str, Any] = {}
+        if "restrictions.user" in expand:
+            named["user"] = results([{"type": "known", "accountId": u, "email": u, "displayName": u}
+                                     for u in item.read_users])
+        if "restrictions.group" in expand:
+            named["group"] = results([{"type": "group", "name": g, "id": f"g-{g}"} for g in item.read_groups])
+        named["_expandable"] = {kind: f"/rest/api/content/{item.id}/restriction/byOperation/read/{kind}"
+                                for kind in ("user", "group") if kind not in named}
+        return {"operation": "read", "restrictions": named,
+                "_expandable": {"content": f"/rest/api/content/{item.id}"},
+                "_links": {"base": self.base, "context": "/wiki",
+                           "self": f"{self.base}/rest/api/content/{item.id}/restriction/byOperation/read"}}
 
     # -- CQL -------------------------------------------------------------------------------------
     def _matches(self, item: Item, cql: str) -> bool:
@@ -176,6 +188,10 @@ class FakeConfluence(FakeAPI):
         path = request.path
         if path == "/wiki/rest/api/content/search":
             return self._search(request)
+        match = re.fullmatch(r"/wiki/rest/api/content/([^/]+)/restriction/byOperation/read", path)
+        if match:
+            expand = set(request.query.get("expand", "").split(","))
+            return Response(200, self._read_restriction(self.items[match.group(1)], expand))
         match = re.fullmatch(r"/wiki/rest/api/content/([^/]+)", path)
         if match:
             expand = set(request.query.get("expand", "").split(","))
