@@ -128,6 +128,8 @@ class Confluence:
         self.name = f"confluence:{host}{urlparse(self.url).path}".rstrip("/")
         self._ancestor_reads: dict[str, list[str] | Exception] = {}
         """Ancestor id -> its read principals (or why they could not be read), for one sync."""
+        self._containers: dict[str, dict[str, Any]] = {}
+        """Pages that attachments belong to, with their ancestor chain (one sync)."""
         # One retry policy for every source: the library's own Retry-After handling is turned off.
         common = {"retry_with_header": False, "backoff_and_retry": False, "timeout": 60}
         if personal_token:
@@ -172,6 +174,7 @@ class Confluence:
     def changed_documents(self, since: datetime | None, indexed: IndexedVersions) -> Iterator[Document | Skipped]:
         # Cached for one sync only: a restriction added to a parent since must be seen next time.
         self._ancestor_reads = {}
+        self._containers = {}
         for item in self._search(self._cql(since), LIST_EXPAND):
             try:
                 if not self._wanted(item):
@@ -287,7 +290,7 @@ class Confluence:
             path=self._path(item),
             text=text,
             updated_at=parse_time(version.get("when")),
-            acl=[f"space:{(item.get('space') or {}).get('key', '')}"],
+            acl=self._attachment_acl(item),
             metadata={"author": (version.get("by") or {}).get("displayName", ""), "format": kind,
                       "page_id": container.get("id"), "space": (item.get("space") or {}).get("key", "")},
         )
@@ -313,13 +316,27 @@ class Confluence:
             ) from found
         return found
 
-    def _acl(self, page: dict[str, Any]) -> tuple[list[str], dict[str, Any]]:
+    def _attachment_acl(self, item: dict[str, Any]) -> list[str]:
+        """An attachment is readable by whoever may read its page: the page's own restrictions and
+        every ancestor's (the page is fetched once per sync for its ancestor chain)."""
+        page_id = str((item.get("container") or {}).get("id") or "")
+        if not page_id:  # a space-level attachment: only the space limits it
+            return [f"space:{(item.get('space') or {}).get('key', '')}"]
+        if page_id not in self._containers:
+            self._containers[page_id] = self._get(f"rest/api/content/{page_id}", what="confluence.page",
+                                                  params={"expand": "ancestors,space"})
+        page = self._containers[page_id]
+        return self._acl({**page, "restrictions": None}, own=self._ancestor_principals(page_id))[0]
+
+    def _acl(self, page: dict[str, Any], own: list[str] | None = None) -> tuple[list[str], dict[str, Any]]:
         """The page's effective readers (see `inherited_acl`), else everyone who can see the space.
 
-        Raises AncestorRestrictionsUnavailable rather than guess: the page is then skipped, never
-        indexed with a wider ACL than Confluence gives it.
+        `own` overrides the page's own read principals when they were fetched separately. Raises
+        AncestorRestrictionsUnavailable rather than guess: the page is then skipped, never indexed
+        with a wider ACL than Confluence gives it.
         """
-        own, raw = read_principals((page.get("restrictions") or {}).get("read") or {})
+        read, raw = read_principals((page.get("restrictions") or {}).get("read") or {})
+        own = read if own is None else own
         ancestors = [str(a["id"]) for a in page.get("ancestors") or [] if a.get("id")]
         levels = {ancestor: self._ancestor_principals(ancestor) for ancestor in ancestors}
         acl = inherited_acl([own, *levels.values()])

@@ -16,6 +16,7 @@ from connectors.base import Document, Skipped
 from connectors.confluence import Confluence, inherited_acl
 from connectors.retry import RetryPolicy
 from tests.fakes.confluence import FakeConfluence
+from tests.fakes.files import make_pdf
 
 FAST = RetryPolicy(attempts=2, base_delay=0.0)
 ALICE, BOB = "alice@corp.com", "bob@corp.com"
@@ -152,3 +153,19 @@ def test_a_page_under_a_restricted_parent_never_reaches_others_in_its_space(
     bob = found(BOB)
     assert f"confluence:{child}" not in bob and f"confluence:{parent}" not in bob
     assert bob, "bob still reads the unrestricted pages of the space"
+
+
+def test_an_attachment_is_readable_only_by_who_may_read_its_page(hr: FakeConfluence) -> None:
+    parent = hr.add_page("HR", "Payroll", "<p>Payroll runs monthly.</p>", read_groups=["hr-team"])
+    page = hr.add_page("HR", "Salary bands", "<p>Bands by level.</p>", parent=parent)
+    open_page = hr.add_page("HR", "Holidays", "<p>Public holidays.</p>")
+    hr.add_attachment(page, "bands.pdf", "application/pdf", make_pdf("Band L5 pays between A and B"))
+    hr.add_attachment(page, "bands-2027.pdf", "application/pdf", make_pdf("Band L6 pays between C and D"))
+    hr.add_attachment(open_page, "calendar.pdf", "application/pdf", make_pdf("New Year's Day is a holiday"))
+
+    items = list(site(hr).documents())
+    attachments = {d.metadata["page_id"]: d for d in items if isinstance(d, Document) and d.metadata.get("format")}
+
+    assert attachments[page].acl == ["group:hr-team"], "the restriction on the page's parent applies"
+    assert attachments[open_page].acl == ["space:HR"]
+    assert restriction_fetches(hr, page) == 1, "the page's restrictions are read once for all its attachments"
