@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator, Mapping
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any, Protocol, runtime_checkable
 
 from pydantic import BaseModel, Field
@@ -105,3 +105,11 @@ class VersionedConnector(Connector, Protocol):
     ) -> Iterator[Document | Skipped]:
         """Like `documents(since)`, minus items whose `updated_at` equals the one in `indexed`."""
         ...
+
+
+def parse_time(value: str | None) -> datetime | None:
+    """An API timestamp (ISO 8601, 'Z' or an offset) as an aware datetime; naive ones are UTC."""
+    if not value:
+        return None
+    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)

@@ -19,7 +19,7 @@ import requests
 import structlog
 from atlassian import Confluence as ConfluenceClient
 
-from connectors.base import Document, IncompleteListing, IndexedVersions, Skipped, normalise_principal
+from connectors.base import Document, IncompleteListing, IndexedVersions, Skipped, normalise_principal, parse_time
 from connectors.confluence_storage import heading_anchors, storage_to_markdown
 from connectors.markdown import MAX_PAGES, docx_to_markdown, pdf_to_markdown
 from connectors.retry import Failure, RetryPolicy, call_with_retries
@@ -52,13 +52,6 @@ def classify(error: BaseException) -> Failure | None:
     if isinstance(error, (requests.ConnectionError, requests.Timeout)):
         return Failure(None)
     return None
-
-
-def parse_time(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
 def read_principals(read: dict[str, Any]) -> tuple[list[str], dict[str, list[str]]]:

@@ -13,7 +13,7 @@ import fnmatch
 import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 import httplib2
@@ -21,7 +21,7 @@ import structlog
 from googleapiclient.discovery import build
 from googleapiclient.errors import HttpError
 
-from connectors.base import EVERYONE, Document, IncompleteListing, IndexedVersions, Skipped
+from connectors.base import EVERYONE, Document, IncompleteListing, IndexedVersions, Skipped, parse_time
 from connectors.markdown import MAX_PAGES, csv_to_markdown, docx_to_markdown, html_to_markdown, pdf_to_markdown, tidy
 from connectors.retry import Failure, RetryPolicy, call_with_retries
 
@@ -64,13 +64,6 @@ def drive_credentials(
 
         return Credentials.from_authorized_user_file(oauth_token_file, scopes=SCOPES)
     raise ValueError("Google Drive needs KB_GDRIVE_SERVICE_ACCOUNT_FILE or KB_GDRIVE_OAUTH_TOKEN_FILE")
-
-
-def parse_time(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -24,7 +24,7 @@ import structlog
 from notion_client import Client
 from notion_client.errors import HTTPResponseError, RequestTimeoutError
 
-from connectors.base import EVERYONE, Document, IncompleteListing, IndexedVersions, Skipped
+from connectors.base import EVERYONE, Document, IncompleteListing, IndexedVersions, Skipped, parse_time
 from connectors.notion_blocks import blocks_to_markdown, rich_text
 from connectors.retry import Failure, RetryPolicy, call_with_retries
 
@@ -38,13 +38,6 @@ def classify(error: BaseException) -> Failure | None:
     if isinstance(error, (RequestTimeoutError, httpx.TransportError)):
         return Failure(None)
     return None
-
-
-def parse_time(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
 def page_id(doc_id: str) -> str:
