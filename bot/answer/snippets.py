@@ -14,6 +14,8 @@ _SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(\[*])|\n+")
 _WORD = re.compile(r"[a-z0-9]+")
 _MARKDOWN = re.compile(r"^\s*(?:[-*+]|\d+[.)]|#{1,6}|>)\s+|\*\*|__|`")
 _FENCE = re.compile(r"^\s*(```|~~~)")
+_STEP_NUMBER = re.compile(r"^\d{1,3}[.)]$")
+_FIRST_STEP = re.compile(r"^1[.)] ")
 _LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
 STOPWORDS = frozenset(
     """a about above after again all am an and any are as at be because been before being below between both
@@ -45,9 +47,21 @@ def clean(text: str) -> str:
 
 
 def sentences_of(text: str) -> list[str]:
-    """A chunk's sentences (and list items, table rows), markup removed."""
+    """A chunk's sentences (and list items, table rows), markup removed.
+
+    The splitter also cuts after a step number ("1. Open the app" → "1." | "Open the app"); the
+    number goes back onto its step, so a quote never ends on a stray "3." nor loses the numbering.
+    """
     parts = (part for part in _SPLIT.split(text) if not _FENCE.match(part))
-    return [sentence for sentence in (clean(part) for part in parts) if sentence]
+    sentences: list[str] = []
+    number = ""
+    for sentence in (clean(part) for part in parts):
+        if _STEP_NUMBER.match(sentence):
+            number = sentence + " "
+        elif sentence:
+            sentences.append(number + sentence)
+            number = ""
+    return sentences
 
 
 def lexical_scores(question: str, sentences: list[str]) -> list[float]:
@@ -79,7 +93,8 @@ def best_snippet(question: str, text: str, max_chars: int = 450, semantic: list[
     if semantic is not None and len(semantic) == len(sentences):
         scores = [0.5 * lex + sem for lex, sem in zip(scores, semantic)]
     best = max(range(len(sentences)), key=lambda i: (scores[i], -i))
-    start, end, length = best, best + 1, len(sentences[best])
+    start = _list_start(sentences, best, max_chars)
+    end, length = best + 1, sum(len(sentence) + 1 for sentence in sentences[start:best + 1]) - 1
     while True:
         grew = False
         for candidate in (end, start - 1):
@@ -94,3 +109,14 @@ def best_snippet(question: str, text: str, max_chars: int = 450, semantic: list[
     if len(snippet) > max_chars + 80:
         snippet = snippet[:max_chars].rsplit(" ", 1)[0] + "…"
     return snippet
+
+
+def _list_start(sentences: list[str], best: int, max_chars: int) -> int:
+    """Where a quote of `sentences[best]` should begin: at step 1 when it is a later step of a
+    numbered list and the steps up to it fit, since "3. Click Connect" means little without 1 and 2."""
+    for index in range(best, max(-1, best - 8), -1):
+        if _FIRST_STEP.match(sentences[index]):
+            fits = sum(len(sentence) + 1 for sentence in sentences[index:best + 1]) - 1 <= max_chars
+            return index if fits else best
+    return best
+

@@ -70,3 +70,33 @@ def test_follow_up_uses_the_thread_for_retrieval(example_runtime: Runtime) -> No
     assert in_thread.citations and in_thread.citations[0].path in {
         "it/mfa-enrolment-and-lost-phone.md", "security/lost-or-stolen-devices.md"}
     assert [c.path for c in alone.citations] != [c.path for c in in_thread.citations]
+
+
+STEPS = """To connect the first time:
+
+1. Open the app from the menu bar. It shows a key icon.
+2. Click Sign in and approve the push on your phone.
+3. Click Connect, then open the status page to confirm internal sites load.
+
+If the icon is missing, install the app from Self Service. Personal computers cannot connect at all.
+"""
+
+
+def test_step_numbers_stay_on_their_steps() -> None:
+    from bot.answer.snippets import sentences_of
+
+    found = sentences_of(STEPS)
+
+    assert "1. Open the app from the menu bar." in found and "3. Click Connect, then open the status page to " \
+        "confirm internal sites load." in found
+    assert not any(sentence.strip(".").isdigit() for sentence in found), "no bare step number"
+
+
+def test_a_quoted_later_step_starts_at_step_one_when_it_fits() -> None:
+    from bot.answer.snippets import best_snippet
+
+    quote = best_snippet("confirm internal sites load on the status page", STEPS, max_chars=260)
+
+    assert quote.index("1. Open the app") < quote.index("3. Click Connect"), quote
+    tight = best_snippet("confirm internal sites load on the status page", STEPS, max_chars=90)
+    assert tight.startswith("3. Click Connect"), "steps that don't fit are not forced in"
