@@ -8,6 +8,7 @@ what a restart would remember. Logs carry ticket ids, categories and queues, nev
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
@@ -44,6 +45,8 @@ class EscalationDesk:
         self.queues = queues
         self.policy = policy
         self.notifiers: dict[str, QueueNotifier] = {notifier.surface: notifier for notifier in notifiers}
+        self._posting: dict[str, threading.Event] = {}
+        """Tickets whose queue posts are being sent: a click on one waits until they are recorded."""
 
     def add_notifier(self, notifier: QueueNotifier) -> None:
         """Surfaces register themselves as they start (Slack now, Teams later)."""
@@ -63,13 +66,16 @@ class EscalationDesk:
         link = notifier.thread_link(request.conversation) if notifier is not None else ""
         ticket = Ticket.new(category=request.category, queue=queue.key, reason=request.reason, surface=request.surface,
                             user=request.user, conversation=request.conversation, question=request.question, link=link)
-        with self.tickets.lock:
-            self.tickets.save(ticket)
-        posts = self._post(ticket, queue)
-        with self.tickets.lock:
-            ticket = self.tickets.save(with_posts(self.tickets.get(ticket.id) or ticket, posts))
-        if ticket.status != OPEN:  # claimed or resolved while its posts were on their way: they show it now
-            self._update_posts(ticket, queue)
+        posted = self._posting[ticket.id] = threading.Event()
+        try:
+            with self.tickets.lock:
+                self.tickets.save(ticket)
+            posts = self._post(ticket, queue)
+            with self.tickets.lock:
+                ticket = self.tickets.save(with_posts(self.tickets.get(ticket.id) or ticket, posts))
+        finally:
+            posted.set()
+            self._posting.pop(ticket.id, None)
         metrics.ESCALATION_TICKETS.labels(queue.key, "opened").inc()
         log.info("escalation.opened", ticket=ticket.id, category=ticket.category, queue=queue.key,
                  reason=ticket.reason, surface=ticket.surface, posted=len(posts))
@@ -98,6 +104,13 @@ class EscalationDesk:
         return posts
 
     # -- the lifecycle -----------------------------------------------------------------------------
+    def _wait_for_posts(self, ticket_id: str, timeout: float = 30.0) -> None:
+        """A click can beat the recording of the post it was made on (the button is live as soon as
+        the platform shows it); judged before that, it would look as if it came from elsewhere."""
+        posting = self._posting.get(ticket_id)
+        if posting is not None:
+            posting.wait(timeout)
+
     @staticmethod
     def _refused(ticket: Ticket | None, where: tuple[str, str] | None) -> ActionResult | None:
         """Why a Claim/Resolve click cannot act: the ticket is gone, or the click came from elsewhere.
@@ -118,6 +131,7 @@ class EscalationDesk:
 
     def claim(self, ticket_id: str, by: str, where: tuple[str, str] | None = None) -> ActionResult:
         """`where` (surface, channel) is where the button was clicked: see `_refused`."""
+        self._wait_for_posts(ticket_id)
         with self.tickets.lock:
             ticket = self.tickets.get(ticket_id)
             refused = self._refused(ticket, where)
@@ -138,6 +152,7 @@ class EscalationDesk:
         return ActionResult(True, "You've claimed this ticket; the person who asked has been told.", ticket)
 
     def resolve(self, ticket_id: str, by: str, where: tuple[str, str] | None = None) -> ActionResult:
+        self._wait_for_posts(ticket_id)
         with self.tickets.lock:
             ticket = self.tickets.get(ticket_id)
             refused = self._refused(ticket, where)

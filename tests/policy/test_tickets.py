@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -79,6 +80,44 @@ def test_claim_tells_the_user_who_took_it_and_a_second_claim_is_refused(tmp_path
     assert notifier.told == [(ticket.id, notifier.told[0][1])] and "<@U0LAWYER>" in notifier.told[0][1]
     stored = desk.tickets.get(ticket.id)
     assert stored is not None and stored.claimed_by == "U0LAWYER" and stored.claimed_at is not None
+
+
+@dataclass
+class SlowNotifier(RecordingNotifier):
+    """Posts only when released, and announces each post as the platform would show it (a live button)."""
+
+    shown: threading.Event = field(default_factory=threading.Event)
+    release: threading.Event = field(default_factory=threading.Event)
+
+    def post_ticket(self, ticket: Ticket, queue: Queue, *, reminder: bool = False) -> QueuePost | None:
+        self.shown.set()
+        assert self.release.wait(10)
+        return super().post_ticket(ticket, queue, reminder=reminder)
+
+
+def test_a_claim_clicked_before_its_post_is_recorded_still_counts(tmp_path: Path) -> None:
+    notifier = SlowNotifier()
+    desk = make_desk(tmp_path, notifier)
+    opened: list[Ticket] = []
+    opening = threading.Thread(target=lambda: opened.append(desk.open(request())))
+    opening.start()
+    assert notifier.shown.wait(10)
+    [ticket_id] = [ticket.id for ticket in desk.tickets.list()]
+    posted = desk._posting[ticket_id]
+
+    class ReleasedByTheWaitingClick(threading.Event):
+        """The post completes only once the click is waiting for it: the race, made certain."""
+
+        def wait(self, timeout: float | None = None) -> bool:
+            notifier.release.set()
+            return posted.wait(timeout)
+
+    desk._posting[ticket_id] = ReleasedByTheWaitingClick()
+    claim = desk.claim(ticket_id, "U0LAWYER", ("slack", "CLEGAL"))
+    opening.join(10)
+
+    assert claim.ok, claim.message
+    assert notifier.updates == [("1.1", CLAIMED)], "the queue post shows the claim"
 
 
 def test_resolve_closes_the_ticket_and_frees_the_thread(tmp_path: Path) -> None:
