@@ -9,7 +9,7 @@ what a restart would remember. Logs carry ticket ids, categories and queues, nev
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 
@@ -111,65 +111,66 @@ class EscalationDesk:
         if posting is not None:
             posting.wait(timeout)
 
-    @staticmethod
-    def _refused(ticket: Ticket | None, where: tuple[str, str] | None) -> ActionResult | None:
-        """Why a Claim/Resolve click cannot act: the ticket is gone, or the click came from elsewhere.
+    def _transition(self, ticket_id: str, where: tuple[str, str] | None,
+                    change: Callable[[Ticket], Ticket | ActionResult]) -> Ticket | ActionResult:
+        """Apply `change` to the stored ticket under the lock, so two clicks are decided one at a time.
 
         Who may act on a ticket is whoever is in its private queue channel: the platforms deliver a
-        click only from someone who sees the post, and the request is verified. A button that travels
+        click only from someone who sees the post, and the request is verified. So a click counts only
+        from a channel the ticket was posted to (`where`: surface, channel); a button that travels
         elsewhere (a shared message, a crafted card value in a chat with the bot) acts on nothing.
         """
-        if ticket is None:
-            return ActionResult(False, MISSING)
-        if where is not None and not any(post.surface == where[0] and post.channel == where[1]
-                                         for post in ticket.posts):
-            return ActionResult(False, NOT_FROM_QUEUE)
-        return None
+        self._wait_for_posts(ticket_id)
+        with self.tickets.lock:
+            ticket = self.tickets.get(ticket_id)
+            if ticket is None:
+                return ActionResult(False, MISSING)
+            if where is not None and not any(post.surface == where[0] and post.channel == where[1]
+                                             for post in ticket.posts):
+                return ActionResult(False, NOT_FROM_QUEUE)
+            changed = change(ticket)
+            return changed if isinstance(changed, ActionResult) else self.tickets.save(changed)
+
+    def _announce(self, ticket: Ticket, by: str, user_text: str) -> None:
+        """Every queue post shows the new state, the asker hears `user_text` after who acted."""
+        queue = self.queues.get(ticket.queue) or self.queue_for(ticket.category)
+        self._update_posts(ticket, queue)
+        self._tell_user(ticket, f"{self._sentence(ticket, by)} from the {queue.name} team {user_text}")
+        metrics.ESCALATION_TICKETS.labels(ticket.queue, ticket.status).inc()
+        log.info(f"escalation.{ticket.status}", ticket=ticket.id, queue=ticket.queue, by=by)
 
     def active_in_thread(self, surface: str, conversation: dict[str, str]) -> bool:
         return self.tickets.active_in_thread(surface, conversation) is not None
 
     def claim(self, ticket_id: str, by: str, where: tuple[str, str] | None = None) -> ActionResult:
-        """`where` (surface, channel) is where the button was clicked: see `_refused`."""
-        self._wait_for_posts(ticket_id)
-        with self.tickets.lock:
-            ticket = self.tickets.get(ticket_id)
-            refused = self._refused(ticket, where)
-            if refused is not None or ticket is None:
-                return refused or ActionResult(False, MISSING)
+        """`where` (surface, channel) is where the button was clicked: see `_transition`."""
+
+        def claimed(ticket: Ticket) -> Ticket | ActionResult:
             if ticket.status != OPEN:
                 who = ticket.claimed_by if ticket.status == CLAIMED else ticket.resolved_by
                 return ActionResult(False, f"This ticket is already {ticket.status} by {self._mention(ticket, who)}.",
                                     ticket)
-            ticket = self.tickets.save(replace(ticket, status=CLAIMED, claimed_by=by,
-                                               claimed_at=datetime.now(timezone.utc)))
-        queue = self.queues.get(ticket.queue) or self.queue_for(ticket.category)
-        self._update_posts(ticket, queue)
-        self._tell_user(ticket, f"{self._sentence(ticket, by)} from the {queue.name} team has picked up your question "
-                                "and will follow up with you privately.")
-        metrics.ESCALATION_TICKETS.labels(ticket.queue, "claimed").inc()
-        log.info("escalation.claimed", ticket=ticket.id, queue=ticket.queue, by=by)
+            return replace(ticket, status=CLAIMED, claimed_by=by, claimed_at=datetime.now(timezone.utc))
+
+        ticket = self._transition(ticket_id, where, claimed)
+        if isinstance(ticket, ActionResult):
+            return ticket
+        self._announce(ticket, by, "has picked up your question and will follow up with you privately.")
         return ActionResult(True, "You've claimed this ticket; the person who asked has been told.", ticket)
 
     def resolve(self, ticket_id: str, by: str, where: tuple[str, str] | None = None) -> ActionResult:
-        self._wait_for_posts(ticket_id)
-        with self.tickets.lock:
-            ticket = self.tickets.get(ticket_id)
-            refused = self._refused(ticket, where)
-            if refused is not None or ticket is None:
-                return refused or ActionResult(False, MISSING)
+        def resolved(ticket: Ticket) -> Ticket | ActionResult:
             if ticket.status == RESOLVED:
                 return ActionResult(False, f"This ticket was already resolved by {self._mention(ticket, ticket.resolved_by)}.",
                                     ticket)
             now = datetime.now(timezone.utc)
-            ticket = self.tickets.save(replace(ticket, status=RESOLVED, resolved_by=by, resolved_at=now,
-                                               claimed_by=ticket.claimed_by or by, claimed_at=ticket.claimed_at or now))
-        queue = self.queues.get(ticket.queue) or self.queue_for(ticket.category)
-        self._update_posts(ticket, queue)
-        self._tell_user(ticket, f"{self._sentence(ticket, by)} from the {queue.name} team marked your question as "
-                                "resolved. If you still need help, ask me again.")
-        metrics.ESCALATION_TICKETS.labels(ticket.queue, "resolved").inc()
-        log.info("escalation.resolved", ticket=ticket.id, queue=ticket.queue, by=by)
+            return replace(ticket, status=RESOLVED, resolved_by=by, resolved_at=now,
+                           claimed_by=ticket.claimed_by or by, claimed_at=ticket.claimed_at or now)
+
+        ticket = self._transition(ticket_id, where, resolved)
+        if isinstance(ticket, ActionResult):
+            return ticket
+        self._announce(ticket, by, "marked your question as resolved. If you still need help, ask me again.")
         return ActionResult(True, "Marked resolved; the person who asked has been told.", ticket)
 
     def remind(self, after: timedelta, now: datetime | None = None) -> list[Ticket]:
