@@ -8,9 +8,10 @@ complete listing, so a source that is down, rate-limited or half-listed never wi
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 import structlog
 
@@ -50,6 +51,17 @@ class SyncSummary:
         data = asdict(self)
         data["seconds"] = round(self.seconds, 3)
         return data
+
+
+def last_syncs(sources: Mapping[str, Mapping[str, Any]]) -> list[tuple[str, str, str]]:
+    """(source, when it last synced, "ok" or "FAILED") per source of `Store.last_runs`, by name: what
+    a status message shows, whichever chat it is written for."""
+    rows = []
+    for scope, run in sorted(sources.items()):
+        last = run.get("last_run")
+        when = last.strftime("%Y-%m-%d %H:%M UTC") if isinstance(last, datetime) else "never"
+        rows.append((scope, when, "ok" if run.get("ok") else "FAILED"))
+    return rows
 
 
 class SyncEngine:

@@ -16,7 +16,7 @@ from typing import Any
 
 from bot.answer.citations import link_markers
 from bot.answer.model import Answer, Citation
-from bot.index.sync import SyncSummary
+from bot.index.sync import SyncSummary, last_syncs
 
 ACTION_HELPFUL = "kb_feedback_helpful"
 ACTION_NOT_HELPFUL = "kb_feedback_not_helpful"
@@ -229,11 +229,7 @@ HELP = (
 def status_text(documents: int, chunks: int, model: str | None, sources: dict[str, dict[str, Any]],
                 reindex: str | None) -> str:
     lines = [f"*Index:* {documents:,} documents, {chunks:,} chunks" + (f" (model `{model}`)" if model else "")]
-    for scope, run in sorted(sources.items()):
-        ok = "ok" if run.get("ok") else "FAILED"
-        last = run.get("last_run")
-        when = last.strftime("%Y-%m-%d %H:%M UTC") if isinstance(last, datetime) else "never"
-        lines.append(f"• `{escape(scope)}`: last sync {when} ({ok})")
+    lines.extend(f"• `{escape(scope)}`: last sync {when} ({ok})" for scope, when, ok in last_syncs(sources))
     if not sources:
         lines.append("• no sync has run yet")
     if reindex:

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from bot.answer.citations import link_markers
 from bot.answer.model import Answer, Citation
-from bot.index.sync import SyncSummary
+from bot.index.sync import SyncSummary, last_syncs
 
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 CARD_VERSION = "1.4"
@@ -183,10 +182,7 @@ def reindex_summary_text(source: str | None, summary: SyncSummary | None, error:
 def status_text(documents: int, chunks: int, model: str | None, sources: dict[str, dict[str, Any]],
                 reindex: str | None) -> str:
     lines = [f"**Index:** {documents:,} documents, {chunks:,} chunks" + (f" (model `{model}`)" if model else "")]
-    for scope, run in sorted(sources.items()):
-        last = run.get("last_run")
-        when = last.strftime("%Y-%m-%d %H:%M UTC") if isinstance(last, datetime) else "never"
-        lines.append(f"- `{scope}`: last sync {when} ({'ok' if run.get('ok') else 'FAILED'})")
+    lines.extend(f"- `{scope}`: last sync {when} ({ok})" for scope, when, ok in last_syncs(sources))
     if not sources:
         lines.append("- no sync has run yet")
     if reindex:
