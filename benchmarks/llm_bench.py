@@ -19,7 +19,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.slack_bench import QUESTIONS, indexed_examples, percentile, post_event, slack_server  # noqa: E402 - also sets HF_HUB_OFFLINE
+from benchmarks.slack_bench import (QUESTIONS, indexed_examples, post_event, slack_server, summary,  # noqa: E402 - also sets HF_HUB_OFFLINE
+                                    timed)
 from pydantic import SecretStr  # noqa: E402
 
 from bot import logs  # noqa: E402
@@ -35,10 +36,6 @@ def reply(words: int) -> str:
     """A cited reply of about `words` words."""
     per = len(SENTENCE.split())
     return " ".join([SENTENCE] * max(1, round(words / per)))
-
-
-def summary(values: list[float]) -> dict[str, float]:
-    return {"p50": round(statistics.median(values), 1), "p95": round(percentile(values, 95), 1)}
 
 
 def main() -> None:
@@ -73,8 +70,7 @@ def main() -> None:
             return {"placeholder": (draft.at - sent) * 1000, "first_text": (first_text - sent) * 1000,
                     "final": (updates[-1].at - sent) * 1000, "edits": len(updates)}
 
-        one(-1)  # the first request also pays Bolt's auth.test
-        results = [one(n) for n in range(args.questions)]
+        results, _ = timed(one, args.questions)
 
     stream_ms = args.words * args.token_delay * 1000
     report = {

@@ -18,8 +18,10 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TypeVar
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -38,6 +40,8 @@ from tests.fakes.aio import LoopThread  # noqa: E402
 from tests.fakes.slack_api import BOT_TOKEN, BOT_USER_ID, FakeSlackAPI  # noqa: E402
 from tests.fakes.slack_events import SIGNING_SECRET, app_mention, event_callback, signed_headers  # noqa: E402
 
+T = TypeVar("T")
+
 QUESTIONS = [
     "how do I reset my password?", "how many weeks of parental leave do I get?", "how do I connect to the VPN?",
     "what do I do if I lose my phone with MFA on it?", "how do I claim travel expenses?", "when are the company holidays?",
@@ -51,6 +55,23 @@ def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
     return ordered[index]
+
+
+def summary(values_ms: list[float], *, with_max: bool = False) -> dict[str, float]:
+    """p50 and p95 (and the maximum) of latencies in milliseconds, rounded for printing."""
+    figures = {"p50": round(statistics.median(values_ms), 1), "p95": round(percentile(values_ms, 95), 1)}
+    return {**figures, "max": round(max(values_ms), 1)} if with_max else figures
+
+
+def timed(one: Callable[[int], T], questions: int, concurrency: int = 1) -> tuple[list[T], float]:
+    """`one(n)` for n in range(questions), `concurrency` at a time, after one untimed warm-up call
+    (the first request also pays the surface's start-up: Bolt's auth.test, a first connector call).
+    Returns the results and the wall-clock seconds."""
+    one(-1)
+    clock = time.perf_counter()
+    with ThreadPoolExecutor(concurrency) as pool:
+        results = list(pool.map(one, range(questions)))
+    return results, time.perf_counter() - clock
 
 
 def indexed_examples(data_dir: str | None, prefix: str) -> tuple[Runtime, float]:
@@ -111,22 +132,16 @@ def main() -> None:
             [answer] = fake.wait_for("chat.postMessage", lambda c: c.args.get("thread_ts") == event["ts"], timeout=60)
             return acked - sent, answer.at - sent
 
-        one(-1)  # the first request also pays Bolt's auth.test
-        clock = time.perf_counter()
-        with ThreadPoolExecutor(args.concurrency) as pool:
-            results = list(pool.map(one, range(args.questions)))
-        wall = time.perf_counter() - clock
+        results, wall = timed(one, args.questions, args.concurrency)
 
     acks = [ack * 1000 for ack, _ in results]
     answers = [answer * 1000 for _, answer in results]
     report = {
         "questions": args.questions, "concurrency": args.concurrency, "chunks": runtime.store.count_chunks(),
         "index_seconds": round(index_seconds, 1),
-        "answer_ms": {"p50": round(statistics.median(answers), 1), "p95": round(percentile(answers, 95), 1),
-                      "max": round(max(answers), 1)},
-        "ack_ms": {"p50": round(statistics.median(acks), 1), "p95": round(percentile(acks, 95), 1),
-                   "max": round(max(acks), 1)},
-        "core_answer_ms": {"p50": round(statistics.median(core), 1), "p95": round(percentile(core, 95), 1)},
+        "answer_ms": summary(answers, with_max=True),
+        "ack_ms": summary(acks, with_max=True),
+        "core_answer_ms": summary(core),
         "answers_per_second": round(args.questions / wall, 2),
     }
     if args.json:

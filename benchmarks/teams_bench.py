@@ -12,32 +12,22 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import statistics
 import sys
-import tempfile
 import time
 import urllib.request
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.slack_bench import QUESTIONS, indexed_examples, summary, timed  # noqa: E402 - also sets HF_HUB_OFFLINE
 from bot import logs  # noqa: E402
-from bot.config import Settings  # noqa: E402
 from bot.conversation.services import ChatServices  # noqa: E402
-from bot.index.sources import local_folder  # noqa: E402
 from bot.runtime import Runtime  # noqa: E402
 from bot.server import build_app  # noqa: E402
 from bot.surfaces.teams import TeamsSurface  # noqa: E402
 from tests.fakes.aio import LoopThread  # noqa: E402
 from tests.fakes.teams_activities import personal_message  # noqa: E402
 from tests.fakes.teams_connector import FakeConnector  # noqa: E402
-
-sys.path.insert(0, str(REPO / "benchmarks"))
-from slack_bench import QUESTIONS, percentile  # noqa: E402
 
 
 async def _surface(chat: ChatServices) -> TeamsSurface:
@@ -53,14 +43,13 @@ def main() -> None:
     args = parser.parse_args()
     logs.configure("WARNING", "console")
 
-    runtime = Runtime(Settings(data_dir=args.data_dir or tempfile.mkdtemp(prefix="kb-teams-bench-")))
-    runtime.sync_engine.sync(local_folder(str(REPO / "examples" / "runbooks"), runtime.settings))
-    runtime.answers.answer("warm up")  # model loaded and first-query costs paid before timing
+    runtime, _ = indexed_examples(args.data_dir, "kb-teams-bench-")
 
     with LoopThread() as loop:
         connector = FakeConnector()
         connector_url = loop.serve(connector.app())
-        rt = Runtime(runtime.settings.model_copy(update={"microsoft_app_id": "", "user_rate_limit": 0}))
+        rt = Runtime(runtime.settings.model_copy(update={"microsoft_app_id": "", "mode": "development",
+                                                       "user_rate_limit": 0}))
         rt.store, rt.embedder = runtime.store, runtime.embedder
         surface = loop.run(_surface(ChatServices(rt)))
         url = loop.serve(build_app(rt, surfaces=[surface])) + "/api/messages"
@@ -77,19 +66,14 @@ def main() -> None:
             answer = next(m for m in sent_list if m.reply_to_id == activity["id"] and m.cards)
             return responded - sent, answer.at - sent
 
-        one(-1)
-        clock = time.perf_counter()
-        with ThreadPoolExecutor(args.concurrency) as pool:
-            results = list(pool.map(one, range(args.questions)))
-        wall = time.perf_counter() - clock
+        results, wall = timed(one, args.questions, args.concurrency)
 
     http = [r * 1000 for r, _ in results]
     answers = [a * 1000 for _, a in results]
     report = {
         "questions": args.questions, "concurrency": args.concurrency,
-        "answer_ms": {"p50": round(statistics.median(answers), 1), "p95": round(percentile(answers, 95), 1),
-                      "max": round(max(answers), 1)},
-        "http_ms": {"p50": round(statistics.median(http), 1), "p95": round(percentile(http, 95), 1)},
+        "answer_ms": summary(answers, with_max=True),
+        "http_ms": summary(http),
         "answers_per_second": round(args.questions / wall, 2),
     }
     if args.json:
