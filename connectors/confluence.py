@@ -37,6 +37,8 @@ CONTENT_TYPES = ("page", "blogpost", "attachment")
 LIST_EXPAND = "version,space,ancestors,container"
 PAGE_EXPAND = ("body.storage,version,space,ancestors,history,"
                "restrictions.read.restrictions.user,restrictions.read.restrictions.group")
+CONTAINER_EXPAND = "space,ancestors,restrictions.read.restrictions.user,restrictions.read.restrictions.group"
+"""An attachment's page: just what its readers are decided by."""
 RESTRICTION_EXPAND = "restrictions.user,restrictions.group"
 """What `content/{id}/restriction/byOperation/read` must expand to list the users and groups at all."""
 
@@ -311,25 +313,22 @@ class Confluence:
 
     def _attachment_acl(self, item: dict[str, Any]) -> list[str]:
         """An attachment is readable by whoever may read its page: the page's own restrictions and
-        every ancestor's (the page is fetched once per sync for its ancestor chain)."""
+        every ancestor's (the page is fetched once per sync, however many attachments it has)."""
         page_id = str((item.get("container") or {}).get("id") or "")
         if not page_id:  # a space-level attachment: only the space limits it
             return [f"space:{(item.get('space') or {}).get('key', '')}"]
         if page_id not in self._containers:
             self._containers[page_id] = self._get(f"rest/api/content/{page_id}", what="confluence.page",
-                                                  params={"expand": "ancestors,space"})
-        page = self._containers[page_id]
-        return self._acl({**page, "restrictions": None}, own=self._ancestor_principals(page_id))[0]
+                                                  params={"expand": CONTAINER_EXPAND})
+        return self._acl(self._containers[page_id])[0]
 
-    def _acl(self, page: dict[str, Any], own: list[str] | None = None) -> tuple[list[str], dict[str, Any]]:
+    def _acl(self, page: dict[str, Any]) -> tuple[list[str], dict[str, Any]]:
         """The page's effective readers (see `inherited_acl`), else everyone who can see the space.
 
-        `own` overrides the page's own read principals when they were fetched separately. Raises
-        AncestorRestrictionsUnavailable rather than guess: the page is then skipped, never indexed
-        with a wider ACL than Confluence gives it.
+        Raises AncestorRestrictionsUnavailable rather than guess: the page is then skipped, never
+        indexed with a wider ACL than Confluence gives it.
         """
-        read, raw = read_principals((page.get("restrictions") or {}).get("read") or {})
-        own = read if own is None else own
+        own, raw = read_principals((page.get("restrictions") or {}).get("read") or {})
         ancestors = [str(a["id"]) for a in page.get("ancestors") or [] if a.get("id")]
         levels = {ancestor: self._ancestor_principals(ancestor) for ancestor in ancestors}
         acl = inherited_acl([own, *levels.values()])
