@@ -37,6 +37,11 @@ class Answer:
     uncited: list[str] = field(default_factory=list)
     """Generated sentences that carry no citation: kept, but flagged so reviewers can check them."""
 
+    def cited_documents(self, limit: int | None = None) -> list[str]:
+        """The documents behind the first `limit` citations, each once: one document can give two
+        citations (two of its sections), and feedback and escalations count documents."""
+        return list(dict.fromkeys(citation.doc_id for citation in self.citations[:limit]))
+
     def to_json(self) -> dict:
         return {
             "question": self.question,

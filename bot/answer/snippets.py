@@ -11,6 +11,7 @@ import math
 import re
 
 _SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(\[*])|\n+")
+_BLOCK_START = re.compile(r"^\s*(?:[-*+]\s|\d{1,3}[.)]\s|#{1,6}\s|>|\||```|~~~)")
 _WORD = re.compile(r"[a-z0-9]+")
 _MARKDOWN = re.compile(r"^\s*(?:[-*+]|\d+[.)]|#{1,6}|>)\s+|\*\*|__|`")
 _FENCE = re.compile(r"^\s*(```|~~~)")
@@ -26,6 +27,11 @@ STOPWORDS = frozenset(
     whom why will with would you your yours yourself hi hey hello thanks thank please pls plz anyone know need
     want wanna gonna im ive id dont cant wont whats hows""".split()
 )
+
+
+FOLLOWING_BONUS = 0.1
+"""How much a following sentence is preferred over an equally relevant preceding one when a quote
+grows: runbooks tend to announce a step and then give it ("If you lose your laptop, do this:")."""
 
 
 def terms(text: str) -> list[str]:
@@ -52,7 +58,7 @@ def sentences_of(text: str) -> list[str]:
     The splitter also cuts after a step number ("1. Open the app" → "1." | "Open the app"); the
     number goes back onto its step, so a quote never ends on a stray "3." nor loses the numbering.
     """
-    parts = (part for part in _SPLIT.split(text) if not _FENCE.match(part))
+    parts = (part for part in _SPLIT.split(unwrap(text)) if not _FENCE.match(part))
     sentences: list[str] = []
     number = ""
     for sentence in (clean(part) for part in parts):
@@ -62,6 +68,29 @@ def sentences_of(text: str) -> list[str]:
             sentences.append(number + sentence)
             number = ""
     return sentences
+
+
+def unwrap(text: str) -> str:
+    """Hard-wrapped paragraph lines joined back into one line each.
+
+    Many sources wrap prose at a fixed width ("...and every\\n90 days thereafter."); split at every
+    newline, the sentence would be quoted in halves and each half scored alone, so the half with
+    the answer ("90 days thereafter.") looks unrelated to the question. A line that opens a list
+    item, heading, quote, table row or code fence still starts a new line.
+    """
+    lines: list[str] = []
+    joinable = False  # whether the previous line is prose that a wrapped line may continue
+    fenced = False
+    for line in text.splitlines():
+        if _FENCE.match(line):
+            fenced, joinable = not fenced, False
+            lines.append(line)
+        elif joinable and not fenced and line.strip() and not _BLOCK_START.match(line):
+            lines[-1] = f"{lines[-1].rstrip()} {line.strip()}"
+        else:
+            lines.append(line)
+            joinable = not fenced and bool(line.strip()) and not line.lstrip().startswith(("|", "#"))
+    return "\n".join(lines)
 
 
 def lexical_scores(question: str, sentences: list[str]) -> list[float]:
@@ -81,8 +110,9 @@ def best_snippet(question: str, text: str, max_chars: int = 450, semantic: list[
 
     A sentence is scored by shared words and, when given, its embedding similarity to the question
     (`semantic`, one value per `sentences_of(text)`): words catch names and numbers, the embedding
-    catches paraphrase. Following sentences are added before preceding ones because runbooks tend
-    to announce a step and then give it ("If you lose your laptop, do this:" → the list).
+    catches paraphrase. The quote then grows one neighbour at a time, the more relevant of the two
+    first (a following one wins ties), so a rule's own sentence is not crowded out by the
+    sentences after it.
     """
     sentences = sentences_of(text)
     if not sentences:
@@ -96,15 +126,13 @@ def best_snippet(question: str, text: str, max_chars: int = 450, semantic: list[
     start = _list_start(sentences, best, max_chars)
     end, length = best + 1, sum(len(sentence) + 1 for sentence in sentences[start:best + 1]) - 1
     while True:
-        grew = False
-        for candidate in (end, start - 1):
-            if 0 <= candidate < len(sentences) and length + len(sentences[candidate]) + 1 <= max_chars:
-                length += len(sentences[candidate]) + 1
-                start, end = min(start, candidate), max(end, candidate + 1)
-                grew = True
-                break
-        if not grew:
+        fitting = [index for index in (end, start - 1)
+                   if 0 <= index < len(sentences) and length + len(sentences[index]) + 1 <= max_chars]
+        if not fitting:
             break
+        grow = max(fitting, key=lambda index: scores[index] + (FOLLOWING_BONUS if index == end else 0.0))
+        length += len(sentences[grow]) + 1
+        start, end = min(start, grow), max(end, grow + 1)
     snippet = " ".join(sentences[start:end])
     if len(snippet) > max_chars + 80:
         snippet = snippet[:max_chars].rsplit(" ", 1)[0] + "…"

@@ -261,8 +261,7 @@ class SlackSurface:
         """Post the answer in the thread, or turn the streamed draft `replace` (its ts) into it."""
         ref = None
         if answer.citations:
-            ref = blocks.FeedbackRef(uuid.uuid4().hex[:16], answer.question,
-                                     [citation.doc_id for citation in answer.citations[: blocks.MAX_SOURCES]])
+            ref = blocks.FeedbackRef(uuid.uuid4().hex[:16], answer.question, answer.cited_documents(blocks.MAX_SOURCES))
         await self._post(client, channel=channel, thread_ts=thread_ts, text=blocks.answer_text(answer),
                          blocks=blocks.answer_blocks(answer, ref), unfurl_links=False, unfurl_media=False,
                          replace=replace)

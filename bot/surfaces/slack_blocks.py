@@ -93,7 +93,7 @@ def _mrkdwn_section(text: str) -> Block:
 
 
 def source_blocks(citations: Sequence[Citation], now: datetime | None = None) -> list[Block]:
-    """Numbered like the [n] markers in the answer text, one document each, at most five."""
+    """Numbered like the [n] markers in the answer text, one section each, at most five."""
     if not citations:
         return []
     blocks: list[Block] = [{"type": "context", "elements": [{"type": "mrkdwn", "text": "*Sources*"}]}]

@@ -74,7 +74,7 @@ class FeedbackData:
         cited = answer.citations[:MAX_SOURCES]
         sources = [{**{name: str(getattr(c, name) or "") for name in SOURCE_FIELDS}, "snippet": one_line(c.snippet)}
                    for c in cited]
-        return cls(answer_id, answer.question, answer.text, [c.doc_id for c in cited], sources)
+        return cls(answer_id, answer.question, answer.text, answer.cited_documents(MAX_SOURCES), sources)
 
     def to_answer(self) -> Answer:
         """The answer as the card showed it (for redrawing the card with the verdict)."""

@@ -17,7 +17,10 @@ def test_answer_cites_the_runbook_with_section_link_and_snippet(example_runtime:
     assert first.section and first.snippet
     assert first.snippet.split()[0] in answer.text  # the quote shown is the cited snippet
     assert "[1]" in answer.text
-    assert len({citation.doc_id for citation in answer.citations}) == len(answer.citations)  # one per document
+    quoted = [(citation.doc_id, citation.url) for citation in answer.citations]
+    assert len(set(quoted)) == len(quoted)  # never the same section twice
+    later = [citation.doc_id for citation in answer.citations[1:] if citation.doc_id != first.doc_id]
+    assert len(set(later)) == len(later)  # one citation per document, but the lead one may give two sections
 
 
 def test_json_has_the_contract_fields(example_runtime: Runtime) -> None:
@@ -100,3 +103,64 @@ def test_a_quoted_later_step_starts_at_step_one_when_it_fits() -> None:
     assert quote.index("1. Open the app") < quote.index("3. Click Connect"), quote
     tight = best_snippet("confirm internal sites load on the status page", STEPS, max_chars=90)
     assert tight.startswith("3. Click Connect"), "steps that don't fit are not forced in"
+
+
+def test_a_hard_wrapped_sentence_is_quoted_whole() -> None:
+    from bot.answer.snippets import best_snippet, sentences_of
+
+    wrapped = ("You must change your password when you start and every\n90 days thereafter. Go to the reset\n"
+               "portal to change it.\n\n- a list item\n- another item\n\n```\nkb sync\nkb ask\n```\n")
+    found = sentences_of(wrapped)
+
+    assert "You must change your password when you start and every 90 days thereafter." in found
+    assert "Go to the reset portal to change it." in found
+    assert "a list item" in found and "another item" in found  # list items keep their own lines
+    assert "kb sync" in found and "kb ask" in found  # so do code lines
+    assert "90 days thereafter" in best_snippet("how often must I change my password", wrapped, max_chars=80)
+
+
+def test_a_quote_grows_towards_the_more_relevant_neighbour() -> None:
+    from bot.answer.snippets import best_snippet
+
+    text = ("You may carry over up to 5 days of unused vacation into the new year. "
+            "Carried-over vacation days must be used by March 31 of the new year. "
+            "Payroll runs on the 25th of each month. Expense reports are due monthly.")
+    quote = best_snippet("when do carried-over vacation days have to be used", text, max_chars=150)
+
+    assert quote.startswith("You may carry over up to 5 days"), quote  # not the unrelated sentence after it
+    assert "Payroll" not in quote
+
+
+def _result(doc: str, section: str, text: str, rank: int):  # noqa: ANN202 - a Result
+    from bot.answer.retrieve import Result
+
+    return Result(id=f"{doc}#{section}#{rank}", doc_id=doc, source="local", title=doc.title(), url=f"file:///{doc}.md",
+                  path=f"{doc}.md", section=section, anchor=section.lower().replace(" ", "-"), text=text,
+                  updated_at=None, score=1.0 - rank / 10, similarity=0.6)
+
+
+def test_the_lead_document_gives_up_to_two_sections_in_retrieval_order() -> None:
+    from bot.answer.compose import citations_for
+
+    results = [
+        _result("printers", "Troubleshooting", "If your job does not print, check you are on the office network.", 0),
+        _result("printers", "How to print", "Tap your office badge on the card reader to release the job.", 1),
+        _result("badges", "Lost badge", "Report a lost office badge at the front desk.", 2),
+        _result("badges", "New badge", "A new badge takes two days.", 3),
+        _result("wifi", "Guests", "Guests use the guest network.", 4),
+    ]
+    citations = citations_for("nothing came out of the printer when I tapped my badge", results, limit=5)
+
+    assert [(c.doc_id, c.section) for c in citations][:2] == [("printers", "Troubleshooting"), ("printers", "How to print")]
+    assert [c.doc_id for c in citations[2:]] == ["badges", "wifi"]  # the others: one section each
+
+
+def test_two_chunks_of_one_section_make_one_citation_with_both_quotes() -> None:
+    from bot.answer.compose import citations_for
+
+    results = [_result("leave", "Unpaid leave", "You can request unpaid leave of less than four weeks.", 0),
+               _result("leave", "Unpaid leave", "Over 80 hours needs your director's written approval.", 1)]
+    citations = citations_for("who approves unpaid leave", results, limit=5)
+
+    assert len(citations) == 1
+    assert "four weeks" in citations[0].snippet and "director" in citations[0].snippet
