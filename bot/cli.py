@@ -249,6 +249,8 @@ def status(as_json: AsJson = False, data_dir: DataDir = None, verbose: Verbose =
         "chunks": store.count_chunks(),
         "sources": {scope: {"documents": store.count_documents(scope), **run} for scope, run in runs.items()},
     }
+    if rt.settings.slack_usergroups:
+        data["slack_usergroups"] = _slack_usergroups(rt.settings)
     if as_json:
         print(json.dumps(data, default=str))
         return
@@ -259,6 +261,21 @@ def status(as_json: AsJson = False, data_dir: DataDir = None, verbose: Verbose =
         table.add_row(scope, str(info["documents"]), str(info.get("last_run", ""))[:19], "yes" if info.get("ok") else "NO",
                       str(info.get("last_success") or "never")[:19], str(len(info.get("summary", {}).get("errors", []))))
     out.print(table)
+    if "slack_usergroups" in data:
+        out.print(f"slack user groups: {escape(data['slack_usergroups']['summary'])}")
+
+
+def _slack_usergroups(settings: Settings) -> dict:
+    """One read of the Slack user groups as `kb serve` makes it: checks the token and the usergroups:read scope."""
+    import asyncio
+
+    from bot.surfaces.slack_client import web_client
+    from bot.surfaces.slack_groups import SlackUserGroups
+
+    groups = SlackUserGroups(web_client(settings, wait_when_rate_limited=False), settings.slack_usergroups_ttl)
+    asyncio.run(groups.current())
+    health = groups.health()
+    return {"ok": health.ok, "groups": health.groups, "error": health.failure, "summary": health.summary()}
 
 
 # -- escalations -----------------------------------------------------------------------------------

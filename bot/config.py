@@ -64,6 +64,8 @@ class Settings(BaseSettings):
     slack_signing_secret: SecretStr | None = _env("SLACK_SIGNING_SECRET", "Slack signing secret, verifies HTTP Events API requests.")
     slack_app_token: SecretStr | None = _env("SLACK_APP_TOKEN", "Slack app-level token (xapp-...); when set the bot uses Socket Mode.")
     slack_api_url: str = _env("KB_SLACK_API_URL", "Slack Web API base URL.", "https://slack.com/api/")
+    slack_usergroups: bool = _env("KB_SLACK_USERGROUPS", "Read the workspace's Slack user groups (scope usergroups:read): members hold slack-group:HANDLE and slack-group:ID, which KB_ACCESS_FILE maps to source groups.", False)
+    slack_usergroups_ttl: float = _env("KB_SLACK_USERGROUPS_TTL", "Seconds one read of the Slack user groups (one usergroups.list call) is used before the next; a failed read grants no group until one succeeds.", 300.0, ge=30)
     slack_looking_after: float = _env("KB_SLACK_LOOKING_AFTER", "Seconds an answer may take before the bot reacts with :mag: to show it is looking.", 1.0, ge=0)
 
     # Chat (every surface)

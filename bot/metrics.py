@@ -52,6 +52,8 @@ ANSWER_LATENCY = Histogram("kb_answer_latency_seconds", "Seconds from question t
                            registry=REGISTRY, buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 15, 30, 60))
 SURFACE_EVENTS = Counter("kb_surface_events_total", "Events a chat surface handled, by surface (slack, teams) and kind "
                          "(message, mention, command, action, feedback).", ["surface", "kind"], registry=REGISTRY)
+SLACK_USERGROUP_READS = Counter("kb_slack_usergroups_reads_total", "Reads of the Slack user groups (KB_SLACK_USERGROUPS) by "
+                                "outcome (ok, missing_scope, rate_limited, failed).", ["outcome"], registry=REGISTRY)
 
 # -- language model (generated answers and the policy's check) --------------------------------------
 LLM_REQUESTS = Counter("kb_llm_requests_total", "Messages API calls by purpose (answer, policy) and outcome (ok, error, "

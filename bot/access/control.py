@@ -1,13 +1,14 @@
 """Turns settings into decisions: which principals an asker holds, and what an answer may use.
 
-Groups come from KB_ACCESS_FILE rather than each platform's own groups: Slack user groups and
-Teams/AAD groups are neither the Confluence groups nor the Google groups a page is shared with,
-so the mapping has to be written down once by whoever knows both. The file maps each principal a
-document can name to who holds it:
+Groups come from KB_ACCESS_FILE rather than straight from each platform's own groups: Slack user
+groups and Teams/AAD groups are neither the Confluence groups nor the Google groups a page is
+shared with, so the mapping has to be written down once by whoever knows both. The file maps each
+principal a document can name to who holds it; Slack user groups, when read (KB_SLACK_USERGROUPS),
+are principals of their own (`slack-group:HANDLE`) that only the file can grant something:
 
     space:it: ["*"]                       # the IT space is open to every employee
     space:hr: [group:hr-team]
-    group:hr-team: [alice@corp.com, bob@corp.com]
+    group:hr-team: [alice@corp.com, bob@corp.com, slack-group:hr-team]
     group:hr@corp.com: [group:hr-team]    # the Google group of the same people
 
 Grants are transitive, and a file that cannot be read stops the bot at start: guessing would

@@ -25,11 +25,6 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry.builtin_async_handlers import (
-    AsyncConnectionErrorRetryHandler,
-    AsyncRateLimitErrorRetryHandler,
-    AsyncServerErrorRetryHandler,
-)
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import metrics
@@ -42,7 +37,8 @@ from bot.conversation.reindex import AlreadyRunning, ReindexOutcome, ReindexRun,
 from bot.conversation.services import ChatServices
 from bot.conversation.streaming import LiveAnswer
 from bot.surfaces import slack_blocks as blocks
-from bot.surfaces import slack_people, slack_queue
+from bot.surfaces import slack_groups, slack_people, slack_queue
+from bot.surfaces.slack_client import api_error, web_client
 from bot.surfaces.slack_text import question_from_slack, thread_history
 
 log = structlog.get_logger(__name__)
@@ -59,22 +55,6 @@ MALFORMED = (AttributeError, KeyError, TypeError, ValueError)
 RATE_LIMITED = ("You're asking faster than I can look things up. Give me a minute, then ask again "
                 "(I'll skip the questions sent in the meantime).")
 SORRY = "Sorry, something went wrong while I was looking that up. Please try again in a moment."
-
-
-def web_client(settings: Settings) -> AsyncWebClient:
-    """The Web API client: Slack's 429s are retried after Retry-After, 5xx and dropped connections too."""
-    return AsyncWebClient(
-        token=settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None,
-        base_url=settings.slack_api_url if settings.slack_api_url.endswith("/") else settings.slack_api_url + "/",
-        retry_handlers=[AsyncConnectionErrorRetryHandler(max_retry_count=2), AsyncRateLimitErrorRetryHandler(max_retry_count=3),
-                        AsyncServerErrorRetryHandler(max_retry_count=2)],
-    )
-
-
-def api_error(error: SlackApiError) -> str:
-    """Slack's error code, or the HTTP status when the answer was not Slack's JSON."""
-    data = error.response.data
-    return str(data.get("error")) if isinstance(data, dict) else f"http_{error.response.status_code}"
 
 
 def configured(settings: Settings) -> bool:
@@ -118,6 +98,11 @@ class SlackSurface:
         self._idle = asyncio.Event()
         self._idle.set()
         self._socket: Any = None
+        self.usergroups = (slack_groups.SlackUserGroups(web_client(self.settings, wait_when_rate_limited=False),
+                                                        self.settings.slack_usergroups_ttl)
+                           if self.settings.slack_usergroups else None)
+        """Slack user groups as principals (KB_SLACK_USERGROUPS); None when off."""
+        self._first_groups_read: asyncio.Task | None = None
         register(self.app, self)
         if services.desk is not None:  # escalations: queue posts, Claim/Resolve, the asker's thread
             services.desk.add_notifier(slack_queue.SlackQueueNotifier(self.settings))
@@ -129,6 +114,8 @@ class SlackSurface:
             web_app.router.add_post(EVENTS_PATH, self.handle_http)
         if self.settings.slack_app_token is not None:
             web_app.on_startup.append(self._connect_socket_mode)
+        if self.usergroups is not None:
+            web_app.on_startup.append(self._read_usergroups)
         web_app.on_shutdown.append(self._shutdown)
 
     async def handle_http(self, request: web.Request) -> web.Response:
@@ -141,6 +128,15 @@ class SlackSurface:
             log.warning("slack.malformed_request", content_type=request.content_type, error_type=type(error).__name__)
             return web.json_response({"error": "malformed request body"}, status=400)
         return await to_aiohttp_response(response)
+
+    async def _read_usergroups(self, _: web.Application) -> None:
+        """The startup check: a missing usergroups:read scope is logged now, not at the first question.
+
+        In the background, so the server starts whatever Slack answers; a question arriving
+        meanwhile waits for this same read.
+        """
+        assert self.usergroups is not None
+        self._first_groups_read = asyncio.get_running_loop().create_task(self.usergroups.current())
 
     async def _connect_socket_mode(self, _: web.Application) -> None:
         from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
@@ -212,7 +208,7 @@ class SlackSurface:
                     if self.services.streams else None)
             try:
                 history = await self._history(client, channel, thread_ts, str(ts), context.bot_user_id)
-                asker = await slack_people.asker(client, self.services.people, event)
+                asker = await slack_people.asker(client, self.services.people, event, self.usergroups)
                 work = asyncio.ensure_future(self.services.answer(question, history, asker, on_text=live))
                 reacted = await self._react_if_slow(client, channel, str(ts), work)
                 answer = await work
@@ -347,7 +343,9 @@ class SlackSurface:
             if status.reindex is not None:
                 running = (f"Reindex by {status.reindex.requested_by} running for {status.reindex.seconds:.0f}s: "
                            f"{status.reindex.documents_seen} documents read")
-            await ack(response_type="ephemeral", text=blocks.status_text(status.documents, status.chunks, status.model, status.sources, running))
+            groups = self.usergroups.health() if self.usergroups is not None else None
+            await ack(response_type="ephemeral", text=blocks.status_text(status.documents, status.chunks, status.model,
+                                                                         status.sources, running, groups))
         elif verb == "reindex":
             await self._reindex(ack, user, words[1].lower() if len(words) > 1 else None, client)
         else:

@@ -17,6 +17,7 @@ from typing import Any
 from bot.answer.citations import link_markers
 from bot.answer.model import Answer, Citation
 from bot.index.sync import SyncSummary, last_syncs
+from bot.surfaces.slack_groups import GroupsHealth
 
 ACTION_HELPFUL = "kb_feedback_helpful"
 ACTION_NOT_HELPFUL = "kb_feedback_not_helpful"
@@ -227,11 +228,13 @@ HELP = (
 
 
 def status_text(documents: int, chunks: int, model: str | None, sources: dict[str, dict[str, Any]],
-                reindex: str | None) -> str:
+                reindex: str | None, usergroups: GroupsHealth | None = None) -> str:
     lines = [f"*Index:* {documents:,} documents, {chunks:,} chunks" + (f" (model `{model}`)" if model else "")]
     lines.extend(f"• `{escape(scope)}`: last sync {when} ({ok})" for scope, when, ok in last_syncs(sources))
     if not sources:
         lines.append("• no sync has run yet")
     if reindex:
         lines.append(f":arrows_counterclockwise: {escape(reindex)}")
+    if usergroups is not None:
+        lines.append(("" if usergroups.ok else ":warning: ") + f"*Slack user groups:* {escape(usergroups.summary())}")
     return "\n".join(lines)

@@ -1,8 +1,15 @@
 """Who a Slack user is, for access control and admin checks: `users.info`, cached.
 
 The email (`profile.email`, needs the users:read.email scope) is what document access lists and
-KB_ADMINS name; `is_restricted` / `is_ultra_restricted` mark guests, who are not employees. A
-failed lookup leaves the email unknown: the asker then holds only what every member holds.
+KB_ADMINS name; `is_restricted` / `is_ultra_restricted` mark guests, who are not employees, and
+`deleted` a deactivated account, which holds nothing. With KB_SLACK_USERGROUPS the asker also holds
+their Slack user groups (`slack_groups`), once `users.info` has said who they are.
+
+A failed lookup leaves the email unknown: the asker then holds only what every employee holds
+(`*` and what is granted to it), no email, domain or group grant. That is a rule of availability:
+a Slack outage must not turn every answer into "not found". Its cost is that a guest whose lookup
+fails is treated as an employee until a lookup succeeds (failures are not cached); docs/security.md
+says so.
 """
 
 from __future__ import annotations
@@ -17,6 +24,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.access import Asker
 from bot.access.people import TTLCache
+from bot.surfaces.slack_client import api_error
+from bot.surfaces.slack_groups import SlackUserGroups
 
 log = structlog.get_logger(__name__)
 
@@ -25,6 +34,11 @@ log = structlog.get_logger(__name__)
 class SlackPerson:
     email: str | None
     guest: bool
+    active: bool = True
+    """False for a deactivated account: no email, not an employee, no groups."""
+
+
+DEACTIVATED = SlackPerson(email=None, guest=True, active=False)
 
 
 async def person(client: AsyncWebClient, cache: TTLCache, user: str) -> SlackPerson | None:
@@ -36,11 +50,13 @@ async def person(client: AsyncWebClient, cache: TTLCache, user: str) -> SlackPer
     try:
         data = (await client.users_info(user=user)).get("user") or {}
     except SlackApiError as error:
-        reason = error.response.data.get("error") if isinstance(error.response.data, dict) else "http_error"
-        log.warning("slack.users_info_failed", error=str(reason))
+        log.warning("slack.users_info_failed", error=api_error(error))
         return None
-    found = SlackPerson(email=((data.get("profile") or {}).get("email") or None),
-                        guest=bool(data.get("is_restricted") or data.get("is_ultra_restricted")))
+    if data.get("deleted"):
+        found = DEACTIVATED
+    else:
+        found = SlackPerson(email=((data.get("profile") or {}).get("email") or None),
+                            guest=bool(data.get("is_restricted") or data.get("is_ultra_restricted")))
     cache.put(key, found)
     return found
 
@@ -51,10 +67,12 @@ def is_private(event: Mapping[str, Any]) -> bool:
     return channel_type == "im" or (channel_type is None and str(event.get("channel") or "").startswith("D"))
 
 
-async def asker(client: AsyncWebClient, cache: TTLCache, event: Mapping[str, Any]) -> Asker:
-    """The Asker of a message or mention event."""
+async def asker(client: AsyncWebClient, cache: TTLCache, event: Mapping[str, Any],
+                groups: SlackUserGroups | None = None) -> Asker:
+    """The Asker of a message or mention event; `groups` adds their Slack user groups (KB_SLACK_USERGROUPS)."""
     user = str(event.get("user") or "")
     found = await person(client, cache, user) if user else None
-    return Asker(surface="slack", user_id=user or None, email=found.email if found else None,
+    held = await groups.principals(user) if groups is not None and found is not None and found.active else ()
+    return Asker(surface="slack", user_id=user or None, email=found.email if found else None, groups=held,
                  channel=str(event.get("channel") or "") or None, private=is_private(event),
                  guest=found.guest if found else False)

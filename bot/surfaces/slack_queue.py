@@ -25,6 +25,7 @@ from bot.policy.queues import Queue
 from bot.policy import ticket_view as view
 from bot.policy.tickets import CLAIMED, QueuePost, Ticket
 from bot.surfaces.slack_blocks import SECTION_LIMIT, escape, link
+from bot.surfaces.slack_client import api_error
 
 if TYPE_CHECKING:
     from slack_bolt.async_app import AsyncAck, AsyncApp
@@ -110,7 +111,7 @@ class SlackQueueNotifier:
                                                     blocks=ticket_blocks(ticket, queue, reminder=reminder),
                                                     unfurl_links=False, unfurl_media=False)
         except SlackApiError as error:
-            log.error("slack.queue_post_failed", ticket=ticket.id, queue=queue.key, error=_error(error))
+            log.error("slack.queue_post_failed", ticket=ticket.id, queue=queue.key, error=api_error(error))
             return None
         return QueuePost("slack", str(response["channel"]), str(response["ts"]))
 
@@ -119,7 +120,7 @@ class SlackQueueNotifier:
             self.client.chat_update(channel=post.channel, ts=post.ts, text=ticket_text(ticket, queue),
                                     blocks=ticket_blocks(ticket, queue))
         except SlackApiError as error:
-            log.warning("slack.queue_update_failed", ticket=ticket.id, error=_error(error))
+            log.warning("slack.queue_update_failed", ticket=ticket.id, error=api_error(error))
 
     def tell_user(self, ticket: Ticket, text: str) -> None:
         channel, thread_ts = ticket.conversation.get("channel"), ticket.conversation.get("thread_ts")
@@ -128,7 +129,7 @@ class SlackQueueNotifier:
         try:
             self.client.chat_postMessage(channel=channel, text=text, **({"thread_ts": thread_ts} if thread_ts else {}))
         except SlackApiError as error:
-            log.warning("slack.ticket_user_message_failed", ticket=ticket.id, error=_error(error))
+            log.warning("slack.ticket_user_message_failed", ticket=ticket.id, error=api_error(error))
 
     def thread_link(self, conversation: Mapping[str, str]) -> str:
         """The thread's web link, built from the workspace URL (auth.test, asked once)."""
@@ -139,17 +140,12 @@ class SlackQueueNotifier:
             try:
                 self._workspace_url = str(self.client.auth_test().get("url") or "")
             except SlackApiError as error:
-                log.warning("slack.auth_test_failed", error=_error(error))
+                log.warning("slack.auth_test_failed", error=api_error(error))
                 return ""
         if not self._workspace_url:
             return ""
         base = self._workspace_url if self._workspace_url.endswith("/") else self._workspace_url + "/"
         return f"{base}archives/{channel}/p{thread_ts.replace('.', '')}"
-
-
-def _error(error: SlackApiError) -> str:
-    data = error.response.data
-    return str(data.get("error")) if isinstance(data, dict) else f"http_{error.response.status_code}"
 
 
 # -- the surface's side ------------------------------------------------------------------------------
@@ -183,7 +179,7 @@ def register_ticket_actions(app: AsyncApp, surface: SlackSurface) -> None:
             try:
                 await client.chat_postEphemeral(channel=channel, user=user, text=result.message)
             except SlackApiError as error:
-                log.warning("slack.ephemeral_failed", error=_error(error))
+                log.warning("slack.ephemeral_failed", error=api_error(error))
 
     @app.action(ACTION_CLAIM)
     async def on_claim(ack: AsyncAck, body: dict, client: AsyncWebClient) -> None:

@@ -51,6 +51,12 @@ class FakeSlackAPI:
         """users.info emails by user id; a user not listed has none (no users:read.email scope, or none set)."""
         self.guests: set[str] = set()
         """User ids that users.info reports as guests (is_restricted)."""
+        self.deactivated: set[str] = set()
+        """User ids that users.info reports as deactivated (`deleted: true`)."""
+        self.usergroups: list[dict[str, Any]] = []
+        """The workspace's user groups as usergroups.list returns them (see `add_usergroup`)."""
+        self.usergroups_error: str | None = None
+        """An error code usergroups.list answers with instead (e.g. missing_scope, plan_upgrade_required)."""
         self._faults: dict[str, list[tuple[int, int]]] = {}
         self._changed = threading.Condition()
         self._ts = itertools.count(1)
@@ -71,17 +77,33 @@ class FakeSlackAPI:
         """Answer the next `times` calls of `method` with 429 and Retry-After."""
         self._faults.setdefault(method, []).extend([(429, retry_after)] * times)
 
+    def add_usergroup(self, handle: str, users: list[str], *, disabled: bool = False) -> dict[str, Any]:
+        """A user group with Slack's fields (as in the usergroups.list reference); `disabled` sets date_delete."""
+        group_id = f"S{len(self.usergroups) + 1:08d}"
+        group = {
+            "id": group_id, "team_id": TEAM_ID, "is_usergroup": True, "is_subteam": True,
+            "name": handle.replace("-", " ").title(), "description": "", "handle": handle, "is_external": False,
+            "date_create": 1446598059, "date_update": 1446670362, "date_delete": 1446748865 if disabled else 0,
+            "auto_type": None, "auto_provision": False, "enterprise_subteam_id": "", "created_by": "U060RNRCZ",
+            "updated_by": "U060RNRCZ", "deleted_by": "U060RNRCZ" if disabled else None,
+            "prefs": {"channels": [], "groups": []}, "users": list(users), "user_count": len(users),
+            "channel_count": 0,
+        }
+        self.usergroups.append(group)
+        return group
+
     def recorded(self, method: str, where: Callable[[Call], bool] = lambda call: True, *, ok_only: bool = True) -> list[Call]:
         with self._changed:
             return [call for call in self.calls if call.method == method and (not ok_only or call.ok) and where(call)]
 
     def wait_for(self, method: str, where: Callable[[Call], bool] = lambda call: True, *, count: int = 1,
-                 timeout: float = 30) -> list[Call]:
-        """Block until `count` successful calls of `method` matching `where` were recorded; returns them all."""
+                 timeout: float = 30, ok_only: bool = True) -> list[Call]:
+        """Block until `count` calls of `method` matching `where` were recorded (successful ones unless
+        `ok_only` is false); returns them all."""
         deadline = time.monotonic() + timeout
         with self._changed:
             while True:
-                found = [c for c in self.calls if c.method == method and c.ok and where(c)]
+                found = [c for c in self.calls if c.method == method and (c.ok or not ok_only) and where(c)]
                 if len(found) >= count:
                     return found
                 left = deadline - time.monotonic()
@@ -155,9 +177,34 @@ class FakeSlackAPI:
             return {"ok": True, "messages": messages, "has_more": False}
         if method == "users.info":
             return self._user(str(args.get("user") or ""))
+        if method == "usergroups.list":
+            return self._usergroups(args)
         if method in ("views.open", "views.update", "views.push", "views.publish"):
             return {"ok": True, "view": {"id": "V0001", **json.loads(args.get("view", "{}") or "{}")}}
         return {"ok": False, "error": "unknown_method"}
+
+    def _usergroups(self, args: dict[str, Any]) -> dict[str, Any]:
+        """usergroups.list as Slack answers it: no cursor (it does not paginate), disabled groups only on
+        request, members only with include_users, and a missing scope named as Slack names it."""
+        if self.usergroups_error == "missing_scope":
+            return {"ok": False, "error": "missing_scope", "needed": "usergroups:read",
+                    "provided": "app_mentions:read,im:history,channels:history,groups:history,chat:write,"
+                                "reactions:write,commands,users:read,users:read.email"}
+        if self.usergroups_error:
+            return {"ok": False, "error": self.usergroups_error}
+
+        def flag(name: str) -> bool:
+            return str(args.get(name, "")).lower() in ("1", "true")
+
+        groups = []
+        for group in self.usergroups:
+            if group["date_delete"] and not flag("include_disabled"):
+                continue
+            shown = {key: value for key, value in group.items() if key != "users" or flag("include_users")}
+            if not flag("include_count"):
+                shown.pop("user_count", None)
+            groups.append(shown)
+        return {"ok": True, "usergroups": groups}
 
     def _user(self, user: str) -> dict[str, Any]:
         """users.info as Slack answers it (trimmed to the fields of a real response, none invented)."""
@@ -173,7 +220,7 @@ class FakeSlackAPI:
         if email:
             profile["email"] = email
         return {"ok": True, "user": {
-            "id": user, "team_id": TEAM_ID, "name": name, "deleted": False, "color": "9f69e7", "real_name": name.title(),
+            "id": user, "team_id": TEAM_ID, "name": name, "deleted": user in self.deactivated, "color": "9f69e7", "real_name": name.title(),
             "tz": "Europe/Amsterdam", "tz_label": "Central European Time", "tz_offset": 3600, "profile": profile,
             "is_admin": False, "is_owner": False, "is_primary_owner": False, "is_restricted": guest,
             "is_ultra_restricted": False, "is_bot": False, "is_app_user": False, "updated": 1700000000,

@@ -94,13 +94,15 @@ def slack_bot(example_runtime: Runtime) -> Iterator[SlackBotFactory]:
 
     Keyword arguments override settings; `runtime=` swaps the index (tests that reindex use their
     own, so the shared example index never changes under other tests); `services=` passes
-    ChatServices options.
+    ChatServices options; `fake=` is a FakeSlackAPI prepared before the bot starts (what the bot
+    reads at startup, such as user groups).
     """
     with LoopThread() as loop:
 
-        def start(runtime: Runtime | None = None, services: dict | None = None, **overrides: Any) -> SlackBot:
+        def start(runtime: Runtime | None = None, services: dict | None = None, fake: FakeSlackAPI | None = None,
+                  **overrides: Any) -> SlackBot:
             base = runtime or example_runtime
-            fake = FakeSlackAPI()
+            fake = fake or FakeSlackAPI()
             fake_url = loop.serve(fake.app())
             settings = base.settings.model_copy(update={
                 "slack_bot_token": SecretStr(BOT_TOKEN), "slack_signing_secret": SecretStr(SIGNING_SECRET),

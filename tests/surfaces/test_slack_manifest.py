@@ -18,8 +18,9 @@ SCOPES_USED = {
     "chat:write": "chat.postMessage, chat.update, chat.postEphemeral",
     "reactions:write": "reactions.add, reactions.remove",
     "commands": "/kb",
-    "users:read": "users.info for KB_ADMINS emails",
+    "users:read": "users.info: the asker's email, guest and deactivated flags",
     "users:read.email": "the email field of users.info",
+    "usergroups:read": "usergroups.list (KB_SLACK_USERGROUPS)",
 }
 
 
