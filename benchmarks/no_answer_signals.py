@@ -1,0 +1,86 @@
+"""Print how well each signal kb has without a language model tells answerable questions from
+questions the runbooks do not answer, on an index already built.
+
+    .venv/bin/python benchmarks/no_answer_signals.py ../shared/eval/18f/questions.jsonl --data-dir .kb-eval
+    .venv/bin/python benchmarks/no_answer_signals.py examples/questions.jsonl --data-dir .kb-data
+
+"Not found" without an LLM is a threshold on some score of what retrieval returned. This measures
+the candidates on the questions file's `answer` and `no_answer` items (escalations are left out:
+the policy takes them before retrieval):
+
+- top cosine: the best chunk's cosine similarity to the question (what KB_MIN_RELEVANCE thresholds);
+- best sentence: the best cosine between the question and one sentence of the cited chunks;
+- top-3 sentences: the mean of the three best sentence cosines.
+
+For each it prints the ROC AUC (0.5: no better than chance; 1.0: a threshold separates them
+perfectly) and, at the threshold that loses at most 10% of answerable questions, how many
+unanswerable ones would be answered "not found". On the 18F handbook every signal stays near
+chance: the questions it cannot answer are topical (the retirement plan exists, the match rate is
+not written), so telling them apart needs reading, which is the LLM path's NOT_IN_RUNBOOKS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+from bot import evaluation  # noqa: E402
+from bot.answer.retrieve import Result  # noqa: E402
+from bot.answer.snippets import sentences_of  # noqa: E402
+from bot.config import Settings  # noqa: E402
+from bot.runtime import Runtime  # noqa: E402
+
+Signal = Callable[[list[Result], list[float]], float]
+SIGNALS: dict[str, Signal] = {
+    "top cosine": lambda results, sentences: max((r.similarity for r in results), default=0.0),
+    "best sentence": lambda results, sentences: max(sentences, default=0.0),
+    "top-3 sentences": lambda results, sentences: sum(sorted(sentences)[-3:]) / max(1, min(3, len(sentences))),
+}
+
+
+def auc(positive: list[float], negative: list[float]) -> float:
+    """The chance that a random answerable question scores above a random unanswerable one."""
+    pairs = [(p > n) + 0.5 * (p == n) for p in positive for n in negative]
+    return sum(pairs) / len(pairs) if pairs else float("nan")
+
+
+def caught_at(positive: list[float], negative: list[float], lose: float = 0.10) -> tuple[float, int, int]:
+    """The highest threshold losing at most `lose` of the answerable, and the unanswerable below it."""
+    allowed = int(lose * len(positive))
+    threshold = sorted(positive)[allowed] if positive else 0.0
+    return threshold, sum(n < threshold for n in negative), sum(p < threshold for p in positive)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("questions", type=Path)
+    parser.add_argument("--data-dir", required=True)
+    args = parser.parse_args()
+    runtime = Runtime(Settings(data_dir=args.data_dir))
+    settings, scorer = runtime.settings, runtime.answers.sentence_scorer
+    values: dict[str, dict[str, list[float]]] = {name: {"answer": [], "no_answer": []} for name in SIGNALS}
+    for item in evaluation.load_jsonl(args.questions):
+        expect = item.get("expect", "answer")
+        if expect not in ("answer", "no_answer"):
+            continue
+        results = runtime.retriever.search(item["question"], k=settings.top_k * 2, per_doc=settings.max_chunks_per_doc)
+        sentences = [s for sims in scorer(item["question"], [sentences_of(r.text) for r in results[: settings.top_k]])
+                     for s in sims]
+        for name, signal in SIGNALS.items():
+            values[name][expect].append(signal(results, sentences))
+    answerable, unanswerable = (len(values["top cosine"][key]) for key in ("answer", "no_answer"))
+    print(f"{answerable} answerable, {unanswerable} unanswerable questions")
+    for name, split in values.items():
+        threshold, caught, lost = caught_at(split["answer"], split["no_answer"])
+        print(f"{name:16} AUC {auc(split['answer'], split['no_answer']):.2f}   threshold {threshold:.3f}: "
+              f"{caught}/{unanswerable} not found, {lost}/{answerable} answerable lost")
+
+
+if __name__ == "__main__":
+    main()
