@@ -99,6 +99,7 @@ def sync(
             f"[bold]{summary.added}[/bold] added, [bold]{summary.changed}[/bold] changed, "
             f"[bold]{summary.deleted}[/bold] deleted, {summary.unchanged} unchanged; "
             f"{summary.chunks_embedded} chunks embedded in {summary.seconds:.1f}s"
+            + (f"; access lists of {summary.permissions_updated} updated" if summary.permissions_updated else "")
         )
         for error in summary.errors:
             err.print(f"[yellow]skipped[/yellow] {error}")

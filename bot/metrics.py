@@ -31,6 +31,8 @@ SYNC_DURATION = Histogram("kb_sync_duration_seconds", "Seconds one source's sync
 SYNC_DOCUMENTS = Counter("kb_sync_documents_total", "Documents a sync saw, by change: added, changed, deleted, unchanged.",
                          ["source", "change"], registry=REGISTRY)
 SYNC_CHUNKS_EMBEDDED = Counter("kb_sync_chunks_embedded_total", "Chunks embedded by syncs.", ["source"], registry=REGISTRY)
+SYNC_PERMISSIONS_UPDATED = Counter("kb_sync_permissions_updated_total", "Documents whose access list a sync updated in "
+                                   "place (content unchanged, nothing embedded).", ["source"], registry=REGISTRY)
 SYNC_ERRORS = Counter("kb_sync_errors_total", "Errors a sync reported (skipped files, failed sources).", ["source"],
                       registry=REGISTRY)
 SYNC_LAST_RUN = Gauge("kb_sync_last_run_timestamp_seconds", "When the source's last sync finished (Unix time).", ["source"],
@@ -93,6 +95,7 @@ def record_sync(source: str, summary: SyncSummary, ok: bool) -> None:
     for change in ("added", "changed", "deleted", "unchanged"):
         SYNC_DOCUMENTS.labels(source, change).inc(getattr(summary, change))
     SYNC_CHUNKS_EMBEDDED.labels(source).inc(summary.chunks_embedded)
+    SYNC_PERMISSIONS_UPDATED.labels(source).inc(summary.permissions_updated)
     SYNC_ERRORS.labels(source).inc(len(summary.errors))
     SYNC_DURATION.labels(source).observe(summary.seconds)
     finished = time.time()

@@ -8,7 +8,8 @@ what to embed or delete, so a new source never has to get incremental indexing r
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Protocol, runtime_checkable
 
@@ -33,6 +34,22 @@ def normalise_principal(principal: str) -> str:
     return value
 
 
+def normalise_acl(acl: Iterable[str]) -> list[str]:
+    """The one stored form of an access list: each principal normalised, once, sorted, blanks dropped.
+
+    Comparing two lists in this form is how the sync tells that a document's readers changed.
+    """
+    return sorted({normalise_principal(p) for p in acl} - {""})
+
+
+def _digest(*parts: str) -> str:
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(part.encode("utf-8", "surrogatepass"))
+        digest.update(b"\x00")
+    return digest.hexdigest()
+
+
 class Document(BaseModel):
     """One page, file or record from a source, as markdown."""
 
@@ -47,12 +64,21 @@ class Document(BaseModel):
     metadata: dict[str, Any] = Field(default_factory=dict)
 
     def content_hash(self) -> str:
-        """Changes whenever anything that ends up in the index changes, and only then."""
-        digest = hashlib.sha256()
-        for part in (self.title, self.url, self.path, self.text, "\x1f".join(sorted({normalise_principal(p) for p in self.acl}))):
-            digest.update(part.encode("utf-8", "surrogatepass"))
-            digest.update(b"\x00")
-        return digest.hexdigest()
+        """Changes whenever what is embedded or cited changes (title, URL, path, text), and only then.
+
+        The access list is left out on purpose: readers change without the text changing, and the
+        sync updates them in place, so a permission change never costs an embedding.
+        """
+        return _digest(self.title, self.url, self.path, self.text)
+
+    def hash_with_acl(self, acl: Iterable[str]) -> str:
+        """The hash indexes stored before access lists were updated in place: content and `acl` together.
+
+        Only read, never written: it lets the sync recognise an older index's document as unchanged
+        (given the access list stored with it) instead of embedding the whole index again.
+        """
+        return _digest(self.title, self.url, self.path, self.text,
+                       "\x1f".join(sorted({normalise_principal(p) for p in acl})))
 
 
 class Skipped(BaseModel):
@@ -83,6 +109,35 @@ class Connector(Protocol):
 
     def list_ids(self) -> set[str]:
         """Every id the source holds now; raises IncompleteListing rather than return a partial set."""
+        ...
+
+
+@dataclass
+class AccessListing:
+    """A complete listing of a source together with who may read each item now.
+
+    `acls` has every id the source holds (what `list_ids()` would return) mapped to its current
+    access list. An item whose readers could not be read maps to [] (nobody) and says why in
+    `errors`: a permission nobody could read may just have been tightened, so it is never guessed.
+    """
+
+    acls: dict[str, list[str]]
+    errors: list[str] = field(default_factory=list)
+
+
+@runtime_checkable
+class AccessListingConnector(Connector, Protocol):
+    """A source that can tell the current readers of everything it holds, cheaply.
+
+    Sources list changes by last-modified time, and a permission change (a page restricted, a file
+    unshared) does not modify anything, so the content listing never sees it. A source with this
+    capability reads permissions during the complete listing it makes for deletions anyway (the
+    API returns them with the metadata), and the sync updates changed access lists in place,
+    without re-embedding.
+    """
+
+    def list_access(self) -> AccessListing:
+        """Like `list_ids()`, with each id's current access list; raises IncompleteListing the same way."""
         ...
 
 

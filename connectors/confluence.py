@@ -5,12 +5,18 @@ pages with `_links.next`. CQL compares dates in the requesting user's time zone,
 reaches a day further back than the cursor; the search results carry each item's version date,
 and items the index already holds at that date are not downloaded, which keeps the wide window
 cheap. Bodies are fetched one page at a time so memory stays flat however large a space is.
+
+Restricting a page changes neither its version nor its date, so CQL never reports it. The complete
+listing each sync makes for deletions therefore also expands read restrictions (`list_access`):
+one search gives every item's own restrictions and ancestors, and every page's readers are worked
+out from that listing without a request per page.
 """
 
 from __future__ import annotations
 
 import fnmatch
 from collections.abc import Collection, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import urlparse
@@ -19,7 +25,15 @@ import requests
 import structlog
 from atlassian import Confluence as ConfluenceClient
 
-from connectors.base import Document, IncompleteListing, IndexedVersions, Skipped, normalise_principal, parse_time
+from connectors.base import (
+    AccessListing,
+    Document,
+    IncompleteListing,
+    IndexedVersions,
+    Skipped,
+    normalise_principal,
+    parse_time,
+)
 from connectors.confluence_storage import heading_anchors, storage_to_markdown
 from connectors.markdown import MAX_PAGES, docx_to_markdown, pdf_to_markdown
 from connectors.retry import Failure, RetryPolicy, call_with_retries
@@ -41,6 +55,10 @@ CONTAINER_EXPAND = "space,ancestors,restrictions.read.restrictions.user,restrict
 """An attachment's page: just what its readers are decided by."""
 RESTRICTION_EXPAND = "restrictions.user,restrictions.group"
 """What `content/{id}/restriction/byOperation/read` must expand to list the users and groups at all."""
+ACCESS_EXPAND = "space,ancestors,container,restrictions.read.restrictions.user,restrictions.read.restrictions.group"
+"""The complete listing with each item's own readers and its ancestors: all `list_access` needs."""
+RESTRICTION_PAGE_SIZE = 200
+"""Users and groups asked for per restriction request (the server may cap it lower; its answer says)."""
 
 
 class AncestorRestrictionsUnavailable(RuntimeError):
@@ -68,6 +86,42 @@ def read_principals(read: dict[str, Any]) -> tuple[list[str], dict[str, list[str
     groups = [g.get("name") or g.get("id") or "" for g in (named.get("group") or {}).get("results", [])]
     raw = {"users": [u for u in users if u], "groups": [g for g in groups if g]}
     return [f"user:{u}" for u in raw["users"]] + [f"group:{g}" for g in raw["groups"]], raw
+
+
+def next_restriction_start(read: dict[str, Any]) -> int | None:
+    """How far to move `start` for the next page of a read restriction's users and groups; None on the last.
+
+    Both lists page together (`start` and `limit` apply to each). A list is cut short when it links
+    a next page, when `totalSize` says more exist, or when it holds as many entries as its `limit`;
+    the page then covered as many entries as the list returned (the server may cap `limit`).
+    """
+    named = (read or {}).get("restrictions") or {}
+    step = None
+    for kind in ("user", "group"):
+        listing = named.get(kind) or {}
+        results = listing.get("results") or []
+        limit, total = listing.get("limit"), listing.get("totalSize")
+        cut = (bool((listing.get("_links") or {}).get("next"))
+               or (isinstance(total, int) and (listing.get("start") or 0) + len(results) < total)
+               or (isinstance(limit, int) and 0 < limit <= len(results)))
+        if cut:
+            step = max(step or 0, len(results))
+    return step
+
+
+def lists_named(read: dict[str, Any] | None) -> bool:
+    """Whether a read restriction carries its user and group lists (they were expanded), empty or not."""
+    named = (read or {}).get("restrictions") or {}
+    return isinstance(named.get("user"), dict) and isinstance(named.get("group"), dict)
+
+
+@dataclass(frozen=True)
+class PageReaders:
+    """What decides who may read a page: its space, its own read principals, its ancestors (root first)."""
+
+    space: str
+    own: tuple[str, ...]
+    ancestors: tuple[str, ...]
 
 
 def inherited_acl(levels: Sequence[Collection[str]]) -> list[str] | None:
@@ -122,9 +176,10 @@ class Confluence:
         self.retry = retry or RetryPolicy()
         self.name = f"confluence:{host}{urlparse(self.url).path}".rstrip("/")
         self._ancestor_reads: dict[str, list[str] | Exception] = {}
-        """Ancestor id -> its read principals (or why they could not be read), for one sync."""
-        self._containers: dict[str, dict[str, Any]] = {}
-        """Pages that attachments belong to, with their ancestor chain (one sync)."""
+        """Content id -> its own read principals (or why they could not be read), for one sync: ancestors
+        as fetched, and every page `list_access` listed."""
+        self._containers: dict[str, PageReaders] = {}
+        """Pages whose readers are known this sync: attachments' pages, and every page `list_access` listed."""
         # One retry policy for every source: the library's own Retry-After handling is turned off.
         common = {"retry_with_header": False, "backoff_and_retry": False, "timeout": 60}
         if personal_token:
@@ -190,6 +245,42 @@ class Confluence:
                     if self._wanted(item)}
         except Exception as error:
             raise IncompleteListing(f"could not list Confluence spaces {self.spaces}: {error}") from error
+
+    def list_access(self) -> AccessListing:
+        """Every wanted id with who may read it now, from one complete search with restrictions expanded.
+
+        Ancestors and attachments' pages are found in the listing itself, so requests beyond the
+        search are made only for restriction lists longer than one page and for pages the listing
+        lacks. An item whose readers cannot be read is given to nobody, with the reason.
+        """
+        self._ancestor_reads, self._containers = {}, {}
+        wanted: list[tuple[str, str | None, str]] = []  # doc id, the page that decides its readers, space
+        try:
+            for item in self._search(self._cql(None), ACCESS_EXPAND):
+                item_id = str(item["id"])
+                space = (item.get("space") or {}).get("key", "")
+                if item.get("type") != "attachment":
+                    try:
+                        readers = self._readers(item)
+                    except Exception as error:  # noqa: BLE001 - the page is looked up again, then given to nobody
+                        log.warning("confluence.restrictions_unreadable", id=item_id, error=str(error))
+                    else:
+                        self._containers[item_id] = readers
+                        self._ancestor_reads[item_id] = list(readers.own)
+                if self._wanted(item):
+                    page_id = item_id if item.get("type") != "attachment" else (item.get("container") or {}).get("id")
+                    wanted.append((self._id(item), str(page_id) if page_id else None, space))
+        except Exception as error:
+            raise IncompleteListing(f"could not list the readers of Confluence spaces {self.spaces}: {error}") from error
+        listing = AccessListing({})
+        for doc_id, page_id, space in wanted:
+            try:
+                listing.acls[doc_id] = self._page_acl(page_id) if page_id else [f"space:{space}"]
+            except Exception as error:
+                listing.acls[doc_id] = []
+                listing.errors.append(f"{doc_id}: its readers could not be read, so nobody is given it until they "
+                                      f"can: {type(error).__name__}: {error}")
+        return listing
 
     # -- items ---------------------------------------------------------------------------------------
     def _id(self, item: dict[str, Any]) -> str:
@@ -297,11 +388,7 @@ class Confluence:
         """
         if ancestor_id not in self._ancestor_reads:
             try:
-                read = self._get(f"rest/api/content/{ancestor_id}/restriction/byOperation/read",
-                                 what="confluence.restrictions", params={"expand": RESTRICTION_EXPAND})
-                if not isinstance(read, dict):
-                    raise ValueError("unexpected restriction response")
-                self._ancestor_reads[ancestor_id] = read_principals(read)[0]
+                self._ancestor_reads[ancestor_id] = self._read_restriction(ancestor_id)[0]
             except Exception as error:  # noqa: BLE001 - re-raised below as the page's skip reason
                 self._ancestor_reads[ancestor_id] = error
         found = self._ancestor_reads[ancestor_id]
@@ -311,32 +398,82 @@ class Confluence:
             ) from found
         return found
 
+    def _read_restriction(self, content_id: str, read: dict[str, Any] | None = None
+                          ) -> tuple[list[str], dict[str, list[str]]]:
+        """Every principal of a content item's read restriction, however many pages the lists take.
+
+        `read` is the restriction an expanded response already carried; the restriction endpoint is
+        asked only for what it lacks. A list cut at its first page would give the page fewer readers
+        than Confluence does, and large group lists are common enough that they must be followed.
+        """
+        named: dict[str, dict[str, None]] = {"users": {}, "groups": {}}  # ordered sets
+        start = 0
+        if not lists_named(read):
+            read = None  # not expanded: an absent list is unknown, not empty
+        while True:
+            if read is None:
+                read = self._get(f"rest/api/content/{content_id}/restriction/byOperation/read",
+                                 what="confluence.restrictions",
+                                 params={"expand": RESTRICTION_EXPAND, "start": start, "limit": RESTRICTION_PAGE_SIZE})
+                if not isinstance(read, dict) or not lists_named(read):
+                    raise ValueError("unexpected restriction response")
+            before = len(named["users"]) + len(named["groups"])
+            for kind, names in read_principals(read)[1].items():
+                named[kind].update(dict.fromkeys(names))
+            step = next_restriction_start(read)
+            if step is None:
+                break
+            if len(named["users"]) + len(named["groups"]) == before:
+                raise ValueError(f"the read restrictions of {content_id} claim more entries than they return")
+            start += step
+            read = None
+        raw = {kind: list(names) for kind, names in named.items()}
+        return [f"user:{u}" for u in raw["users"]] + [f"group:{g}" for g in raw["groups"]], raw
+
+    def _readers(self, page: dict[str, Any]) -> PageReaders:
+        """A page's readers as an expanded response (page, container or listing item) describes them."""
+        own, _ = self._read_restriction(str(page["id"]), (page.get("restrictions") or {}).get("read"))
+        return PageReaders(space=(page.get("space") or {}).get("key", ""), own=tuple(own),
+                           ancestors=tuple(str(a["id"]) for a in page.get("ancestors") or [] if a.get("id")))
+
     def _attachment_acl(self, item: dict[str, Any]) -> list[str]:
         """An attachment is readable by whoever may read its page: the page's own restrictions and
-        every ancestor's (the page is fetched once per sync, however many attachments it has)."""
+        every ancestor's."""
         page_id = str((item.get("container") or {}).get("id") or "")
         if not page_id:  # a space-level attachment: only the space limits it
             return [f"space:{(item.get('space') or {}).get('key', '')}"]
+        return self._page_acl(page_id)
+
+    def _page_acl(self, page_id: str) -> list[str]:
+        """Who may read a page (or its attachments): from this sync's listing, else the page is fetched
+        once per sync, however many attachments it has."""
         if page_id not in self._containers:
-            self._containers[page_id] = self._get(f"rest/api/content/{page_id}", what="confluence.page",
-                                                  params={"expand": CONTAINER_EXPAND})
-        return self._acl(self._containers[page_id])[0]
+            self._containers[page_id] = self._readers(self._get(f"rest/api/content/{page_id}", what="confluence.page",
+                                                                params={"expand": CONTAINER_EXPAND}))
+        return self._effective_acl(page_id, self._containers[page_id])[0]
 
     def _acl(self, page: dict[str, Any]) -> tuple[list[str], dict[str, Any]]:
-        """The page's effective readers (see `inherited_acl`), else everyone who can see the space.
+        """The page's effective readers, with its restrictions as Confluence names them (metadata)."""
+        readers = self._readers(page)
+        acl, restricted_ancestors = self._effective_acl(str(page.get("id")), readers)
+        raw = {"users": [p.removeprefix("user:") for p in readers.own if p.startswith("user:")],
+               "groups": [p.removeprefix("group:") for p in readers.own if p.startswith("group:")]}
+        return acl, {**raw, "restricted_ancestors": restricted_ancestors}
 
-        Raises AncestorRestrictionsUnavailable rather than guess: the page is then skipped, never
-        indexed with a wider ACL than Confluence gives it.
+    def _effective_acl(self, page_id: str, readers: PageReaders) -> tuple[list[str], list[str]]:
+        """Who may read the page (see `inherited_acl`), else everyone who can see the space; and which
+        ancestors are restricted.
+
+        Raises AncestorRestrictionsUnavailable rather than guess: the page is then skipped (or, in
+        `list_access`, given to nobody), never indexed with a wider ACL than Confluence gives it.
         """
-        own, raw = read_principals((page.get("restrictions") or {}).get("read") or {})
-        ancestors = [str(a["id"]) for a in page.get("ancestors") or [] if a.get("id")]
-        levels = {ancestor: self._ancestor_principals(ancestor) for ancestor in ancestors}
-        acl = inherited_acl([own, *levels.values()])
+        levels = {ancestor: self._ancestor_principals(ancestor) for ancestor in readers.ancestors}
+        acl = inherited_acl([readers.own, *levels.values()])
         restricted_ancestors = [ancestor for ancestor, principals in levels.items() if principals]
         if acl is None:
-            acl = [f"space:{(page.get('space') or {}).get('key', '')}"]
+            acl = [f"space:{readers.space}"]
         elif not acl:
-            log.warning("confluence.no_common_reader", page_id=page.get("id"), restricted_ancestors=restricted_ancestors,
+            log.warning("confluence.no_common_reader", page_id=page_id, restricted_ancestors=restricted_ancestors,
                         hint="no user or group is named at every restricted level, so nobody is given the page; "
                              "name its readers the same way on the page and its restricted ancestors")
-        return acl, {**raw, "restricted_ancestors": restricted_ancestors}
+        return acl, restricted_ancestors

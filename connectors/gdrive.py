@@ -2,7 +2,9 @@
 
 Drive has no "everything under this folder changed since T" query, so each sync walks the folder
 tree with metadata-only `files.list` calls (the walk also gives the complete listing deletions
-need) and downloads a file only when its `modifiedTime` differs from the index's copy. Google Docs
+need) and downloads a file only when its `modifiedTime` differs from the index's copy. The same
+listing carries each file's permissions, which unsharing changes without touching `modifiedTime`:
+`list_access` hands them to the sync with no further request. Google Docs
 are exported as HTML and go through the shared converter; Sheets export as CSV (the first sheet,
 a Drive export limit) and become a markdown table; PDFs and DOCX are downloaded and parsed.
 """
@@ -21,7 +23,7 @@ import structlog
 from googleapiclient.discovery import build
 from googleapiclient.errors import HttpError
 
-from connectors.base import EVERYONE, Document, IncompleteListing, IndexedVersions, Skipped, parse_time
+from connectors.base import EVERYONE, AccessListing, Document, IncompleteListing, IndexedVersions, Skipped, parse_time
 from connectors.markdown import MAX_PAGES, csv_to_markdown, docx_to_markdown, html_to_markdown, pdf_to_markdown, tidy
 from connectors.retry import Failure, RetryPolicy, call_with_retries
 
@@ -106,7 +108,8 @@ class GoogleDrive:
         # stays 0 on every execute() so only the shared retry helper retries.
         self.service = build("drive", "v3", credentials=credentials, static_discovery=True, cache_discovery=False,
                              client_options=options)
-        self._listing: set[str] | None = None
+        self._listing: dict[str, list[str]] | None = None
+        """The last complete walk's files and their access lists, until `list_access` takes them."""
 
     def _execute(self, request: Any, what: str) -> Any:
         return call_with_retries(request.execute, classify, what=what, policy=self.retry)
@@ -194,10 +197,10 @@ class GoogleDrive:
 
     def changed_documents(self, since: datetime | None, indexed: IndexedVersions) -> Iterator[Document | Skipped]:
         self._listing = None
-        listed: set[str] = set()
+        listed: dict[str, list[str]] = {}
         for found in self._walk():
             doc_id = f"gdrive:{found.file['id']}"
-            listed.add(doc_id)
+            listed[doc_id] = _acl(found.file)[0]
             modified = parse_time(found.file.get("modifiedTime"))
             if indexed:
                 if indexed.get(doc_id) == modified:
@@ -209,14 +212,18 @@ class GoogleDrive:
             except Exception as error:  # one unreadable file never stops the drive
                 log.warning("gdrive.skipped", id=found.file.get("id"), error=str(error))
                 yield Skipped(id=doc_id, path=self._path(found), reason=f"{type(error).__name__}: {error}")
-        self._listing = listed  # the walk completed: list_ids can answer without walking again
+        self._listing = listed  # the walk completed: list_access can answer without walking again
 
     def list_ids(self) -> set[str]:
+        return set(self.list_access().acls)
+
+    def list_access(self) -> AccessListing:
+        """Every file with who may read it now, from the walk's own metadata (`permissions` is listed)."""
         if self._listing is not None:
             listing, self._listing = self._listing, None
-            return listing
+            return AccessListing(listing)
         try:
-            return {f"gdrive:{found.file['id']}" for found in self._walk()}
+            return AccessListing({f"gdrive:{found.file['id']}": _acl(found.file)[0] for found in self._walk()})
         except Exception as error:
             raise IncompleteListing(f"could not list Google Drive: {error}") from error
 

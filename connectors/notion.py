@@ -24,7 +24,7 @@ import structlog
 from notion_client import Client
 from notion_client.errors import HTTPResponseError, RequestTimeoutError
 
-from connectors.base import EVERYONE, Document, IncompleteListing, IndexedVersions, Skipped, parse_time
+from connectors.base import EVERYONE, AccessListing, Document, IncompleteListing, IndexedVersions, Skipped, parse_time
 from connectors.notion_blocks import blocks_to_markdown, rich_text
 from connectors.retry import Failure, RetryPolicy, call_with_retries
 
@@ -156,6 +156,11 @@ class Notion:
             raise IncompleteListing("some Notion pages could not be read, so their sub-pages are unknown")
         listing, self._listing = self._listing, None
         return listing
+
+    def list_access(self) -> AccessListing:
+        """Every listed page and database with the configured readers (KB_NOTION_ACL): the API exposes no
+        permissions, so a changed setting is what reaches the index, on the next sync, unembedded."""
+        return AccessListing(dict.fromkeys(self.list_ids(), self.acl))
 
     # -- the walk -------------------------------------------------------------------------------------
     def _visit(self, node: Node, walk: _Walk) -> Generator[Document | Skipped, None, bool]:

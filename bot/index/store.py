@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, NamedTuple
 
 os.environ.setdefault("LANCE_LOG", "error")  # lance's own deprecation chatter goes to stderr otherwise
 
@@ -23,7 +24,7 @@ import structlog  # noqa: E402
 from lancedb.index import FTS, IvfHnswSq  # noqa: E402
 
 from bot.index.chunking import Chunk  # noqa: E402
-from connectors.base import Document, normalise_principal  # noqa: E402
+from connectors.base import Document, normalise_acl  # noqa: E402
 
 log = structlog.get_logger(__name__)
 
@@ -42,8 +43,11 @@ DOCUMENTS = pa.schema(
         ("updated_at", pa.timestamp("us", tz="UTC")),
         ("synced_at", pa.timestamp("us", tz="UTC")),
         ("chunks", pa.int32()),
+        ("acl", pa.list_(pa.string())),
     ]
 )
+"""`acl` is the access list the document's chunks carry, so a sync compares readers without reading
+every chunk; `hash` covers the content only (see `Document.content_hash`)."""
 SYNC_RUNS = pa.schema(
     [
         ("scope", pa.string()),
@@ -83,6 +87,17 @@ class ModelMismatch(RuntimeError):
     """The index was built with another embedding model; mixing vectors would make search garbage."""
 
 
+class StoredDocument(NamedTuple):
+    """What the index holds of one document: its content hash and its access list.
+
+    `acl` is None only where it is unknown (a document without chunks in an index from before the
+    column existed); the sync then treats it as changed and records it.
+    """
+
+    hash: str
+    acl: list[str] | None
+
+
 @dataclass(frozen=True)
 class Hit:
     """One chunk returned by a search, with the score its retriever gave it."""
@@ -113,6 +128,7 @@ class Store:
             os.makedirs(uri, exist_ok=True)
         self.db = lancedb.connect(uri)
         self._tables: dict[str, Any] = {}
+        self._documents_upgraded = False
 
     # -- tables -------------------------------------------------------------------------------
     def table(self, name: str, schema: pa.Schema | None = None) -> Any:
@@ -170,12 +186,40 @@ class Store:
             if name in self.db.list_tables().tables:
                 self.db.drop_table(name)
         self._tables.clear()
+        self._documents_upgraded = False
+
+    def _upgrade_documents(self) -> None:
+        """Give an index from before documents recorded their access list that column, filled in place.
+
+        Each document's list is copied from its first chunk (a document's chunks always share one),
+        so the upgrade embeds nothing. Run from the sync's write paths, not on open: a replica that
+        only answers never writes. Rows left empty by an interrupted upgrade are filled next time.
+        """
+        if self._documents_upgraded:
+            return
+        table = self.documents
+        if "acl" not in table.schema.names:
+            table.add_columns(pa.field("acl", pa.list_(pa.string())))
+        if self.chunks is not None and table.count_rows("acl IS NULL"):
+            first = self.chunks.search().where("ordinal = 0").select(["doc_id", "acl"]).limit(None).to_arrow()
+            if first.num_rows:
+                self._update_documents({"id": first["doc_id"], "acl": first["acl"]})
+            log.info("store.documents_upgraded", documents=first.num_rows, added="acl")
+        self._documents_upgraded = True
+
+    def _update_documents(self, columns: Mapping[str, Any]) -> None:
+        """Overwrite some columns of existing document rows (by id), leaving the others as they are."""
+        schema = pa.schema([DOCUMENTS.field(name) for name in columns])
+        self.documents.merge_insert("id").when_matched_update_all().execute(pa.table(dict(columns), schema=schema))
 
     # -- documents ------------------------------------------------------------------------------
-    def document_hashes(self, scope: str) -> dict[str, str]:
-        table = self.documents
-        rows = table.search().where(f"scope = {quote(scope)}").select(["id", "hash"]).limit(None).to_arrow()
-        return dict(zip(rows["id"].to_pylist(), rows["hash"].to_pylist()))
+    def document_states(self, scope: str) -> dict[str, StoredDocument]:
+        """Each indexed document's content hash and access list: what the sync compares a source with."""
+        self._upgrade_documents()
+        rows = (self.documents.search().where(f"scope = {quote(scope)}").select(["id", "hash", "acl"])
+                .limit(None).to_arrow())
+        return {doc_id: StoredDocument(digest, acl) for doc_id, digest, acl
+                in zip(rows["id"].to_pylist(), rows["hash"].to_pylist(), rows["acl"].to_pylist())}
 
     def document_versions(self, scope: str) -> dict[str, datetime]:
         """Each document's source-side `updated_at`, so versioned connectors can skip unchanged downloads."""
@@ -194,6 +238,7 @@ class Store:
         """
         if not items:
             return
+        self._upgrade_documents()
         synced = now()
         rows = []
         for document, _, chunks, texts, vectors in items:
@@ -212,7 +257,7 @@ class Store:
                         "anchor": chunk.anchor,
                         "text": chunk.text,
                         "search_text": text,
-                        "acl": sorted({normalise_principal(p) for p in document.acl} - {""}),
+                        "acl": normalise_acl(document.acl),
                         "updated_at": document.updated_at,
                         "vector": vector.tolist(),
                     }
@@ -235,12 +280,40 @@ class Store:
                         "updated_at": document.updated_at,
                         "synced_at": synced,
                         "chunks": len(chunks),
+                        "acl": normalise_acl(document.acl),
                     }
                     for document, digest, chunks, _, _ in items
                 ],
                 schema=DOCUMENTS,
             )
         )
+
+    def set_acls(self, acls: Mapping[str, Iterable[str]], batch: int = 500) -> None:
+        """Give documents new access lists in place: their chunks keep text and vectors, nothing is embedded.
+
+        The chunks, where answers are filtered, change first, all of one document's in one update,
+        then the documents' record of it; a crash in between leaves a difference the next sync's
+        comparison finds and writes again.
+        """
+        if not acls:
+            return
+        self._upgrade_documents()
+        stored = {doc_id: normalise_acl(acl) for doc_id, acl in acls.items()}
+        by_acl: dict[tuple[str, ...], list[str]] = defaultdict(list)
+        for doc_id, acl in stored.items():
+            by_acl[tuple(acl)].append(doc_id)
+        if self.chunks is not None:
+            for acl, ids in by_acl.items():
+                value = f"make_array({', '.join(quote(principal) for principal in acl)})"
+                for start in range(0, len(ids), batch):
+                    self.chunks.update(where=in_list("doc_id", ids[start : start + batch]), values_sql={"acl": value})
+        self._update_documents({"id": list(stored), "acl": list(stored.values())})
+
+    def set_hashes(self, hashes: Mapping[str, str]) -> None:
+        """Record documents' content hashes without touching their chunks (an older index's rows, re-hashed)."""
+        if hashes:
+            self._upgrade_documents()
+            self._update_documents({"id": list(hashes), "hash": list(hashes.values())})
 
     def delete_documents(self, ids: Iterable[str], batch: int = 500) -> int:
         ids = list(ids)

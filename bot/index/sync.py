@@ -3,11 +3,17 @@
 Embedding dominates the cost of indexing, so the rule is strict: a document whose content hash is
 unchanged is never chunked or embedded again. Deletions are applied only on the strength of a
 complete listing, so a source that is down, rate-limited or half-listed never wipes what it had.
+
+Who may read a document is kept apart from its content: a changed access list is written onto the
+stored chunks in place. Sources list changes by last-modified time, which a permission change does
+not touch, so a source that can (`AccessListingConnector`) gives every item's current readers with
+its complete listing, and every sync brings the index's access lists up to date.
 """
 
 from __future__ import annotations
 
 import time
+from collections import ChainMap
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
@@ -18,8 +24,16 @@ import structlog
 from bot import metrics
 from bot.index.chunking import chunk_document
 from bot.index.embedding import Embedder
-from bot.index.store import ModelMismatch, Store, now
-from connectors.base import Connector, Document, IncompleteListing, Skipped, VersionedConnector
+from bot.index.store import ModelMismatch, Store, StoredDocument, now
+from connectors.base import (
+    AccessListingConnector,
+    Connector,
+    Document,
+    IncompleteListing,
+    Skipped,
+    VersionedConnector,
+    normalise_acl,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -41,9 +55,11 @@ class SyncSummary:
     chunks_embedded: int = 0
     seconds: float = 0.0
     errors: list[str] = field(default_factory=list)
+    permissions_updated: int = 0
+    """Documents whose access list changed with their content unchanged: updated in place, not embedded."""
 
     def merge(self, other: SyncSummary) -> None:
-        for name in ("added", "changed", "deleted", "unchanged", "chunks_embedded"):
+        for name in ("added", "changed", "deleted", "unchanged", "chunks_embedded", "permissions_updated"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.errors.extend(other.errors)
 
@@ -64,6 +80,28 @@ def last_syncs(sources: Mapping[str, Mapping[str, Any]]) -> list[tuple[str, str,
     return rows
 
 
+def same_content(stored: StoredDocument, document: Document) -> bool:
+    """Whether the index already holds this document's text, title and place.
+
+    Indexes written before access lists were updated in place hashed content and access list
+    together; such a row is recognised through the access list stored with it, so upgrading
+    re-embeds nothing (the sync then records the row under the current hash).
+    """
+    if stored.hash == document.content_hash():
+        return True
+    return stored.acl is not None and stored.hash == document.hash_with_acl(stored.acl)
+
+
+def changed_readers(current: Mapping[str, list[str]], known: Mapping[str, StoredDocument]) -> dict[str, list[str]]:
+    """The indexed documents whose access list in `current` differs from the stored one, with the new list."""
+    changed = {}
+    for doc_id, acl in current.items():
+        stored = known.get(doc_id)
+        if stored is not None and normalise_acl(acl) != stored.acl:
+            changed[doc_id] = normalise_acl(acl)
+    return changed
+
+
 class SyncEngine:
     """Applies sources to one store with one embedder."""
 
@@ -80,11 +118,14 @@ class SyncEngine:
         summary = SyncSummary()
         scope = connector.name
         self.store.check_model(self.embedder.model_name)  # the name is known without loading the model
-        known = self.store.document_hashes(scope)
+        known = self.store.document_states(scope)
         cursor = self.store.cursor(scope)
         since = cursor - CURSOR_OVERLAP if cursor else None
         report = progress or (lambda event, n: None)
         pending: list[Document] = []
+        written: dict[str, StoredDocument] = {}  # indexed documents this run re-embedded, as they now stand
+        readers: dict[str, list[str]] = {}  # documents whose access list changed, content not
+        rehashed: dict[str, str] = {}  # rows of an older index, to record under the current hash
         yielded_same = 0
         complete = True
         try:
@@ -100,15 +141,23 @@ class SyncEngine:
                     summary.errors.append(f"{item.path}: {item.reason}")
                     log.warning("sync.skipped", scope=scope, path=item.path, reason=item.reason)
                     continue
-                if known.get(item.id) == item.content_hash():
+                stored = known.get(item.id)
+                if stored is not None and same_content(stored, item):
                     yielded_same += 1
+                    readers.update(changed_readers({item.id: item.acl}, known))
+                    if stored.hash != item.content_hash():
+                        rehashed[item.id] = item.content_hash()
                     continue
                 pending.append(item)
                 if len(pending) >= self.batch_documents:
-                    self._write(scope, pending, known, summary, report)
+                    self._write(scope, pending, known, written, summary, report)
                     pending = []
-            self._write(scope, pending, known, summary, report)
-            listed = connector.list_ids()
+            self._write(scope, pending, known, written, summary, report)
+            if isinstance(connector, AccessListingConnector):
+                access = connector.list_access()
+                listed = set(access.acls)
+            else:
+                access, listed = None, connector.list_ids()
             if not listed and known:
                 raise IncompleteListing(
                     f"the source listed no documents; refusing to delete its {len(known)} indexed documents"
@@ -124,6 +173,20 @@ class SyncEngine:
             gone = set(known) - listed
             summary.deleted = self.store.delete_documents(sorted(gone))
             summary.unchanged = len(listed & set(known)) - summary.changed
+            for doc_id in gone:
+                readers.pop(doc_id, None)
+                rehashed.pop(doc_id, None)
+            if access is not None:
+                readers.update(changed_readers(access.acls, ChainMap(written, known)))
+                summary.errors.extend(access.errors)
+                for error in access.errors:
+                    log.warning("sync.readers_unknown", scope=scope, error=error)
+        # Applied even when the source failed later on: each one is what the source said just now.
+        self.store.set_acls(readers)
+        self.store.set_hashes(rehashed)
+        summary.permissions_updated = len(readers)
+        if readers:
+            log.info("sync.permissions_updated", scope=scope, documents=len(readers))
         self.store.optimize()
         summary.seconds = time.perf_counter() - clock
         self.store.record_run(scope, started, complete, started if complete else cursor, summary.to_dict())
@@ -140,8 +203,8 @@ class SyncEngine:
         total.seconds = time.perf_counter() - clock
         return total
 
-    def _write(self, scope: str, documents: list[Document], known: dict[str, str], summary: SyncSummary,
-               report: ProgressCallback) -> None:
+    def _write(self, scope: str, documents: list[Document], known: Mapping[str, StoredDocument],
+               written: dict[str, StoredDocument], summary: SyncSummary, report: ProgressCallback) -> None:
         if not documents:
             return
         # Checked only when something is to be embedded, so an unchanged sync never loads the model.
@@ -160,9 +223,10 @@ class SyncEngine:
             items.append((document, digest, chunks, search_texts, vectors[offset : offset + len(chunks)]))
             offset += len(chunks)
         self.store.write_documents(scope, items)
-        for document, *_ in prepared:
+        for document, digest, *_ in prepared:
             if document.id in known:
                 summary.changed += 1
+                written[document.id] = StoredDocument(digest, normalise_acl(document.acl))
             else:
                 summary.added += 1
         summary.chunks_embedded += len(texts)

@@ -31,7 +31,7 @@ def test_first_sync_indexes_every_document(runtime: Runtime, source: Source) -> 
     summary = runtime.sync_engine.sync(connector)
 
     assert summary.errors == []
-    assert summary.added == len(CORPUS)
+    assert (summary.added, summary.unchanged, summary.permissions_updated) == (len(CORPUS), 0, 0)
     assert runtime.store.count_documents(connector.name) == len(CORPUS)
     assert source.doc_id("leave") in found(runtime, "how long is parental leave")
     assert sorted(source.content_fetches()) == sorted(CORPUS)

@@ -1,5 +1,6 @@
 """A fake Confluence (Cloud layout, under /wiki) speaking REST v1 content, CQL content search with
-cursor `_links.next`, read restrictions by operation, and attachment downloads, in the documented
+cursor `_links.next`, read restrictions by operation (users and groups paged with `start`/`limit`,
+capped by a system limit, also where expanded), and attachment downloads, in the documented
 response shapes."""
 
 from __future__ import annotations
@@ -47,6 +48,8 @@ class FakeConfluence(FakeAPI):
         self.spaces: dict[str, str] = {}
         self.items: dict[str, Item] = {}
         self._next_id = 65000
+        self.restriction_limit = 200
+        """The most users, and the most groups, one restriction answer lists (Confluence's fixed system limit)."""
 
     # -- content model -------------------------------------------------------------------------
     def add_space(self, key: str, name: str) -> None:
@@ -73,6 +76,11 @@ class FakeConfluence(FakeAPI):
 
     def delete(self, item_id: str) -> None:
         del self.items[item_id]
+
+    def restrict(self, item_id: str, *, users: list[str] = (), groups: list[str] = ()) -> None:  # type: ignore[assignment]
+        """Set a page's read restrictions as the restrictions dialog does: version and date unchanged."""
+        item = self.items[item_id]
+        item.read_users, item.read_groups = list(users), list(groups)
 
     # -- shapes ----------------------------------------------------------------------------------
     def error_body(self, status: int) -> Any:
@@ -115,7 +123,8 @@ class FakeConfluence(FakeAPI):
             else:
                 data["body"] = {"_expandable": {"storage": "", "view": ""}}
         if any(key.startswith("restrictions") for key in expand):
-            data["restrictions"] = {"read": self._read_restriction(item, {"restrictions.user", "restrictions.group"})}
+            named = {key.removeprefix("restrictions.read.") for key in expand if key.startswith("restrictions.read.")}
+            data["restrictions"] = {"read": self._read_restriction(item, named)}
         if item.type == "attachment":
             page = self.items[item.parent or ""]
             data["metadata"] = {"mediaType": item.media_type, "comment": ""}
@@ -132,10 +141,14 @@ class FakeConfluence(FakeAPI):
         data["_expandable"] = {"children": f"/rest/api/content/{item.id}/child", "descendants": ""}
         return data
 
-    def _read_restriction(self, item: Item, expand: set[str]) -> dict[str, Any]:
-        """A `ContentRestriction` for the read operation: users and groups listed only when expanded."""
+    def _read_restriction(self, item: Item, expand: set[str], start: int = 0, limit: int | None = None) -> dict[str, Any]:
+        """A `ContentRestriction` for the read operation: users and groups listed only when expanded,
+        each from `start`, at most `limit` (capped by the system limit) of them."""
+        limit = min(limit or self.restriction_limit, self.restriction_limit)
+
         def results(values: list[dict[str, Any]]) -> dict[str, Any]:
-            return {"results": values, "start": 0, "limit": 200, "size": len(values)}
+            page = values[start : start + limit]
+            return {"results": page, "start": start, "limit": limit, "size": len(page)}
 
         named: dict[str, Any] = {}
         if "restrictions.user" in expand:
@@ -191,7 +204,8 @@ class FakeConfluence(FakeAPI):
         match = re.fullmatch(r"/wiki/rest/api/content/([^/]+)/restriction/byOperation/read", path)
         if match:
             expand = set(request.query.get("expand", "").split(","))
-            return Response(200, self._read_restriction(self.items[match.group(1)], expand))
+            start, limit = int(request.query.get("start", 0)), int(request.query.get("limit", 0)) or None
+            return Response(200, self._read_restriction(self.items[match.group(1)], expand, start, limit))
         match = re.fullmatch(r"/wiki/rest/api/content/([^/]+)", path)
         if match:
             expand = set(request.query.get("expand", "").split(","))

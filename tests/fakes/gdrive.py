@@ -63,6 +63,10 @@ class FakeDrive(FakeAPI):
     def delete(self, file_id: str) -> None:
         del self.files[file_id]
 
+    def share(self, file_id: str, permissions: list[dict[str, Any]]) -> None:
+        """Replace a file's permissions as the share dialog does: `modifiedTime` does not change."""
+        self.files[file_id].permissions = permissions
+
     def error_body(self, status: int) -> Any:
         reasons = {429: ("rateLimitExceeded", "RESOURCE_EXHAUSTED"), 404: ("notFound", "NOT_FOUND"),
                    500: ("backendError", "INTERNAL"), 503: ("backendError", "UNAVAILABLE")}

@@ -48,6 +48,7 @@ class Fault:
     response: Response
     times: int
     after: int = 0
+    query: re.Pattern[str] | None = None
 
 
 class FakeAPI:
@@ -105,10 +106,12 @@ class FakeAPI:
 
     # -- faults and log ------------------------------------------------------------------------
     def fail(self, pattern: str, status: int, *, times: int = 1, after: int = 0, method: str | None = None,
-             headers: dict[str, str] | None = None, body: Any = None) -> None:
-        """Answer `times` requests whose path matches `pattern` with `status`, once `after` have passed."""
+             headers: dict[str, str] | None = None, body: Any = None, query: str | None = None) -> None:
+        """Answer `times` requests whose path matches `pattern` with `status`, once `after` have passed;
+        with `query`, only requests whose decoded query string (`name=value&...`) matches it too."""
         response = Response(status, body if body is not None else self.error_body(status), headers or {})
-        self._faults.append(Fault(method, re.compile(pattern), response, times, after))
+        self._faults.append(Fault(method, re.compile(pattern), response, times, after,
+                                  re.compile(query) if query else None))
 
     def heal(self) -> None:
         """Drop every pending fault: the source recovers."""
@@ -128,7 +131,9 @@ class FakeAPI:
     def _answer(self, request: Request) -> Response:
         with self._lock:
             fault = next((f for f in self._faults if f.times > 0 and f.pattern.search(request.path)
-                          and (f.method is None or f.method == request.method)), None)
+                          and (f.method is None or f.method == request.method)
+                          and (f.query is None or f.query.search("&".join(f"{k}={v}" for k, v in request.query.items())))),
+                         None)
             if fault is not None and fault.after > 0:
                 fault.after -= 1
                 fault = None
