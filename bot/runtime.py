@@ -31,7 +31,7 @@ class Runtime:
 
     @cached_property
     def store(self) -> Store:
-        return Store(self.settings.data_dir)
+        return Store(self.settings.data_dir, self.settings.read_consistency)
 
     @cached_property
     def embedder(self) -> Embedder:

@@ -12,7 +12,7 @@ import os
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, NamedTuple
 
 os.environ.setdefault("LANCE_LOG", "error")  # lance's own deprecation chatter goes to stderr otherwise
@@ -122,11 +122,17 @@ def now() -> datetime:
 class Store:
     """Typed access to the tables; every write path of the index goes through here."""
 
-    def __init__(self, uri: str) -> None:
+    def __init__(self, uri: str, read_consistency: float | None = 5.0) -> None:
+        """`read_consistency`: seconds a table handle may serve its version before it looks for a
+        newer one. The bot keeps its handles open for speed, and LanceDB's default (None) never
+        looks again, so a `kb sync` in another process, or the writer replica's nightly sync, would
+        stay invisible (old text, old access lists) until a restart. 0 looks on every read; None
+        never (a process that is the only writer)."""
         self.uri = uri
         if "://" not in uri:
             os.makedirs(uri, exist_ok=True)
-        self.db = lancedb.connect(uri)
+        interval = None if read_consistency is None else timedelta(seconds=read_consistency)
+        self.db = lancedb.connect(uri, read_consistency_interval=interval)
         self._tables: dict[str, Any] = {}
         self._documents_upgraded = False
 

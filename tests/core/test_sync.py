@@ -134,3 +134,25 @@ def test_index_refuses_a_different_model(runtime: Runtime, counting: CountingEmb
     counting.model_name = "some/other-model"
     with pytest.raises(ModelMismatch, match="kb sync --rebuild"):
         engine(runtime, counting).sync(FlakySource(pages(1)))
+
+
+def test_a_serving_process_sees_a_sync_made_by_another_process(runtime: Runtime, counting: CountingEmbedder,
+                                                               corpus: Path) -> None:
+    """`kb sync` (or the writer replica) commits through its own handle while `kb serve` keeps its
+    tables open: the server must answer from the new version, not the one it opened."""
+    from bot.config import Settings
+    from bot.index.store import Store
+
+    serving = Runtime(Settings(data_dir=runtime.settings.data_dir, read_consistency=0))
+    serving.embedder = runtime.embedder
+    engine(runtime, counting).sync(local_folder(str(corpus), runtime.settings))
+    assert paths_found(serving, "VPN client")[0] == "it/vpn.md"  # opened at the first version
+
+    vpn = corpus / "it" / "vpn.md"
+    vpn.write_text(re.sub("tunnelgate", "Wireguardian", vpn.read_text(), flags=re.IGNORECASE))
+    other_process = Store(runtime.settings.data_dir)
+    SyncEngine(other_process, counting, chunk_tokens=runtime.settings.chunk_tokens).sync(
+        local_folder(str(corpus), runtime.settings))
+
+    assert paths_found(serving, "Wireguardian client")[0] == "it/vpn.md"
+    assert not serving.store.search_text("Tunnelgate", 5)
