@@ -75,5 +75,6 @@ class AnswerService:
             written = self.writer.write(checked.text, results[: self.settings.top_k], turns[-PROMPT_TURNS:], on_text)
             if written is not None:
                 return written
-        citations = citations_for(checked.text, results, self.settings.top_k, self.sentence_scorer)
+        citations = citations_for(self.retriever.corrected(checked.text), results, self.settings.top_k,
+                                  self.sentence_scorer)
         return Answer(question=checked.text, text=snippets_answer(citations), citations=citations)

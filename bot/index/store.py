@@ -374,6 +374,16 @@ class Store:
         table.optimize()
         self.documents.optimize()
 
+    def chunks_version(self) -> int | None:
+        """The chunks table's version: changes with every write, so caches of its content key on it."""
+        return None if self.chunks is None else int(self.chunks.version)
+
+    def chunk_texts(self) -> list[str]:
+        """Every chunk's indexed text (heading path included), without the vectors."""
+        if self.chunks is None:
+            return []
+        return self.chunks.search().select(["search_text"]).limit(None).to_arrow().column("search_text").to_pylist()
+
     def search_vector(self, vector: np.ndarray, limit: int, where: str | None = None) -> list[Hit]:
         if self.chunks is None:
             return []

@@ -1,0 +1,39 @@
+"""Typo repair: the two commonest keyboard slips are repaired against the runbooks' own words."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from bot.answer.spelling import Speller, vocabulary
+from bot.runtime import Runtime
+
+RUNBOOKS = vocabulary(["Keep receipts for expenses of $25 or more. Create the project repo first.",
+                       "The passcode must be 14 characters. Taking leave? Ask your lender for a letter."])
+
+
+def test_a_dropped_letter_and_swapped_letters_are_repaired() -> None:
+    speller = Speller(RUNBOOKS)
+    assert speller.correct("do I need reciepts for a new projcet?") == "do I need receipts for a new project?"
+    assert speller.correct("rules for the pascode") == "rules for the passcode"
+
+
+def test_real_words_inflections_and_short_words_are_left_alone() -> None:
+    speller = Speller(RUNBOOKS, known=frozenset({"gender", "tank"}))
+    assert speller.repair("gender") is None  # the model knows it: not a typo of "lender"
+    assert speller.repair("tanking") is None  # tank + ing, not "taking"
+    assert speller.repair("lenders") is None  # an inflection of a runbook word
+    assert speller.repair("lol") is None and speller.repair("wfh") is None
+    assert speller.repair("texting") is None  # no runbook word one slip away
+
+
+def test_the_most_frequent_runbook_word_wins() -> None:
+    speller = Speller(Counter({"forms": 9, "farms": 1, "password": 3}))
+    assert speller.repair("frms") == "forms"  # "farms" is one slip away too, but rarer
+    assert speller.repair("pswrd") is None  # three letters dropped: too far to guess
+    assert Speller(Counter({"sign": 5, "sing": 1})).repair("sgin") == "sign"
+
+
+def test_a_typo_no_longer_sinks_the_right_runbook(example_runtime: Runtime) -> None:
+    typed = example_runtime.retriever.search("do i need a reciept for a cab ride", k=3)
+    assert typed[0].path == "hr/expenses.md"
+    assert example_runtime.retriever.corrected("do i need a reciept") == "do i need a receipt"
