@@ -74,3 +74,11 @@ def test_without_queues_the_escalation_hook_says_so_honestly() -> None:
     outcome = NoQueues().escalate(EscalationRequest(surface="slack", user="U1", question="q", answer="a"))
 
     assert not outcome.accepted and outcome.ticket_id is None and "#it-help" in outcome.message
+
+
+def test_replicas_sharing_an_index_see_each_others_claims(tmp_path: Path) -> None:
+    one, two = SeenEvents(Store(str(tmp_path / "index"))), SeenEvents(Store(str(tmp_path / "index")))
+    assert one.first_time("warm-up") and not two.first_time("warm-up")  # both hold the table open now
+
+    assert one.first_time("escalation:teams:a1:aad-1")
+    assert not two.first_time("escalation:teams:a1:aad-1"), "the other replica's claim counts"

@@ -74,10 +74,11 @@ def test_feedback_button_stores_feedback_and_replaces_the_buttons_in_place(teams
     assert len(stored) == 1
     assert stored[0].surface == "teams" and stored[0].helpful is False and stored[0].user == "aad-user-1"
     assert stored[0].doc_ids == data["doc_ids"]
-    # The card is updated in place (PUT on the card's id), buttons gone, the sources still there.
+    # The card is updated in place (PUT on the card's id), the feedback buttons gone (the "not helpful"
+    # verdict leaves the offer of a person in their place), the sources still there.
     assert update.reply_to_id == answer.response_id and update.conversation_id == answer.conversation_id
     card = update.cards[0]
-    assert "actions" not in card
+    assert [action["title"] for action in card["actions"]] == ["🙋 Ask a person"]
     texts = [block.get("text", "") for block in card["body"]]
     assert any("marked not helpful" in text for text in texts)
     assert texts[: len(answer.cards[0]["body"])] == [block.get("text", "") for block in answer.cards[0]["body"]]
