@@ -132,7 +132,7 @@ class TeamsSurface:
         self._idle.set()
         self.loop: asyncio.AbstractEventLoop | None = None
         """The server's loop, where botbuilder sends; the queue notifier hands its work to it."""
-        self.memory = ConversationMemory(turns=self.settings.teams_history_turns)
+        self.memory = ConversationMemory(services.runtime.store, turns=self.settings.teams_history_turns)
         self._proactive: Proactive | None = None
         if services.desk is not None:  # escalations: queue cards, Claim/Resolve, the asker's conversation
             services.desk.add_notifier(teams_queue.TeamsQueueNotifier(self))
@@ -255,7 +255,7 @@ class TeamsSurface:
                 await turn_context.send_activity(MessageFactory.text(RATE_LIMITED))
             return
         thread = memory_key(activity)
-        history = self.memory.recent(thread)
+        history = await asyncio.to_thread(self.memory.recent, thread)
         log.info("teams.question", kind=kind, chars=len(question), follow_up=bool(history))
         await turn_context.send_activity(Activity(type=ActivityTypes.typing))
         asker = await teams_people.asker(turn_context, self.services.people)
@@ -271,7 +271,7 @@ class TeamsSurface:
             await self._escalate(turn_context, answer)
             return
         await self._post_answer(turn_context, answer, replace=draft.activity_id)
-        self.memory.remember(thread, answer.question)
+        await asyncio.to_thread(self.memory.remember, thread, answer.question)
 
     async def _escalate(self, turn_context: TurnContext, answer: Answer) -> None:
         """The policy's reply only (no runbook text, sources or feedback buttons), then the ticket.
