@@ -77,7 +77,7 @@ class Settings(BaseSettings):
     microsoft_app_password: SecretStr | None = _env("MICROSOFT_APP_PASSWORD", "Azure Bot client secret.")
     microsoft_app_tenant_id: str = _env("MICROSOFT_APP_TENANT_ID", "Azure AD tenant of the single-tenant bot.", "")
     teams_service_url: str = _env("KB_TEAMS_SERVICE_URL", "Bot Framework connector URL for posts the bot starts (queue cards), e.g. https://smba.trafficmanager.net/teams/; empty: the serviceUrl of the last Teams activity received.", "")
-    teams_history_turns: int = _env("KB_TEAMS_HISTORY_TURNS", "Earlier questions of a Teams thread or chat remembered (in process) as context for follow-ups; 0: none.", 6, ge=0)
+    teams_history_turns: int = _env("KB_TEAMS_HISTORY_TURNS", "Earlier questions of a Teams thread or chat remembered (in the index database, for an hour) as context for follow-ups; 0: none.", 6, ge=0)
 
     # Language model
     anthropic_api_key: SecretStr | None = _env("ANTHROPIC_API_KEY", "Anthropic API key; without one kb answers with cited snippets.")

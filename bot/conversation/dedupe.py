@@ -4,7 +4,8 @@ Slack redelivers an event when its 3-second ack is late or lost, and a restart i
 forget: the claims live in the index database (one table, `seen_events`), with a small in-memory
 set in front that answers the common case (a retry seconds later) without a write. A claim is
 made on receipt, so delivery is at most once: a crash mid-answer loses that answer rather than
-risking two.
+risking two. Replicas sharing the index see each other's claims (each claim reads the table's newest
+version); two claims of one key in the same instant on two replicas can still both win.
 """
 
 from __future__ import annotations
@@ -40,7 +41,8 @@ class SeenEvents:
         with self._lock:
             if key in self._recent:
                 return False
-            table = self.store.table(TABLE, SCHEMA)
+            # The newest version: a replica sharing the index may have claimed the key since we last read.
+            table = self.store.table(TABLE, SCHEMA, latest=True)
             result = table.merge_insert("key").when_not_matched_insert_all().execute(
                 [{"key": key, "seen_at": datetime.now(timezone.utc)}]
             )
@@ -51,6 +53,14 @@ class SeenEvents:
             if self._claims % self.prune_every == 0:
                 self._prune(table)
             return result.num_inserted_rows > 0
+
+    def forget(self, key: str) -> None:
+        """Give a claim back (its work failed and may be tried again)."""
+        with self._lock:
+            self._recent.pop(key, None)
+            table = self.store.table(TABLE)
+            if table is not None:
+                table.delete(f"key = {quote(key)}")
 
     def _prune(self, table) -> None:  # noqa: ANN001 - a LanceDB table
         """Slack retries within minutes; claims older than `keep` only cost space."""

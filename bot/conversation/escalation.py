@@ -14,6 +14,10 @@ import structlog
 
 log = structlog.get_logger(__name__)
 
+OFFER = "Sorry that didn't help. Should I pass your question to a person?"
+"""What a surface offers after "not helpful" (Slack privately, Teams on the answer card)."""
+ALREADY_PASSED = "I've already passed this question to a person; they'll follow up with you privately."
+
 
 @dataclass(frozen=True)
 class EscalationRequest:
@@ -31,6 +35,13 @@ class EscalationRequest:
     """The regulated category when the policy escalated the question (reason "policy"); None otherwise."""
     queue: str | None = None
     """The queue key the policy chose; None lets the escalation desk pick (category's queue or the default)."""
+    answer_id: str | None = None
+    """The answer a "not helpful" escalation is about: one ticket per answer and person, however often they click."""
+
+    @property
+    def once_key(self) -> str | None:
+        """The delivery key that makes this escalation once-only (None: nothing to tell repeats by)."""
+        return f"escalation:{self.surface}:{self.answer_id}:{self.user}" if self.answer_id else None
 
 
 @dataclass(frozen=True)

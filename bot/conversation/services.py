@@ -18,7 +18,7 @@ from bot.answer.grounded import Partial
 from bot.answer.model import Answer
 from bot.conversation.admins import is_admin
 from bot.conversation.dedupe import SeenEvents
-from bot.conversation.escalation import EscalationOutcome, EscalationRequest, Escalator, NoQueues
+from bot.conversation.escalation import ALREADY_PASSED, EscalationOutcome, EscalationRequest, Escalator, NoQueues
 from bot.conversation.feedback import Feedback, FeedbackLog
 from bot.conversation.ratelimit import UserRateLimiter
 from bot.conversation.reindex import ConnectorsFor, Reindexer, ReindexRun
@@ -80,7 +80,25 @@ class ChatServices:
         await asyncio.to_thread(self.feedback.record, feedback)
 
     async def escalate(self, request: EscalationRequest) -> EscalationOutcome:
-        return await asyncio.to_thread(self.escalator.escalate, request)
+        """Hand a question to a person, once per answer and person (`EscalationRequest.once_key`).
+
+        A double click, a second click on an old button, or the same click on two replicas all end
+        here: the first claims the key (in the index database, as event dedupe does) and opens the
+        ticket; the others are told it was passed on already. A hand-over that fails or is refused
+        (no queues) gives the key back, so trying again later can still reach someone.
+        """
+        key = request.once_key
+        if key is not None and not await self.first_time(key):
+            return EscalationOutcome(accepted=True, message=ALREADY_PASSED)
+        try:
+            outcome = await asyncio.to_thread(self.escalator.escalate, request)
+        except Exception:
+            if key is not None:
+                await asyncio.to_thread(self.seen.forget, key)
+            raise
+        if not outcome.accepted and key is not None:
+            await asyncio.to_thread(self.seen.forget, key)
+        return outcome
 
     async def open_ticket(self, answer: Answer, *, surface: str, user: str,
                           conversation: dict[str, str]) -> None:

@@ -137,8 +137,13 @@ class Store:
         self._documents_upgraded = False
 
     # -- tables -------------------------------------------------------------------------------
-    def table(self, name: str, schema: pa.Schema | None = None) -> Any:
-        """Open a table, creating it empty with `schema` when it does not exist yet."""
+    def table(self, name: str, schema: pa.Schema | None = None, *, latest: bool = False) -> Any:
+        """Open a table, creating it empty with `schema` when it does not exist yet.
+
+        An open table keeps reading the version it last saw (the connection checks for nothing newer),
+        so another process's writes stay invisible to it: `latest` moves it to the newest committed
+        version first, for state that replicas share (one more small read of the table's versions).
+        """
         if name not in self._tables:
             if name in self.db.list_tables().tables:
                 self._tables[name] = self.db.open_table(name)
@@ -146,6 +151,8 @@ class Store:
                 return None
             else:
                 self._tables[name] = self.db.create_table(name, schema=schema, exist_ok=True)
+        elif latest:
+            self._tables[name].checkout_latest()
         return self._tables[name]
 
     @property

@@ -31,7 +31,7 @@ from bot import metrics
 from bot.answer.model import Answer
 from bot.config import Settings
 from bot.conversation.admins import lists_emails
-from bot.conversation.escalation import EscalationRequest
+from bot.conversation.escalation import OFFER, EscalationRequest
 from bot.conversation.feedback import Feedback
 from bot.conversation.reindex import AlreadyRunning, ReindexOutcome, ReindexRun, UnknownSource
 from bot.conversation.services import ChatServices
@@ -300,7 +300,7 @@ class SlackSurface:
                 log.warning("slack.feedback_update_failed", error=api_error(error))
         if not helpful:
             await self._ephemeral(client, channel, user, message.get("thread_ts") or message.get("ts"),
-                                  text="Sorry that didn't help. Should I pass your question to a person?",
+                                  text=OFFER,
                                   blocks=blocks.escalation_offer_blocks(ref))
 
     async def escalate(self, body: Mapping[str, Any], client: AsyncWebClient) -> None:
@@ -317,7 +317,8 @@ class SlackSurface:
         thread_ts = container.get("thread_ts") or (body.get("message") or {}).get("thread_ts")
         outcome = await self.services.escalate(EscalationRequest(
             surface="slack", user=user, question=ref.question, answer=earlier[0].answer if earlier else "",
-            doc_ids=ref.doc_ids, conversation={"channel": channel, **({"thread_ts": thread_ts} if thread_ts else {})}))
+            doc_ids=ref.doc_ids, conversation={"channel": channel, **({"thread_ts": thread_ts} if thread_ts else {})},
+            answer_id=ref.answer_id))
         await self._ephemeral(client, channel, user, thread_ts, text=outcome.message)
 
     @staticmethod

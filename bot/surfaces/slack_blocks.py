@@ -16,6 +16,7 @@ from typing import Any
 
 from bot.answer.citations import link_markers
 from bot.answer.model import Answer, Citation
+from bot.conversation.escalation import OFFER
 from bot.index.sync import SyncSummary, last_syncs
 from bot.surfaces.slack_groups import GroupsHealth
 
@@ -186,7 +187,7 @@ def feedback_done_blocks(blocks: Sequence[Block], helpful: bool) -> list[Block]:
 
 def escalation_offer_blocks(ref: FeedbackRef) -> list[Block]:
     return [
-        _mrkdwn_section("Sorry that didn't help. Should I pass your question to a person?"),
+        _mrkdwn_section(OFFER),
         {"type": "actions", "elements": [
             {"type": "button", "action_id": ACTION_ESCALATE, "style": "primary",
              "text": {"type": "plain_text", "text": "Ask a person"}, "value": ref.encode()},

@@ -15,6 +15,7 @@ runs in a tracked background task; invokes, whose HTTP response is their result,
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import re
 import time
 import uuid
@@ -31,6 +32,7 @@ from bot import metrics
 from bot.answer.model import Answer
 from bot.config import Settings
 from bot.conversation.admins import lists_emails
+from bot.conversation.escalation import OFFER, EscalationRequest
 from bot.conversation.feedback import Feedback
 from bot.conversation.memory import ConversationMemory
 from bot.conversation.reindex import AlreadyRunning, ReindexOutcome, ReindexRun, UnknownSource
@@ -52,6 +54,8 @@ RATE_LIMITED = ("You're asking faster than I can look things up. Give me a minut
 SORRY = "Sorry, something went wrong while I was looking that up. Please try again in a moment."
 REFUSED = ("Sorry, only kb admins can reindex (the KB_ADMINS setting). Ask one of them, or send `status` "
            "to see when the index last synced.")
+NOT_THE_ASKER = ("Only the person who asked this question can pass it to a person. If you need help with it too, "
+                 "ask me yourself and I'll answer you.")
 
 
 def configured(settings: Settings) -> bool:
@@ -128,7 +132,7 @@ class TeamsSurface:
         self._idle.set()
         self.loop: asyncio.AbstractEventLoop | None = None
         """The server's loop, where botbuilder sends; the queue notifier hands its work to it."""
-        self.memory = ConversationMemory(turns=self.settings.teams_history_turns)
+        self.memory = ConversationMemory(services.runtime.store, turns=self.settings.teams_history_turns)
         self._proactive: Proactive | None = None
         if services.desk is not None:  # escalations: queue cards, Claim/Resolve, the asker's conversation
             services.desk.add_notifier(teams_queue.TeamsQueueNotifier(self))
@@ -224,6 +228,10 @@ class TeamsSurface:
         if feedback is not None:
             await self.feedback(turn_context, *feedback)
             return
+        ask_person = cards.FeedbackData.decode_ask_person(activity.value)
+        if ask_person is not None:
+            await self.ask_person(turn_context, ask_person)
+            return
         ticket_action = TicketAction.decode(activity.value)
         if ticket_action is not None:
             await self.ticket_action(turn_context, ticket_action)
@@ -247,7 +255,7 @@ class TeamsSurface:
                 await turn_context.send_activity(MessageFactory.text(RATE_LIMITED))
             return
         thread = memory_key(activity)
-        history = self.memory.recent(thread)
+        history = await asyncio.to_thread(self.memory.recent, thread)
         log.info("teams.question", kind=kind, chars=len(question), follow_up=bool(history))
         await turn_context.send_activity(Activity(type=ActivityTypes.typing))
         asker = await teams_people.asker(turn_context, self.services.people)
@@ -263,7 +271,7 @@ class TeamsSurface:
             await self._escalate(turn_context, answer)
             return
         await self._post_answer(turn_context, answer, replace=draft.activity_id)
-        self.memory.remember(thread, answer.question)
+        await asyncio.to_thread(self.memory.remember, thread, answer.question)
 
     async def _escalate(self, turn_context: TurnContext, answer: Answer) -> None:
         """The policy's reply only (no runbook text, sources or feedback buttons), then the ticket.
@@ -282,7 +290,8 @@ class TeamsSurface:
         """Send the answer card, or turn the streamed draft card `replace` (its activity id) into it."""
         feedback = None
         if answer.citations and not answer.escalated:
-            feedback = cards.FeedbackData.of(uuid.uuid4().hex[:16], answer)
+            asker = identities(turn_context.activity.from_property)
+            feedback = cards.FeedbackData.of(uuid.uuid4().hex[:16], answer, asker[0] if asker else "")
         card = CardFactory.adaptive_card(cards.answer_card(answer, feedback))
         await _Draft.send_or_update(turn_context, MessageFactory.attachment(card, text=cards.answer_summary(answer)),
                                     replace)
@@ -299,17 +308,62 @@ class TeamsSurface:
                                                      helpful=helpful, question=data.question, answer=data.answer,
                                                      doc_ids=data.doc_ids))
         log.info("teams.feedback", helpful=helpful, answer_id=data.answer_id)
-        card_id = turn_context.activity.reply_to_id
-        if card_id:  # the buttons give way to the verdict, so nobody votes twice on one card
-            done = CardFactory.adaptive_card(cards.answer_card(data.to_answer(), None, verdict=helpful))
-            updated = MessageFactory.attachment(done, text=cards.one_line(data.answer or "kb answer", 200))
-            updated.id = card_id
-            try:
-                await turn_context.update_activity(updated)
-                return
-            except Exception as error:  # an old card, or one Teams no longer lets us edit: say thanks instead
-                log.warning("teams.feedback_update_failed", error_type=type(error).__name__)
+        # "Not helpful" offers the asker a person, as Slack does; a card from before askers were kept
+        # offers it to whoever clicked, as Slack's private offer goes to whoever clicked.
+        offer = None if helpful else dataclasses.replace(data, asker=data.asker or user[0])
+        # The buttons give way to the verdict (and the offer), so nobody votes twice on one card.
+        if await self._redraw(turn_context, cards.answer_card(data.to_answer(), None, verdict=helpful, offer=offer),
+                              data, "teams.feedback_update_failed"):
+            return
         await turn_context.send_activity(MessageFactory.text(cards.feedback_thanks(helpful)))
+        if offer is not None:
+            offer_card = CardFactory.adaptive_card(cards.offer_card(offer))
+            await turn_context.send_activity(MessageFactory.attachment(offer_card, text=OFFER))
+
+    async def ask_person(self, turn_context: TurnContext, data: cards.FeedbackData) -> None:
+        """"Ask a person" after "not helpful": the desk opens one ticket for the answer and the asker hears the outcome.
+
+        In a channel everyone sees the button, so only the asker's click counts (a ticket is the asker's:
+        the queue follows up with them); anyone else is told why nothing happened. The card shows the
+        outcome where the button was; where it cannot be redrawn, or nothing was handed over (no
+        queues), the outcome is said in the thread instead.
+        """
+        activity = turn_context.activity
+        user = identities(activity.from_property)
+        if not user:
+            log.warning("teams.ask_person_unusable")
+            return
+        metrics.SURFACE_EVENTS.labels("teams", "action").inc()
+        if data.asker and data.asker not in user:
+            log.info("teams.ask_person_refused", answer_id=data.answer_id)
+            await turn_context.send_activity(MessageFactory.text(NOT_THE_ASKER))
+            return
+        outcome = await self.services.escalate(EscalationRequest(
+            surface="teams", user=user[0], question=data.question, answer=data.answer, doc_ids=data.doc_ids,
+            conversation=teams_queue.conversation_of(activity), answer_id=data.answer_id))
+        log.info("teams.ask_person", answer_id=data.answer_id, accepted=outcome.accepted, ticket=outcome.ticket_id)
+        done = cards.answer_card(data.to_answer(), None, verdict=False, handed_over=outcome.message)
+        if not (outcome.accepted and await self._redraw(turn_context, done, data, "teams.ask_person_update_failed")):
+            await turn_context.send_activity(MessageFactory.text(outcome.message))
+
+    async def _redraw(self, turn_context: TurnContext, card: cards.Card, data: cards.FeedbackData, failed: str) -> bool:
+        """Put `card` in place of the card whose button was clicked (the click's `replyToId`); False if it can't be.
+
+        A standalone offer card (sent when the answer card could not be redrawn) becomes the answer
+        card with the outcome: the thread then still shows what was handed over.
+        """
+        card_id = turn_context.activity.reply_to_id
+        if not card_id:
+            return False
+        updated = MessageFactory.attachment(CardFactory.adaptive_card(card),
+                                            text=cards.one_line(data.answer or "kb answer", 200))
+        updated.id = card_id
+        try:
+            await turn_context.update_activity(updated)
+            return True
+        except Exception as error:  # an old card, or one Teams no longer lets us edit
+            log.warning(failed, error_type=type(error).__name__)
+            return False
 
     # -- queue cards -------------------------------------------------------------------------------
     async def ticket_action(self, turn_context: TurnContext, action: TicketAction) -> None:

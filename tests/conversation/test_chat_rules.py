@@ -7,6 +7,7 @@ from pathlib import Path
 from bot.conversation.admins import is_admin
 from bot.conversation.dedupe import SeenEvents
 from bot.conversation.escalation import EscalationRequest, NoQueues
+from bot.conversation.memory import TABLE, ConversationMemory
 from bot.conversation.ratelimit import UserRateLimiter
 from bot.index.store import Store
 
@@ -74,3 +75,32 @@ def test_without_queues_the_escalation_hook_says_so_honestly() -> None:
     outcome = NoQueues().escalate(EscalationRequest(surface="slack", user="U1", question="q", answer="a"))
 
     assert not outcome.accepted and outcome.ticket_id is None and "#it-help" in outcome.message
+
+
+def test_replicas_sharing_an_index_see_each_others_claims(tmp_path: Path) -> None:
+    one, two = SeenEvents(Store(str(tmp_path / "index"))), SeenEvents(Store(str(tmp_path / "index")))
+    assert one.first_time("warm-up") and not two.first_time("warm-up")  # both hold the table open now
+
+    assert one.first_time("escalation:teams:a1:aad-1")
+    assert not two.first_time("escalation:teams:a1:aad-1"), "the other replica's claim counts"
+
+
+def test_memory_keeps_the_last_turns_of_a_thread_for_the_ttl_and_prunes_idle_threads(tmp_path: Path) -> None:
+    clock = Clock()
+    store = Store(str(tmp_path / "index"))
+    memory = ConversationMemory(store, turns=2, ttl=100, prune_every=5, clock=clock)
+
+    for question in ("first?", "second?", "third?"):
+        memory.remember("thread-a", question)
+    clock.now = 50
+    memory.remember("thread-b", "elsewhere?")
+
+    assert memory.recent("thread-a") == ["second?", "third?"], "only the last `turns` questions"
+    assert ConversationMemory(Store(str(tmp_path / "index")), clock=clock).recent("thread-a") == ["second?", "third?"]
+    clock.now = 120
+    assert memory.recent("thread-a") == [] and memory.recent("thread-b") == ["elsewhere?"]
+    memory.remember("thread-b", "again?")  # the fifth write prunes: threads idle for the TTL leave the table
+    assert store.table(TABLE).count_rows() == 1
+    assert memory.recent("thread-b") == ["elsewhere?", "again?"]
+    memory.remember("thread-c", "   ")
+    assert store.table(TABLE).count_rows() == 1, "blank questions are not kept"

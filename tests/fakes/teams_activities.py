@@ -61,9 +61,10 @@ def channel_reply(service_url: str, text: str, root_id: str, *, channel: str = "
 
 def card_submit_in_channel(service_url: str, value: dict[str, Any], card_id: str, *, channel: str,
                            user: str = "29:queue-member", aad: str | None = "aad-queue-member",
-                           name: str = "Quinn Queue") -> dict[str, Any]:
-    """An Action.Submit pressed on a card the bot posted in a channel: a reply in the card's thread."""
-    activity = channel_reply(service_url, "", card_id, channel=channel, user=user, aad=aad, name=name)
+                           name: str = "Quinn Queue", root: str | None = None) -> dict[str, Any]:
+    """An Action.Submit pressed on a card the bot posted in a channel: a reply in the card's thread,
+    whose root is the card itself (a new post) or `root` (a card replying in someone's thread)."""
+    activity = channel_reply(service_url, "", root or card_id, channel=channel, user=user, aad=aad, name=name)
     activity.pop("text")
     activity.pop("entities")
     activity.update(value=value, replyToId=card_id)

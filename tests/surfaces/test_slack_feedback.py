@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from bot.conversation.escalation import EscalationOutcome, EscalationRequest
+from bot.conversation.escalation import ALREADY_PASSED, EscalationOutcome, EscalationRequest
 from bot.surfaces.slack_blocks import ACTION_ESCALATE, ACTION_HELPFUL, ACTION_NOT_HELPFUL, BLOCK_FEEDBACK
 from tests.fakes.slack_api import BOT_USER_ID, Call
 from tests.fakes.slack_events import app_mention, block_action
@@ -63,25 +63,36 @@ class RecordingEscalator:
         return EscalationOutcome(accepted=True, message="Passed to the People team (ticket T-1).", ticket_id="T-1")
 
 
+def not_helpful(bot: SlackBot, event: dict, answer: Call) -> Call:
+    """Click "Not helpful" on `answer` as the asker; the private offer that follows."""
+    bot.action(block_action(ACTION_NOT_HELPFUL, button(answer, ACTION_NOT_HELPFUL)["value"], user=event["user"],
+                            channel=event["channel"], message=as_received(answer)))
+    [offer] = bot.fake.wait_for("chat.postEphemeral")
+    return offer
+
+
+def ask_a_person(bot: SlackBot, event: dict, offer: Call) -> None:
+    """Click the offer's "Ask a person" (an ephemeral message in the question's thread) as the asker."""
+    bot.action(block_action(ACTION_ESCALATE, button(offer, ACTION_ESCALATE)["value"], user=event["user"],
+                            channel=event["channel"],
+                            container={"type": "message", "message_ts": offer.response["message_ts"],
+                                       "channel_id": event["channel"], "is_ephemeral": True, "thread_ts": event["ts"]}))
+
+
 def test_not_helpful_offers_escalation_and_the_hook_gets_the_question(slack_bot: SlackBotFactory) -> None:
     hook = RecordingEscalator()
     bot = slack_bot(services={"escalator": hook})
     event, answer = ask(bot, "what does the employee assistance program offer?")
     value = button(answer, ACTION_NOT_HELPFUL)["value"]
 
-    bot.action(block_action(ACTION_NOT_HELPFUL, value, user=event["user"], channel=event["channel"],
-                            message=as_received(answer)))
+    offer = not_helpful(bot, event, answer)
 
-    [offer] = bot.fake.wait_for("chat.postEphemeral")
     assert offer.args["user"] == event["user"] and offer.args["thread_ts"] == event["ts"]
-    escalate = button(offer, ACTION_ESCALATE)
     bot.drain()
     [stored] = bot.services.feedback.for_answer(json.loads(value)["a"])
     assert stored.helpful is False
 
-    bot.action(block_action(ACTION_ESCALATE, escalate["value"], user=event["user"], channel=event["channel"],
-                            container={"type": "message", "message_ts": offer.response["message_ts"],
-                                       "channel_id": event["channel"], "is_ephemeral": True, "thread_ts": event["ts"]}))
+    ask_a_person(bot, event, offer)
 
     [_, told] = bot.fake.wait_for("chat.postEphemeral", count=2)
     assert told.args["text"] == "Passed to the People team (ticket T-1)." and told.args["thread_ts"] == event["ts"]
@@ -90,6 +101,21 @@ def test_not_helpful_offers_escalation_and_the_hook_gets_the_question(slack_bot:
     assert request.question == "what does the employee assistance program offer?"
     assert request.answer == answer.args["text"] and request.doc_ids == stored.doc_ids
     assert request.conversation == {"channel": event["channel"], "thread_ts": event["ts"]}
+
+
+def test_a_second_ask_a_person_click_hands_nothing_over_twice(slack_bot: SlackBotFactory) -> None:
+    hook = RecordingEscalator()
+    bot = slack_bot(services={"escalator": hook})
+    event, answer = ask(bot, "how do I request a new laptop?")
+    offer = not_helpful(bot, event, answer)
+
+    for _ in range(2):  # Slack leaves the ephemeral offer's button live after the first click
+        ask_a_person(bot, event, offer)
+    [_, first, second] = bot.fake.wait_for("chat.postEphemeral", count=3)
+    bot.drain()
+
+    assert len(hook.requests) == 1
+    assert {first.args["text"], second.args["text"]} == {"Passed to the People team (ticket T-1).", ALREADY_PASSED}
 
 
 def test_changing_ones_mind_overwrites_instead_of_double_counting(slack_bot: SlackBotFactory) -> None:

@@ -74,10 +74,11 @@ def test_feedback_button_stores_feedback_and_replaces_the_buttons_in_place(teams
     assert len(stored) == 1
     assert stored[0].surface == "teams" and stored[0].helpful is False and stored[0].user == "aad-user-1"
     assert stored[0].doc_ids == data["doc_ids"]
-    # The card is updated in place (PUT on the card's id), buttons gone, the sources still there.
+    # The card is updated in place (PUT on the card's id), the feedback buttons gone (the "not helpful"
+    # verdict leaves the offer of a person in their place), the sources still there.
     assert update.reply_to_id == answer.response_id and update.conversation_id == answer.conversation_id
     card = update.cards[0]
-    assert "actions" not in card
+    assert [action["title"] for action in card["actions"]] == ["🙋 Ask a person"]
     texts = [block.get("text", "") for block in card["body"]]
     assert any("marked not helpful" in text for text in texts)
     assert texts[: len(answer.cards[0]["body"])] == [block.get("text", "") for block in answer.cards[0]["body"]]
@@ -242,3 +243,93 @@ def test_personal_chat_follow_up_sees_the_earlier_question_but_not_an_escalated_
 
     assert "vacation days" in queries[-1] and queries[-1].endswith("do they roll over?")
     assert "PIP" not in " ".join(queries), "an escalated question never reaches retrieval, even as context"
+
+
+def restarted(teams_bot: TeamsBotFactory, example_runtime: Runtime) -> TeamsBot:
+    """A new process on the same data dir: its own LanceDB connection, surface, services and memory."""
+    fresh = Runtime(example_runtime.settings)
+    fresh.embedder = example_runtime.embedder
+    return teams_bot(runtime=fresh)
+
+
+def test_follow_up_after_a_restart_still_sees_the_threads_earlier_question(teams_bot: TeamsBotFactory,
+                                                                           example_runtime: Runtime) -> None:
+    before = teams_bot()
+    first = channel_mention(before.connector_url, "How do I set up the VPN on my laptop?")
+    before.send(first)
+    before.connector.wait_for(lambda s: len(_answers(s)) == 1)
+    before.drain()
+
+    after = restarted(teams_bot, example_runtime)
+    queries = record_queries(after)
+    follow_up = channel_reply(before.connector_url, "and on my phone?", first["id"])
+    after.send(follow_up)
+    before.connector.wait_for(lambda s: any(m.reply_to_id == follow_up["id"] and m.cards for m in s))
+    after.drain()
+
+    assert queries[-1].endswith("and on my phone?")
+    assert "VPN on my laptop" in queries[-1], "the earlier question outlived the process that answered it"
+
+
+def test_replicas_on_one_index_share_a_threads_questions(teams_bot: TeamsBotFactory, example_runtime: Runtime) -> None:
+    one, two = teams_bot(), restarted(teams_bot, example_runtime)  # both running, each with its own connection
+    queries = record_queries(one)
+    one.send(personal_message(one.connector_url, "how many vacation days do I get?"))
+    one.connector.wait_for(lambda s: len(_answers(s)) == 1)
+    one.drain()
+    two.send(personal_message(one.connector_url, "do they roll over?"))
+    one.connector.wait_for(lambda s: len(_answers(s)) == 2)
+    two.drain()
+
+    one.send(personal_message(one.connector_url, "and for part-time staff?"))
+    one.connector.wait_for(lambda s: len(_answers(s)) == 3)
+    one.drain()
+
+    assert "vacation days" in queries[-1] and "roll over" in queries[-1], "what the other replica remembered is seen"
+
+
+def test_an_escalated_question_is_not_remembered_even_after_a_restart(teams_bot: TeamsBotFactory,
+                                                                      example_runtime: Runtime) -> None:
+    before = teams_bot()
+    before.send(personal_message(before.connector_url, "how many vacation days do I get?"))
+    before.connector.wait_for(lambda s: len(_answers(s)) == 1)
+    before.send(personal_message(before.connector_url,
+                                 "my manager put me on a PIP, should I start looking for another job?"))
+    before.connector.wait_for(lambda s: any("People Partner" in m.text for m in s))
+    before.drain()
+
+    after = restarted(teams_bot, example_runtime)
+    queries = record_queries(after)
+    follow_up = personal_message(before.connector_url, "do they roll over?")
+    after.send(follow_up)
+    before.connector.wait_for(lambda s: len(_answers(s)) == 2)
+    after.drain()
+
+    assert "vacation days" in queries[-1] and "PIP" not in queries[-1]
+    stored = after.surface.memory.recent(follow_up["conversation"]["id"])  # a personal chat's key: its conversation
+    assert stored == ["how many vacation days do I get?", "do they roll over?"], "no PIP in the index database either"
+
+
+def test_remembered_questions_expire_after_an_hour(teams_bot: TeamsBotFactory) -> None:
+    bot = teams_bot()
+    now = [1_000_000.0]
+    bot.surface.memory.clock = lambda: now[0]  # no sleeping: the memory reads this clock
+    queries = record_queries(bot)
+    first = channel_mention(bot.connector_url, "How do I set up the VPN on my laptop?")
+    bot.send(first)
+    bot.connector.wait_for(lambda s: len(_answers(s)) == 1)
+    bot.drain()
+
+    now[0] += 3500  # within the hour: remembered
+    bot.send(channel_reply(bot.connector_url, "and on my phone?", first["id"]))
+    bot.connector.wait_for(lambda s: len(_answers(s)) == 2)
+    bot.drain()
+    now[0] += 200  # the first question is now 3,700 s old, the second 200 s
+    bot.send(channel_reply(bot.connector_url, "what about a tablet?", first["id"]))
+    bot.connector.wait_for(lambda s: len(_answers(s)) == 3)
+    bot.drain()
+
+    phone = next(query for query in queries if query.endswith("and on my phone?"))
+    tablet = next(query for query in queries if query.endswith("what about a tablet?"))
+    assert "VPN on my laptop" in phone
+    assert "on my phone" in tablet and "VPN on my laptop" not in tablet
