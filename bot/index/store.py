@@ -140,9 +140,10 @@ class Store:
     def table(self, name: str, schema: pa.Schema | None = None, *, latest: bool = False) -> Any:
         """Open a table, creating it empty with `schema` when it does not exist yet.
 
-        An open table keeps reading the version it last saw (the connection checks for nothing newer),
-        so another process's writes stay invisible to it: `latest` moves it to the newest committed
-        version first, for state that replicas share (one more small read of the table's versions).
+        An open table keeps reading the version it last saw until the connection's read-consistency
+        interval has passed (see __init__), so another process's writes reach it seconds late:
+        `latest` moves it to the newest committed version first, for state that replicas share and
+        act on at once, claims and dedupe (one more small read of the table's versions).
         """
         if name not in self._tables:
             if name in self.db.list_tables().tables:

@@ -127,7 +127,7 @@ class TicketStore:
 
     @property
     def table(self) -> Any:
-        return self.store.table(TABLE, SCHEMA)
+        return self.store.table(TABLE, SCHEMA, latest=True)  # a claim made on another replica counts here at once
 
     def save(self, ticket: Ticket) -> Ticket:
         self.table.merge_insert("id").when_matched_update_all().when_not_matched_insert_all().execute(

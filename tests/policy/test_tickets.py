@@ -82,6 +82,18 @@ def test_claim_tells_the_user_who_took_it_and_a_second_claim_is_refused(tmp_path
     assert stored is not None and stored.claimed_by == "U0LAWYER" and stored.claimed_at is not None
 
 
+def test_a_claim_made_on_another_replica_counts_at_once(tmp_path: Path) -> None:
+    """Two replicas, each with its tables open: the second must not hand out a ticket the first claimed."""
+    first_replica, second_replica = make_desk(tmp_path, RecordingNotifier()), make_desk(tmp_path, RecordingNotifier())
+    ticket = first_replica.open(request())
+    assert second_replica.tickets.get(ticket.id) is not None  # the second opened the table at this version
+
+    assert first_replica.claim(ticket.id, "U0LAWYER").ok
+    late = second_replica.claim(ticket.id, "U0OTHER")
+
+    assert not late.ok and "<@U0LAWYER>" in late.message
+
+
 @dataclass
 class SlowNotifier(RecordingNotifier):
     """Posts only when released, and announces each post as the platform would show it (a live button)."""
