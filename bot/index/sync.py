@@ -102,6 +102,24 @@ def changed_readers(current: Mapping[str, list[str]], known: Mapping[str, Stored
     return changed
 
 
+def sources_named(source: str | None) -> str:
+    return f"{source} sources" if source else "all sources"
+
+
+def progress_sentence(source: str | None, documents: int, chunks: int, seconds: float) -> str:
+    """What a running reindex has done so far, the same words on every surface."""
+    return (f"Reindexing {sources_named(source)}: {documents:,} documents read, {chunks:,} chunks embedded "
+            f"({seconds:.0f}s so far)")
+
+
+def outcome_sentence(source: str | None, summary: SyncSummary) -> str:
+    """A finished reindex's counts, the same words on every surface (each adds its own marks)."""
+    permissions = f"{summary.permissions_updated} with new permissions, " if summary.permissions_updated else ""
+    return (f"Reindex of {sources_named(source)} finished in {summary.seconds:.1f}s: {summary.added} added, "
+            f"{summary.changed} changed, {summary.deleted} deleted, {summary.unchanged} unchanged, {permissions}"
+            f"{len(summary.errors)} errors; {summary.chunks_embedded} chunks embedded.")
+
+
 class SyncEngine:
     """Applies sources to one store with one embedder."""
 

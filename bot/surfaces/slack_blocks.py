@@ -17,7 +17,7 @@ from typing import Any
 from bot.answer.citations import link_markers
 from bot.answer.model import Answer, Citation
 from bot.conversation.escalation import OFFER
-from bot.index.sync import SyncSummary, last_syncs
+from bot.index.sync import SyncSummary, last_syncs, outcome_sentence, progress_sentence, sources_named
 from bot.surfaces.slack_groups import GroupsHealth
 
 ACTION_HELPFUL = "kb_feedback_helpful"
@@ -196,20 +196,15 @@ def escalation_offer_blocks(ref: FeedbackRef) -> list[Block]:
 
 
 def reindex_progress_text(source: str | None, documents: int, chunks: int, seconds: float) -> str:
-    what = f"{source} sources" if source else "all sources"
-    return (f":arrows_counterclockwise: Reindexing {what}: {documents:,} documents read, "
-            f"{chunks:,} chunks embedded ({seconds:.0f}s so far)")
+    return f":arrows_counterclockwise: {progress_sentence(source, documents, chunks, seconds)}"
 
 
 def reindex_summary_blocks(source: str | None, summary: SyncSummary | None, error: str | None) -> tuple[str, list[Block]]:
-    what = f"{source} sources" if source else "all sources"
     if summary is None:
-        text = f":x: Reindex of {what} failed: {error or 'unknown error'}"
+        text = f":x: Reindex of {sources_named(source)} failed: {error or 'unknown error'}"
         return text, [_mrkdwn_section(escape(text)[:SECTION_LIMIT])]
     mark = ":warning:" if summary.errors else ":white_check_mark:"
-    text = (f"{mark} Reindex of {what} finished in {summary.seconds:.1f}s: {summary.added} added, "
-            f"{summary.changed} changed, {summary.deleted} deleted, {summary.unchanged} unchanged, "
-            f"{len(summary.errors)} errors; {summary.chunks_embedded} chunks embedded.")
+    text = f"{mark} {outcome_sentence(source, summary)}"
     blocks = [_mrkdwn_section(escape(text))]
     if summary.errors:
         shown = "\n".join(f"• {escape(one_line(error, 300))}" for error in summary.errors[:10])

@@ -17,7 +17,7 @@ from typing import Any
 from bot.answer.citations import link_markers
 from bot.answer.model import Answer, Citation
 from bot.conversation.escalation import OFFER
-from bot.index.sync import SyncSummary, last_syncs
+from bot.index.sync import SyncSummary, last_syncs, outcome_sentence, progress_sentence, sources_named
 
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 CARD_VERSION = "1.4"
@@ -204,19 +204,15 @@ def answer_summary(answer: Answer) -> str:
 
 
 def reindex_progress_text(source: str | None, documents: int, chunks: int, seconds: float) -> str:
-    what = f"{source} sources" if source else "all sources"
-    return f"🔄 Reindexing {what}: {documents:,} documents read, {chunks:,} chunks embedded ({seconds:.0f}s so far)"
+    return f"🔄 {progress_sentence(source, documents, chunks, seconds)}"
 
 
 def reindex_summary_text(source: str | None, summary: SyncSummary | None, error: str | None) -> str:
     """One message: counts, then up to ten errors, so an admin sees what failed without the logs."""
-    what = f"{source} sources" if source else "all sources"
     if summary is None:
-        return f"❌ Reindex of {what} failed: {error or 'unknown error'}"
+        return f"❌ Reindex of {sources_named(source)} failed: {error or 'unknown error'}"
     mark = "⚠️" if summary.errors else "✅"
-    text = (f"{mark} Reindex of {what} finished in {summary.seconds:.1f}s: {summary.added} added, "
-            f"{summary.changed} changed, {summary.deleted} deleted, {summary.unchanged} unchanged, "
-            f"{len(summary.errors)} errors; {summary.chunks_embedded} chunks embedded.")
+    text = f"{mark} {outcome_sentence(source, summary)}"
     if summary.errors:
         shown = "\n".join(f"- {one_line(e, 300)}" for e in summary.errors[:10])
         more = f"\n…and {len(summary.errors) - 10} more" if len(summary.errors) > 10 else ""
