@@ -17,6 +17,8 @@ log = structlog.get_logger(__name__)
 OFFER = "Sorry that didn't help. Should I pass your question to a person?"
 """What a surface offers after "not helpful" (Slack privately, Teams on the answer card)."""
 ALREADY_PASSED = "I've already passed this question to a person; they'll follow up with you privately."
+NOT_THE_ASKER = ("Only the person who asked this question can pass it to a person. If you need help with it too, "
+                 "ask me yourself and I'll answer you.")
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ from bot import metrics
 from bot.answer.model import Answer
 from bot.config import Settings
 from bot.conversation.admins import lists_emails
-from bot.conversation.escalation import OFFER, EscalationRequest
+from bot.conversation.escalation import NOT_THE_ASKER, OFFER, EscalationRequest
 from bot.conversation.feedback import Feedback
 from bot.conversation.reindex import AlreadyRunning, ReindexOutcome, ReindexRun, UnknownSource
 from bot.conversation.services import ChatServices
@@ -222,7 +222,7 @@ class SlackSurface:
             elif answer.escalated:
                 await slack_queue.post_escalation(self, client, channel, thread_ts, str(user or ""), answer)
             else:
-                await self._post_answer(client, channel, thread_ts, answer, replace=draft.ts)
+                await self._post_answer(client, channel, thread_ts, answer, replace=draft.ts, asker=str(user or ""))
             if reacted:
                 await self._react(client.reactions_remove, channel, str(ts))
 
@@ -253,11 +253,12 @@ class SlackSurface:
             return False
 
     async def _post_answer(self, client: AsyncWebClient, channel: str, thread_ts: str, answer: Answer,
-                           replace: str | None = None) -> None:
+                           replace: str | None = None, asker: str = "") -> None:
         """Post the answer in the thread, or turn the streamed draft `replace` (its ts) into it."""
         ref = None
         if answer.citations:
-            ref = blocks.FeedbackRef(uuid.uuid4().hex[:16], answer.question, answer.cited_documents(blocks.MAX_SOURCES))
+            ref = blocks.FeedbackRef(uuid.uuid4().hex[:16], answer.question, answer.cited_documents(blocks.MAX_SOURCES),
+                                     asker)
         await self._post(client, channel=channel, thread_ts=thread_ts, text=blocks.answer_text(answer),
                          blocks=blocks.answer_blocks(answer, ref), unfurl_links=False, unfurl_media=False,
                          replace=replace)
@@ -298,7 +299,7 @@ class SlackSurface:
                                          blocks=blocks.feedback_done_blocks(message["blocks"], helpful))
             except SlackApiError as error:
                 log.warning("slack.feedback_update_failed", error=api_error(error))
-        if not helpful:
+        if not helpful and ref.may_hand_over(user):  # a bystander's verdict is kept, but the question is not theirs
             await self._ephemeral(client, channel, user, message.get("thread_ts") or message.get("ts"),
                                   text=OFFER,
                                   blocks=blocks.escalation_offer_blocks(ref))
@@ -315,6 +316,10 @@ class SlackSurface:
         metrics.SURFACE_EVENTS.labels("slack", "action").inc()
         earlier = await asyncio.to_thread(self.services.feedback.for_answer, ref.answer_id)
         thread_ts = container.get("thread_ts") or (body.get("message") or {}).get("thread_ts")
+        if not ref.may_hand_over(user):
+            log.info("slack.escalation_refused", answer_id=ref.answer_id)
+            await self._ephemeral(client, channel, user, thread_ts, text=NOT_THE_ASKER)
+            return
         outcome = await self.services.escalate(EscalationRequest(
             surface="slack", user=user, question=ref.question, answer=earlier[0].answer if earlier else "",
             doc_ids=ref.doc_ids, conversation={"channel": channel, **({"thread_ts": thread_ts} if thread_ts else {})},

@@ -119,27 +119,35 @@ class FeedbackRef:
     answer_id: str
     question: str
     doc_ids: list[str] = field(default_factory=list)
+    asker: str = ""
+    """Who asked: in a channel everyone sees the buttons, and only the asker may hand the question
+    to a person ("" on buttons posted before askers were kept: anyone, as then)."""
 
     def encode(self) -> str:
         """JSON under Slack's 2,000-character value limit: documents first, then as much question as fits."""
         doc_ids = list(self.doc_ids)
-        base = json.dumps({"a": self.answer_id, "q": "", "d": doc_ids}, ensure_ascii=False)
-        while len(base) > VALUE_LIMIT // 2 and doc_ids:
+
+        def packed(question: str) -> str:
+            return json.dumps({"a": self.answer_id, "u": self.asker, "q": question, "d": doc_ids}, ensure_ascii=False)
+
+        while len(packed("")) > VALUE_LIMIT // 2 and doc_ids:
             doc_ids.pop()
-            base = json.dumps({"a": self.answer_id, "q": "", "d": doc_ids}, ensure_ascii=False)
-        room = VALUE_LIMIT - len(base)
+        room = VALUE_LIMIT - len(packed(""))
         question = self.question[:room]
         while (excess := len(json.dumps(question, ensure_ascii=False)) - 2 - room) > 0:
             question = question[: len(question) - excess]
-        return json.dumps({"a": self.answer_id, "q": question, "d": doc_ids}, ensure_ascii=False)
+        return packed(question)
 
     @classmethod
     def decode(cls, value: str | None) -> FeedbackRef | None:
         try:
             data = json.loads(value or "")
-            return cls(str(data["a"]), str(data.get("q", "")), [str(d) for d in data.get("d", [])])
+            return cls(str(data["a"]), str(data.get("q", "")), [str(d) for d in data.get("d", [])], str(data.get("u", "")))
         except (ValueError, KeyError, TypeError, AttributeError):
             return None
+
+    def may_hand_over(self, user: str) -> bool:
+        return not self.asker or self.asker == user
 
 
 def feedback_block(ref: FeedbackRef) -> Block:

@@ -32,7 +32,7 @@ from bot import metrics
 from bot.answer.model import Answer
 from bot.config import Settings
 from bot.conversation.admins import lists_emails
-from bot.conversation.escalation import OFFER, EscalationRequest
+from bot.conversation.escalation import NOT_THE_ASKER, OFFER, EscalationRequest
 from bot.conversation.feedback import Feedback
 from bot.conversation.memory import ConversationMemory
 from bot.conversation.reindex import AlreadyRunning, ReindexOutcome, ReindexRun, UnknownSource
@@ -54,9 +54,6 @@ RATE_LIMITED = ("You're asking faster than I can look things up. Give me a minut
 SORRY = "Sorry, something went wrong while I was looking that up. Please try again in a moment."
 REFUSED = ("Sorry, only kb admins can reindex (the KB_ADMINS setting). Ask one of them, or send `status` "
            "to see when the index last synced.")
-NOT_THE_ASKER = ("Only the person who asked this question can pass it to a person. If you need help with it too, "
-                 "ask me yourself and I'll answer you.")
-
 
 def configured(settings: Settings) -> bool:
     """Teams runs in `kb serve` when the bot is registered (an app id); tests mount it anonymously."""

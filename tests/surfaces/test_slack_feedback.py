@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from bot.conversation.escalation import ALREADY_PASSED, EscalationOutcome, EscalationRequest
+from bot.conversation.escalation import ALREADY_PASSED, NOT_THE_ASKER, EscalationOutcome, EscalationRequest
 from bot.surfaces.slack_blocks import ACTION_ESCALATE, ACTION_HELPFUL, ACTION_NOT_HELPFUL, BLOCK_FEEDBACK
 from tests.fakes.slack_api import BOT_USER_ID, Call
 from tests.fakes.slack_events import app_mention, block_action
@@ -141,3 +141,29 @@ def test_a_forged_or_broken_button_value_is_ignored(slack_bot: SlackBotFactory) 
     assert reply.status == 200
     bot.drain()
     assert bot.fake.recorded("chat.update") == [] and bot.fake.recorded("chat.postEphemeral") == []
+
+
+def test_a_bystander_in_the_channel_cannot_hand_the_askers_question_to_a_person(slack_bot: SlackBotFactory) -> None:
+    hook = RecordingEscalator()
+    bot = slack_bot(services={"escalator": hook})
+    event, answer = ask(bot, "what does the employee assistance program offer?")
+    value = button(answer, ACTION_NOT_HELPFUL)["value"]
+
+    bot.action(block_action(ACTION_NOT_HELPFUL, value, user="U0BYSTANDR", channel=event["channel"],
+                            message=as_received(answer)))
+    bot.fake.wait_for("chat.update")
+    bot.drain()
+
+    [stored] = bot.services.feedback.for_answer(json.loads(value)["a"])
+    assert stored.user == "U0BYSTANDR" and stored.helpful is False  # the verdict counts
+    assert bot.fake.recorded("chat.postEphemeral") == []  # but no offer: the question is not theirs
+
+    offer = not_helpful(bot, event, answer)  # the asker gets the offer; a bystander replaying its button is refused
+    bot.action(block_action(ACTION_ESCALATE, button(offer, ACTION_ESCALATE)["value"], user="U0BYSTANDR",
+                            channel=event["channel"], container={"type": "message", "channel_id": event["channel"],
+                                                                 "is_ephemeral": True, "thread_ts": event["ts"]}))
+    [_, refused] = bot.fake.wait_for("chat.postEphemeral", count=2)
+    bot.drain()
+
+    assert refused.args["user"] == "U0BYSTANDR" and refused.args["text"] == NOT_THE_ASKER
+    assert hook.requests == []
