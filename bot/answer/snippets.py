@@ -11,6 +11,7 @@ import math
 import re
 
 _SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(\[*])|\n+")
+_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
 _BLOCK_START = re.compile(r"^\s*(?:[-*+]\s|\d{1,3}[.)]\s|#{1,6}\s|>|\||```|~~~)")
 _WORD = re.compile(r"[a-z0-9]+")
 _MARKDOWN = re.compile(r"^\s*(?:[-*+]|\d+[.)]|#{1,6}|>)\s+|\*\*|__|`")
@@ -58,7 +59,7 @@ def sentences_of(text: str) -> list[str]:
     The splitter also cuts after a step number ("1. Open the app" → "1." | "Open the app"); the
     number goes back onto its step, so a quote never ends on a stray "3." nor loses the numbering.
     """
-    parts = (part for part in _SPLIT.split(unwrap(text)) if not _FENCE.match(part))
+    parts = (part for part in _SPLIT.split(table_rows(unwrap(text))) if not _FENCE.match(part))
     sentences: list[str] = []
     number = ""
     for sentence in (clean(part) for part in parts):
@@ -90,6 +91,21 @@ def unwrap(text: str) -> str:
         else:
             lines.append(line)
             joinable = not fenced and bool(line.strip()) and not line.lstrip().startswith(("|", "#"))
+    return "\n".join(lines)
+
+
+def table_rows(text: str) -> str:
+    """Markdown table rows as plain lines ("Client meal — $100 per person — list attendees;"), the
+    |---| rule dropped: quoted in a chat message, pipes and dashes are noise around the answer."""
+    lines = []
+    for line in text.splitlines():
+        if _TABLE_RULE.match(line) and "-" in line:
+            continue
+        if line.lstrip().startswith("|"):
+            cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+            line = " — ".join(cell for cell in cells if cell)
+            line += "" if not line or line[-1] in ".;:!?" else ";"  # rows quoted together stay apart
+        lines.append(line)
     return "\n".join(lines)
 
 

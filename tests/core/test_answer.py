@@ -164,3 +164,14 @@ def test_two_chunks_of_one_section_make_one_citation_with_both_quotes() -> None:
 
     assert len(citations) == 1
     assert "four weeks" in citations[0].snippet and "director" in citations[0].snippet
+
+
+def test_table_rows_are_quoted_as_plain_text() -> None:
+    from bot.answer.snippets import best_snippet
+
+    table = ("| Expense | Limit |\n|---|:---:|\n| Client meal | $100 per person |\n| Team meal | $50 per person |\n"
+             "| Books | $200 per item |\n")
+    quote = best_snippet("what is the limit for a client meal", table)
+
+    assert "|" not in quote and "---" not in quote
+    assert "Client meal — $100 per person;" in quote
