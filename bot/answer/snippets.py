@@ -59,15 +59,24 @@ def sentences_of(text: str) -> list[str]:
     The splitter also cuts after a step number ("1. Open the app" → "1." | "Open the app"); the
     number goes back onto its step, so a quote never ends on a stray "3." nor loses the numbering.
     """
-    parts = (part for part in _SPLIT.split(table_rows(unwrap(text))) if not _FENCE.match(part))
-    sentences: list[str] = []
-    number = ""
-    for sentence in (clean(part) for part in parts):
-        if _STEP_NUMBER.match(sentence):
-            number = sentence + " "
-        elif sentence:
-            sentences.append(number + sentence)
-            number = ""
+    return [sentence for sentence, _ in _sentences_in_steps(text)]
+
+
+def _sentences_in_steps(text: str) -> list[tuple[str, int | None]]:
+    """Each sentence with the index of the first sentence of its numbered step (None: not in one)."""
+    sentences: list[tuple[str, int | None]] = []
+    for line in table_rows(unwrap(text)).splitlines():
+        if _FENCE.match(line):
+            continue
+        number, step = "", None
+        for sentence in (clean(part) for part in _SPLIT.split(line)):
+            if _STEP_NUMBER.match(sentence):
+                number = sentence + " "
+            elif sentence:
+                if number:
+                    step = len(sentences)
+                sentences.append((number + sentence, step))
+                number = ""
     return sentences
 
 
@@ -130,7 +139,8 @@ def best_snippet(question: str, text: str, max_chars: int = 450, semantic: list[
     first (a following one wins ties), so a rule's own sentence is not crowded out by the
     sentences after it.
     """
-    sentences = sentences_of(text)
+    in_steps = _sentences_in_steps(text)
+    sentences = [sentence for sentence, _ in in_steps]
     if not sentences:
         return ""
     lexical = lexical_scores(question, sentences)
@@ -149,6 +159,8 @@ def best_snippet(question: str, text: str, max_chars: int = 450, semantic: list[
         grow = max(fitting, key=lambda index: scores[index] + (FOLLOWING_BONUS if index == end else 0.0))
         length += len(sentences[grow]) + 1
         start, end = min(start, grow), max(end, grow + 1)
+    while start < best and in_steps[start][1] not in (None, start):
+        start += 1  # grown back into the tail of a numbered step: begin at the next whole sentence
     snippet = " ".join(sentences[start:end])
     if len(snippet) > max_chars + 80:
         snippet = snippet[:max_chars].rsplit(" ", 1)[0] + "…"

@@ -175,3 +175,16 @@ def test_table_rows_are_quoted_as_plain_text() -> None:
 
     assert "|" not in quote and "---" not in quote
     assert "Client meal — $100 per person;" in quote
+
+
+def test_a_quote_never_starts_in_the_middle_of_a_numbered_step() -> None:
+    from bot.answer.snippets import best_snippet
+
+    text = ("1. Open the app from the menu bar. It shows a key icon.\n"
+            "2. Click Sign in. Approve the push on your phone.\n"
+            "3. Click Connect. Check that the status page loads.\n\n"
+            "A personal computer cannot use the VPN: only enrolled laptops pass the device posture check.\n")
+    quote = best_snippet("why does the device posture check fail on my personal computer", text, max_chars=150)
+
+    assert quote.endswith("device posture check.") and not quote.startswith("Approve"), quote
+    assert quote.startswith("3. Click Connect") or quote.startswith("A personal computer"), quote
