@@ -184,7 +184,7 @@ def test_a_quote_never_starts_in_the_middle_of_a_numbered_step() -> None:
             "2. Click Sign in. Approve the push on your phone.\n"
             "3. Click Connect. Check that the status page loads.\n\n"
             "A personal computer cannot use the VPN: only enrolled laptops pass the device posture check.\n")
-    quote = best_snippet("why does the device posture check fail on my personal computer", text, max_chars=150)
+    quote = best_snippet("why does the device posture check fail on my personal computer", text, max_chars=135)
 
-    assert quote.endswith("device posture check.") and not quote.startswith("Approve"), quote
-    assert quote.startswith("3. Click Connect") or quote.startswith("A personal computer"), quote
+    assert quote.endswith("device posture check."), quote
+    assert quote.startswith("A personal computer"), "step 3's second sentence fits, but not without its start"
