@@ -19,7 +19,7 @@ from typing import Literal
 
 import numpy as np
 
-from bot.answer.spelling import Speller, model_vocabulary, vocabulary
+from bot.answer.spelling import Speller, model_vocabulary
 from bot.index.embedding import Embedder
 from bot.index.store import Hit, Store
 
@@ -68,18 +68,17 @@ class Retriever:
         self.embedder = embedder
         self.depth = depth
         self.vector_weight = vector_weight
-        self._speller: tuple[int | None, Speller] | None = None
+        self._speller: Speller | None = None
 
     def corrected(self, query: str) -> str:
         """`query` with its typos repaired against the runbooks' words (see bot.answer.spelling).
 
-        The vocabulary is every chunk's words, whoever may read them: a repaired query is never
-        shown, and what it retrieves is still filtered by the asker's access.
+        Words are looked up in the full-text index, whoever may read the chunks holding them: a
+        repaired query is never shown, and what it retrieves is still filtered by the asker's access.
         """
-        version = self.store.chunks_version()
-        if self._speller is None or self._speller[0] != version:
-            self._speller = (version, Speller(vocabulary(self.store.chunk_texts()), model_vocabulary(self.embedder)))
-        return self._speller[1].correct(query)
+        if self._speller is None:
+            self._speller = Speller(self.store.word_counts, model_vocabulary(self.embedder))
+        return self._speller.correct(query)
 
     def search(self, query: str, k: int = 10, *, mode: Mode = "hybrid", per_doc: int | None = 2,
                where: str | None = None) -> list[Result]:

@@ -8,6 +8,12 @@ slips on a keyboard, turns it into a word the runbooks do use (the most frequent
 Substituted letters and extra letters are left alone, and so is a known word with a common suffix:
 "fixing" those mostly turns a real word into another one ("lender" → "gender", "tanking" →
 "taking" or "thanking", "sketchy" → "sketch").
+
+The runbooks' words are never loaded: for each doubtful word (one the model does not know, so
+rarely more than one or two a question) one full-text query asks the index about the word and its
+few hundred one-slip neighbours at once, a few milliseconds on the 18F handbook, and the inverted
+index keeps that cost flat as the runbooks grow. Stop words are not in that index, so they are
+never repaired; they carry nothing for retrieval anyway.
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ from __future__ import annotations
 import re
 import string
 from collections import Counter
-from collections.abc import Callable, Container, Iterable
+from collections.abc import Callable, Container, Iterable, Mapping
 
 _WORD = re.compile(r"[A-Za-z]+")
 MIN_LENGTH = 4
@@ -24,32 +30,38 @@ SUFFIXES = ("s", "es", "ed", "er", "ers", "ing", "ly", "y")
 """A known word with one of these is an inflection, not a typo ("tanking" is not "thanking")."""
 
 
+Lookup = Callable[[list[str]], Mapping[str, int]]
+"""Given words, how often each occurs in the runbooks (absent or 0: never)."""
+
+
 def vocabulary(texts: Iterable[str]) -> Counter[str]:
     """How often each lower-cased word occurs in `texts`."""
     return Counter(_WORD.findall("\n".join(texts).lower()))
 
 
 class Speller:
-    def __init__(self, counts: Counter[str], known: Container[str] = frozenset()) -> None:
-        """`counts`: the runbooks' words; `known`: words to trust as spelled (the model's vocabulary)."""
-        self.counts = counts
+    def __init__(self, lookup: Lookup | Mapping[str, int], known: Container[str] = frozenset()) -> None:
+        """`lookup`: the runbooks' words (a function, so a big index is asked, never loaded);
+        `known`: words to trust as spelled (the model's vocabulary)."""
+        self.lookup: Lookup = lookup if callable(lookup) else (lambda words, counts=lookup: counts)
         self.known = known
 
     def repair(self, word: str) -> str | None:
         """The runbook word `word` was most likely meant to be, or None to keep it."""
         lower = word.lower()
-        if len(lower) < MIN_LENGTH or self._is_word(lower):
+        if len(lower) < MIN_LENGTH or lower in self.known:
+            return None
+        stems = [lower[: -len(suffix)] for suffix in SUFFIXES
+                 if lower.endswith(suffix) and len(lower) - len(suffix) >= MIN_LENGTH - 1]
+        if any(stem in self.known for stem in stems):
             return None
         candidates = {lower[:i] + letter + lower[i:] for i in range(len(lower) + 1) for letter in string.ascii_lowercase}
         candidates |= {lower[:i] + lower[i + 1] + lower[i] + lower[i + 2:] for i in range(len(lower) - 1)}
-        found = [candidate for candidate in candidates if self.counts.get(candidate, 0) > 0]
-        return max(found, key=lambda candidate: (self.counts[candidate], candidate)) if found else None
-
-    def _is_word(self, lower: str) -> bool:
-        if lower in self.counts or lower in self.known:
-            return True
-        return any(lower.endswith(suffix) and (lower[: -len(suffix)] in self.counts or lower[: -len(suffix)] in self.known)
-                   for suffix in SUFFIXES if len(lower) - len(suffix) >= MIN_LENGTH - 1)
+        counts = self.lookup([lower, *stems, *sorted(candidates)])  # one question to the index per word
+        if any(counts.get(known, 0) > 0 for known in (lower, *stems)):
+            return None
+        found = [candidate for candidate in candidates if counts.get(candidate, 0) > 0]
+        return max(found, key=lambda candidate: (counts[candidate], candidate)) if found else None
 
     def correct(self, text: str) -> str:
         """`text` with each repairable word replaced; everything else, case included, as it was."""

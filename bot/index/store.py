@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 import os
-from collections import defaultdict
+import re
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -382,15 +383,22 @@ class Store:
         table.optimize()
         self.documents.optimize()
 
-    def chunks_version(self) -> int | None:
-        """The chunks table's version: changes with every write, so caches of its content key on it."""
-        return None if self.chunks is None else int(self.chunks.version)
-
-    def chunk_texts(self) -> list[str]:
-        """Every chunk's indexed text (heading path included), without the vectors."""
-        if self.chunks is None:
-            return []
-        return self.chunks.search().select(["search_text"]).limit(None).to_arrow().column("search_text").to_pylist()
+    def word_counts(self, words: list[str], limit: int = 100) -> Counter[str]:
+        """How often each of `words` occurs in the chunks that full-text search finds for them (at most
+        `limit`): enough to tell a runbook word from a typo without reading the whole index."""
+        wanted = {word.lower() for word in words}
+        found: Counter[str] = Counter()
+        if self.chunks is None or not wanted:
+            return found
+        try:
+            rows = (self.chunks.search(" ".join(sorted(wanted)), query_type="fts", fts_columns="search_text")
+                    .select(["search_text"]).limit(limit).to_list())
+        except Exception as error:  # no FTS index yet (nothing synced)
+            log.debug("store.word_counts_failed", error=str(error))
+            return found
+        for row in rows:
+            found.update(word for word in _WORDS.findall(row["search_text"].lower()) if word in wanted)
+        return found
 
     def search_vector(self, vector: np.ndarray, limit: int, where: str | None = None) -> list[Hit]:
         if self.chunks is None:
@@ -415,4 +423,5 @@ class Store:
         return [Hit(row, float(row.pop("_score"))) for row in rows]
 
 
+_WORDS = re.compile(r"[a-z]+")
 _RESULT_COLUMNS = ["id", "doc_id", "source", "title", "url", "path", "section", "anchor", "text", "updated_at", "vector"]

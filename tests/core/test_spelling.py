@@ -37,3 +37,18 @@ def test_a_typo_no_longer_sinks_the_right_runbook(example_runtime: Runtime) -> N
     typed = example_runtime.retriever.search("do i need a reciept for a cab ride", k=3)
     assert typed[0].path == "hr/expenses.md"
     assert example_runtime.retriever.corrected("do i need a reciept") == "do i need a receipt"
+
+
+def test_words_are_looked_up_in_the_index_not_loaded_from_it(example_runtime: Runtime) -> None:
+    """Designed for millions of chunks: the speller asks the full-text index about the few words it
+    doubts, and only those, instead of holding the runbooks' vocabulary in memory."""
+    asked: list[list[str]] = []
+
+    def counting(words: list[str]) -> Counter[str]:
+        asked.append(words)
+        return example_runtime.store.word_counts(words)
+
+    speller = Speller(counting, known=frozenset({"do", "i", "need", "a", "for", "cab", "ride"}))
+    assert speller.correct("do i need a reciept for a cab ride") == "do i need a receipt for a cab ride"
+    assert len(asked) == 1 and asked[0][0] == "reciept"  # one lookup, for the one doubtful word
+    assert example_runtime.store.word_counts(["receipt", "reciept"])["reciept"] == 0
