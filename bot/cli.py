@@ -252,6 +252,8 @@ def status(as_json: AsJson = False, data_dir: DataDir = None, verbose: Verbose =
     }
     if rt.settings.slack_usergroups:
         data["slack_usergroups"] = _slack_usergroups(rt.settings)
+    if rt.settings.teams_aad_groups:
+        data["teams_aad_groups"] = _teams_aad_groups(rt.settings)
     if as_json:
         print(json.dumps(data, default=str))
         return
@@ -264,6 +266,8 @@ def status(as_json: AsJson = False, data_dir: DataDir = None, verbose: Verbose =
     out.print(table)
     if "slack_usergroups" in data:
         out.print(f"slack user groups: {escape(data['slack_usergroups']['summary'])}")
+    if "teams_aad_groups" in data:
+        out.print(f"teams AAD groups: {escape(data['teams_aad_groups']['summary'])}")
 
 
 def _slack_usergroups(settings: Settings) -> dict:
@@ -277,6 +281,22 @@ def _slack_usergroups(settings: Settings) -> dict:
     asyncio.run(groups.current())
     health = groups.health()
     return {"ok": health.ok, "groups": health.groups, "error": health.failure, "summary": health.summary()}
+
+
+def _teams_aad_groups(settings: Settings) -> dict:
+    """The check `kb serve` makes at start: a Graph token for the app, and one group read (GroupMember.Read.All)."""
+    import asyncio
+
+    from bot.surfaces.teams_groups import AadGroups
+
+    try:
+        groups = AadGroups.from_settings(settings)
+    except ValueError as error:
+        return {"ok": False, "error": "not_configured", "summary": str(error)}
+    assert groups is not None
+    asyncio.run(groups.check())
+    health = groups.health()
+    return {"ok": health.ok, "error": health.failure, "summary": health.summary()}
 
 
 # -- escalations -----------------------------------------------------------------------------------

@@ -78,6 +78,10 @@ class Settings(BaseSettings):
     microsoft_app_tenant_id: str = _env("MICROSOFT_APP_TENANT_ID", "Azure AD tenant of the single-tenant bot.", "")
     teams_service_url: str = _env("KB_TEAMS_SERVICE_URL", "Bot Framework connector URL for posts the bot starts (queue cards), e.g. https://smba.trafficmanager.net/teams/; empty: the serviceUrl of the last Teams activity received.", "")
     teams_history_turns: int = _env("KB_TEAMS_HISTORY_TURNS", "Earlier questions of a Teams thread or chat remembered (in the index database, for an hour) as context for follow-ups; 0: none.", 6, ge=0)
+    teams_aad_groups: bool = _env("KB_TEAMS_AAD_GROUPS", "Read Teams askers' Azure AD groups from Microsoft Graph (application permission GroupMember.Read.All, admin consent; needs MICROSOFT_APP_ID, MICROSOFT_APP_PASSWORD, MICROSOFT_APP_TENANT_ID): members hold aad-group:ID and aad-group:NAME, which KB_ACCESS_FILE maps to source groups.", False)
+    teams_aad_groups_ttl: float = _env("KB_TEAMS_AAD_GROUPS_TTL", "Seconds one asker's AAD groups (one Graph read) are used before the next; a failed read grants no group until one succeeds.", 300.0, ge=30)
+    graph_url: str = _env("KB_GRAPH_URL", "Microsoft Graph base URL.", "https://graph.microsoft.com")
+    graph_token_url: str = _env("KB_GRAPH_TOKEN_URL", "OAuth2 token endpoint for the Graph token ({tenant} is MICROSOFT_APP_TENANT_ID).", "https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token")
 
     # Language model
     anthropic_api_key: SecretStr | None = _env("ANTHROPIC_API_KEY", "Anthropic API key; without one kb answers with cited snippets.")

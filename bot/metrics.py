@@ -56,6 +56,9 @@ SURFACE_EVENTS = Counter("kb_surface_events_total", "Events a chat surface handl
                          "(message, mention, command, action, feedback).", ["surface", "kind"], registry=REGISTRY)
 SLACK_USERGROUP_READS = Counter("kb_slack_usergroups_reads_total", "Reads of the Slack user groups (KB_SLACK_USERGROUPS) by "
                                 "outcome (ok, missing_scope, rate_limited, failed).", ["outcome"], registry=REGISTRY)
+TEAMS_AAD_GROUP_READS = Counter("kb_teams_aad_groups_reads_total", "Graph reads of Teams askers' AAD groups "
+                                "(KB_TEAMS_AAD_GROUPS) by outcome (ok, unknown_user, denied, rate_limited, failed).",
+                                ["outcome"], registry=REGISTRY)
 
 # -- language model (generated answers and the policy's check) --------------------------------------
 LLM_REQUESTS = Counter("kb_llm_requests_total", "Messages API calls by purpose (answer, policy) and outcome (ok, error, "

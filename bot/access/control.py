@@ -3,8 +3,9 @@
 Groups come from KB_ACCESS_FILE rather than straight from each platform's own groups: Slack user
 groups and Teams/AAD groups are neither the Confluence groups nor the Google groups a page is
 shared with, so the mapping has to be written down once by whoever knows both. The file maps each
-principal a document can name to who holds it; Slack user groups, when read (KB_SLACK_USERGROUPS),
-are principals of their own (`slack-group:HANDLE`) that only the file can grant something:
+principal a document can name to who holds it; Slack user groups and Azure AD groups, when read
+(KB_SLACK_USERGROUPS, KB_TEAMS_AAD_GROUPS), are principals of their own (`slack-group:HANDLE`,
+`aad-group:OBJECT-ID`) that only the file can grant something:
 
     space:it: ["*"]                       # the IT space is open to every employee
     space:hr: [group:hr-team]

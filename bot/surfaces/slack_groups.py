@@ -34,6 +34,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import metrics
 from bot.access import normalise
+from bot.access.cached_reads import CachedReads, ReadFailed, ReadsHealth
 from bot.surfaces.slack_client import api_error
 
 log = structlog.get_logger(__name__)
@@ -45,6 +46,8 @@ RETRY_AFTER_FAILURE = 30.0
 """Seconds before the next read after a network error or a 5xx, and at least this after a 429."""
 READ_TIMEOUT = 10.0
 """Seconds one read may take (retries included): questions waiting for it are held no longer."""
+WORKSPACE = "workspace"
+"""The one key of the read cache: a read covers the whole workspace."""
 
 
 @dataclass(frozen=True)
@@ -53,23 +56,15 @@ class GroupsRead:
 
     by_user: Mapping[str, frozenset[str]]
     groups: int
-    read_at: float
-    """The clock when the call started: the read is treated as no newer than that."""
 
 
 @dataclass(frozen=True)
-class GroupsHealth:
+class GroupsHealth(ReadsHealth):
     """What `/kb status` and `kb status` report."""
 
     groups: int | None
     """Groups in the last successful read; None when there is none (not read yet, or the last read failed)."""
     age: float | None
-    failure: str | None
-    """Slack's error code (or the exception's name) of the last read when it failed."""
-
-    @property
-    def ok(self) -> bool:
-        return self.failure is None
 
     def summary(self) -> str:
         """One plain line for an operator: what askers get from Slack groups now, and what to fix."""
@@ -107,12 +102,12 @@ class SlackUserGroups:
         self.client = client
         """Should not wait out 429s itself (`web_client(..., wait_when_rate_limited=False)`): a question is waiting."""
         self.ttl = ttl
-        self.clock = clock
-        """Tests replace it to step past the TTL or a Retry-After without sleeping."""
-        self.failure: str | None = None
-        self._read: GroupsRead | None = None
-        self._next_try = float("-inf")
-        self._lock = asyncio.Lock()
+        self.reads: CachedReads[str, GroupsRead] = CachedReads(ttl, clock=clock)
+        """Its `clock` is what tests replace to step past the TTL or a Retry-After."""
+
+    @property
+    def failure(self) -> str | None:
+        return self.reads.failure
 
     async def principals(self, user: str) -> tuple[str, ...]:
         """The user's group principals; none when the groups could not be read."""
@@ -121,24 +116,15 @@ class SlackUserGroups:
 
     async def current(self) -> GroupsRead | None:
         """The read to use now, reading again when it expired and a try is due; None when there is none."""
-        if (read := self._usable()) is not None:
-            return read
-        async with self._lock:  # one call however many questions arrive at once: the others wait for it
-            if self._usable() is None and self.clock() >= self._next_try:
-                await self._refresh()
-            return self._usable()
+        found = await self.reads.get(WORKSPACE, self._read)
+        return found.value if found is not None else None
 
     def health(self) -> GroupsHealth:
-        read = self._read
-        return GroupsHealth(groups=read.groups if read else None, age=self.clock() - read.read_at if read else None,
-                            failure=self.failure)
+        found = self.reads.latest()
+        return GroupsHealth(groups=found.value.groups if found else None,
+                            age=self.reads.clock() - found.read_at if found else None, failure=self.failure)
 
-    def _usable(self) -> GroupsRead | None:
-        read = self._read
-        return read if read is not None and self.clock() < read.read_at + self.ttl else None
-
-    async def _refresh(self) -> None:
-        started = self.clock()
+    async def _read(self) -> GroupsRead:
         try:
             response = await asyncio.wait_for(self.client.usergroups_list(include_users=True), READ_TIMEOUT)
             groups = response.get("usergroups")
@@ -146,19 +132,17 @@ class SlackUserGroups:
                 raise ValueError("usergroups.list answered without a usergroups list")
             by_user, granting = principals_by_member(groups)
         except SlackApiError as error:
-            self._refused(error)
-            return
+            raise self._refused(error) from error
         except Exception as error:  # network, timeout, a wrong shape: any failure means no groups, never old ones
-            self._failed(type(error).__name__, RETRY_AFTER_FAILURE, "failed")
+            metrics.SLACK_USERGROUP_READS.labels("failed").inc()
             log.warning("slack.usergroups_failed", error=type(error).__name__, retry_in=RETRY_AFTER_FAILURE)
-            return
-        recovered_from, self.failure = self.failure, None
-        self._read, self._next_try = GroupsRead(by_user, granting, started), float("-inf")
+            raise ReadFailed(type(error).__name__, RETRY_AFTER_FAILURE) from error
         metrics.SLACK_USERGROUP_READS.labels("ok").inc()
         log.info("slack.usergroups_read", groups=granting, members=len(by_user),
-                 **({"recovered_from": recovered_from} if recovered_from else {}))
+                 **({"recovered_from": self.failure} if self.failure else {}))
+        return GroupsRead(by_user, granting)
 
-    def _refused(self, error: SlackApiError) -> None:
+    def _refused(self, error: SlackApiError) -> ReadFailed:
         """Slack answered with an error: when to try again depends on which."""
         code, status = api_error(error), error.response.status_code
         if code == "ratelimited" or status == 429:
@@ -167,7 +151,7 @@ class SlackUserGroups:
             wait, outcome = RETRY_AFTER_FAILURE, "failed"
         else:  # a refusal (missing_scope, plan_upgrade_required, invalid_auth) is not fixed by asking again soon
             wait, outcome = self.ttl, "missing_scope" if code == "missing_scope" else "failed"
-        self._failed(code, wait, outcome)
+        metrics.SLACK_USERGROUP_READS.labels(outcome).inc()
         if code == "missing_scope":
             data = error.response.data if isinstance(error.response.data, dict) else {}
             log.error("slack.usergroups_missing_scope", needed=data.get("needed") or SCOPE, retry_in=wait,
@@ -175,11 +159,7 @@ class SlackUserGroups:
                            "until then askers hold no Slack group principals")
         else:
             log.warning("slack.usergroups_failed", error=code, status=status, retry_in=wait)
-
-    def _failed(self, failure: str, wait: float, outcome: str) -> None:
-        self.failure, self._read = failure, None
-        self._next_try = self.clock() + wait
-        metrics.SLACK_USERGROUP_READS.labels(outcome).inc()
+        return ReadFailed(code, wait)
 
 
 def _retry_after(error: SlackApiError) -> float:

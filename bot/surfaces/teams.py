@@ -39,7 +39,7 @@ from bot.conversation.reindex import AlreadyRunning, ReindexOutcome, ReindexRun,
 from bot.conversation.services import ChatServices
 from bot.conversation.streaming import LiveAnswer
 from bot.surfaces import teams_cards as cards
-from bot.surfaces import teams_people, teams_queue
+from bot.surfaces import teams_groups, teams_people, teams_queue
 from bot.surfaces.teams_queue import Proactive, TicketAction
 
 log = structlog.get_logger(__name__)
@@ -112,7 +112,8 @@ class TeamsSurface:
     clock = staticmethod(time.monotonic)
     """Paces streamed card updates (KB_LLM_UPDATE_EVERY); tests replace it to count updates without sleeping."""
 
-    def __init__(self, services: ChatServices, settings: Settings | None = None) -> None:
+    def __init__(self, services: ChatServices, settings: Settings | None = None,
+                 aad_groups: teams_groups.AadGroups | None = None) -> None:
         self.services = services
         self.settings = settings or services.settings
         if self.settings.microsoft_app_id and self.settings.microsoft_app_password is None:
@@ -123,6 +124,8 @@ class TeamsSurface:
         self.auth = ConfigurationBotFrameworkAuthentication(_AuthConfig(self.settings))
         self.adapter = CloudAdapter(self.auth)
         self.adapter.on_turn_error = self._on_turn_error
+        self.aad_groups = aad_groups or teams_groups.AadGroups.from_settings(self.settings)
+        """Askers' AAD groups (KB_TEAMS_AAD_GROUPS); tests pass one reading a fake Graph."""
         self.bot = TeamsBot(self)
         self._tasks: set[asyncio.Task] = set()
         self._idle = asyncio.Event()
@@ -142,6 +145,8 @@ class TeamsSurface:
 
     async def _started(self, _: web.Application) -> None:
         self.loop = asyncio.get_running_loop()
+        if self.aad_groups is not None:  # the startup check: a missing Graph permission is logged now
+            self._spawn(self.aad_groups.check())
 
     async def handle_http(self, request: web.Request) -> web.Response:
         if "application/json" not in (request.content_type or ""):
@@ -255,7 +260,7 @@ class TeamsSurface:
         history = await asyncio.to_thread(self.memory.recent, thread)
         log.info("teams.question", kind=kind, chars=len(question), follow_up=bool(history))
         await turn_context.send_activity(Activity(type=ActivityTypes.typing))
-        asker = await teams_people.asker(turn_context, self.services.people)
+        asker = await teams_people.asker(turn_context, self.services.people, self.aad_groups)
         draft = _Draft(turn_context)
         live = (LiveAnswer(asyncio.get_running_loop(), draft.show, self.settings.llm_update_every, self.clock)
                 if self.services.streams else None)
@@ -389,8 +394,9 @@ class TeamsSurface:
             if status.reindex is not None:
                 running = (f"Reindex by {status.reindex.requested_by} running for {status.reindex.seconds:.0f}s: "
                            f"{status.reindex.documents_seen} documents read")
+            groups = self.aad_groups.health() if self.aad_groups is not None else None
             await turn_context.send_activity(MessageFactory.text(
-                cards.status_text(status.documents, status.chunks, status.model, status.sources, running)))
+                cards.status_text(status.documents, status.chunks, status.model, status.sources, running, groups)))
         elif words[0] == "reindex":
             await self._reindex(turn_context, words[1] if len(words) > 1 else None)
         else:

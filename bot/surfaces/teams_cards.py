@@ -18,6 +18,7 @@ from bot.answer.citations import link_markers
 from bot.answer.model import Answer, Citation
 from bot.conversation.escalation import OFFER
 from bot.index.sync import SyncSummary, last_syncs, outcome_sentence, progress_sentence, sources_named
+from bot.surfaces.teams_groups import AadGroupsHealth
 
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 CARD_VERSION = "1.4"
@@ -221,11 +222,13 @@ def reindex_summary_text(source: str | None, summary: SyncSummary | None, error:
 
 
 def status_text(documents: int, chunks: int, model: str | None, sources: dict[str, dict[str, Any]],
-                reindex: str | None) -> str:
+                reindex: str | None, aad_groups: AadGroupsHealth | None = None) -> str:
     lines = [f"**Index:** {documents:,} documents, {chunks:,} chunks" + (f" (model `{model}`)" if model else "")]
     lines.extend(f"- `{scope}`: last sync {when} ({ok})" for scope, when, ok in last_syncs(sources))
     if not sources:
         lines.append("- no sync has run yet")
     if reindex:
         lines.append(f"🔄 {reindex}")
+    if aad_groups is not None:
+        lines.append(("" if aad_groups.ok else "⚠️ ") + f"**AAD groups:** {aad_groups.summary()}")
     return "\n\n".join(lines)

@@ -3,7 +3,8 @@
 An activity carries the AAD object id but not the email; `TeamsInfo.get_member` (the roster,
 `GET /v3/conversations/{id}/members/{userId}`) has the email, the UPN and `userRole` (`guest` for
 guests of the tenant). A failed lookup leaves the email unknown: the asker then holds only what
-every member holds.
+every member holds. With KB_TEAMS_AAD_GROUPS the asker also holds their Azure AD groups
+(`teams_groups`), read by the AAD object id of the activity.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from botbuilder.core.teams import TeamsInfo
 
 from bot.access import Asker
 from bot.access.people import TTLCache
+from bot.surfaces.teams_groups import AadGroups
+from bot.surfaces.teams_queue import tenant_of
 
 log = structlog.get_logger(__name__)
 
@@ -57,11 +60,15 @@ def channel_key(turn_context: TurnContext) -> str | None:
     return str(channel) if channel else None
 
 
-async def asker(turn_context: TurnContext, cache: TTLCache) -> Asker:
+async def asker(turn_context: TurnContext, cache: TTLCache, groups: AadGroups | None = None) -> Asker:
+    """The Asker of a message; `groups` adds their AAD groups (KB_TEAMS_AAD_GROUPS)."""
     activity = turn_context.activity
     found = await person(turn_context, cache)
     account = activity.from_property
+    aad = account.aad_object_id if account else None
     private = bool(activity.conversation and activity.conversation.conversation_type == "personal")
-    return Asker(surface="teams", user_id=(account.aad_object_id or account.id) if account else None,
+    # Only a personal chat may use what groups open (bot.access.control), so only there is Graph asked.
+    held = await groups.principals(aad, tenant_of(activity)) if groups is not None and aad and private else ()
+    return Asker(surface="teams", user_id=(aad or account.id) if account else None, groups=held,
                  email=found.email if found else None, channel=channel_key(turn_context), private=private,
                  guest=found.guest if found else False)

@@ -71,7 +71,7 @@ def start(slack_bot: SlackBotFactory, runtime: Runtime, fake: FakeSlackAPI, acce
     assert bot.surface.usergroups is not None
     bot.fake.wait_for("usergroups.list", ok_only=False)  # the startup check
     clock = Clock()  # made after the read, so the read lies in its past
-    bot.surface.usergroups.clock = clock
+    bot.surface.usergroups.reads.clock = clock
     return bot, clock
 
 

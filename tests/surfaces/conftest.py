@@ -24,6 +24,7 @@ from bot.runtime import Runtime
 from bot.server import build_app
 from bot.surfaces.slack import SlackSurface
 from bot.surfaces.teams import TeamsSurface
+from bot.surfaces.teams_groups import AadGroups
 from tests.fakes.aio import LoopThread
 from tests.fakes.slack_api import BOT_TOKEN, FakeSlackAPI
 from tests.fakes.teams_connector import FakeConnector
@@ -165,13 +166,16 @@ TeamsBotFactory = Callable[..., TeamsBot]
 def teams_bot(example_runtime: Runtime) -> Iterator[TeamsBotFactory]:
     """Start bot + fake connector over the example runbooks index; keywords override settings.
 
+    `aad_groups=` is the reader of askers' AAD groups (reading a fake Graph as a test app): the
+    surface itself stays anonymous (no MICROSOFT_APP_ID), as every Teams test here.
+
     Bots started in one test share the index database, as a restarted process or a second replica
     does; the Teams follow-up memory in it starts empty in each test (personal chats reuse one id).
     """
     example_runtime.store.table(memory.TABLE, memory.SCHEMA).delete("true")
     with LoopThread() as loop:
 
-        def start(runtime: Runtime | None = None, **overrides: Any) -> TeamsBot:
+        def start(runtime: Runtime | None = None, aad_groups: AadGroups | None = None, **overrides: Any) -> TeamsBot:
             base = runtime or example_runtime
             connector = FakeConnector()
             connector_url = loop.serve(connector.app())
@@ -181,13 +185,13 @@ def teams_bot(example_runtime: Runtime) -> Iterator[TeamsBotFactory]:
             rt = Runtime(settings)
             rt.store, rt.embedder = base.store, base.embedder
             chat = ChatServices(rt)
-            surface = loop.run(_make_surface(chat))
+            surface = loop.run(_make_surface(chat, aad_groups))
             url = loop.serve(build_app(rt, surfaces=[surface]))
             return TeamsBot(url, connector, connector_url, surface, chat, loop)
 
         yield start
 
 
-async def _make_surface(chat: ChatServices) -> TeamsSurface:
+async def _make_surface(chat: ChatServices, aad_groups: AadGroups | None = None) -> TeamsSurface:
     """Built on the server's loop, as `kb serve` does (its events belong to that loop)."""
-    return TeamsSurface(chat)
+    return TeamsSurface(chat, aad_groups=aad_groups)
