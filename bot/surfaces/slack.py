@@ -49,8 +49,9 @@ LOOKING_REACTION = "mag"
 ANSWERABLE_SUBTYPES = {None, "file_share", "thread_broadcast"}
 """Message subtypes that are a person asking something; edits, deletes, joins and bots are not."""
 HISTORY_LIMIT = 50
-MALFORMED = (AttributeError, KeyError, TypeError, ValueError)
-"""What Bolt raises on payloads that are JSON or forms but not Slack's shapes."""
+MALFORMED = (AttributeError, LookupError, TypeError, ValueError)
+"""What Bolt raises on payloads that are JSON or forms but not Slack's shapes (LookupError: a missing key, or
+an empty `actions` list that its action matcher indexes)."""
 
 RATE_LIMITED = ("You're asking faster than I can look things up. Give me a minute, then ask again "
                 "(I'll skip the questions sent in the meantime).")
