@@ -24,11 +24,17 @@ class PolicyFileError(ValueError):
 
 
 @dataclass(frozen=True)
-class QueueConfig:
+class Queue:
+    """A human queue: its channels come from this file, overridden per deployment by settings
+    (bot.policy.queues.configured_queues)."""
+
     key: str
     name: str
     slack_channel: str = ""
     teams_channel: str = ""
+
+    def channel(self, surface: str) -> str:
+        return {"slack": self.slack_channel, "teams": self.teams_channel}.get(surface, "")
 
 
 @dataclass(frozen=True)
@@ -60,7 +66,7 @@ class Crisis:
 
 @dataclass(frozen=True)
 class PolicyFile:
-    queues: dict[str, QueueConfig]
+    queues: dict[str, Queue]
     default_queue: str
     categories: dict[str, CategoryConfig]
     none: tuple[str, ...]
@@ -87,7 +93,7 @@ def load_policy_file(path: str | Path | None = None) -> PolicyFile:
         data = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
     except OSError as error:
         raise PolicyFileError(f"cannot read policy file {source}: {error}") from None
-    queues = {key: QueueConfig(key=key, name=str(value.get("name") or key), slack_channel=str(value.get("slack_channel") or ""),
+    queues = {key: Queue(key=key, name=str(value.get("name") or key), slack_channel=str(value.get("slack_channel") or ""),
                                teams_channel=str(value.get("teams_channel") or ""))
               for key, value in (data.get("queues") or {}).items()}
     if not queues:

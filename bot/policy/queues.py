@@ -9,23 +9,12 @@ class and nothing else changes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import replace
 from typing import Protocol
 
 from bot.config import Settings
-from bot.policy.policy_file import PolicyFile
+from bot.policy.policy_file import PolicyFile, Queue
 from bot.policy.tickets import QueuePost, Ticket
-
-
-@dataclass(frozen=True)
-class Queue:
-    key: str
-    name: str
-    slack_channel: str = ""
-    teams_channel: str = ""
-
-    def channel(self, surface: str) -> str:
-        return {"slack": self.slack_channel, "teams": self.teams_channel}.get(surface, "")
 
 
 def _overrides(entries: list[str]) -> dict[str, str]:
@@ -39,8 +28,9 @@ def configured_queues(policy: PolicyFile, settings: Settings) -> dict[str, Queue
     if unknown:
         raise ValueError(f"queue channel settings name unknown queues: {', '.join(sorted(unknown))}; "
                          f"known: {', '.join(policy.queues)}")
-    return {key: Queue(key, config.name, slack.get(key, config.slack_channel), teams.get(key, config.teams_channel))
-            for key, config in policy.queues.items()}
+    return {key: replace(queue, slack_channel=slack.get(key, queue.slack_channel),
+                         teams_channel=teams.get(key, queue.teams_channel))
+            for key, queue in policy.queues.items()}
 
 
 class QueueNotifier(Protocol):
