@@ -68,7 +68,7 @@ class Retriever:
         self.embedder = embedder
         self.depth = depth
         self.vector_weight = vector_weight
-        self._speller: Speller | None = None
+        self._speller: tuple[int | None, Speller] | None = None
 
     def corrected(self, query: str) -> str:
         """`query` with its typos repaired against the runbooks' words (see bot.answer.spelling).
@@ -76,9 +76,11 @@ class Retriever:
         Words are looked up in the full-text index, whoever may read the chunks holding them: a
         repaired query is never shown, and what it retrieves is still filtered by the asker's access.
         """
-        if self._speller is None:
-            self._speller = Speller(self.store.word_counts, model_vocabulary(self.embedder))
-        return self._speller.correct(query)
+        version = self.store.chunks_version()
+        if self._speller is None or self._speller[0] != version:  # a sync may have added the word
+            known = self._speller[1].known if self._speller else model_vocabulary(self.embedder)
+            self._speller = (version, Speller(self.store.word_counts, known))
+        return self._speller[1].correct(query)
 
     def search(self, query: str, k: int = 10, *, mode: Mode = "hybrid", per_doc: int | None = 2,
                where: str | None = None) -> list[Result]:

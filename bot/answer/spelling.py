@@ -20,8 +20,7 @@ from __future__ import annotations
 
 import re
 import string
-from collections import Counter
-from collections.abc import Callable, Container, Iterable, Mapping
+from collections.abc import Callable, Container, Mapping
 
 _WORD = re.compile(r"[A-Za-z]+")
 MIN_LENGTH = 4
@@ -34,23 +33,32 @@ Lookup = Callable[[list[str]], Mapping[str, int]]
 """Given words, how often each occurs in the runbooks (absent or 0: never)."""
 
 
-def vocabulary(texts: Iterable[str]) -> Counter[str]:
-    """How often each lower-cased word occurs in `texts`."""
-    return Counter(_WORD.findall("\n".join(texts).lower()))
+REMEMBERED = 4096
+"""Verdicts a speller keeps: a question's doubtful words are looked up once, not again when the
+answer's quotes are scored with the repaired question."""
 
 
 class Speller:
-    def __init__(self, lookup: Lookup | Mapping[str, int], known: Container[str] = frozenset()) -> None:
-        """`lookup`: the runbooks' words (a function, so a big index is asked, never loaded);
-        `known`: words to trust as spelled (the model's vocabulary)."""
-        self.lookup: Lookup = lookup if callable(lookup) else (lambda words, counts=lookup: counts)
+    def __init__(self, lookup: Lookup, known: Container[str] = frozenset()) -> None:
+        """`lookup`: asks the runbooks about words (a function, so a big index is asked, never loaded);
+        `known`: words to trust as spelled (the model's vocabulary). A speller answers for one version
+        of the runbooks: its verdicts are kept."""
+        self.lookup = lookup
         self.known = known
+        self._verdicts: dict[str, str | None] = {}
 
     def repair(self, word: str) -> str | None:
         """The runbook word `word` was most likely meant to be, or None to keep it."""
         lower = word.lower()
         if len(lower) < MIN_LENGTH or lower in self.known:
             return None
+        if lower not in self._verdicts:
+            if len(self._verdicts) >= REMEMBERED:
+                self._verdicts.clear()
+            self._verdicts[lower] = self._repair(lower)
+        return self._verdicts[lower]
+
+    def _repair(self, lower: str) -> str | None:
         stems = [lower[: -len(suffix)] for suffix in SUFFIXES
                  if lower.endswith(suffix) and len(lower) - len(suffix) >= MIN_LENGTH - 1]
         if any(stem in self.known for stem in stems):

@@ -383,20 +383,16 @@ class Store:
         table.optimize()
         self.documents.optimize()
 
+    def chunks_version(self) -> int | None:
+        """The chunks table's version: changes with every write, so what is learnt from the chunks keys on it."""
+        return None if self.chunks is None else int(self.chunks.version)
+
     def word_counts(self, words: list[str], limit: int = 100) -> Counter[str]:
         """How often each of `words` occurs in the chunks that full-text search finds for them (at most
         `limit`): enough to tell a runbook word from a typo without reading the whole index."""
         wanted = {word.lower() for word in words}
         found: Counter[str] = Counter()
-        if self.chunks is None or not wanted:
-            return found
-        try:
-            rows = (self.chunks.search(" ".join(sorted(wanted)), query_type="fts", fts_columns="search_text")
-                    .select(["search_text"]).limit(limit).to_list())
-        except Exception as error:  # no FTS index yet (nothing synced)
-            log.debug("store.word_counts_failed", error=str(error))
-            return found
-        for row in rows:
+        for row in self._full_text(" ".join(sorted(wanted)), limit, ["search_text"]):
             found.update(word for word in _WORDS.findall(row["search_text"].lower()) if word in wanted)
         return found
 
@@ -410,17 +406,20 @@ class Store:
         return [Hit(row, 1.0 - float(row.pop("_distance"))) for row in rows]
 
     def search_text(self, text: str, limit: int, where: str | None = None) -> list[Hit]:
+        rows = self._full_text(text, limit, [*_RESULT_COLUMNS, "_score"], where)
+        return [Hit(row, float(row.pop("_score"))) for row in rows]
+
+    def _full_text(self, text: str, limit: int, columns: list[str], where: str | None = None) -> list[dict[str, Any]]:
         if self.chunks is None or not text.strip():
             return []
         query = self.chunks.search(text, query_type="fts", fts_columns="search_text").limit(limit)
         if where:
             query = query.where(where, prefilter=True)
         try:
-            rows = query.select([*_RESULT_COLUMNS, "_score"]).to_list()
+            return query.select(columns).to_list()
         except Exception as error:  # no FTS index yet (nothing synced) or a query the parser rejects
             log.debug("store.fts_failed", error=str(error))
             return []
-        return [Hit(row, float(row.pop("_score"))) for row in rows]
 
 
 _WORDS = re.compile(r"[a-z]+")
