@@ -24,6 +24,7 @@ import numpy as np
 import structlog
 
 from bot.index.store import ModelMismatch
+from connectors.retry import parse_retry_after
 
 log = structlog.get_logger(__name__)
 
@@ -197,10 +198,8 @@ class _Retry(Exception):
 
 
 def _retry_after(response: httpx.Response) -> float | None:
-    try:
-        return min(max(float(response.headers["retry-after"]), 0.0), 30.0)
-    except (KeyError, ValueError):
-        return None
+    wait = parse_retry_after(response.headers.get("retry-after"))
+    return None if wait is None else min(wait, 30.0)
 
 
 def _error_text(response: httpx.Response) -> str:

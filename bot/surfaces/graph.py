@@ -23,6 +23,7 @@ from typing import Any
 import httpx
 
 from bot.config import Settings
+from connectors.retry import parse_retry_after
 
 SCOPE = "https://graph.microsoft.com/.default"
 TOKEN_MARGIN = 300.0
@@ -133,7 +134,7 @@ class Graph:
 
 def _error(response: httpx.Response, code_and_message: tuple[str, str]) -> GraphError:
     code, message = code_and_message
-    return GraphError(response.status_code, code, message, _retry_after(response))
+    return GraphError(response.status_code, code, message, parse_retry_after(response.headers.get("Retry-After")) or 0.0)
 
 
 def _graph_code(response: httpx.Response) -> tuple[str, str]:
@@ -154,9 +155,3 @@ def _token_code(response: httpx.Response) -> tuple[str, str]:
         return response.reason_phrase or f"http_{response.status_code}", ""
 
 
-def _retry_after(response: httpx.Response) -> float:
-    """Retry-After in seconds (0 when absent or unreadable)."""
-    try:
-        return max(float(response.headers.get("Retry-After", 0)), 0.0)
-    except ValueError:
-        return 0.0

@@ -36,6 +36,7 @@ from bot import metrics
 from bot.access import normalise
 from bot.access.cached_reads import CachedReads, ReadFailed, ReadsHealth
 from bot.surfaces.slack_client import api_error
+from connectors.retry import parse_retry_after
 
 log = structlog.get_logger(__name__)
 
@@ -163,11 +164,6 @@ class SlackUserGroups:
 
 
 def _retry_after(error: SlackApiError) -> float:
-    """Slack's Retry-After in seconds (0 when absent or unreadable)."""
-    for name, value in (error.response.headers or {}).items():
-        if str(name).lower() == "retry-after":
-            try:
-                return float(value)
-            except (TypeError, ValueError):
-                return 0.0
-    return 0.0
+    """Slack's Retry-After in seconds (0 when absent or unreadable); its headers are a plain dict."""
+    headers = {str(name).lower(): value for name, value in (error.response.headers or {}).items()}
+    return parse_retry_after(headers.get("retry-after")) or 0.0
