@@ -33,7 +33,7 @@ def ranked_paths(retriever: Retriever, question: str, n: int = 10, mode: Mode = 
     return [paths[doc_id] for doc_id in documents_ranked(results)][:n]
 
 
-def _contains(phrases: list[str], text: str) -> bool:
+def contains(phrases: list[str], text: str) -> bool:
     haystack = " ".join(clean(text).lower().split())
     return any(" ".join(clean(phrase).lower().split()) in haystack for phrase in phrases)
 
@@ -63,7 +63,7 @@ def evaluate_questions(service: AnswerService, questions: list[dict],
             rank = next((i for i, path in enumerate(paths[:10], start=1) if path in gold), None)
             row["rr@10"] = 1.0 / rank if rank else 0.0
         if item.get("answer_contains"):
-            row["contains"] = _contains(item["answer_contains"], " ".join(c.snippet for c in answer.citations))
+            row["contains"] = contains(item["answer_contains"], " ".join(c.snippet for c in answer.citations))
         rows.append(row)
         if progress:
             progress()

@@ -12,7 +12,8 @@ from collections.abc import Sequence
 import structlog
 
 from bot import metrics
-from bot.answer.compose import NOT_FOUND, citations_for, embedding_scorer, snippets_answer
+from bot.answer.compose import NOT_FOUND, citations_for, embedding_scorer, not_found_about, snippets_answer
+from bot.answer.coverage import asked_thing, key_terms, unmentioned
 from bot.answer.grounded import GroundedWriter, Partial
 from bot.answer.model import Answer
 from bot.answer.question import check_question
@@ -71,10 +72,29 @@ class AnswerService:
         if not results:
             log.info("answer.not_found")
             return Answer(question=checked.text, text=NOT_FOUND, no_answer=True)
-        if self.writer is not None:
+        corrected = self.retriever.corrected(checked.text)
+        thing = self.absent_thing(corrected, results)
+        if thing is None and self.writer is not None:
             written = self.writer.write(checked.text, results[: self.settings.top_k], turns[-PROMPT_TURNS:], on_text)
             if written is not None:
                 return written
-        citations = citations_for(self.retriever.corrected(checked.text), results, self.settings.top_k,
-                                  self.sentence_scorer)
+        citations = citations_for(corrected, results, self.settings.top_k, self.sentence_scorer,
+                                  sections=lambda keys: self.retriever.store.section_chunks(keys, where))
+        if thing is not None:
+            log.info("answer.not_found", reason="not_mentioned")
+            return Answer(question=checked.text, text=not_found_about(thing, citations), citations=citations,
+                          no_answer=True)
         return Answer(question=checked.text, text=snippets_answer(citations), citations=citations)
+
+    def absent_thing(self, question: str, results: list[Result]) -> str | None:
+        """The X of a "do we have X?" question when the runbooks never mention it, else None.
+
+        X is absent when one of its key words is in no chunk at all, or when no retrieved section
+        mentions all of them (`bot.answer.coverage`); other question shapes are never judged here.
+        """
+        thing = asked_thing(question)
+        if thing is None:
+            return None
+        if any(not self.retriever.store.mentions(term) for term in key_terms(thing)):
+            return thing
+        return thing if unmentioned(thing, [f"{r.title} {r.section} {r.text}" for r in results]) else None

@@ -405,6 +405,35 @@ class Store:
         rows = query.select([*_RESULT_COLUMNS, "_distance"]).to_list()
         return [Hit(row, 1.0 - float(row.pop("_distance"))) for row in rows]
 
+    def mentions(self, word: str) -> bool:
+        """Whether any chunk holds `word`, as the full-text index matches it (stemmed, accents folded),
+        whoever may read that chunk: "is X in the runbooks at all" leaks nothing when the answer is no."""
+        return bool(self._full_text(word, 1, ["id"]))
+
+    def section_chunks(self, keys: Iterable[tuple[str, str]], where: str | None = None) -> dict[tuple[str, str], list[str]]:
+        """The texts of every chunk of each (doc_id, section), in document order, in one query.
+
+        Retrieval returns chunks, but a reader needs the section: a procedure's steps 1-2 may sit in
+        the chunk before the one that matched, and the model should see the rule's whole section.
+        `where` is the asker's access filter, applied here too.
+        """
+        keys = list(dict.fromkeys(keys))
+        if self.chunks is None or not keys:
+            return {}
+        condition = " OR ".join(f"(doc_id = {quote(doc)} AND section = {quote(section)})" for doc, section in keys)
+        if where:
+            condition = f"({condition}) AND ({where})"
+        rows = (self.chunks.search().where(condition).select(["doc_id", "section", "ordinal", "text"])
+                .limit(None).to_list())
+        out: dict[tuple[str, str], list[str]] = {}
+        for row in sorted(rows, key=lambda row: row["ordinal"]):
+            out.setdefault((row["doc_id"], row["section"]), []).append(row["text"])
+        return out
+
+    def section_text(self, doc_id: str, section: str, where: str | None = None) -> str:
+        """One section's whole text (see `section_chunks`)."""
+        return "\n\n".join(self.section_chunks([(doc_id, section)], where).get((doc_id, section), []))
+
     def search_text(self, text: str, limit: int, where: str | None = None) -> list[Hit]:
         rows = self._full_text(text, limit, [*_RESULT_COLUMNS, "_score"], where)
         return [Hit(row, float(row.pop("_score"))) for row in rows]
