@@ -142,6 +142,7 @@ def test_both_pods_meet_the_restricted_pod_security_standard() -> None:
     assert namespace["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
     for name, deployment in _by_kind("Deployment").items():
         assert restricted_violations(deployment["spec"]["template"]["spec"]) == [], name
+        assert deployment["spec"]["template"]["spec"]["automountServiceAccountToken"] is False, name
 
 
 def test_the_restricted_check_catches_a_pod_that_breaks_it() -> None:
