@@ -39,6 +39,10 @@ def runtime(data_dir: str | None, verbose: bool = False) -> Runtime:
     return Runtime(settings)
 
 
+SYNC_BUSY_EXIT = 75
+"""`kb sync`'s exit status when another sync of the index is running (sysexits' EX_TEMPFAIL: try again later)."""
+
+
 def fail(message: str, code: int = 1) -> typer.Exit:
     err.print(f"[red]error:[/red] {message}")
     return typer.Exit(code)
@@ -86,7 +90,10 @@ def sync(
             if rebuild:
                 rt.store.drop_all()
             summary = rt.sync_engine.sync_all(connectors, progress)
-    except (ModelMismatch, SyncInProgress, EmbeddingUnavailable) as error:
+    except SyncInProgress as error:
+        raise fail(f"{error}; nothing was changed, run it again when that one has finished",
+                   SYNC_BUSY_EXIT) from None
+    except (ModelMismatch, EmbeddingUnavailable) as error:
         raise fail(str(error)) from None
     summary.seconds = time.perf_counter() - started
     if as_json:
