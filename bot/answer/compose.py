@@ -63,7 +63,7 @@ def citations_for(question: str, results: list[Result], limit: int, scorer: Sent
             by_doc.setdefault(result.doc_id, []).append(result)
     groups = list(by_doc.values())
     if sections is not None and groups:
-        groups[0] = _with_neighbours(groups[0], sections)
+        groups[0] = with_neighbours(groups[0], sections)
     chunks = [result for group in groups for result in group]
     sentences = [sentences_of(result.text) for result in chunks]
     semantic = scorer(question, sentences) if scorer else [None] * len(chunks)
@@ -90,9 +90,9 @@ SECTION_WINDOW = 1
 """Chunks of the same section read on each side of a retrieved one (chunks are ~200 tokens)."""
 
 
-def _with_neighbours(group: list[Result], sections: SectionReader) -> list[Result]:
-    """`group`'s chunks widened to their section neighbours; retrieved chunks of one section become
-    one (at most `2 * SECTION_WINDOW + 2` chunks: two far-apart hits of a long section stay apart)."""
+def with_neighbours(group: list[Result], sections: SectionReader, window: int = SECTION_WINDOW) -> list[Result]:
+    """`group`'s chunks widened to `window` neighbours on each side in their section; retrieved chunks
+    of one section become one (at most `2 * window + 2` chunks: far-apart hits of a long section stay apart)."""
     keys = list(dict.fromkeys((result.doc_id, result.section) for result in group))
     texts = sections(keys)
     widened: list[Result] = []
@@ -100,9 +100,8 @@ def _with_neighbours(group: list[Result], sections: SectionReader) -> list[Resul
         members = [result for result in group if (result.doc_id, result.section) == key]
         parts = texts.get(key, [])
         found = [parts.index(result.text) for result in members if result.text in parts]
-        low, high = (max(0, min(found) - SECTION_WINDOW), min(len(parts), max(found) + SECTION_WINDOW + 1)) \
-            if found else (0, 0)
-        if not found or high - low > 2 * SECTION_WINDOW + 2:
+        low, high = (max(0, min(found) - window), min(len(parts), max(found) + window + 1)) if found else (0, 0)
+        if not found or high - low > 2 * window + 2:
             widened.extend(members)
         else:
             widened.append(replace(members[0], text="\n\n".join(parts[low:high])))

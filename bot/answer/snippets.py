@@ -23,6 +23,9 @@ _STEP_NUMBER = re.compile(r"^\d{1,3}[.)]$")
 _FIRST_STEP = re.compile(r"^1[.)] ")
 _ITEM = re.compile(r"^\s*(\d{1,3}[.)]|[-*+])\s+")
 _LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
+_HTML_NAMES = r"(?:table|thead|tbody|tr|td|th|ul|ol|li|p|br|div|span|strong|em|b|i|u|a|img|code|pre|sup|sub|details|summary|h[1-6]|hr|center|font|small)"
+_HTML_BREAK = re.compile(rf"\s*(?:</(?:li|tr|p|div)>|<br\s*/?>)\s*", re.IGNORECASE)
+_HTML_TAG = re.compile(rf"</?{_HTML_NAMES}\b[^<>]*>", re.IGNORECASE)
 STOPWORDS = frozenset(
     """a about above after again all am an and any are as at be because been before being below between both
     but by can could did do does doing down during each few for from further get got had has have having he her
@@ -59,8 +62,11 @@ def _stem(word: str) -> str:
 
 
 def clean(text: str) -> str:
-    """Markdown markup removed, for quoting inside a chat message."""
+    """Markdown markup (and HTML that markdown pages embed: tables, lists) removed, for quoting in a chat message."""
     text = _LINK.sub(r"\1", text)
+    if "<" in text:
+        text = _HTML_TAG.sub(" ", _HTML_BREAK.sub("; ", text))
+        text = re.sub(r"(?:[ \t]*;[ \t]*)+", "; ", re.sub(r"[ \t]+", " ", text)).strip(" ;")
     return " ".join(_MARKDOWN.sub("", line).strip() for line in text.splitlines() if line.strip())
 
 
