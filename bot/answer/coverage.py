@@ -57,8 +57,10 @@ def asked_thing(question: str) -> str | None:
 
 
 def key_terms(thing: str) -> list[str]:
-    """The words of `thing` that a section must mention to be about it (stemmed, generic words dropped)."""
-    return [term for term in terms(thing) if term not in GENERIC and len(term) > 1]
+    """The words of `thing` that a section must mention to be about it, as written (generic words
+    dropped): the full-text index stems them its own way, so they are looked up unstemmed."""
+    words = re.findall(r"[a-z0-9]+", thing.lower())
+    return [word for word in words if word not in GENERIC and word not in STOPWORDS and len(word) > 1]
 
 
 def mentioned(term: str, words: set[str]) -> bool:
@@ -72,7 +74,7 @@ def mentioned(term: str, words: set[str]) -> bool:
 
 def unmentioned(thing: str, texts: Iterable[str]) -> bool:
     """Whether no text mentions all of `thing`'s key terms: then nothing retrieved is about it."""
-    wanted = key_terms(thing)
+    wanted = terms(" ".join(key_terms(thing)))
     if not wanted:
         return False
     for text in texts:
