@@ -309,12 +309,12 @@ def escalations(
     verbose: Verbose = False,
 ) -> None:
     """Escalation tickets (questions handed to people), oldest first: who asked, which queue, who took it."""
-    from bot.policy.tickets import CLAIMED, OPEN, RESOLVED, TicketStore
+    from bot.records.tickets import CLAIMED, OPEN, RESOLVED, TicketStore
 
     if status_filter is not None and status_filter not in (OPEN, CLAIMED, RESOLVED):
         raise fail("--status must be open, claimed or resolved")
     rt = runtime(data_dir, verbose)
-    tickets = TicketStore(rt.store).list(status_filter)
+    tickets = TicketStore(rt.records).list(status_filter)
     if as_json:
         print(json.dumps([ticket.to_json(with_question=questions) for ticket in tickets], ensure_ascii=False))
         return

@@ -8,24 +8,39 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+
+import structlog
 
 from bot.access import Asker
 from bot.access.people import TTLCache
 from bot.answer.grounded import Partial
 from bot.answer.model import Answer
 from bot.conversation.admins import is_admin
-from bot.conversation.dedupe import SeenEvents
-from bot.conversation.escalation import ALREADY_PASSED, EscalationOutcome, EscalationRequest, Escalator, NoQueues
-from bot.conversation.feedback import Feedback, FeedbackLog
 from bot.conversation.ratelimit import UserRateLimiter
 from bot.conversation.reindex import ConnectorsFor, Reindexer, ReindexRun
+from bot.conversation.wording import ALREADY_PASSED, NO_QUEUES
+from bot.handover import EscalationOutcome, EscalationRequest, Escalator
+from bot.records.dedupe import SeenEvents
+from bot.records.feedback import Feedback, FeedbackLog
+from bot.records.memory import ConversationMemory
 from bot.runtime import Runtime
 
 if TYPE_CHECKING:
     from bot.policy.desk import EscalationDesk
+
+log = structlog.get_logger(__name__)
+
+
+class NoQueues:
+    """No human queues configured: say so, and point at the help channels."""
+
+    def escalate(self, request: EscalationRequest) -> EscalationOutcome:
+        log.info("escalation.unconfigured", surface=request.surface, reason=request.reason)
+        return EscalationOutcome(accepted=False, message=NO_QUEUES)
 
 
 @dataclass
@@ -43,10 +58,14 @@ class ChatServices:
                  reindex_connectors: ConnectorsFor | None = None) -> None:
         self.runtime = runtime
         self.settings = runtime.settings
-        self.seen = SeenEvents(runtime.store)
+        self.records = runtime.records
+        """The app's own tables; the index (`runtime.store`) is only read, for status."""
+        self.seen = SeenEvents(self.records)
         self.limiter = UserRateLimiter(runtime.settings.user_rate_limit)
         self.reindexer = Reindexer(runtime, report_every=reindex_report_every, connectors_for=reindex_connectors)
-        self.feedback = FeedbackLog(runtime.store)
+        self.feedback = FeedbackLog(self.records)
+        self.memory = ConversationMemory(self.records, turns=runtime.settings.teams_history_turns)
+        """Recent questions per thread, for surfaces that cannot read a thread back (Teams)."""
         self.desk: EscalationDesk | None = runtime.escalation_desk if runtime.settings.policy_enabled else None
         """Tickets and queues (bot.policy.desk); None when KB_POLICY_ENABLED is false."""
         self.escalator: Escalator = escalator or self.desk or NoQueues()

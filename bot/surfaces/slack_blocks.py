@@ -16,8 +16,9 @@ from typing import Any
 
 from bot.answer.citations import link_markers
 from bot.answer.model import Answer, Citation
-from bot.conversation.escalation import OFFER
-from bot.index.sync import SyncSummary, last_syncs, outcome_sentence, progress_sentence, sources_named
+from bot.conversation.wording import OFFER
+from bot.conversation.wording import SyncCounts as SyncSummary
+from bot.conversation.wording import last_syncs, outcome_sentence, progress_sentence, sources_named
 from bot.surfaces.slack_groups import GroupsHealth
 
 ACTION_HELPFUL = "kb_feedback_helpful"

@@ -23,7 +23,7 @@ from bot.answer.model import Answer
 from bot.config import Settings
 from bot.policy.queues import Queue
 from bot.policy import ticket_view as view
-from bot.policy.tickets import CLAIMED, QueuePost, Ticket
+from bot.records.tickets import CLAIMED, QueuePost, Ticket
 from bot.surfaces.slack_blocks import SECTION_LIMIT, escape, link
 from bot.surfaces.slack_client import api_error
 

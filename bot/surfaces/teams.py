@@ -32,9 +32,10 @@ from bot import metrics
 from bot.answer.model import Answer
 from bot.config import Settings
 from bot.conversation.admins import lists_emails
-from bot.conversation.escalation import NOT_THE_ASKER, OFFER, EscalationRequest
-from bot.conversation.feedback import Feedback
-from bot.conversation.memory import ConversationMemory
+from bot.conversation.wording import NOT_THE_ASKER, OFFER
+from bot.handover import EscalationRequest
+from bot.records.feedback import Feedback
+from bot.records.memory import ConversationMemory
 from bot.conversation.reindex import AlreadyRunning, ReindexOutcome, ReindexRun, UnknownSource
 from bot.conversation.services import ChatServices
 from bot.conversation.streaming import LiveAnswer

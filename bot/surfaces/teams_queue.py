@@ -32,7 +32,7 @@ from botbuilder.schema import Activity, ChannelAccount, ConversationAccount, Con
 
 from bot.policy import ticket_view as view
 from bot.policy.queues import Queue
-from bot.policy.tickets import CLAIMED, QueuePost, Ticket
+from bot.records.tickets import CLAIMED, QueuePost, Ticket
 from bot.surfaces.teams_cards import ACTION_KEY, CARD_VERSION, Card, md_escape, one_line
 
 if TYPE_CHECKING:

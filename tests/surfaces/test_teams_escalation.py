@@ -11,7 +11,7 @@ import pytest
 from pydantic import SecretStr
 
 from bot.conversation.services import ChatServices
-from bot.policy.tickets import CLAIMED, OPEN, RESOLVED
+from bot.records.tickets import CLAIMED, OPEN, RESOLVED
 from bot.runtime import Runtime
 from bot.server import build_app
 from bot.surfaces.slack import SlackSurface

@@ -30,7 +30,7 @@ from typing import Any
 import pyarrow as pa
 import structlog
 
-from bot.index.store import Store, quote
+from bot.records.tables import AppTables, quote
 
 log = structlog.get_logger(__name__)
 
@@ -48,7 +48,7 @@ Turn = tuple[float, str]
 
 
 class ConversationMemory:
-    def __init__(self, store: Store, *, turns: int = 6, ttl: float = 3600.0, prune_every: int = 20,
+    def __init__(self, store: AppTables, *, turns: int = 6, ttl: float = 3600.0, prune_every: int = 20,
                  clock: Callable[[], float] = time.time) -> None:
         self.store = store
         self.turns = turns

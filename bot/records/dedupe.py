@@ -17,7 +17,7 @@ from datetime import datetime, timedelta, timezone
 import pyarrow as pa
 import structlog
 
-from bot.index.store import Store, quote
+from bot.records.tables import AppTables, quote
 
 log = structlog.get_logger(__name__)
 
@@ -26,7 +26,7 @@ SCHEMA = pa.schema([("key", pa.string()), ("seen_at", pa.timestamp("us", tz="UTC
 
 
 class SeenEvents:
-    def __init__(self, store: Store, *, keep: timedelta = timedelta(days=2), memory: int = 10_000,
+    def __init__(self, store: AppTables, *, keep: timedelta = timedelta(days=2), memory: int = 10_000,
                  prune_every: int = 1_000) -> None:
         self.store = store
         self.keep = keep

@@ -17,7 +17,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from bot.index.store import Store, quote
+from bot.records.tables import AppTables, quote
 
 TABLE = "escalations"
 OPEN, CLAIMED, RESOLVED = "open", "claimed", "resolved"
@@ -121,7 +121,7 @@ def _iso(when: datetime | None) -> str | None:
 class TicketStore:
     """Reads and writes tickets; one lock so claim and resolve are decided one at a time in a process."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: AppTables) -> None:
         self.store = store
         self.lock = threading.RLock()
 
