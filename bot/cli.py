@@ -274,8 +274,8 @@ def _slack_usergroups(settings: Settings) -> dict:
     """One read of the Slack user groups as `kb serve` makes it: checks the token and the usergroups:read scope."""
     import asyncio
 
-    from bot.surfaces.slack_client import web_client
-    from bot.surfaces.slack_groups import SlackUserGroups
+    from bot.surfaces.slack.client import web_client
+    from bot.surfaces.slack.groups import SlackUserGroups
 
     groups = SlackUserGroups(web_client(settings, wait_when_rate_limited=False), settings.slack_usergroups_ttl)
     asyncio.run(groups.current())
@@ -287,7 +287,7 @@ def _teams_aad_groups(settings: Settings) -> dict:
     """The check `kb serve` makes at start: a Graph token for the app, and one group read (GroupMember.Read.All)."""
     import asyncio
 
-    from bot.surfaces.teams_groups import AadGroups
+    from bot.surfaces.teams.groups import AadGroups
 
     try:
         groups = AadGroups.from_settings(settings)

@@ -20,6 +20,7 @@ from bot.access.people import TTLCache
 from bot.answer.grounded import Partial
 from bot.answer.model import Answer
 from bot.conversation.admins import is_admin
+from bot.conversation.ports import Outcome
 from bot.conversation.ratelimit import UserRateLimiter
 from bot.conversation.reindex import ConnectorsFor, Reindexer, ReindexRun
 from bot.conversation.wording import ALREADY_PASSED, NO_QUEUES
@@ -54,6 +55,9 @@ class IndexStatus:
 
 
 class ChatServices:
+    clock = staticmethod(time.monotonic)
+    """Paces streamed drafts (KB_LLM_UPDATE_EVERY); tests replace it to count updates without sleeping."""
+
     def __init__(self, runtime: Runtime, *, escalator: Escalator | None = None, reindex_report_every: float = 10.0,
                  reindex_connectors: ConnectorsFor | None = None) -> None:
         self.runtime = runtime
@@ -92,6 +96,11 @@ class ChatServices:
         return await asyncio.to_thread(self.runtime.answers.answer, question, history=list(history), where=where,
                                        on_text=on_text)
 
+    async def record_outcome(self, outcome: Outcome) -> None:
+        """Called by the flow once per question that reached the answer core (answered, not found,
+        escalated or failed): the one place to keep a record of questions."""
+        log.info("chat.outcome", surface=outcome.incoming.surface, kind=outcome.kind, seconds=round(outcome.seconds, 3))
+
     def is_admin(self, *identities: str | None) -> bool:
         return is_admin(self.settings.admins, *identities)
 
@@ -102,7 +111,7 @@ class ChatServices:
         """Hand a question to a person, once per answer and person (`EscalationRequest.once_key`).
 
         A double click, a second click on an old button, or the same click on two replicas all end
-        here: the first claims the key (in the index database, as event dedupe does) and opens the
+        here: the first claims the key (in the app's records, as event dedupe does) and opens the
         ticket; the others are told it was passed on already. A hand-over that fails or is refused
         (no queues) gives the key back, so trying again later can still reach someone.
         """

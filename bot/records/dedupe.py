@@ -1,7 +1,7 @@
 """Remembering which deliveries were already handled, so a retried event never gets a second answer.
 
 Slack redelivers an event when its 3-second ack is late or lost, and a restart in between must not
-forget: the claims live in the index database (one table, `seen_events`), with a small in-memory
+forget: the claims live in the shared database, as an app record (one table, `seen_events`), with a small in-memory
 set in front that answers the common case (a retry seconds later) without a write. A claim is
 made on receipt, so delivery is at most once: a crash mid-answer loses that answer rather than
 risking two. Replicas sharing the index see each other's claims (each claim reads the table's newest

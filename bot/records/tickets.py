@@ -1,4 +1,4 @@
-"""Escalation tickets in the index database, so a restart or a second replica loses none.
+"""Escalation tickets, an app record in the shared database, so a restart or a second replica loses none.
 
 A ticket is the one record of an escalation: who asked, where (to reach them again and to keep
 the bot quiet in that thread), the question (which only its queue channel ever sees), which queue

@@ -24,7 +24,7 @@ from bot.runtime import Runtime
 from bot.server import build_app
 from bot.surfaces.slack import SlackSurface
 from bot.surfaces.teams import TeamsSurface
-from bot.surfaces.teams_groups import AadGroups
+from bot.surfaces.teams.groups import AadGroups
 from tests.fakes.aio import LoopThread
 from tests.fakes.slack_api import BOT_TOKEN, FakeSlackAPI
 from tests.fakes.teams_connector import FakeConnector

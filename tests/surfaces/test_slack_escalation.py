@@ -9,7 +9,7 @@ import structlog
 from structlog.testing import capture_logs
 
 from bot.records.tickets import CLAIMED, OPEN, RESOLVED
-from bot.surfaces.slack_queue import ACTION_CLAIM, ACTION_RESOLVE
+from bot.surfaces.slack.queue import ACTION_CLAIM, ACTION_RESOLVE
 from tests.fakes.slack_api import BOT_USER_ID, Call
 from tests.fakes.slack_events import app_mention, block_action, direct_message
 from tests.surfaces.conftest import SlackBot, SlackBotFactory

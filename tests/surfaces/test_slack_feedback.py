@@ -6,7 +6,7 @@ import json
 
 from bot.conversation.wording import ALREADY_PASSED, NOT_THE_ASKER
 from bot.handover import EscalationOutcome, EscalationRequest
-from bot.surfaces.slack_blocks import ACTION_ESCALATE, ACTION_HELPFUL, ACTION_NOT_HELPFUL, BLOCK_FEEDBACK
+from bot.surfaces.slack.blocks import ACTION_ESCALATE, ACTION_HELPFUL, ACTION_NOT_HELPFUL, BLOCK_FEEDBACK
 from tests.fakes.slack_api import BOT_USER_ID, Call
 from tests.fakes.slack_events import app_mention, block_action
 from tests.surfaces.conftest import SlackBot, SlackBotFactory
