@@ -22,8 +22,8 @@ from bot.records import memory
 from bot.conversation.services import ChatServices
 from bot.runtime import Runtime
 from bot.server import build_app
-from bot.surfaces.slack import SlackSurface
-from bot.surfaces.teams import TeamsSurface
+from bot.surfaces.slack.surface import SlackSurface
+from bot.surfaces.teams.surface import TeamsSurface
 from bot.surfaces.teams.groups import AadGroups
 from tests.fakes.aio import LoopThread
 from tests.fakes.slack_api import BOT_TOKEN, FakeSlackAPI

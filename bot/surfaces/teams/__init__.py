@@ -6,7 +6,3 @@ activity JSON, `events` turns activities into the flow's terms, `reply` does wha
 Cards, `queue` posts escalation tickets, `people` and `groups` (over `graph`) say who the asker is,
 and `surface` guards `/api/messages` and wires it into the one HTTP server.
 """
-
-from bot.surfaces.teams.surface import MESSAGES_PATH, TeamsSurface, configured
-
-__all__ = ["MESSAGES_PATH", "TeamsSurface", "configured"]
