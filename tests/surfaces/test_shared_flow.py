@@ -1,18 +1,23 @@
 """One question flow (bot.conversation.flow) behind both surfaces: the same message, the same treatment.
 
 Slack and Teams used to run their own copies of the flow, and they drifted (Slack apologised for a
-failed answer in place of its draft, Teams left it to its turn-error handler). Each test here sends
-the same situation through both, over HTTP, and checks that both answer alike.
+failed answer in place of its draft, Teams left it to its turn-error handler; they thanked for
+feedback in different words). Each test here sends the same situation through both, over HTTP, and
+checks that both answer alike.
 """
 
 from __future__ import annotations
 
+import json
+
 from bot.conversation import wording
 from bot.runtime import Runtime
-from tests.fakes.slack_events import direct_message
-from tests.fakes.teams_activities import personal_message
+from bot.surfaces.slack.blocks import ACTION_HELPFUL
+from tests.fakes.slack_events import block_action, direct_message
+from tests.fakes.teams_activities import card_submit, personal_message
 from tests.surfaces.conftest import SlackBotFactory, TeamsBotFactory
 from tests.surfaces.test_slack_answers import in_thread
+from tests.surfaces.test_slack_feedback import as_received, ask, button
 
 
 def _worker_down(example_runtime: Runtime) -> Runtime:
@@ -63,17 +68,24 @@ def test_a_flood_of_questions_gets_one_polite_limit_message_on_both_surfaces(
     assert slack_texts.count(wording.RATE_LIMITED) == teams_texts.count(wording.RATE_LIMITED) == 1
 
 
-def test_help_says_the_same_on_both_surfaces_in_each_ones_markup(slack_bot: SlackBotFactory,
-                                                                 teams_bot: TeamsBotFactory) -> None:
+def test_a_helpful_click_is_thanked_with_the_same_words_on_both_surfaces(slack_bot: SlackBotFactory,
+                                                                         teams_bot: TeamsBotFactory) -> None:
+    """The thank-you had drifted ("Thanks, glad it helped." in Slack, "Thanks — marked helpful." in Teams)."""
     slack, teams = slack_bot(), teams_bot()
+    event, answer = ask(slack, "how do I reset my password?")
+    slack.action(block_action(ACTION_HELPFUL, button(answer, ACTION_HELPFUL)["value"], user=event["user"],
+                              channel=event["channel"], message=as_received(answer)))
+    chat = personal_message(teams.connector_url, "How do I reset my password?")
+    teams.send(chat)
+    [card] = [m for m in teams.connector.wait_for(lambda s: any(m.cards for m in s)) if m.cards]
+    teams.send(card_submit(teams.connector_url, card.cards[0]["actions"][0]["data"], card_id=card.response_id))
 
-    slack_help = slack.command("help", user="U0000ASKER").json()["text"]
-    teams.send(personal_message(teams.connector_url, "help"))
-    [teams_help] = [m.text for m in teams.connector.wait_for(lambda s: len(teams.connector.messages()) == 1)
-                    if m.type == "message"]
+    [slack_update] = slack.fake.wait_for("chat.update")
+    teams.connector.wait_for(lambda s: bool(teams.connector.updates()))
+    slack.drain()
     teams.drain()
 
-    for text, command in ((slack_help, "/kb "), (teams_help, "")):
-        assert f"`{command}status`: what is indexed and when each source last synced." in text
-        assert f"`{command}reindex [local|confluence|gdrive|notion]`: bring the index up to date" in text
-    assert "*kb* answers IT and HR questions" in slack_help and "**kb** answers IT and HR questions" in teams_help
+    slack_note = json.dumps(slack_update.blocks()[-1], ensure_ascii=False)
+    teams_note = [block.get("text", "") for block in teams.connector.updates()[0].cards[0]["body"]][-1]
+    assert wording.feedback_thanks(True) in slack_note
+    assert teams_note.endswith(wording.feedback_thanks(True))
