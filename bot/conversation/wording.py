@@ -29,6 +29,12 @@ NO_QUEUES = ("I can't hand questions to a person yet (no help queues are set up)
              "Please ask in #it-help or #people-ops and mention what you were looking for.")
 
 
+HELPFUL = "👍 Helpful"
+NOT_HELPFUL = "👎 Not helpful"
+ASK_A_PERSON = "🙋 Ask a person"
+"""The feedback and hand-over buttons' labels."""
+
+
 def feedback_thanks(helpful: bool) -> str:
     """Said where the feedback buttons were, on both surfaces."""
     return "Thanks — marked helpful." if helpful else "Thanks — marked not helpful; the runbook owners will see it."

@@ -16,7 +16,7 @@ from typing import Any
 
 from bot.answer.citations import link_markers
 from bot.answer.model import Answer, Citation
-from bot.conversation.wording import OFFER, Markup, feedback_thanks
+from bot.conversation.wording import ASK_A_PERSON, HELPFUL, NOT_HELPFUL, OFFER, Markup, feedback_thanks
 
 ACTION_HELPFUL = "kb_feedback_helpful"
 ACTION_NOT_HELPFUL = "kb_feedback_not_helpful"
@@ -154,9 +154,9 @@ def feedback_block(ref: FeedbackRef) -> Block:
         "type": "actions",
         "block_id": BLOCK_FEEDBACK,
         "elements": [
-            {"type": "button", "action_id": ACTION_HELPFUL, "text": {"type": "plain_text", "text": "👍 Helpful"},
+            {"type": "button", "action_id": ACTION_HELPFUL, "text": {"type": "plain_text", "text": HELPFUL},
              "value": value},
-            {"type": "button", "action_id": ACTION_NOT_HELPFUL, "text": {"type": "plain_text", "text": "👎 Not helpful"},
+            {"type": "button", "action_id": ACTION_NOT_HELPFUL, "text": {"type": "plain_text", "text": NOT_HELPFUL},
              "value": value},
         ],
     }
@@ -196,7 +196,7 @@ def escalation_offer_blocks(ref: FeedbackRef) -> list[Block]:
         _mrkdwn_section(OFFER),
         {"type": "actions", "elements": [
             {"type": "button", "action_id": ACTION_ESCALATE, "style": "primary",
-             "text": {"type": "plain_text", "text": "Ask a person"}, "value": ref.encode()},
+             "text": {"type": "plain_text", "text": ASK_A_PERSON}, "value": ref.encode()},
         ]},
     ]
 

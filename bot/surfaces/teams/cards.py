@@ -16,7 +16,7 @@ from typing import Any
 
 from bot.answer.citations import link_markers
 from bot.answer.model import Answer, Citation
-from bot.conversation.wording import NOT_FOUND, OFFER, Markup, feedback_thanks
+from bot.conversation.wording import ASK_A_PERSON, HELPFUL, NOT_FOUND, NOT_HELPFUL, OFFER, Markup, feedback_thanks
 
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 CARD_VERSION = "1.4"
@@ -160,8 +160,8 @@ def answer_card(answer: Answer, feedback: FeedbackData | None, *, verdict: bool 
                   "version": CARD_VERSION, "body": body}
     if feedback is not None:
         card["actions"] = [
-            {"type": "Action.Submit", "title": "👍 Helpful", "data": feedback.submit_data(True)},
-            {"type": "Action.Submit", "title": "👎 Not helpful", "data": feedback.submit_data(False)},
+            {"type": "Action.Submit", "title": HELPFUL, "data": feedback.submit_data(True)},
+            {"type": "Action.Submit", "title": NOT_HELPFUL, "data": feedback.submit_data(False)},
         ]
     elif offer is not None and not handed_over:
         card["actions"] = [ask_person_action(offer)]
@@ -169,7 +169,7 @@ def answer_card(answer: Answer, feedback: FeedbackData | None, *, verdict: bool 
 
 
 def ask_person_action(offer: FeedbackData) -> Card:
-    return {"type": "Action.Submit", "title": "🙋 Ask a person", "style": "positive", "data": offer.ask_person_data()}
+    return {"type": "Action.Submit", "title": ASK_A_PERSON, "style": "positive", "data": offer.ask_person_data()}
 
 
 def offer_card(offer: FeedbackData) -> Card:
