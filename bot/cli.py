@@ -281,8 +281,8 @@ def _slack_usergroups(settings: Settings) -> dict:
     """One read of the Slack user groups as `kb serve` makes it: checks the token and the usergroups:read scope."""
     import asyncio
 
-    from bot.surfaces.slack_client import web_client
-    from bot.surfaces.slack_groups import SlackUserGroups
+    from bot.surfaces.slack.client import web_client
+    from bot.surfaces.slack.groups import SlackUserGroups
 
     groups = SlackUserGroups(web_client(settings, wait_when_rate_limited=False), settings.slack_usergroups_ttl)
     asyncio.run(groups.current())
@@ -294,7 +294,7 @@ def _teams_aad_groups(settings: Settings) -> dict:
     """The check `kb serve` makes at start: a Graph token for the app, and one group read (GroupMember.Read.All)."""
     import asyncio
 
-    from bot.surfaces.teams_groups import AadGroups
+    from bot.surfaces.teams.groups import AadGroups
 
     try:
         groups = AadGroups.from_settings(settings)
@@ -316,12 +316,12 @@ def escalations(
     verbose: Verbose = False,
 ) -> None:
     """Escalation tickets (questions handed to people), oldest first: who asked, which queue, who took it."""
-    from bot.policy.tickets import CLAIMED, OPEN, RESOLVED, TicketStore
+    from bot.records.tickets import CLAIMED, OPEN, RESOLVED, TicketStore
 
     if status_filter is not None and status_filter not in (OPEN, CLAIMED, RESOLVED):
         raise fail("--status must be open, claimed or resolved")
     rt = runtime(data_dir, verbose)
-    tickets = TicketStore(rt.store).list(status_filter)
+    tickets = TicketStore(rt.records).list(status_filter)
     if as_json:
         print(json.dumps([ticket.to_json(with_question=questions) for ticket in tickets], ensure_ascii=False))
         return

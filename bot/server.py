@@ -42,7 +42,9 @@ class Surface(Protocol):
 
 def default_surfaces(services: ChatServices) -> list[Surface]:
     """Every surface whose settings are present."""
-    from bot.surfaces import slack, slack_setup, teams
+    from bot.surfaces.slack import setup as slack_setup
+    from bot.surfaces.slack import surface as slack
+    from bot.surfaces.teams import surface as teams
 
     surfaces: list[Surface] = []
     if slack.configured(services.settings):

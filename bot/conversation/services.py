@@ -8,24 +8,40 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+
+import structlog
 
 from bot.access import Asker
 from bot.access.people import TTLCache
 from bot.answer.grounded import Partial
 from bot.answer.model import Answer
 from bot.conversation.admins import is_admin
-from bot.conversation.dedupe import SeenEvents
-from bot.conversation.escalation import ALREADY_PASSED, EscalationOutcome, EscalationRequest, Escalator, NoQueues
-from bot.conversation.feedback import Feedback, FeedbackLog
+from bot.conversation.ports import Outcome
 from bot.conversation.ratelimit import UserRateLimiter
 from bot.conversation.reindex import ConnectorsFor, Reindexer, ReindexRun
+from bot.conversation.wording import ALREADY_PASSED, NO_QUEUES
+from bot.handover import EscalationOutcome, EscalationRequest, Escalator
+from bot.records.dedupe import SeenEvents
+from bot.records.feedback import Feedback, FeedbackLog
+from bot.records.memory import ConversationMemory
 from bot.runtime import Runtime
 
 if TYPE_CHECKING:
     from bot.policy.desk import EscalationDesk
+
+log = structlog.get_logger(__name__)
+
+
+class NoQueues:
+    """No human queues configured: say so, and point at the help channels."""
+
+    def escalate(self, request: EscalationRequest) -> EscalationOutcome:
+        log.info("escalation.unconfigured", surface=request.surface, reason=request.reason)
+        return EscalationOutcome(accepted=False, message=NO_QUEUES)
 
 
 @dataclass
@@ -39,14 +55,21 @@ class IndexStatus:
 
 
 class ChatServices:
+    clock = staticmethod(time.monotonic)
+    """Paces streamed drafts (KB_LLM_UPDATE_EVERY); tests replace it to count updates without sleeping."""
+
     def __init__(self, runtime: Runtime, *, escalator: Escalator | None = None, reindex_report_every: float = 10.0,
                  reindex_connectors: ConnectorsFor | None = None) -> None:
         self.runtime = runtime
         self.settings = runtime.settings
-        self.seen = SeenEvents(runtime.store)
+        self.records = runtime.records
+        """The app's own tables; the index (`runtime.store`) is only read, for status."""
+        self.seen = SeenEvents(self.records)
         self.limiter = UserRateLimiter(runtime.settings.user_rate_limit)
         self.reindexer = Reindexer(runtime, report_every=reindex_report_every, connectors_for=reindex_connectors)
-        self.feedback = FeedbackLog(runtime.store)
+        self.feedback = FeedbackLog(self.records)
+        self.memory = ConversationMemory(self.records, turns=runtime.settings.teams_history_turns)
+        """Recent questions per thread, for surfaces that cannot read a thread back (Teams)."""
         self.desk: EscalationDesk | None = runtime.escalation_desk if runtime.settings.policy_enabled else None
         """Tickets and queues (bot.policy.desk); None when KB_POLICY_ENABLED is false."""
         self.escalator: Escalator = escalator or self.desk or NoQueues()
@@ -73,6 +96,11 @@ class ChatServices:
         return await asyncio.to_thread(self.runtime.answers.answer, question, history=list(history), where=where,
                                        on_text=on_text)
 
+    async def record_outcome(self, outcome: Outcome) -> None:
+        """Called by the flow once per question that reached the answer core (answered, not found,
+        escalated or failed): the one place to keep a record of questions."""
+        log.info("chat.outcome", surface=outcome.incoming.surface, kind=outcome.kind, seconds=round(outcome.seconds, 3))
+
     def is_admin(self, *identities: str | None) -> bool:
         return is_admin(self.settings.admins, *identities)
 
@@ -83,7 +111,7 @@ class ChatServices:
         """Hand a question to a person, once per answer and person (`EscalationRequest.once_key`).
 
         A double click, a second click on an old button, or the same click on two replicas all end
-        here: the first claims the key (in the index database, as event dedupe does) and opens the
+        here: the first claims the key (in the app's records, as event dedupe does) and opens the
         ticket; the others are told it was passed on already. A hand-over that fails or is refused
         (no queues) gives the key back, so trying again later can still reach someone.
         """

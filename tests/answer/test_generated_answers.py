@@ -15,7 +15,7 @@ import pytest
 
 from bot import metrics
 from bot.answer.compose import NOT_FOUND
-from bot.answer.prompt import NO_ANSWER
+from bot.llm.prompt import NO_ANSWER
 from bot.runtime import Runtime
 from tests.answer.conftest import API_KEY, MODEL, LLMRuntime
 from tests.fakes.anthropic_messages import FakeMessages, Scripted

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import yaml
 
-from bot.surfaces.slack import COMMAND
+from bot.surfaces.slack.events import COMMAND
 
 MANIFEST = Path(__file__).resolve().parents[2] / "manifests" / "slack-app.yml"
 

@@ -6,7 +6,7 @@ import json
 import struct
 from pathlib import Path
 
-from bot.surfaces.teams import COMMANDS
+from bot.conversation.wording import COMMANDS
 
 TEAMS = Path(__file__).resolve().parents[2] / "manifests" / "teams"
 

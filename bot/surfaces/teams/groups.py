@@ -33,7 +33,7 @@ from bot import metrics
 from bot.access import normalise
 from bot.access.cached_reads import CachedReads, ReadFailed, ReadsHealth
 from bot.config import Settings
-from bot.surfaces.graph import AppCredentials, Graph, GraphError
+from bot.surfaces.teams.graph import AppCredentials, Graph, GraphError
 
 log = structlog.get_logger(__name__)
 

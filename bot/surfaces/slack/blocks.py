@@ -16,9 +16,7 @@ from typing import Any
 
 from bot.answer.citations import link_markers
 from bot.answer.model import Answer, Citation
-from bot.conversation.escalation import OFFER
-from bot.index.sync import SyncSummary, last_syncs, outcome_sentence, progress_sentence, sources_named
-from bot.surfaces.slack_groups import GroupsHealth
+from bot.conversation.wording import ASK_A_PERSON, HELPFUL, NOT_HELPFUL, OFFER, Markup, feedback_thanks
 
 ACTION_HELPFUL = "kb_feedback_helpful"
 ACTION_NOT_HELPFUL = "kb_feedback_not_helpful"
@@ -156,9 +154,9 @@ def feedback_block(ref: FeedbackRef) -> Block:
         "type": "actions",
         "block_id": BLOCK_FEEDBACK,
         "elements": [
-            {"type": "button", "action_id": ACTION_HELPFUL, "text": {"type": "plain_text", "text": "👍 Helpful"},
+            {"type": "button", "action_id": ACTION_HELPFUL, "text": {"type": "plain_text", "text": HELPFUL},
              "value": value},
-            {"type": "button", "action_id": ACTION_NOT_HELPFUL, "text": {"type": "plain_text", "text": "👎 Not helpful"},
+            {"type": "button", "action_id": ACTION_NOT_HELPFUL, "text": {"type": "plain_text", "text": NOT_HELPFUL},
              "value": value},
         ],
     }
@@ -187,7 +185,7 @@ def answer_text(answer: Answer) -> str:
 
 def feedback_done_blocks(blocks: Sequence[Block], helpful: bool) -> list[Block]:
     """The answer as it was, with the buttons replaced by a thank-you (so nobody clicks twice)."""
-    note = "Thanks, glad it helped." if helpful else "Thanks for telling me; the runbook owners will see it."
+    note = feedback_thanks(helpful)
     kept = [block for block in blocks if block.get("block_id") != BLOCK_FEEDBACK]
     kept.append({"type": "context", "elements": [{"type": "mrkdwn", "text": f"_{note}_"}]})
     return kept
@@ -198,47 +196,30 @@ def escalation_offer_blocks(ref: FeedbackRef) -> list[Block]:
         _mrkdwn_section(OFFER),
         {"type": "actions", "elements": [
             {"type": "button", "action_id": ACTION_ESCALATE, "style": "primary",
-             "text": {"type": "plain_text", "text": "Ask a person"}, "value": ref.encode()},
+             "text": {"type": "plain_text", "text": ASK_A_PERSON}, "value": ref.encode()},
         ]},
     ]
 
 
-def reindex_progress_text(source: str | None, documents: int, chunks: int, seconds: float) -> str:
-    return f":arrows_counterclockwise: {progress_sentence(source, documents, chunks, seconds)}"
-
-
-def reindex_summary_blocks(source: str | None, summary: SyncSummary | None, error: str | None) -> tuple[str, list[Block]]:
-    if summary is None:
-        text = f":x: Reindex of {sources_named(source)} failed: {error or 'unknown error'}"
-        return text, [_mrkdwn_section(escape(text)[:SECTION_LIMIT])]
-    mark = ":warning:" if summary.errors else ":white_check_mark:"
-    text = f"{mark} {outcome_sentence(source, summary)}"
-    blocks = [_mrkdwn_section(escape(text))]
-    if summary.errors:
-        shown = "\n".join(f"• {escape(one_line(error, 300))}" for error in summary.errors[:10])
-        more = f"\n…and {len(summary.errors) - 10} more" if len(summary.errors) > 10 else ""
-        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": (shown + more)[:SECTION_LIMIT]}]})
-    return text, blocks
-
-
-HELP = (
-    "*kb* answers IT and HR questions from the company runbooks, with sources.\n"
-    "• Mention me in a channel (`@kb how do I reset my password?`) or send me a direct message; "
-    "I answer in the thread, and follow-ups in that thread keep the context.\n"
-    "• `/kb status`: what is indexed and when each source last synced.\n"
-    "• `/kb reindex [local|confluence|gdrive|notion]`: bring the index up to date (kb admins only).\n"
-    "• `/kb help`: this message."
+MARKUP = Markup(
+    command="/kb ",
+    how_to_ask=("Mention me in a channel (`@kb how do I reset my password?`) or send me a direct message; "
+                "I answer in the thread, and follow-ups in that thread keep the context."),
+    reports_to="send you progress and the summary in a direct message",
+    groups="Slack user groups",
+    bold=lambda text: f"*{text}*",
+    bullet="• ",
+    line_break="\n",
+    marks={"progress": ":arrows_counterclockwise:", "failed": ":x:", "warning": ":warning:", "done": ":white_check_mark:"},
+    escape=escape,
 )
+"""How kb's sentences (`bot.conversation.wording`) are written in Slack."""
 
 
-def status_text(documents: int, chunks: int, model: str | None, sources: dict[str, dict[str, Any]],
-                reindex: str | None, usergroups: GroupsHealth | None = None) -> str:
-    lines = [f"*Index:* {documents:,} documents, {chunks:,} chunks" + (f" (model `{model}`)" if model else "")]
-    lines.extend(f"• `{escape(scope)}`: last sync {when} ({ok})" for scope, when, ok in last_syncs(sources))
-    if not sources:
-        lines.append("• no sync has run yet")
-    if reindex:
-        lines.append(f":arrows_counterclockwise: {escape(reindex)}")
-    if usergroups is not None:
-        lines.append(("" if usergroups.ok else ":warning: ") + f"*Slack user groups:* {escape(usergroups.summary())}")
-    return "\n".join(lines)
+def report_blocks(text: str, details: Sequence[str] = ()) -> list[Block]:
+    """A reindex report: its line, and the errors it lists under it (small print)."""
+    blocks = [_mrkdwn_section(escape(text)[:SECTION_LIMIT])]
+    if details:
+        shown = "\n".join(f"• {escape(line)}" for line in details)
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": shown[:SECTION_LIMIT]}]})
+    return blocks

@@ -1,7 +1,7 @@
 """Remembering which deliveries were already handled, so a retried event never gets a second answer.
 
 Slack redelivers an event when its 3-second ack is late or lost, and a restart in between must not
-forget: the claims live in the index database (one table, `seen_events`), with a small in-memory
+forget: the claims live in the shared database, as an app record (one table, `seen_events`), with a small in-memory
 set in front that answers the common case (a retry seconds later) without a write. A claim is
 made on receipt, so delivery is at most once: a crash mid-answer loses that answer rather than
 risking two. Replicas sharing the index see each other's claims (each claim reads the table's newest
@@ -17,7 +17,7 @@ from datetime import datetime, timedelta, timezone
 import pyarrow as pa
 import structlog
 
-from bot.index.store import Store, quote
+from bot.records.tables import AppTables, quote
 
 log = structlog.get_logger(__name__)
 
@@ -26,7 +26,7 @@ SCHEMA = pa.schema([("key", pa.string()), ("seen_at", pa.timestamp("us", tz="UTC
 
 
 class SeenEvents:
-    def __init__(self, store: Store, *, keep: timedelta = timedelta(days=2), memory: int = 10_000,
+    def __init__(self, store: AppTables, *, keep: timedelta = timedelta(days=2), memory: int = 10_000,
                  prune_every: int = 1_000) -> None:
         self.store = store
         self.keep = keep

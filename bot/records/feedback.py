@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 
 import pyarrow as pa
 
-from bot.index.store import Store, quote
+from bot.records.tables import AppTables, quote
 
 TABLE = "feedback"
 SCHEMA = pa.schema(
@@ -47,7 +47,7 @@ class Feedback:
 
 
 class FeedbackLog:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: AppTables) -> None:
         self.store = store
 
     def record(self, feedback: Feedback) -> None:

@@ -6,7 +6,7 @@ chat as a whole), the last few questions it answered there and passes them as `h
 answer core, which needs only the people's words ("and for contractors?" means little alone; the
 bot's own long answers would drown the follow-up in the retrieval query, so they are not kept).
 
-Kept in the index database (table `conversation_memory`), beside tickets, feedback and seen
+Kept in the shared database as an app record (table `conversation_memory`), beside tickets, feedback and seen
 events, so a restart or another replica on the same index still knows the thread: one row per
 thread holding its last `turns` questions, none older than `ttl` seconds (older ones are skipped
 on read, and rows idle for `ttl` are deleted every `prune_every` writes, which also compacts the
@@ -30,7 +30,7 @@ from typing import Any
 import pyarrow as pa
 import structlog
 
-from bot.index.store import Store, quote
+from bot.records.tables import AppTables, quote
 
 log = structlog.get_logger(__name__)
 
@@ -48,7 +48,7 @@ Turn = tuple[float, str]
 
 
 class ConversationMemory:
-    def __init__(self, store: Store, *, turns: int = 6, ttl: float = 3600.0, prune_every: int = 20,
+    def __init__(self, store: AppTables, *, turns: int = 6, ttl: float = 3600.0, prune_every: int = 20,
                  clock: Callable[[], float] = time.time) -> None:
         self.store = store
         self.turns = turns

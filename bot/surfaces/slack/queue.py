@@ -8,29 +8,21 @@ read from the ticket table, so a click after a restart works the same.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import structlog
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler, ServerErrorRetryHandler
-from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.answer.model import Answer
 from bot.config import Settings
 from bot.policy.queues import Queue
 from bot.policy import ticket_view as view
-from bot.policy.tickets import CLAIMED, QueuePost, Ticket
-from bot.surfaces.slack_blocks import SECTION_LIMIT, escape, link
-from bot.surfaces.slack_client import api_error
-
-if TYPE_CHECKING:
-    from slack_bolt.async_app import AsyncAck, AsyncApp
-
-    from bot.surfaces.slack import SlackSurface
+from bot.records.tickets import CLAIMED, QueuePost, Ticket
+from bot.surfaces.slack.blocks import SECTION_LIMIT, escape, link
+from bot.surfaces.slack.client import api_error
 
 log = structlog.get_logger(__name__)
 
@@ -146,49 +138,3 @@ class SlackQueueNotifier:
             return ""
         base = self._workspace_url if self._workspace_url.endswith("/") else self._workspace_url + "/"
         return f"{base}archives/{channel}/p{thread_ts.replace('.', '')}"
-
-
-# -- the surface's side ------------------------------------------------------------------------------
-async def post_escalation(surface: SlackSurface, client: AsyncWebClient, channel: str, thread_ts: str, user: str,
-                          answer: Answer) -> None:
-    """Tell the asker first (a crisis reply carries the emergency contacts), then open the ticket.
-
-    The reply is the policy's text only: no runbook text, no sources, no feedback buttons (so the
-    question never reaches feedback analytics).
-    """
-    await surface._post(client, channel=channel, thread_ts=thread_ts, text=answer.text)
-    await surface.services.open_ticket(answer, surface="slack", user=user,
-                                       conversation={"channel": channel, "thread_ts": thread_ts})
-
-
-def register_ticket_actions(app: AsyncApp, surface: SlackSurface) -> None:
-    """The Claim and Resolve buttons of queue posts."""
-
-    async def act(body: Mapping[str, Any], client: AsyncWebClient, verb: str) -> None:
-        desk = surface.services.desk
-        action = (body.get("actions") or [{}])[0]
-        user = (body.get("user") or {}).get("id")
-        channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
-        ticket_id = str(action.get("value") or "")
-        if desk is None or not user or not ticket_id:
-            log.warning("slack.ticket_action_unusable", verb=verb)
-            return
-        result = await asyncio.to_thread(desk.claim if verb == "claim" else desk.resolve, ticket_id, user,
-                                         ("slack", channel or ""))
-        if not result.ok and channel:
-            try:
-                await client.chat_postEphemeral(channel=channel, user=user, text=result.message)
-            except SlackApiError as error:
-                log.warning("slack.ephemeral_failed", error=api_error(error))
-
-    @app.action(ACTION_CLAIM)
-    async def on_claim(ack: AsyncAck, body: dict, client: AsyncWebClient) -> None:
-        await ack()
-        async with surface.tracked():
-            await act(body, client, "claim")
-
-    @app.action(ACTION_RESOLVE)
-    async def on_resolve(ack: AsyncAck, body: dict, client: AsyncWebClient) -> None:
-        await ack()
-        async with surface.tracked():
-            await act(body, client, "resolve")

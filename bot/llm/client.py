@@ -8,7 +8,7 @@ cited snippets), so a generation that is late is worth less than the fallback. H
 - 429 (rate-limited) and 529 (overloaded) are retried with exponential back-off or the server's
   retry-after, but never past the deadline, and never once text has been shown to the user;
   other errors are not retried (a 500 or a bad key will not heal in the next second);
-- a circuit breaker (`bot.answer.breaker`) skips the API entirely after repeated failures.
+- a circuit breaker (`bot.llm.breaker`) skips the API entirely after repeated failures.
 
 The SDK's own retries are off (max_retries=0) because they would sleep past the deadline.
 Token usage and latency go to the log and to Prometheus (`bot.metrics`).
@@ -26,7 +26,7 @@ from typing import Any, NoReturn
 import structlog
 
 from bot import metrics
-from bot.answer.breaker import CircuitBreaker
+from bot.llm.breaker import CircuitBreaker
 
 log = structlog.get_logger(__name__)
 

@@ -1,24 +1,14 @@
-"""The hook from "not helpful" to a person: surfaces call `Escalator.escalate`, queues implement it.
+"""What a hand-over to a person is, shared by the policy (which opens tickets) and the conversation.
 
-The human queues (private channels, ticket lifecycle) are their own piece of work; until they
-exist, `NoQueues` answers honestly that nothing was passed on and where to ask instead. A surface
-never needs to know which implementation it is talking to.
+A request says who asked what, where to reach them and why; an outcome says whether a person has
+it and what to tell the asker. Both sit below `bot.policy` and `bot.conversation` so the escalation
+desk implements `Escalator` and the chat flow calls it without either importing the other.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Protocol
-
-import structlog
-
-log = structlog.get_logger(__name__)
-
-OFFER = "Sorry that didn't help. Should I pass your question to a person?"
-"""What a surface offers after "not helpful" (Slack privately, Teams on the answer card)."""
-ALREADY_PASSED = "I've already passed this question to a person; they'll follow up with you privately."
-NOT_THE_ASKER = ("Only the person who asked this question can pass it to a person. If you need help with it too, "
-                 "ask me yourself and I'll answer you.")
 
 
 @dataclass(frozen=True)
@@ -57,15 +47,3 @@ class EscalationOutcome:
 
 class Escalator(Protocol):
     def escalate(self, request: EscalationRequest) -> EscalationOutcome: ...
-
-
-class NoQueues:
-    """No human queues configured yet: say so, and point at the help channels."""
-
-    def escalate(self, request: EscalationRequest) -> EscalationOutcome:
-        log.info("escalation.unconfigured", surface=request.surface, reason=request.reason)
-        return EscalationOutcome(
-            accepted=False,
-            message="I can't hand questions to a person yet (no help queues are set up). "
-                    "Please ask in #it-help or #people-ops and mention what you were looking for.",
-        )

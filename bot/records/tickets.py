@@ -1,4 +1,4 @@
-"""Escalation tickets in the index database, so a restart or a second replica loses none.
+"""Escalation tickets, an app record in the shared database, so a restart or a second replica loses none.
 
 A ticket is the one record of an escalation: who asked, where (to reach them again and to keep
 the bot quiet in that thread), the question (which only its queue channel ever sees), which queue
@@ -17,7 +17,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from bot.index.store import Store, quote
+from bot.records.tables import AppTables, quote
 
 TABLE = "escalations"
 OPEN, CLAIMED, RESOLVED = "open", "claimed", "resolved"
@@ -121,7 +121,7 @@ def _iso(when: datetime | None) -> str | None:
 class TicketStore:
     """Reads and writes tickets; one lock so claim and resolve are decided one at a time in a process."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: AppTables) -> None:
         self.store = store
         self.lock = threading.RLock()
 

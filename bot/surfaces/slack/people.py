@@ -3,7 +3,7 @@
 The email (`profile.email`, needs the users:read.email scope) is what document access lists and
 KB_ADMINS name; `is_restricted` / `is_ultra_restricted` mark guests, who are not employees, and
 `deleted` a deactivated account, which holds nothing. With KB_SLACK_USERGROUPS the asker also holds
-their Slack user groups (`slack_groups`), once `users.info` has said who they are.
+their Slack user groups (`groups`), once `users.info` has said who they are.
 
 A failed lookup leaves the email unknown: the asker then holds only what every employee holds
 (`*` and what is granted to it), no email, domain or group grant. That is a rule of availability:
@@ -24,8 +24,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.access import Asker
 from bot.access.people import TTLCache
-from bot.surfaces.slack_client import api_error
-from bot.surfaces.slack_groups import SlackUserGroups
+from bot.surfaces.slack.client import api_error
+from bot.surfaces.slack.groups import SlackUserGroups
 
 log = structlog.get_logger(__name__)
 

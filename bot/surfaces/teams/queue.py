@@ -1,15 +1,15 @@
 """Teams' side of escalations: queue cards with Claim/Resolve, and the asker's conversation.
 
 `TeamsQueueNotifier` implements `bot.policy.queues.QueueNotifier`, the mirror of
-`slack_queue.SlackQueueNotifier`: what a post says (topic, asker, state, which buttons) comes from
+`bot.surfaces.slack.queue.SlackQueueNotifier`: what a post says (topic, asker, state, which buttons) comes from
 `bot.policy.ticket_view`, the lifecycle from the escalation desk; this module only draws Adaptive
 Cards and moves them over the Bot Framework.
 
 Teams has no "post to channel X" call without context: a bot message needs the connector's
 serviceUrl and the tenant. Both come from settings (KB_TEAMS_SERVICE_URL, MICROSOFT_APP_TENANT_ID)
-or, failing those, from the last authenticated activity the bot received (remembered in the index
-database, so reminders after a restart still reach the queue). The asker is reached the same way:
-a ticket opened in Teams keeps everything a ConversationReference needs in its `conversation`.
+or, failing those, from the last authenticated activity the bot received (remembered in the app's
+records, so reminders after a restart still reach the queue). The asker is reached the same way:
+a ticket opened in Teams keeps everything a conversation reference needs in its `conversation`.
 
 The desk is synchronous (it runs in worker threads, because the ticket table is LanceDB), while
 botbuilder is async on the server's event loop: the notifier hands each send to that loop and
@@ -20,77 +20,29 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Coroutine, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import quote, urlencode
 
 import structlog
-from botbuilder.core import CardFactory, MessageFactory, TurnContext
-from botbuilder.schema import Activity, ChannelAccount, ConversationAccount, ConversationReference
 
 from bot.policy import ticket_view as view
 from bot.policy.queues import Queue
-from bot.policy.tickets import CLAIMED, QueuePost, Ticket
-from bot.surfaces.teams_cards import ACTION_KEY, CARD_VERSION, Card, md_escape, one_line
-
-if TYPE_CHECKING:
-    from bot.surfaces.teams import TeamsSurface
+from bot.records.tickets import CLAIMED, QueuePost, Ticket
+from bot.surfaces.teams.botframework import BotFramework, Turn
+from bot.surfaces.teams.cards import ACTION_KEY, CARD_VERSION, Card, md_escape, one_line
 
 log = structlog.get_logger(__name__)
 
 ACTION_TICKET = "ticket"
-THREAD_MARK = ";messageid="
 SEND_TIMEOUT = 30.0
 """Seconds one connector call may take before the desk gives up on that post (it logs, never raises)."""
 QUESTION_CHARS = 3000
 """Teams rejects cards over ~28 KB; a question longer than this is cut in the card (kept whole in the ticket)."""
 PROACTIVE_META = "teams_proactive"
 """Meta key of the remembered serviceUrl, tenant and bot account."""
-
-
-# -- where a Teams message lives -----------------------------------------------------------------------
-def thread_of(activity: Activity) -> dict[str, str]:
-    """The thread a message belongs to, as the ticket table keys threads: channel and root message.
-
-    A channel reply arrives with `conversation.id` "19:…@thread.tacv2;messageid=ROOT"; a new post
-    either carries its own id there or none (then the root is the message itself). A personal chat
-    has no threads, so every message is its own root, as a top-level Slack DM is.
-    """
-    conversation_id = activity.conversation.id if activity.conversation else ""
-    channel, _, root = conversation_id.partition(THREAD_MARK)
-    return {"channel": channel, "thread_ts": root or activity.id or ""}
-
-
-def tenant_of(activity: Activity) -> str:
-    """The tenant: Teams puts it in channelData (always) and conversation.tenantId (sometimes)."""
-    channel_data = activity.channel_data if isinstance(activity.channel_data, Mapping) else {}
-    tenant = channel_data.get("tenant") if isinstance(channel_data.get("tenant"), Mapping) else {}
-    return str((activity.conversation.tenant_id if activity.conversation else None) or tenant.get("id") or "")
-
-
-def conversation_of(activity: Activity) -> dict[str, str]:
-    """What a ticket keeps to reach the asker again after a restart (a ConversationReference, flat)."""
-    conversation = activity.conversation or ConversationAccount()
-    channel_data = activity.channel_data if isinstance(activity.channel_data, Mapping) else {}
-    team = channel_data.get("team") if isinstance(channel_data.get("team"), Mapping) else {}
-    account = activity.from_property or ChannelAccount()
-    bot = activity.recipient or ChannelAccount()
-    fields = {**thread_of(activity), "conversation_id": conversation.id or "", "activity_id": activity.id or "",
-              "conversation_type": conversation.conversation_type or "", "service_url": activity.service_url or "",
-              "tenant": tenant_of(activity), "bot_id": bot.id or "", "bot_name": bot.name or "", "user_name": account.name or "",
-              "group_id": str(team.get("aadGroupId") or "")}
-    return {key: value for key, value in fields.items() if value}
-
-
-def reference_to(conversation: Mapping[str, str]) -> ConversationReference:
-    """The reference that replies in the asker's thread (under their question)."""
-    return ConversationReference(
-        channel_id="msteams", service_url=conversation.get("service_url"), activity_id=conversation.get("activity_id"),
-        bot=ChannelAccount(id=conversation.get("bot_id"), name=conversation.get("bot_name")),
-        conversation=ConversationAccount(id=conversation.get("conversation_id"), tenant_id=conversation.get("tenant"),
-                                         conversation_type=conversation.get("conversation_type") or None))
 
 
 def thread_link(conversation: Mapping[str, str]) -> str:
@@ -181,9 +133,8 @@ def ticket_card(ticket: Ticket, queue: Queue, *, reminder: bool = False) -> Card
     return card
 
 
-def _activity(ticket: Ticket, queue: Queue, *, reminder: bool = False) -> Activity:
-    card = CardFactory.adaptive_card(ticket_card(ticket, queue, reminder=reminder))
-    return MessageFactory.attachment(card, text=one_line(ticket_summary(ticket, queue, reminder=reminder), 200))
+def _summary(ticket: Ticket, queue: Queue, *, reminder: bool = False) -> str:
+    return one_line(ticket_summary(ticket, queue, reminder=reminder), 200)
 
 
 # -- the notifier ----------------------------------------------------------------------------------------
@@ -211,69 +162,68 @@ class Proactive:
 class TeamsQueueNotifier:
     surface = "teams"
 
-    def __init__(self, teams: TeamsSurface) -> None:
-        self.teams = teams
+    def __init__(self, framework: BotFramework, address: Callable[[], Proactive | None],
+                 loop: Callable[[], asyncio.AbstractEventLoop | None]) -> None:
+        self.framework = framework
+        self.address = address
+        """Where posts the bot starts go (settings, else the last authenticated activity)."""
+        self.loop = loop
+        """The server's loop, where botbuilder sends (None before the server started)."""
 
-    def post_ticket(self, ticket: Ticket, queue: Queue, *, reminder: bool = False) -> QueuePost | None:
-        where = self.teams.proactive()
+    def _channel(self, channel: str, ticket: Ticket, event: str) -> dict[str, str] | None:
+        where = self.address()
         if where is None or not where.service_url:
-            log.error("teams.queue_post_failed", ticket=ticket.id, queue=queue.key, reason="no serviceUrl known",
+            log.error(event, ticket=ticket.id, reason="no serviceUrl known",
                       hint="set KB_TEAMS_SERVICE_URL, or wait until the bot has received one Teams message")
             return None
-        reference = ConversationReference(
-            channel_id="msteams", service_url=where.service_url, bot=ChannelAccount(id=where.bot_id, name=where.bot_name),
-            conversation=ConversationAccount(id=queue.teams_channel, is_group=True, conversation_type="channel",
-                                             tenant_id=where.tenant or None))
-        activity = _activity(ticket, queue, reminder=reminder)
+        return {"service_url": where.service_url, "tenant": where.tenant, "bot_id": where.bot_id,
+                "bot_name": where.bot_name, "conversation_id": channel, "conversation_type": "channel"}
 
-        async def send(context: TurnContext) -> str | None:
-            context.activity.id = None  # a new post in the channel, not a reply to the continuation
-            response = await context.send_activity(activity)
-            return response.id if response else None
+    def post_ticket(self, ticket: Ticket, queue: Queue, *, reminder: bool = False) -> QueuePost | None:
+        where = self._channel(queue.teams_channel, ticket, "teams.queue_post_failed")
+        if where is None:
+            return None
+        card, summary = ticket_card(ticket, queue, reminder=reminder), _summary(ticket, queue, reminder=reminder)
 
-        sent = self._run(self.teams.continue_with(reference, send), "teams.queue_post_failed", ticket)
+        async def send(turn: Turn) -> str | None:
+            return await turn.send(card=card, summary=summary)
+
+        sent = self._run(self.framework.continue_in(where, send), "teams.queue_post_failed", ticket)
         if not sent:
             return None
         return QueuePost(self.surface, queue.teams_channel, str(sent))
 
     def update_ticket(self, ticket: Ticket, queue: Queue, post: QueuePost) -> None:
-        where = self.teams.proactive()
+        where = self._channel(post.channel, ticket, "teams.queue_update_failed")
         if where is None:
-            log.warning("teams.queue_update_failed", ticket=ticket.id, reason="no serviceUrl known")
             return
-        reference = ConversationReference(
-            channel_id="msteams", service_url=where.service_url, bot=ChannelAccount(id=where.bot_id, name=where.bot_name),
-            conversation=ConversationAccount(id=post.channel, is_group=True, conversation_type="channel",
-                                             tenant_id=where.tenant or None))
-        activity = _activity(ticket, queue)
-        activity.id = post.ts
+        card, summary = ticket_card(ticket, queue), _summary(ticket, queue)
 
-        async def update(context: TurnContext) -> bool:
-            context.activity.id = None
-            await context.update_activity(activity)
+        async def update(turn: Turn) -> bool:
+            await turn.update(post.ts, card=card, summary=summary)
             return True
 
-        self._run(self.teams.continue_with(reference, update), "teams.queue_update_failed", ticket)
+        self._run(self.framework.continue_in(where, update), "teams.queue_update_failed", ticket)
 
     def tell_user(self, ticket: Ticket, text: str) -> None:
         if not ticket.conversation.get("conversation_id") or not ticket.conversation.get("service_url"):
             log.warning("teams.ticket_user_unreachable", ticket=ticket.id)
             return
-        reference = reference_to(ticket.conversation)
 
-        async def tell(context: TurnContext) -> bool:
-            context.activity.id = reference.activity_id  # in the asker's thread, under their question
-            await context.send_activity(MessageFactory.text(text))
+        async def tell(turn: Turn) -> bool:
+            await turn.send(text)
             return True
 
-        self._run(self.teams.continue_with(reference, tell), "teams.ticket_user_message_failed", ticket)
+        # In the asker's thread, under their question.
+        self._run(self.framework.continue_in(ticket.conversation, tell, reply_to=ticket.conversation.get("activity_id")),
+                  "teams.ticket_user_message_failed", ticket)
 
     def thread_link(self, conversation: dict[str, str]) -> str:
         return thread_link(conversation)
 
     def _run(self, work: Coroutine[Any, Any, Any], event: str, ticket: Ticket) -> Any:
         """Run `work` on the server's loop from the desk's worker thread; None (logged) when it fails."""
-        loop = self.teams.loop
+        loop = self.loop()
         if loop is None or not loop.is_running():
             work.close()
             log.error(event, ticket=ticket.id, reason="the Teams surface is not running")

@@ -35,7 +35,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import metrics
 from bot.access import normalise
 from bot.access.cached_reads import CachedReads, ReadFailed, ReadsHealth
-from bot.surfaces.slack_client import api_error
+from bot.surfaces.slack.client import api_error
 from connectors.retry import parse_retry_after
 
 log = structlog.get_logger(__name__)

@@ -16,9 +16,7 @@ from typing import Any
 
 from bot.answer.citations import link_markers
 from bot.answer.model import Answer, Citation
-from bot.conversation.escalation import OFFER
-from bot.index.sync import SyncSummary, last_syncs, outcome_sentence, progress_sentence, sources_named
-from bot.surfaces.teams_groups import AadGroupsHealth
+from bot.conversation.wording import ASK_A_PERSON, HELPFUL, NOT_FOUND, NOT_HELPFUL, OFFER, Markup, feedback_thanks
 
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 CARD_VERSION = "1.4"
@@ -32,15 +30,6 @@ QUESTION_CHARS = 500
 ANSWER_CHARS = 2000
 
 Card = dict[str, Any]
-
-HELP = (
-    "**kb** answers IT and HR questions from the company runbooks, with sources.\n\n"
-    "- Send me a message in a personal chat, or @mention me in a channel; I reply in the thread.\n"
-    "- `status`: what is indexed and when each source last synced.\n"
-    "- `reindex [local|confluence|gdrive|notion]`: bring the index up to date (kb admins only).\n"
-    "- `help`: this message."
-)
-WELCOME = "Hi, I'm kb. Ask me an IT or HR question and I'll answer from the company runbooks, with sources.\n\n" + HELP
 
 
 def one_line(text: str, limit: int = SNIPPET_CHARS) -> str:
@@ -146,10 +135,6 @@ def source_blocks(citations: Sequence[Citation]) -> list[Card]:
     return blocks
 
 
-def feedback_thanks(helpful: bool) -> str:
-    return "Thanks — marked helpful." if helpful else "Thanks — marked not helpful; I'll use it to improve the runbooks."
-
-
 def answer_card(answer: Answer, feedback: FeedbackData | None, *, verdict: bool | None = None,
                 offer: FeedbackData | None = None, handed_over: str | None = None) -> Card:
     """The card for one answer; `feedback` None leaves the buttons off (nothing cited, or escalated).
@@ -160,7 +145,7 @@ def answer_card(answer: Answer, feedback: FeedbackData | None, *, verdict: bool 
     """
     urls = [citation.url for citation in answer.citations[:MAX_SOURCES]]
     text = link_markers(answer.text, urls, lambda number, url: f"[\\[{number}\\]]({url})")  # [n] → its section
-    body: list[Card] = [_text(text or "I couldn't find an answer to that in the runbooks.")]
+    body: list[Card] = [_text(text or NOT_FOUND)]
     if answer.citations:
         body.append(_text("Sources", weight="Bolder", spacing="Medium", separator=True))
         body.extend(source_blocks(answer.citations))
@@ -175,8 +160,8 @@ def answer_card(answer: Answer, feedback: FeedbackData | None, *, verdict: bool 
                   "version": CARD_VERSION, "body": body}
     if feedback is not None:
         card["actions"] = [
-            {"type": "Action.Submit", "title": "👍 Helpful", "data": feedback.submit_data(True)},
-            {"type": "Action.Submit", "title": "👎 Not helpful", "data": feedback.submit_data(False)},
+            {"type": "Action.Submit", "title": HELPFUL, "data": feedback.submit_data(True)},
+            {"type": "Action.Submit", "title": NOT_HELPFUL, "data": feedback.submit_data(False)},
         ]
     elif offer is not None and not handed_over:
         card["actions"] = [ask_person_action(offer)]
@@ -184,7 +169,7 @@ def answer_card(answer: Answer, feedback: FeedbackData | None, *, verdict: bool 
 
 
 def ask_person_action(offer: FeedbackData) -> Card:
-    return {"type": "Action.Submit", "title": "🙋 Ask a person", "style": "positive", "data": offer.ask_person_data()}
+    return {"type": "Action.Submit", "title": ASK_A_PERSON, "style": "positive", "data": offer.ask_person_data()}
 
 
 def offer_card(offer: FeedbackData) -> Card:
@@ -204,31 +189,19 @@ def answer_summary(answer: Answer) -> str:
     return one_line(answer.text or "kb answer", 200)
 
 
-def reindex_progress_text(source: str | None, documents: int, chunks: int, seconds: float) -> str:
-    return f"🔄 {progress_sentence(source, documents, chunks, seconds)}"
+def report_text(text: str, details: Sequence[str] = ()) -> str:
+    """A reindex report in one message: its line, then the errors it lists."""
+    return text + ("\n\n" + "\n".join(f"- {line}" for line in details) if details else "")
 
 
-def reindex_summary_text(source: str | None, summary: SyncSummary | None, error: str | None) -> str:
-    """One message: counts, then up to ten errors, so an admin sees what failed without the logs."""
-    if summary is None:
-        return f"❌ Reindex of {sources_named(source)} failed: {error or 'unknown error'}"
-    mark = "⚠️" if summary.errors else "✅"
-    text = f"{mark} {outcome_sentence(source, summary)}"
-    if summary.errors:
-        shown = "\n".join(f"- {one_line(e, 300)}" for e in summary.errors[:10])
-        more = f"\n…and {len(summary.errors) - 10} more" if len(summary.errors) > 10 else ""
-        text += "\n\n" + shown + more
-    return text
-
-
-def status_text(documents: int, chunks: int, model: str | None, sources: dict[str, dict[str, Any]],
-                reindex: str | None, aad_groups: AadGroupsHealth | None = None) -> str:
-    lines = [f"**Index:** {documents:,} documents, {chunks:,} chunks" + (f" (model `{model}`)" if model else "")]
-    lines.extend(f"- `{scope}`: last sync {when} ({ok})" for scope, when, ok in last_syncs(sources))
-    if not sources:
-        lines.append("- no sync has run yet")
-    if reindex:
-        lines.append(f"🔄 {reindex}")
-    if aad_groups is not None:
-        lines.append(("" if aad_groups.ok else "⚠️ ") + f"**AAD groups:** {aad_groups.summary()}")
-    return "\n\n".join(lines)
+MARKUP = Markup(
+    command="",
+    how_to_ask="Send me a message in a personal chat, or @mention me in a channel; I reply in the thread.",
+    reports_to="post progress and the summary here",
+    groups="AAD groups",
+    bold=lambda text: f"**{text}**",
+    bullet="- ",
+    line_break="\n\n",
+    marks={"progress": "🔄", "failed": "❌", "warning": "⚠️", "done": "✅"},
+)
+"""How kb's sentences (`bot.conversation.wording`) are written in Teams' markdown."""
