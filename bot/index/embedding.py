@@ -49,8 +49,6 @@ QUERY_VECTORS = 4096
 class LocalEmbedder:
     """A sentence-transformers model in this process, run by torch."""
 
-    backend_name = "torch"
-
     def __init__(
         self,
         model: str = "",
@@ -154,8 +152,6 @@ class OnnxEmbedder(LocalEmbedder):
     When the model cannot be exported the reason is logged once and torch runs it instead, on the CPU:
     a configuration that worked before this backend existed keeps working.
     """
-
-    backend_name = "onnx"
 
     def __init__(self, model: str = "", *, cache_dir: str = "", **kwargs: Any) -> None:
         super().__init__(model, **{**kwargs, "device": "cpu"})
