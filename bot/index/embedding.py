@@ -170,7 +170,7 @@ class OnnxEmbedder(LocalEmbedder):
             folder, self.built = ensure_built(self._configured or self._path, cpu_quantization(), self.cache_dir,
                                               name=self.model_name)
             return OnnxSentenceModel(folder)
-        except OnnxUnavailable as error:
+        except (OnnxUnavailable, OSError) as error:  # OSError: e.g. a cache folder this user cannot write
             self.fallback_reason = str(error)
             log.error("embedder.onnx_unavailable", model=self.model_name, error=str(error), using="torch")
             return super()._load_model()
