@@ -171,7 +171,7 @@ class Settings(BaseSettings):
     min_relevance: float = _env("KB_MIN_RELEVANCE", "Cosine similarity the best match needs, else kb says it found nothing.", 0.38)
     not_mentioned: Literal["off", "index", "retrieved"] = _env(
         "KB_NOT_MENTIONED", "When a 'do we have X?' question is answered 'not found': off; index (a word of X is in "
-        "no runbook); retrieved (also when no retrieved section mentions all of X's words).", "index")
+        "no runbook); retrieved (also when no retrieved section is about X: its head word and half the others).", "retrieved")
     max_question_chars: int = _env("KB_MAX_QUESTION_CHARS", "Longest question accepted, in characters.", 4000, ge=1)
 
     @field_validator(*SECRETS, mode="before")
