@@ -22,6 +22,7 @@ from bot.policy import AnswerEverything, Policy
 from bot.policy.policy_file import PolicyFile, load_policy_file
 
 if TYPE_CHECKING:
+    from bot.analytics.recorder import QuestionRecorder
     from bot.policy.desk import EscalationDesk
 
 
@@ -74,6 +75,13 @@ class Runtime:
         from bot.policy.tickets import TicketStore
 
         return EscalationDesk(TicketStore(self.store), configured_queues(self.policy_file, self.settings), self.policy_file)
+
+    @cached_property
+    def question_recorder(self) -> QuestionRecorder:
+        """Chat questions for `kb report` (KB_RECORD_QUESTIONS); the model is asked for only when one is recorded."""
+        from bot.analytics.recorder import QuestionRecorder
+
+        return QuestionRecorder(self.settings, self.store, self.policy_file, lambda: self.embedder)
 
     @cached_property
     def access(self) -> AccessControl:

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import structlog
+
 from bot.access import Asker
 from bot.access.people import TTLCache
+from bot.analytics.questions import QuestionEvent
 from bot.answer.grounded import Partial
 from bot.answer.model import Answer
 from bot.conversation.admins import is_admin
@@ -26,6 +29,8 @@ from bot.runtime import Runtime
 
 if TYPE_CHECKING:
     from bot.policy.desk import EscalationDesk
+
+log = structlog.get_logger(__name__)
 
 
 @dataclass
@@ -53,6 +58,8 @@ class ChatServices:
         self.access = runtime.access
         self.people = TTLCache(runtime.settings.directory_ttl)
         """Directory lookups (email, guest) by surface and user id, shared by admin checks and access."""
+        self.questions = runtime.question_recorder
+        """Every chat question, for `kb report` (bot.analytics); off with KB_RECORD_QUESTIONS=false."""
 
     async def first_time(self, key: str) -> bool:
         """Claim a delivery (event id, message key); False when it was handled before."""
@@ -78,6 +85,20 @@ class ChatServices:
 
     async def record_feedback(self, feedback: Feedback) -> None:
         await asyncio.to_thread(self.feedback.record, feedback)
+        await self._quietly(self.questions.feedback, feedback.surface, feedback.answer_id, feedback.helpful)
+
+    async def record_question(self, event: QuestionEvent) -> None:
+        """Record a question once it is answered (or escalated), for `kb report`."""
+        await self._quietly(self.questions.record, event)
+
+    @staticmethod
+    async def _quietly(record: Callable[..., Any], *args: Any) -> None:
+        """Analytics off the loop, and never at the asker's expense: a failed write is logged, not raised."""
+        try:
+            await asyncio.to_thread(record, *args)
+        except Exception as error:
+            log.warning("questions.record_failed", step=getattr(record, "__name__", "?"), error_type=type(error).__name__,
+                        error=str(error)[:300])
 
     async def escalate(self, request: EscalationRequest) -> EscalationOutcome:
         """Hand a question to a person, once per answer and person (`EscalationRequest.once_key`).
@@ -90,6 +111,8 @@ class ChatServices:
         key = request.once_key
         if key is not None and not await self.first_time(key):
             return EscalationOutcome(accepted=True, message=ALREADY_PASSED)
+        if request.answer_id is not None:  # a gap for the report, whether or not a queue takes it
+            await self._quietly(self.questions.asked_person, request.surface, request.answer_id)
         try:
             outcome = await asyncio.to_thread(self.escalator.escalate, request)
         except Exception:

@@ -28,6 +28,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import metrics
+from bot.analytics.questions import QuestionEvent
 from bot.answer.model import Answer
 from bot.config import Settings
 from bot.conversation.admins import lists_emails
@@ -189,6 +190,7 @@ class SlackSurface:
                 log.info("slack.duplicate_message", kind=kind, channel=channel, ts=ts)
                 return
             metrics.SURFACE_EVENTS.labels("slack", kind).inc()
+            started = time.monotonic()
             thread_ts = str(event.get("thread_ts") or ts)
             if await self.services.thread_escalated("slack", {"channel": str(channel), "thread_ts": thread_ts}):
                 log.info("slack.thread_with_person", channel=channel)  # a person has it; the bot stays out
@@ -218,12 +220,18 @@ class SlackSurface:
                 answer = None
             if live is not None:
                 await live.close()  # no preview may land after the final answer
+            answer_id = None
             if answer is None:
                 await self._post(client, channel=channel, thread_ts=thread_ts, text=SORRY, replace=draft.ts)
             elif answer.escalated:
                 await slack_queue.post_escalation(self, client, channel, thread_ts, str(user or ""), answer)
             else:
-                await self._post_answer(client, channel, thread_ts, answer, replace=draft.ts, asker=str(user or ""))
+                answer_id = await self._post_answer(client, channel, thread_ts, answer, replace=draft.ts,
+                                                    asker=str(user or ""))
+            if answer is not None:
+                await self.services.record_question(QuestionEvent(
+                    "slack", str(user or ""), direct=event.get("channel_type") == "im" or str(channel).startswith("D"),
+                    answer=answer, seconds=time.monotonic() - started, answer_id=answer_id))
             if reacted:
                 await self._react(client.reactions_remove, channel, str(ts))
 
@@ -254,8 +262,10 @@ class SlackSurface:
             return False
 
     async def _post_answer(self, client: AsyncWebClient, channel: str, thread_ts: str, answer: Answer,
-                           replace: str | None = None, asker: str = "") -> None:
-        """Post the answer in the thread, or turn the streamed draft `replace` (its ts) into it."""
+                           replace: str | None = None, asker: str = "") -> str | None:
+        """Post the answer in the thread, or turn the streamed draft `replace` (its ts) into it.
+
+        Returns the answer id its feedback buttons carry (None: no sources, so no buttons)."""
         ref = None
         if answer.citations:
             ref = blocks.FeedbackRef(uuid.uuid4().hex[:16], answer.question, answer.cited_documents(blocks.MAX_SOURCES),
@@ -265,6 +275,7 @@ class SlackSurface:
                          replace=replace)
         log.info("slack.answered", channel=channel, citations=len(answer.citations), no_answer=answer.no_answer,
                  escalated=answer.escalated, generated=answer.generated, streamed=replace is not None)
+        return ref.answer_id if ref is not None else None
 
     @staticmethod
     async def _post(client: AsyncWebClient, replace: str | None = None, **kwargs: Any) -> None:

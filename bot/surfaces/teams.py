@@ -29,6 +29,7 @@ from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFramewo
 from botbuilder.schema import Activity, ActivityTypes, ChannelAccount, ConversationReference
 
 from bot import metrics
+from bot.analytics.questions import QuestionEvent
 from bot.answer.model import Answer
 from bot.config import Settings
 from bot.conversation.admins import lists_emails
@@ -249,6 +250,7 @@ class TeamsSurface:
             return
         kind = "message" if (activity.conversation and activity.conversation.conversation_type == "personal") else "mention"
         metrics.SURFACE_EVENTS.labels("teams", kind).inc()
+        started = time.monotonic()
         user = identities(activity.from_property)
         verdict = self.services.limiter.check(user[0] if user else conversation)
         if not verdict.allowed:
@@ -269,11 +271,15 @@ class TeamsSurface:
         finally:
             if live is not None:
                 await live.close()  # no preview may land after the final answer
+        answer_id = None
         if answer.escalated:  # decided before retrieval, so no draft was shown
             await self._escalate(turn_context, answer)
-            return
-        await self._post_answer(turn_context, answer, replace=draft.activity_id)
-        await asyncio.to_thread(self.memory.remember, thread, answer.question)
+        else:
+            answer_id = await self._post_answer(turn_context, answer, replace=draft.activity_id)
+            await asyncio.to_thread(self.memory.remember, thread, answer.question)
+        await self.services.record_question(QuestionEvent("teams", user[0] if user else "", direct=kind == "message",
+                                                          answer=answer, seconds=time.monotonic() - started,
+                                                          answer_id=answer_id))
 
     async def _escalate(self, turn_context: TurnContext, answer: Answer) -> None:
         """The policy's reply only (no runbook text, sources or feedback buttons), then the ticket.
@@ -288,8 +294,10 @@ class TeamsSurface:
                                         conversation=teams_queue.conversation_of(activity))
         log.info("teams.escalated", category=answer.category, queue=answer.queue)
 
-    async def _post_answer(self, turn_context: TurnContext, answer: Answer, replace: str | None = None) -> None:
-        """Send the answer card, or turn the streamed draft card `replace` (its activity id) into it."""
+    async def _post_answer(self, turn_context: TurnContext, answer: Answer, replace: str | None = None) -> str | None:
+        """Send the answer card, or turn the streamed draft card `replace` (its activity id) into it.
+
+        Returns the answer id its feedback buttons carry (None: no buttons)."""
         feedback = None
         if answer.citations and not answer.escalated:
             asker = identities(turn_context.activity.from_property)
@@ -299,6 +307,7 @@ class TeamsSurface:
                                     replace)
         log.info("teams.answered", citations=len(answer.citations), no_answer=answer.no_answer, escalated=answer.escalated,
                  generated=answer.generated, streamed=replace is not None)
+        return feedback.answer_id if feedback is not None else None
 
     async def feedback(self, turn_context: TurnContext, data: cards.FeedbackData, helpful: bool) -> None:
         user = identities(turn_context.activity.from_property)
