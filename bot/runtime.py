@@ -7,7 +7,7 @@ heavy (the model takes seconds to load) is built before a command needs it.
 from __future__ import annotations
 
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bot.access import AccessControl
 from bot.answer.breaker import CircuitBreaker
@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 class Runtime:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        self.chat_surfaces: list[Any] = []
+        """The chat surfaces being served (set by bot.server.build_app): how scheduled posts reach chat."""
 
     @cached_property
     def store(self) -> Store:

@@ -28,6 +28,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import metrics
+from bot.analytics import chat as report_chat
 from bot.analytics.questions import QuestionEvent
 from bot.answer.model import Answer
 from bot.config import Settings
@@ -352,7 +353,7 @@ class SlackSurface:
         verb = words[0].lower() if words else "help"
         user = str(command.get("user_id") or "")
         metrics.SURFACE_EVENTS.labels("slack", "command").inc()
-        log.info("slack.command", verb=verb if verb in ("help", "status", "reindex") else "other", user=user)
+        log.info("slack.command", verb=verb if verb in ("help", "status", "reindex", "report") else "other", user=user)
         if verb == "help":
             await ack(response_type="ephemeral", text=blocks.HELP)
         elif verb == "status":
@@ -366,6 +367,8 @@ class SlackSurface:
                                                                          status.sources, running, groups))
         elif verb == "reindex":
             await self._reindex(ack, user, words[1].lower() if len(words) > 1 else None, client)
+        elif verb == "report":
+            await self._report(ack, user, words, client)
         else:
             await ack(response_type="ephemeral", text=f"I don't know `/kb {blocks.escape(words[0])}`.\n\n{blocks.HELP}")
 
@@ -387,6 +390,18 @@ class SlackSurface:
             return
         what = f"{source} sources" if source else "all sources"
         await ack(response_type="ephemeral", text=f"Reindexing {what}. I'll send you progress and the summary in a direct message.")
+
+    async def _report(self, ack: AsyncAck, user: str, words: list[str], client: AsyncWebClient) -> None:
+        """The question report's summary, for admins, in a direct message (it quotes what people asked)."""
+        period = report_chat.report_period(words)
+        if not await self._is_admin(user, client):
+            await ack(response_type="ephemeral", text=report_chat.REFUSED)
+        elif period is None:
+            await ack(response_type="ephemeral", text=report_chat.USAGE)
+        else:
+            await ack(response_type="ephemeral", text=report_chat.SLACK_SENDING)
+            text = await report_chat.summary_text(self.services.runtime, period, blocks.escape)
+            await self._post(client, channel=user, text=text, unfurl_links=False, unfurl_media=False)
 
     async def _is_admin(self, user: str, client: AsyncWebClient) -> bool:
         if self.services.is_admin(user):

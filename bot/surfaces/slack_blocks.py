@@ -227,6 +227,7 @@ HELP = (
     "I answer in the thread, and follow-ups in that thread keep the context.\n"
     "• `/kb status`: what is indexed and when each source last synced.\n"
     "• `/kb reindex [local|confluence|gdrive|notion]`: bring the index up to date (kb admins only).\n"
+    "• `/kb report [7d]`: what people asked and kb could not answer, sent to you privately (kb admins only).\n"
     "• `/kb help`: this message."
 )
 

@@ -29,6 +29,7 @@ from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFramewo
 from botbuilder.schema import Activity, ActivityTypes, ChannelAccount, ConversationReference
 
 from bot import metrics
+from bot.analytics import chat as report_chat
 from bot.analytics.questions import QuestionEvent
 from bot.answer.model import Answer
 from bot.config import Settings
@@ -46,7 +47,7 @@ from bot.surfaces.teams_queue import Proactive, TicketAction
 log = structlog.get_logger(__name__)
 
 MESSAGES_PATH = "/api/messages"
-COMMANDS = ("help", "status", "reindex")
+COMMANDS = ("help", "status", "reindex", "report")
 AT_TAG = re.compile(r"<at>[^<]{0,200}</at>", re.IGNORECASE)
 """Mentions of anyone (the bot's own is removed by entity first); bounded, so 50,000 characters stay linear."""
 
@@ -408,6 +409,8 @@ class TeamsSurface:
                 cards.status_text(status.documents, status.chunks, status.model, status.sources, running, groups)))
         elif words[0] == "reindex":
             await self._reindex(turn_context, words[1] if len(words) > 1 else None)
+        elif words[0] == "report":
+            await self._report(turn_context, words)
         else:
             await turn_context.send_activity(MessageFactory.text(cards.HELP))
 
@@ -430,6 +433,20 @@ class TeamsSurface:
             return
         what = f"{source} sources" if source else "all sources"
         await turn_context.send_activity(MessageFactory.text(f"Reindexing {what}. I'll post progress and the summary here."))
+
+    async def _report(self, turn_context: TurnContext, words: list[str]) -> None:
+        """The question report's summary, for admins, only in a personal chat (Teams has no private replies)."""
+        conversation = turn_context.activity.conversation
+        period = report_chat.report_period(words)
+        if not await self._is_admin(turn_context):
+            text = report_chat.REFUSED
+        elif not conversation or conversation.conversation_type != "personal":
+            text = report_chat.TEAMS_PERSONAL_ONLY
+        elif period is None:
+            text = report_chat.USAGE
+        else:
+            text = await report_chat.summary_text(self.services.runtime, period, cards.md_escape, newline="\n\n")
+        await turn_context.send_activity(MessageFactory.text(text))
 
     async def _is_admin(self, turn_context: TurnContext) -> bool:
         account = turn_context.activity.from_property

@@ -38,6 +38,7 @@ HELP = (
     "- Send me a message in a personal chat, or @mention me in a channel; I reply in the thread.\n"
     "- `status`: what is indexed and when each source last synced.\n"
     "- `reindex [local|confluence|gdrive|notion]`: bring the index up to date (kb admins only).\n"
+    "- `report [7d]`: what people asked and kb could not answer, in a personal chat (kb admins only).\n"
     "- `help`: this message."
 )
 WELCOME = "Hi, I'm kb. Ask me an IT or HR question and I'll answer from the company runbooks, with sources.\n\n" + HELP
