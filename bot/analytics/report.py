@@ -117,15 +117,15 @@ def _escalations(rows: pa.Table, outcome: np.ndarray) -> dict[str, dict[str, int
 
 def _per_day(rows: pa.Table, outcome: np.ndarray, since: datetime, until: datetime) -> list[dict[str, Any]]:
     """Every day of the window, quiet ones included, so a chart's gaps are real gaps."""
-    days = rows["at"].to_numpy(zero_copy_only=False).astype("datetime64[D]") if rows.num_rows else np.array([], "datetime64[D]")
     first = np.datetime64(since.astimezone(timezone.utc).date())
-    last = np.datetime64(until.astimezone(timezone.utc).date())
-    result = []
-    for day in np.arange(first, last + np.timedelta64(1, "D")):
-        today = days == day
-        result.append({"date": str(day), **{key: int((today & (outcome == key)).sum())
-                                            for key in (ANSWERED, NOT_FOUND, ESCALATED)}})
-    return result
+    days = np.arange(first, np.datetime64(until.astimezone(timezone.utc).date()) + np.timedelta64(1, "D"))
+    kinds = (ANSWERED, NOT_FOUND, ESCALATED)
+    counts = np.zeros((len(days), len(kinds)), dtype=np.int64)
+    if rows.num_rows:
+        day = (rows["at"].to_numpy(zero_copy_only=False).astype("datetime64[D]") - first).astype(np.int64)
+        for column, kind in enumerate(kinds):
+            np.add.at(counts[:, column], np.clip(day[outcome == kind], 0, len(days) - 1), 1)
+    return [{"date": str(date), **dict(zip(kinds, map(int, row)))} for date, row in zip(days, counts)]
 
 
 def _gaps(table: Any, window: str, embedder: Callable[[], Embedder] | None) -> list[dict[str, Any]]:
@@ -151,7 +151,7 @@ def _gaps(table: Any, window: str, embedder: Callable[[], Embedder] | None) -> l
     outcome, feedback = _strings(rows, "outcome"), _strings(rows, "feedback")
     asked = rows["asked_person"].fill_null(False).to_numpy(zero_copy_only=False).astype(bool)
     gaps = []
-    for topic in group_questions(questions, matrix)[:GAPS]:
+    for topic in group_questions(questions, matrix, limit=GAPS):
         members = np.asarray(topic.members)
         gaps.append({"topic": topic.topic, "count": topic.count, "examples": topic.examples,
                      "not_found": int((outcome[members] == NOT_FOUND).sum()),
@@ -220,19 +220,16 @@ def _queues(store: Store, since: datetime, until: datetime) -> list[dict[str, An
     if table is None:
         return []
     where = f"created_at >= {_stamp(since)} AND created_at <= {_stamp(until)}"
-    rows = table.search().where(where).select(["queue", "status", "created_at", "claimed_at"]).limit(None).to_list()
-    per_queue: dict[str, dict[str, Any]] = {}
-    for row in rows:
-        entry = per_queue.setdefault(row["queue"], {"queue": row["queue"], "opened": 0, "claimed": 0, "resolved": 0,
-                                                    "_waits": []})
-        entry["opened"] += 1
-        if row["claimed_at"] is not None:
-            entry["claimed"] += 1
-            entry["_waits"].append((row["claimed_at"] - row["created_at"]).total_seconds() / 60)
-        entry["resolved"] += row["status"] == tickets.RESOLVED
+    rows = table.search().where(where).select(["queue", "status", "created_at", "claimed_at"]).limit(None).to_arrow()
+    queue, status = _strings(rows, "queue"), _strings(rows, "status")
+    claimed = np.asarray(rows["claimed_at"].is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+    waits = (pc.subtract(rows["claimed_at"], rows["created_at"]).to_numpy(zero_copy_only=False)
+             .astype("timedelta64[s]").astype(float) / 60) if rows.num_rows else np.array([])
     result = []
-    for entry in sorted(per_queue.values(), key=lambda item: (-item["opened"], item["queue"])):
-        waits = entry.pop("_waits")
-        entry["median_minutes_to_claim"] = round(float(np.median(waits)), 1) if waits else None
-        result.append(entry)
-    return result
+    for name in set(queue.tolist()):
+        mine = queue == name
+        taken = mine & claimed
+        result.append({"queue": name, "opened": int(mine.sum()), "claimed": int(taken.sum()),
+                       "resolved": int((mine & (status == tickets.RESOLVED)).sum()),
+                       "median_minutes_to_claim": round(float(np.median(waits[taken])), 1) if taken.any() else None})
+    return sorted(result, key=lambda entry: (-entry["opened"], entry["queue"]))

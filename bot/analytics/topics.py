@@ -39,8 +39,9 @@ def fold(text: str) -> str:
     return re.sub(r"[\s?!.]+$", "", " ".join(text.lower().split()))
 
 
-def group_questions(questions: Sequence[str], vectors: np.ndarray, similarity: float = SIMILARITY) -> list[Topic]:
-    """Topics, largest first; `vectors[i]` is the embedding of `questions[i]`."""
+def group_questions(questions: Sequence[str], vectors: np.ndarray, similarity: float = SIMILARITY,
+                    limit: int | None = None) -> list[Topic]:
+    """Topics, largest first (the first `limit` of them); `vectors[i]` is the embedding of `questions[i]`."""
     if not len(questions):
         return []
     by_text: dict[str, list[int]] = {}
@@ -50,14 +51,17 @@ def group_questions(questions: Sequence[str], vectors: np.ndarray, similarity: f
     weights = np.array([len(indices) for indices in distinct], dtype=np.float32)
     unit = _normalised(np.asarray(vectors, dtype=np.float32)[[indices[0] for indices in distinct]])
     labels = _leader(unit, weights, similarity)
+    sizes = np.bincount(labels, weights=weights)
+    order = np.argsort(labels, kind="stable")
+    starts = np.searchsorted(labels[order], np.arange(len(sizes)))
+    largest = sorted(range(len(sizes)), key=lambda label: -sizes[label])[:limit]
     topics = []
-    for label in np.unique(labels):
-        rows = np.flatnonzero(labels == label)
+    for label in largest:
+        rows = order[starts[label] : starts[label + 1] if label + 1 < len(starts) else len(order)]
         centre = _normalised((unit[rows] * weights[rows, None]).sum(axis=0, keepdims=True))[0]
-        lead = rows[int(np.argmax(unit[rows] @ centre))]
-        names = Counter({questions[distinct[row][0]]: len(distinct[row]) for row in rows})
-        name = questions[distinct[lead][0]]
-        examples = [text for text, _ in names.most_common(EXAMPLES + 1) if text != name][:EXAMPLES]
+        name = questions[distinct[rows[int(np.argmax(unit[rows] @ centre))]][0]]
+        phrasings = Counter({questions[distinct[row][0]]: len(distinct[row]) for row in rows})
+        examples = [text for text, _ in phrasings.most_common(EXAMPLES + 1) if text != name][:EXAMPLES]
         members = sorted(index for row in rows for index in distinct[row])
         topics.append(Topic(name, len(members), examples, members))
     return sorted(topics, key=lambda topic: (-topic.count, topic.topic))
