@@ -47,7 +47,7 @@ class Settings(BaseSettings):
     data_dir: str = _env("KB_DATA_DIR", "Where the LanceDB index lives: a folder, or an object-store URI (s3://bucket/kb).", ".kb-data")
     read_consistency: float = _env("KB_READ_CONSISTENCY", "Seconds a serving process may keep reading a table version before it checks for a newer one written by another process (a `kb sync`, the writer replica); 0 checks on every read.", 5.0, ge=0)
     port: int = _env("KB_PORT", "Port of the one HTTP server (/slack/events, /api/messages, /healthz, /metrics).", 3000)
-    admins: CommaList = _env("KB_ADMINS", "Comma-separated Slack user ids, Teams AAD object ids or emails allowed to reindex. Empty: nobody.", [])
+    admins: CommaList = _env("KB_ADMINS", "Comma-separated Slack user ids, Teams AAD object ids or emails allowed to reindex and to see the question report. Empty: nobody.", [])
     log_level: str = _env("KB_LOG_LEVEL", "Log level: DEBUG, INFO, WARNING, ERROR.", "INFO")
     log_format: str = _env("KB_LOG_FORMAT", "Log format: json, console, or auto (console on a terminal, JSON otherwise).", "auto")
     mode: Literal["production", "development"] = _env("KB_MODE", "production: every inbound request must be verified (Slack signing secret, Bot Framework JWT); development allows anonymous Teams requests.", "production")

@@ -74,8 +74,8 @@ def queue_line(queue: dict[str, Any], escape: Escape = _plain) -> str:
 
 
 def report_lines(report: dict[str, Any]) -> list[str]:
-    """`kb report` without --json: the summary, every gap with its examples, documents, stale pages, queues."""
-    lines = summary_lines(report, gaps=0)
+    """`kb report` without --json: the figures, every gap with its examples, documents, stale pages, queues."""
+    lines = [f"kb report, {window(report)}", figures(report)]
     for number, gap in enumerate(report["gaps"], start=1):
         if number == 1:
             lines += ["", "Gaps (not found, not helpful, or followed by “ask a person”), by topic:"]
@@ -91,4 +91,6 @@ def report_lines(report: dict[str, Any]) -> list[str]:
         lines += ["", "Stale documents (cited, not updated for a while):"]
         lines += [f"  {doc['title']} ({doc['path'] or doc['doc_id']}): {doc['days_old']} days old, cited {doc['cited']}"
                   for doc in report["stale_documents"]]
+    if report["queues"]:
+        lines += ["", "Queues:"] + [f"  {queue_line(queue)}" for queue in report["queues"]]
     return lines
