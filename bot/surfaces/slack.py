@@ -79,6 +79,9 @@ def _ignorable(event: Mapping[str, Any]) -> str | None:
 
 class SlackSurface:
     name = "slack"
+    report_newline = "\n"
+    report_escape = staticmethod(blocks.escape)
+    """How the question report's summary is written here (bot.analytics.digest.ReportChannel)."""
     clock = staticmethod(time.monotonic)
     """Paces streamed edits (KB_LLM_UPDATE_EVERY); tests replace it to count updates without sleeping."""
 
@@ -400,8 +403,17 @@ class SlackSurface:
             await ack(response_type="ephemeral", text=report_chat.USAGE)
         else:
             await ack(response_type="ephemeral", text=report_chat.SLACK_SENDING)
-            text = await report_chat.summary_text(self.services.runtime, period, blocks.escape)
+            text = await report_chat.summary_text(self.services.runtime, period, self.report_escape)
             await self._post(client, channel=user, text=text, unfurl_links=False, unfurl_media=False)
+
+    async def post_in_channel(self, channel: str, text: str) -> bool:
+        """A new message in `channel` (the weekly digest); False when Slack refused it."""
+        try:
+            await self.client.chat_postMessage(channel=channel, text=text, unfurl_links=False, unfurl_media=False)
+            return True
+        except SlackApiError as error:
+            log.error("slack.channel_post_failed", error=api_error(error), channel=channel)
+            return False
 
     async def _is_admin(self, user: str, client: AsyncWebClient) -> bool:
         if self.services.is_admin(user):

@@ -26,7 +26,7 @@ import structlog
 from aiohttp import web
 from botbuilder.core import ActivityHandler, CardFactory, MessageFactory, TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
-from botbuilder.schema import Activity, ActivityTypes, ChannelAccount, ConversationReference
+from botbuilder.schema import Activity, ActivityTypes, ChannelAccount, ConversationAccount, ConversationReference
 
 from bot import metrics
 from bot.analytics import chat as report_chat
@@ -111,6 +111,9 @@ class TeamsBot(ActivityHandler):
 
 class TeamsSurface:
     name = "teams"
+    report_newline = "\n\n"
+    report_escape = staticmethod(cards.md_escape)
+    """How the question report's summary is written here (bot.analytics.digest.ReportChannel)."""
     clock = staticmethod(time.monotonic)
     """Paces streamed card updates (KB_LLM_UPDATE_EVERY); tests replace it to count updates without sleeping."""
 
@@ -445,7 +448,7 @@ class TeamsSurface:
         elif period is None:
             text = report_chat.USAGE
         else:
-            text = await report_chat.summary_text(self.services.runtime, period, cards.md_escape, newline="\n\n")
+            text = await report_chat.summary_text(self.services.runtime, period, self.report_escape, self.report_newline)
         await turn_context.send_activity(MessageFactory.text(text))
 
     async def _is_admin(self, turn_context: TurnContext) -> bool:
@@ -490,6 +493,29 @@ class TeamsSurface:
 
         await self.adapter.continue_conversation(reference, run, self.settings.microsoft_app_id)
         return results[0] if results else None
+
+    async def post_in_channel(self, channel: str, text: str) -> bool:
+        """A new post in the Teams channel `channel` (the weekly digest), reached as queue cards are."""
+        where = self.proactive()
+        if where is None:
+            log.error("teams.channel_post_failed", reason="no serviceUrl known",
+                      hint="set KB_TEAMS_SERVICE_URL, or wait until the bot has received one Teams message")
+            return False
+        reference = ConversationReference(
+            channel_id="msteams", service_url=where.service_url, bot=ChannelAccount(id=where.bot_id, name=where.bot_name),
+            conversation=ConversationAccount(id=channel, is_group=True, conversation_type="channel",
+                                             tenant_id=where.tenant or None))
+
+        async def send(context: TurnContext) -> None:
+            context.activity.id = None  # a new post in the channel, not a reply to the continuation
+            await context.send_activity(MessageFactory.text(text))
+
+        try:
+            await self.continue_with(reference, send)
+            return True
+        except Exception as error:  # the connector refused, or the channel is unknown
+            log.error("teams.channel_post_failed", error_type=type(error).__name__, error=str(error)[:300])
+            return False
 
     async def post_to(self, reference: ConversationReference, text: str) -> None:
         """Post `text` into the conversation of `reference`, threaded under its original message."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -102,11 +103,16 @@ def test_questions_from_slack_and_teams_are_reported_by_topic_without_user_ids(
     assert "kill" not in json.dumps(rows, default=str) and "kill" not in printed
 
 
-def test_kb_ask_records_nothing(own_index: Runtime) -> None:
-    result = CliRunner().invoke(app, ["ask", PET[0], "--json", "--data-dir", own_index.settings.data_dir],
-                                catch_exceptions=False)
+def test_kb_ask_and_kb_eval_record_nothing(own_index: Runtime, tmp_path: Path) -> None:
+    questions = tmp_path / "questions.jsonl"
+    questions.write_text(json.dumps({"id": "q1", "question": PET[1], "gold": [], "expect": "no_answer"}) + "\n")
+    data = ["--data-dir", own_index.settings.data_dir]
 
-    assert result.exit_code == 0 and json.loads(result.stdout)["no_answer"] is True
+    asked = CliRunner().invoke(app, ["ask", PET[0], "--json", *data], catch_exceptions=False)
+    evaluated = CliRunner().invoke(app, ["eval", str(questions), "--json", *data], catch_exceptions=False)
+
+    assert asked.exit_code == 0 and json.loads(asked.stdout)["no_answer"] is True
+    assert evaluated.exit_code == 0, evaluated.output
     assert stored_rows(own_index) == [] and kb_report(own_index)["questions"] == 0
 
 
