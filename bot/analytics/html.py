@@ -160,10 +160,11 @@ def _queues_chart(report: dict[str, Any]) -> Any:
     counts, waits = figure.subplots(1, 2, sharey=True, gridspec_kw={"width_ratios": [3, 2]})
     height = 0.26
     for offset, (key, colour) in enumerate((("opened", "#90a4ae"), ("claimed", "#1565c0"), ("resolved", "#2e7d32"))):
-        counts.barh([index + (1 - offset) * height for index in range(len(queues))], [q[key] for q in queues],
+        counts.barh([index + (offset - 1) * height for index in range(len(queues))], [q[key] for q in queues],
                     height=height, color=colour, label=key)
     counts.set_yticks(range(len(queues)), [q["queue"] for q in queues], fontsize=9)
     counts.set_xlabel("tickets")
+    counts.invert_yaxis()  # the busiest queue on top, as in the table below (the y axis is shared)
     counts.legend(frameon=False, fontsize=8, ncols=3, loc="lower left", bbox_to_anchor=(0, 1))
     minutes = [q["median_minutes_to_claim"] or 0 for q in queues]
     bars = waits.barh(range(len(queues)), minutes, color="#f9a825")
