@@ -23,6 +23,7 @@ demo: install
 	$(KB) ask "$(QUESTION)" --data-dir $(DATA)
 
 test: install
+	$(VENV)/bin/lint-imports
 	$(PY) -m pytest -q
 
 eval: install

@@ -21,8 +21,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.slack_bench import summary  # noqa: E402
-from bot.conversation.memory import ConversationMemory  # noqa: E402
-from bot.index.store import Store  # noqa: E402
+from bot.records.memory import ConversationMemory  # noqa: E402
+from bot.records.tables import AppTables  # noqa: E402
 
 
 def main() -> None:
@@ -32,7 +32,7 @@ def main() -> None:
     parser.add_argument("--json", action="store_true", help="Print one JSON object.")
     args = parser.parse_args()
 
-    memory = ConversationMemory(Store(tempfile.mkdtemp(prefix="kb-memory-bench-")))
+    memory = ConversationMemory(AppTables(tempfile.mkdtemp(prefix="kb-memory-bench-")))
     question = "How do I set up the VPN on my laptop when I'm travelling abroad?"
     for n in range(args.threads):
         memory.remember(f"19:general@thread.tacv2;messageid={n}", question)

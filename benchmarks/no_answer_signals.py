@@ -12,6 +12,10 @@ the policy takes them before retrieval):
 - best sentence: the best cosine between the question and one sentence of the cited chunks;
 - top-3 sentences: the mean of the three best sentence cosines.
 
+Then the operating points of the rule kb uses (`KB_NOT_MENTIONED`): a "do we have X?" question
+is "not found" when a word of X is in no runbook (index), or also when no retrieved section
+mentions all of X's words (retrieved); each with the relevance threshold before it.
+
 For each it prints the ROC AUC (0.5: no better than chance; 1.0: a threshold separates them
 perfectly) and, at the threshold that loses at most 10% of answerable questions, how many
 unanswerable ones would be answered "not found". On the 18F handbook every signal stays near
@@ -65,6 +69,7 @@ def main() -> None:
     runtime = Runtime(Settings(data_dir=args.data_dir))
     settings, scorer = runtime.settings, runtime.answers.sentence_scorer
     values: dict[str, dict[str, list[float]]] = {name: {"answer": [], "no_answer": []} for name in SIGNALS}
+    rules: dict[str, dict[str, list[bool]]] = {mode: {"answer": [], "no_answer": []} for mode in MODES}
     for item in evaluation.load_jsonl(args.questions):
         expect = item.get("expect", "answer")
         if expect not in ("answer", "no_answer"):
@@ -74,12 +79,29 @@ def main() -> None:
                      for s in sims]
         for name, signal in SIGNALS.items():
             values[name][expect].append(signal(results, sentences))
+        for mode in MODES:
+            rules[mode][expect].append(_said_not_found(runtime, mode, item["question"]))
     answerable, unanswerable = (len(values["top cosine"][key]) for key in ("answer", "no_answer"))
     print(f"{answerable} answerable, {unanswerable} unanswerable questions")
     for name, split in values.items():
         threshold, caught, lost = caught_at(split["answer"], split["no_answer"])
         print(f"{name:16} AUC {auc(split['answer'], split['no_answer']):.2f}   threshold {threshold:.3f}: "
               f"{caught}/{unanswerable} not found, {lost}/{answerable} answerable lost")
+    print("\n'not found' as kb answers it (min relevance, then the 'do we have X?' rule):")
+    for mode, split in rules.items():
+        print(f"KB_NOT_MENTIONED={mode:9} {sum(split['no_answer'])}/{unanswerable} not found, "
+              f"{sum(split['answer'])}/{answerable} answerable lost")
+
+
+MODES = ("off", "index", "retrieved")
+
+
+def _said_not_found(runtime: Runtime, mode: str, question: str) -> bool:
+    """Whether kb answers `question` "not found" with KB_NOT_MENTIONED=`mode` (the policy left out)."""
+    service = runtime.answers
+    service.settings = runtime.settings.model_copy(update={"not_mentioned": mode})
+    results = service.relevant(question)
+    return not results or service.absent_thing(service.retriever.corrected(question), results) is not None
 
 
 if __name__ == "__main__":

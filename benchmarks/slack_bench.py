@@ -35,7 +35,7 @@ from bot.conversation.services import ChatServices  # noqa: E402
 from bot.index.sources import local_folder  # noqa: E402
 from bot.runtime import Runtime  # noqa: E402
 from bot.server import build_app  # noqa: E402
-from bot.surfaces.slack import SlackSurface  # noqa: E402
+from bot.surfaces.slack.surface import SlackSurface  # noqa: E402
 from tests.fakes.aio import LoopThread  # noqa: E402
 from tests.fakes.slack_api import BOT_TOKEN, BOT_USER_ID, FakeSlackAPI  # noqa: E402
 from tests.fakes.slack_events import SIGNING_SECRET, app_mention, event_callback, signed_headers  # noqa: E402

@@ -24,7 +24,7 @@ from bot import logs  # noqa: E402
 from bot.conversation.services import ChatServices  # noqa: E402
 from bot.runtime import Runtime  # noqa: E402
 from bot.server import build_app  # noqa: E402
-from bot.surfaces.teams import TeamsSurface  # noqa: E402
+from bot.surfaces.teams.surface import TeamsSurface  # noqa: E402
 from tests.fakes.aio import LoopThread  # noqa: E402
 from tests.fakes.teams_activities import personal_message  # noqa: E402
 from tests.fakes.teams_connector import FakeConnector  # noqa: E402

@@ -39,6 +39,10 @@ def runtime(data_dir: str | None, verbose: bool = False) -> Runtime:
     return Runtime(settings)
 
 
+SYNC_BUSY_EXIT = 75
+"""`kb sync`'s exit status when another sync of the index is running (sysexits' EX_TEMPFAIL: try again later)."""
+
+
 def fail(message: str, code: int = 1) -> typer.Exit:
     err.print(f"[red]error:[/red] {message}")
     return typer.Exit(code)
@@ -86,7 +90,10 @@ def sync(
             if rebuild:
                 rt.store.drop_all()
             summary = rt.sync_engine.sync_all(connectors, progress)
-    except (ModelMismatch, SyncInProgress, EmbeddingUnavailable) as error:
+    except SyncInProgress as error:
+        raise fail(f"{error}; nothing was changed, run it again when that one has finished",
+                   SYNC_BUSY_EXIT) from None
+    except (ModelMismatch, EmbeddingUnavailable) as error:
         raise fail(str(error)) from None
     summary.seconds = time.perf_counter() - started
     if as_json:
@@ -274,8 +281,8 @@ def _slack_usergroups(settings: Settings) -> dict:
     """One read of the Slack user groups as `kb serve` makes it: checks the token and the usergroups:read scope."""
     import asyncio
 
-    from bot.surfaces.slack_client import web_client
-    from bot.surfaces.slack_groups import SlackUserGroups
+    from bot.surfaces.slack.client import web_client
+    from bot.surfaces.slack.groups import SlackUserGroups
 
     groups = SlackUserGroups(web_client(settings, wait_when_rate_limited=False), settings.slack_usergroups_ttl)
     asyncio.run(groups.current())
@@ -287,7 +294,7 @@ def _teams_aad_groups(settings: Settings) -> dict:
     """The check `kb serve` makes at start: a Graph token for the app, and one group read (GroupMember.Read.All)."""
     import asyncio
 
-    from bot.surfaces.teams_groups import AadGroups
+    from bot.surfaces.teams.groups import AadGroups
 
     try:
         groups = AadGroups.from_settings(settings)
@@ -309,12 +316,12 @@ def escalations(
     verbose: Verbose = False,
 ) -> None:
     """Escalation tickets (questions handed to people), oldest first: who asked, which queue, who took it."""
-    from bot.policy.tickets import CLAIMED, OPEN, RESOLVED, TicketStore
+    from bot.records.tickets import CLAIMED, OPEN, RESOLVED, TicketStore
 
     if status_filter is not None and status_filter not in (OPEN, CLAIMED, RESOLVED):
         raise fail("--status must be open, claimed or resolved")
     rt = runtime(data_dir, verbose)
-    tickets = TicketStore(rt.store).list(status_filter)
+    tickets = TicketStore(rt.records).list(status_filter)
     if as_json:
         print(json.dumps([ticket.to_json(with_question=questions) for ticket in tickets], ensure_ascii=False))
         return

@@ -177,6 +177,9 @@ class Settings(BaseSettings):
     max_chunks_per_doc: int = _env("KB_MAX_CHUNKS_PER_DOC", "Chunks of one document among the results at most.", 2, ge=1)
     vector_weight: float = _env("KB_VECTOR_WEIGHT", "Share of the vector score in the hybrid fusion; full text gets the rest.", 0.8, ge=0, le=1)
     min_relevance: float = _env("KB_MIN_RELEVANCE", "Cosine similarity the best match needs, else kb says it found nothing.", 0.38)
+    not_mentioned: Literal["off", "index", "retrieved"] = _env(
+        "KB_NOT_MENTIONED", "When a 'do we have X?' question is answered 'not found': off; index (a word of X is in "
+        "no runbook); retrieved (also when no retrieved section mentions all of X's words).", "index")
     max_question_chars: int = _env("KB_MAX_QUESTION_CHARS", "Longest question accepted, in characters.", 4000, ge=1)
 
     @field_validator(*SECRETS, mode="before")

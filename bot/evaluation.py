@@ -33,7 +33,7 @@ def ranked_paths(retriever: Retriever, question: str, n: int = 10, mode: Mode = 
     return [paths[doc_id] for doc_id in documents_ranked(results)][:n]
 
 
-def _contains(phrases: list[str], text: str) -> bool:
+def contains(phrases: list[str], text: str) -> bool:
     haystack = " ".join(clean(text).lower().split())
     return any(" ".join(clean(phrase).lower().split()) in haystack for phrase in phrases)
 
@@ -63,7 +63,10 @@ def evaluate_questions(service: AnswerService, questions: list[dict],
             rank = next((i for i, path in enumerate(paths[:10], start=1) if path in gold), None)
             row["rr@10"] = 1.0 / rank if rank else 0.0
         if item.get("answer_contains"):
-            row["contains"] = _contains(item["answer_contains"], " ".join(c.snippet for c in answer.citations))
+            # What the asker sees: the quotes, and a generated answer's own words too.
+            shown = " ".join([answer.text if answer.generated else "", *(c.snippet for c in answer.citations)])
+            row["contains"] = contains(item["answer_contains"], shown)
+            row["generated"] = answer.generated
         rows.append(row)
         if progress:
             progress()
@@ -88,6 +91,7 @@ def summarize(rows: list[dict]) -> dict:
         "mrr@10": mean([row["rr@10"] for row in with_gold]),
         "answer_contains": mean([float(row["contains"]) for row in answer_rows if "contains" in row]),
         "answered": mean([float(not row["no_answer"] and not row["escalated"]) for row in answer_rows]),
+        "generated": mean([float(row["generated"]) for row in answer_rows if "generated" in row]),
         "escalation_precision": mean([float(row["expect"] == "escalate") for row in flagged]) if flagged else None,
         "escalation_recall": mean([float(row["escalated"]) for row in escalate]),
         "no_answer_rate": mean([float(row["no_answer"]) for row in no_answer]),

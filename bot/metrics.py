@@ -11,13 +11,9 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from functools import wraps
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
-
-if TYPE_CHECKING:
-    from bot.answer.model import Answer
-    from bot.index.sync import SyncSummary
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 WORKER_REGISTRY = CollectorRegistry(auto_describe=True)
@@ -88,12 +84,36 @@ WORKER_INFERENCE = Histogram("kb_worker_inference_seconds", "Seconds per model c
                              buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60))
 
 
+class SyncCounts(Protocol):
+    """What `record_sync` reads of a sync's summary (`bot.index.sync.SyncSummary`).
+
+    Described here rather than imported: metrics sit below every layer that reports to them.
+    """
+
+    added: int
+    changed: int
+    deleted: int
+    unchanged: int
+    chunks_embedded: int
+    permissions_updated: int
+    errors: list[str]
+    seconds: float
+
+
+class AnswerKind(Protocol):
+    """What `record_answer` reads of an answer (`bot.answer.model.Answer`)."""
+
+    escalated: bool
+    no_answer: bool
+    queue: str | None
+
+
 def render(registry: CollectorRegistry = REGISTRY) -> tuple[bytes, str]:
     """The /metrics body and its content type, for whichever HTTP server exposes it."""
     return generate_latest(registry), CONTENT_TYPE
 
 
-def record_sync(source: str, summary: SyncSummary, ok: bool) -> None:
+def record_sync(source: str, summary: SyncCounts, ok: bool) -> None:
     """Count what one source's sync did; called by the sync engine at the end of every run."""
     for change in ("added", "changed", "deleted", "unchanged"):
         SYNC_DOCUMENTS.labels(source, change).inc(getattr(summary, change))
@@ -108,7 +128,7 @@ def record_sync(source: str, summary: SyncSummary, ok: bool) -> None:
         SYNC_LAST_SUCCESS.labels(source).set(finished)
 
 
-def record_answer(answer: Answer, seconds: float) -> None:
+def record_answer(answer: AnswerKind, seconds: float) -> None:
     """Classify one finished answer: escalated, not found, or answered."""
     QUESTIONS.inc()
     ANSWER_LATENCY.observe(seconds)

@@ -10,7 +10,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from bot.access import AccessControl
-from bot.answer.breaker import CircuitBreaker
+from bot.llm.breaker import CircuitBreaker
 from bot.answer.grounded import GroundedWriter
 from bot.answer.retrieve import Retriever
 from bot.answer.service import AnswerService
@@ -20,6 +20,7 @@ from bot.index.store import Store
 from bot.index.sync import SyncEngine
 from bot.policy import AnswerEverything, Policy
 from bot.policy.policy_file import PolicyFile, load_policy_file
+from bot.records.tables import AppTables
 
 if TYPE_CHECKING:
     from bot.analytics.recorder import QuestionRecorder
@@ -35,6 +36,11 @@ class Runtime:
     @cached_property
     def store(self) -> Store:
         return Store(self.settings.data_dir, self.settings.read_consistency)
+
+    @cached_property
+    def records(self) -> AppTables:
+        """The app's own tables (tickets, feedback, seen events, memory), beside the index."""
+        return AppTables(self.settings.data_dir, self.settings.read_consistency)
 
     @cached_property
     def embedder(self) -> Embedder:
@@ -74,9 +80,9 @@ class Runtime:
         """Tickets and queues; surfaces add their notifiers when they start."""
         from bot.policy.desk import EscalationDesk
         from bot.policy.queues import configured_queues
-        from bot.policy.tickets import TicketStore
+        from bot.records.tickets import TicketStore
 
-        return EscalationDesk(TicketStore(self.store), configured_queues(self.policy_file, self.settings), self.policy_file)
+        return EscalationDesk(TicketStore(self.records), configured_queues(self.policy_file, self.settings), self.policy_file)
 
     @cached_property
     def question_recorder(self) -> QuestionRecorder:
@@ -100,7 +106,7 @@ class Runtime:
         """Generated answers when ANTHROPIC_API_KEY is set; None keeps the cited-snippets answer."""
         if self.settings.anthropic_api_key is None:
             return None
-        from bot.answer.llm import LLMClient
+        from bot.llm.client import LLMClient
 
         client = LLMClient(self.settings.anthropic_api_key.get_secret_value(), self.settings.llm_model,
                            base_url=self.settings.anthropic_base_url, deadline=self.settings.llm_timeout,

@@ -42,11 +42,15 @@ class Surface(Protocol):
 
 def default_surfaces(services: ChatServices) -> list[Surface]:
     """Every surface whose settings are present."""
-    from bot.surfaces import slack, teams
+    from bot.surfaces.slack import setup as slack_setup
+    from bot.surfaces.slack import surface as slack
+    from bot.surfaces.teams import surface as teams
 
     surfaces: list[Surface] = []
     if slack.configured(services.settings):
         surfaces.append(slack.SlackSurface(services))
+    elif slack_setup.awaiting_install(services.settings):  # Slack checks the Request URL before install
+        surfaces.append(slack_setup.SlackUrlVerification(services.settings))
     if teams.configured(services.settings):
         surfaces.append(teams.TeamsSurface(services))
     return surfaces

@@ -7,10 +7,12 @@ section it came from. It is also the fallback when an LLM is configured but unav
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
+from bot.answer.asks import Ask, asks, holds
 from bot.answer.model import Citation
 from bot.answer.retrieve import Result
-from bot.answer.snippets import best_snippet, lexical_scores, sentences_of
+from bot.answer.snippets import FACT_BONUS, best_snippet, lexical_scores, sentences_of
 
 SentenceScorer = Callable[[str, list[list[str]]], list[list[float]]]
 """Given the question and each chunk's sentences, a similarity per sentence."""
@@ -40,7 +42,7 @@ def embedding_scorer(embedder) -> SentenceScorer:  # noqa: ANN001 - any Embedder
 
 
 def citations_for(question: str, results: list[Result], limit: int, scorer: SentenceScorer | None = None,
-                  lead_sections: int = 2) -> list[Citation]:
+                  lead_sections: int = 2, sections: SectionReader | None = None) -> list[Citation]:
     """One citation per document in rank order, at most `limit`; the lead document may give two.
 
     All of a document's retrieved chunks compete for its quote, and the citation points at the
@@ -49,22 +51,30 @@ def citations_for(question: str, results: list[Result], limit: int, scorer: Sent
     printing steps in one, the troubleshooting table in the other), so up to `lead_sections` of its
     chunks are quoted, in retrieval order: retrieval also weighs the section's heading, which the
     sentence scores do not see. Measured on the 18F handbook and the examples in the README.
+
+    With `sections`, the lead document's chunks are read with their neighbours in the same section
+    (`SECTION_WINDOW`): a procedure's first steps or the deadline a rule gives are often in the
+    chunk next to the one that matched.
     """
+    wants = asks(question)
     by_doc: dict[str, list[Result]] = {}
     for result in results:
         if result.doc_id in by_doc or len(by_doc) < limit:
             by_doc.setdefault(result.doc_id, []).append(result)
-    chunks = [result for group in by_doc.values() for result in group]
+    groups = list(by_doc.values())
+    if sections is not None and groups:
+        groups[0] = with_neighbours(groups[0], sections)
+    chunks = [result for group in groups for result in group]
     sentences = [sentences_of(result.text) for result in chunks]
     semantic = scorer(question, sentences) if scorer else [None] * len(chunks)
     scored = {result.id: (sents, sem) for result, sents, sem in zip(chunks, sentences, semantic)}
     citations: list[Citation] = []
-    for place, group in enumerate(by_doc.values()):
-        best = sorted(group, key=lambda result: _best_score(question, *scored[result.id]), reverse=True)
+    for place, group in enumerate(groups):
+        best = sorted(group, key=lambda result: _best_score(question, *scored[result.id], wants), reverse=True)
         quoted = best[:1] if place else sorted(best[:lead_sections], key=group.index)  # two: in retrieval order
         by_section: dict[str, Citation] = {}
         for result in quoted:
-            snippet = best_snippet(question, result.text, semantic=scored[result.id][1])
+            snippet = best_snippet(question, result.text, semantic=scored[result.id][1], wants=wants)
             if result.link in by_section:  # two chunks of one long section: one citation, both quotes
                 by_section[result.link].snippet += f" … {snippet}"
             else:
@@ -73,27 +83,69 @@ def citations_for(question: str, results: list[Result], limit: int, scorer: Sent
     return citations[:limit]
 
 
+SectionReader = Callable[[list[tuple[str, str]]], dict[tuple[str, str], list[str]]]
+"""Every chunk text of each (doc_id, section), in order: `Store.section_chunks` with the asker's filter."""
+
+SECTION_WINDOW = 1
+"""Chunks of the same section read on each side of a retrieved one (chunks are ~200 tokens)."""
+
+
+def with_neighbours(group: list[Result], sections: SectionReader, window: int = SECTION_WINDOW) -> list[Result]:
+    """`group`'s chunks widened to `window` neighbours on each side in their section; retrieved chunks
+    of one section become one (at most `2 * window + 2` chunks: far-apart hits of a long section stay apart)."""
+    keys = list(dict.fromkeys((result.doc_id, result.section) for result in group))
+    texts = sections(keys)
+    widened: list[Result] = []
+    for key in keys:
+        members = [result for result in group if (result.doc_id, result.section) == key]
+        parts = texts.get(key, [])
+        found = [parts.index(result.text) for result in members if result.text in parts]
+        low, high = (max(0, min(found) - window), min(len(parts), max(found) + window + 1)) if found else (0, 0)
+        if not found or high - low > 2 * window + 2:
+            widened.extend(members)
+        else:
+            widened.append(replace(members[0], text="\n\n".join(parts[low:high])))
+    return widened
+
+
 def citation_of(result: Result, snippet: str) -> Citation:
     """The citation of one chunk: its section link and the quoted `snippet`."""
     return Citation(title=result.title, url=result.link, path=result.path, section=result.section, snippet=snippet,
                     doc_id=result.doc_id, source=result.source, updated_at=result.updated_at)
 
 
-def _best_score(question: str, sentences: list[str], semantic: list[float] | None) -> float:
-    """The chunk's best sentence score, on the same scale across chunks (unlike best_snippet's)."""
+def _best_score(question: str, sentences: list[str], semantic: list[float] | None,
+                wants: frozenset[Ask] = frozenset()) -> float:
+    """The chunk's best sentence score, on the same scale across chunks (unlike best_snippet's):
+    a chunk whose sentence holds the kind of fact asked for gains FACT_BONUS, as in the quote."""
     if not sentences:
         return float("-inf")
     lexical = lexical_scores(question, sentences)
+    kinds = [kind for kind in wants if kind is not Ask.PROCEDURE]
+    bonus = [FACT_BONUS if any(holds(sentence, kind) for kind in kinds) else 0.0 for sentence in sentences]
     if semantic is None:
-        return max(lexical)
-    return max(0.1 * lex + sem for lex, sem in zip(lexical, semantic))
+        return max(lex + extra for lex, extra in zip(lexical, bonus))
+    return max(0.1 * lex + sem + extra for lex, sem, extra in zip(lexical, semantic, bonus))
+
+
+def not_found_about(thing: str, citations: list[Citation], shown: int = 3) -> str:
+    """"Not found" naming what was asked about, with the closest sections still listed to look at."""
+    lines = [f"I couldn't find anything about *{thing}* in the runbooks, so I can't tell you whether we have it."]
+    if citations:
+        lines.append("The closest sections:")
+        lines.extend(f"• *{_where(citation)}* [{number}]" for number, citation in enumerate(citations[:shown], start=1))
+    return "\n".join(lines)
+
+
+def _where(citation: Citation) -> str:
+    return citation.title + (f" › {citation.section}" if citation.section else "")
 
 
 def snippets_answer(citations: list[Citation], shown: int = 3) -> str:
     """Markdown a person can read in a thread: the lead quote, then the other relevant sections."""
     lines = []
     for number, citation in enumerate(citations[:shown], start=1):
-        where = citation.title + (f" › {citation.section}" if citation.section else "")
+        where = _where(citation)
         if number == 1:
             lines.append(f"From *{where}* [{number}]:\n> {citation.snippet}")
         else:

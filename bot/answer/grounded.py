@@ -15,9 +15,9 @@ import structlog
 from bot import metrics
 from bot.answer.citations import check, without_markers
 from bot.answer.compose import NOT_FOUND, citation_of
-from bot.answer.llm import LLMClient, LLMUnavailable
+from bot.llm.client import LLMClient, LLMUnavailable
 from bot.answer.model import Answer
-from bot.answer.prompt import NO_ANSWER, Snippet, build, leaks_rules
+from bot.llm.prompt import NO_ANSWER, Snippet, build, leaks_rules
 from bot.answer.retrieve import Result
 from bot.answer.snippets import best_snippet
 

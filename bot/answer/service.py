@@ -12,7 +12,9 @@ from collections.abc import Sequence
 import structlog
 
 from bot import metrics
-from bot.answer.compose import NOT_FOUND, citations_for, embedding_scorer, snippets_answer
+from bot.answer.compose import (NOT_FOUND, citations_for, embedding_scorer, not_found_about, snippets_answer,
+                                with_neighbours)
+from bot.answer.coverage import asked_thing, key_terms, unmentioned
 from bot.answer.grounded import GroundedWriter, Partial
 from bot.answer.model import Answer
 from bot.answer.question import check_question
@@ -24,6 +26,10 @@ log = structlog.get_logger(__name__)
 
 PROMPT_TURNS = 6
 """Earlier messages of a thread the model sees (retrieval uses fewer: old turns blur the query)."""
+
+
+PROMPT_SECTION_WINDOW = 3
+"""Chunks of a cited section the model sees on each side of a matched one (~200 tokens each)."""
 
 
 class AnswerService:
@@ -71,10 +77,39 @@ class AnswerService:
         if not results:
             log.info("answer.not_found")
             return Answer(question=checked.text, text=NOT_FOUND, no_answer=True)
-        if self.writer is not None:
-            written = self.writer.write(checked.text, results[: self.settings.top_k], turns[-PROMPT_TURNS:], on_text)
+        corrected = self.retriever.corrected(checked.text)
+        thing = self.absent_thing(corrected, results)
+
+        def sections(keys: list[tuple[str, str]]) -> dict[tuple[str, str], list[str]]:
+            return self.retriever.store.section_chunks(keys, where)
+
+        if thing is None and self.writer is not None:
+            # The model reads whole sections (bounded), not the matched chunks alone: the rule's
+            # exception or the procedure's first step is often in the chunk next to the match.
+            given = with_neighbours(results[: self.settings.top_k], sections, PROMPT_SECTION_WINDOW)
+            written = self.writer.write(checked.text, given, turns[-PROMPT_TURNS:], on_text)
             if written is not None:
                 return written
-        citations = citations_for(self.retriever.corrected(checked.text), results, self.settings.top_k,
-                                  self.sentence_scorer)
+        citations = citations_for(corrected, results, self.settings.top_k, self.sentence_scorer, sections=sections)
+        if thing is not None:
+            log.info("answer.not_found", reason="not_mentioned")
+            return Answer(question=checked.text, text=not_found_about(thing, citations), citations=citations,
+                          no_answer=True)
         return Answer(question=checked.text, text=snippets_answer(citations), citations=citations)
+
+    def absent_thing(self, question: str, results: list[Result]) -> str | None:
+        """The X of a "do we have X?" question when the runbooks never mention it, else None.
+
+        X is absent when one of its key words is in no chunk at all (KB_NOT_MENTIONED=index), or
+        also when no retrieved section mentions all of them (retrieved; `bot.answer.coverage`).
+        Other question shapes are never judged here: the relevance threshold covers them.
+        """
+        mode = self.settings.not_mentioned
+        thing = asked_thing(question) if mode != "off" else None
+        if thing is None:
+            return None
+        if any(not self.retriever.store.mentions(term) for term in key_terms(thing)):
+            return thing
+        if mode == "retrieved" and unmentioned(thing, [f"{r.title} {r.section} {r.text}" for r in results]):
+            return thing
+        return None

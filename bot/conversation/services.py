@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -16,21 +17,31 @@ import structlog
 
 from bot.access import Asker
 from bot.access.people import TTLCache
-from bot.analytics.questions import QuestionEvent
 from bot.answer.grounded import Partial
 from bot.answer.model import Answer
 from bot.conversation.admins import is_admin
-from bot.conversation.dedupe import SeenEvents
-from bot.conversation.escalation import ALREADY_PASSED, EscalationOutcome, EscalationRequest, Escalator, NoQueues
-from bot.conversation.feedback import Feedback, FeedbackLog
+from bot.conversation.ports import Outcome
 from bot.conversation.ratelimit import UserRateLimiter
 from bot.conversation.reindex import ConnectorsFor, Reindexer, ReindexRun
+from bot.conversation.wording import ALREADY_PASSED, NO_QUEUES
+from bot.handover import EscalationOutcome, EscalationRequest, Escalator
+from bot.records.dedupe import SeenEvents
+from bot.records.feedback import Feedback, FeedbackLog
+from bot.records.memory import ConversationMemory
 from bot.runtime import Runtime
 
 if TYPE_CHECKING:
     from bot.policy.desk import EscalationDesk
 
 log = structlog.get_logger(__name__)
+
+
+class NoQueues:
+    """No human queues configured: say so, and point at the help channels."""
+
+    def escalate(self, request: EscalationRequest) -> EscalationOutcome:
+        log.info("escalation.unconfigured", surface=request.surface, reason=request.reason)
+        return EscalationOutcome(accepted=False, message=NO_QUEUES)
 
 
 @dataclass
@@ -44,22 +55,27 @@ class IndexStatus:
 
 
 class ChatServices:
+    clock = staticmethod(time.monotonic)
+    """Paces streamed drafts (KB_LLM_UPDATE_EVERY); tests replace it to count updates without sleeping."""
+
     def __init__(self, runtime: Runtime, *, escalator: Escalator | None = None, reindex_report_every: float = 10.0,
                  reindex_connectors: ConnectorsFor | None = None) -> None:
         self.runtime = runtime
         self.settings = runtime.settings
-        self.seen = SeenEvents(runtime.store)
+        self.records = runtime.records
+        """The app's own tables; the index (`runtime.store`) is only read, for status."""
+        self.seen = SeenEvents(self.records)
         self.limiter = UserRateLimiter(runtime.settings.user_rate_limit)
         self.reindexer = Reindexer(runtime, report_every=reindex_report_every, connectors_for=reindex_connectors)
-        self.feedback = FeedbackLog(runtime.store)
+        self.feedback = FeedbackLog(self.records)
+        self.memory = ConversationMemory(self.records, turns=runtime.settings.teams_history_turns)
+        """Recent questions per thread, for surfaces that cannot read a thread back (Teams)."""
         self.desk: EscalationDesk | None = runtime.escalation_desk if runtime.settings.policy_enabled else None
         """Tickets and queues (bot.policy.desk); None when KB_POLICY_ENABLED is false."""
         self.escalator: Escalator = escalator or self.desk or NoQueues()
         self.access = runtime.access
         self.people = TTLCache(runtime.settings.directory_ttl)
         """Directory lookups (email, guest) by surface and user id, shared by admin checks and access."""
-        self.questions = runtime.question_recorder
-        """Every chat question, for `kb report` (bot.analytics); off with KB_RECORD_QUESTIONS=false."""
 
     async def first_time(self, key: str) -> bool:
         """Claim a delivery (event id, message key); False when it was handled before."""
@@ -80,39 +96,28 @@ class ChatServices:
         return await asyncio.to_thread(self.runtime.answers.answer, question, history=list(history), where=where,
                                        on_text=on_text)
 
+    async def record_outcome(self, outcome: Outcome) -> None:
+        """Called by the flow once per question that reached the answer core (answered, not found,
+        escalated or failed): the one place to keep a record of questions."""
+        log.info("chat.outcome", surface=outcome.incoming.surface, kind=outcome.kind, seconds=round(outcome.seconds, 3))
+
     def is_admin(self, *identities: str | None) -> bool:
         return is_admin(self.settings.admins, *identities)
 
     async def record_feedback(self, feedback: Feedback) -> None:
         await asyncio.to_thread(self.feedback.record, feedback)
-        await self._quietly(self.questions.feedback, feedback.surface, feedback.answer_id, feedback.helpful)
-
-    async def record_question(self, event: QuestionEvent) -> None:
-        """Record a question once it is answered (or escalated), for `kb report`."""
-        await self._quietly(self.questions.record, event)
-
-    @staticmethod
-    async def _quietly(record: Callable[..., Any], *args: Any) -> None:
-        """Analytics off the loop, and never at the asker's expense: a failed write is logged, not raised."""
-        try:
-            await asyncio.to_thread(record, *args)
-        except Exception as error:
-            log.warning("questions.record_failed", step=getattr(record, "__name__", "?"), error_type=type(error).__name__,
-                        error=str(error)[:300])
 
     async def escalate(self, request: EscalationRequest) -> EscalationOutcome:
         """Hand a question to a person, once per answer and person (`EscalationRequest.once_key`).
 
         A double click, a second click on an old button, or the same click on two replicas all end
-        here: the first claims the key (in the index database, as event dedupe does) and opens the
+        here: the first claims the key (in the app's records, as event dedupe does) and opens the
         ticket; the others are told it was passed on already. A hand-over that fails or is refused
         (no queues) gives the key back, so trying again later can still reach someone.
         """
         key = request.once_key
         if key is not None and not await self.first_time(key):
             return EscalationOutcome(accepted=True, message=ALREADY_PASSED)
-        if request.answer_id is not None:  # a gap for the report, whether or not a queue takes it
-            await self._quietly(self.questions.asked_person, request.surface, request.answer_id)
         try:
             outcome = await asyncio.to_thread(self.escalator.escalate, request)
         except Exception:

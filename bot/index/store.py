@@ -1,31 +1,28 @@
 """The LanceDB index: chunks with their vectors, and the bookkeeping that makes sync incremental.
 
-One database holds every table (chunks, documents, sync runs, and what later features add), so a
-deployment has one thing to back up and one URI to share: a folder for the embedded default, or an
-object-store URI (s3://, gs://, az://) when several replicas read the same index.
+Its tables are chunks, documents, sync runs and meta (the embedding model); the app's own records
+(tickets, feedback, seen events, conversation memory) live in the same database but are not the
+index's business: `bot.records` owns them, and a rebuild never touches them.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Any, NamedTuple
 
-os.environ.setdefault("LANCE_LOG", "error")  # lance's own deprecation chatter goes to stderr otherwise
+import numpy as np
+import pyarrow as pa
+import structlog
+from lancedb.index import FTS, IvfHnswSq
 
-import lancedb  # noqa: E402
-import numpy as np  # noqa: E402
-import pyarrow as pa  # noqa: E402
-import structlog  # noqa: E402
-from lancedb.index import FTS, IvfHnswSq  # noqa: E402
-
-from bot.index.chunking import Chunk  # noqa: E402
-from connectors.base import Document, normalise_acl  # noqa: E402
+from bot.index.chunking import Chunk
+from bot.index.lance import KEY_VALUE, Database, quote
+from connectors.base import Document, normalise_acl
 
 log = structlog.get_logger(__name__)
 
@@ -59,7 +56,7 @@ SYNC_RUNS = pa.schema(
         ("summary", pa.string()),
     ]
 )
-META = pa.schema([("key", pa.string()), ("value", pa.string())])
+META = KEY_VALUE
 
 
 def chunk_schema(dimension: int) -> pa.Schema:
@@ -107,11 +104,6 @@ class Hit:
     score: float
 
 
-def quote(value: str) -> str:
-    """A SQL string literal for LanceDB filters."""
-    return "'" + value.replace("'", "''") + "'"
-
-
 def in_list(column: str, values: Iterable[str]) -> str:
     return f"{column} IN ({', '.join(quote(value) for value in values)})"
 
@@ -120,42 +112,12 @@ def now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-class Store:
-    """Typed access to the tables; every write path of the index goes through here."""
+class Store(Database):
+    """Typed access to the index's tables; every write path of the index goes through here."""
 
     def __init__(self, uri: str, read_consistency: float | None = 5.0) -> None:
-        """`read_consistency`: seconds a table handle may serve its version before it looks for a
-        newer one. The bot keeps its handles open for speed, and LanceDB's default (None) never
-        looks again, so a `kb sync` in another process, or the writer replica's nightly sync, would
-        stay invisible (old text, old access lists) until a restart. 0 looks on every read; None
-        never (a process that is the only writer)."""
-        self.uri = uri
-        if "://" not in uri:
-            os.makedirs(uri, exist_ok=True)
-        interval = None if read_consistency is None else timedelta(seconds=read_consistency)
-        self.db = lancedb.connect(uri, read_consistency_interval=interval)
-        self._tables: dict[str, Any] = {}
+        super().__init__(uri, read_consistency)
         self._documents_upgraded = False
-
-    # -- tables -------------------------------------------------------------------------------
-    def table(self, name: str, schema: pa.Schema | None = None, *, latest: bool = False) -> Any:
-        """Open a table, creating it empty with `schema` when it does not exist yet.
-
-        An open table keeps reading the version it last saw until the connection's read-consistency
-        interval has passed (see __init__), so another process's writes reach it seconds late:
-        `latest` moves it to the newest committed version first, for state that replicas share and
-        act on at once, claims and dedupe (one more small read of the table's versions).
-        """
-        if name not in self._tables:
-            if name in self.db.list_tables().tables:
-                self._tables[name] = self.db.open_table(name)
-            elif schema is None:
-                return None
-            else:
-                self._tables[name] = self.db.create_table(name, schema=schema, exist_ok=True)
-        elif latest:
-            self._tables[name].checkout_latest()
-        return self._tables[name]
 
     @property
     def chunks(self) -> Any:
@@ -166,15 +128,6 @@ class Store:
         return self.table("documents", DOCUMENTS)
 
     # -- model bookkeeping ----------------------------------------------------------------------
-    def meta(self, key: str) -> str | None:
-        rows = self.table("meta", META).search().where(f"key = {quote(key)}").limit(1).to_list()
-        return rows[0]["value"] if rows else None
-
-    def set_meta(self, key: str, value: str) -> None:
-        self.table("meta", META).merge_insert("key").when_matched_update_all().when_not_matched_insert_all().execute(
-            [{"key": key, "value": value}]
-        )
-
     def check_model(self, model_name: str, dimension: int | None = None) -> None:
         """Bind the index to one embedding model; a different one is refused until `kb sync --rebuild`.
 
@@ -197,10 +150,7 @@ class Store:
 
     def drop_all(self) -> None:
         """Forget every chunk and document (the explicit rebuild after a model change)."""
-        for name in ("chunks", "documents", "meta", "sync_runs"):
-            if name in self.db.list_tables().tables:
-                self.db.drop_table(name)
-        self._tables.clear()
+        self.drop(("chunks", "documents", "meta", "sync_runs"))
         self._documents_upgraded = False
 
     def _upgrade_documents(self) -> None:
@@ -404,6 +354,35 @@ class Store:
             query = query.where(where, prefilter=True)
         rows = query.select([*_RESULT_COLUMNS, "_distance"]).to_list()
         return [Hit(row, 1.0 - float(row.pop("_distance"))) for row in rows]
+
+    def mentions(self, word: str) -> bool:
+        """Whether any chunk holds `word`, as the full-text index matches it (stemmed, accents folded),
+        whoever may read that chunk: "is X in the runbooks at all" leaks nothing when the answer is no."""
+        return bool(self._full_text(word, 1, ["id"]))
+
+    def section_chunks(self, keys: Iterable[tuple[str, str]], where: str | None = None) -> dict[tuple[str, str], list[str]]:
+        """The texts of every chunk of each (doc_id, section), in document order, in one query.
+
+        Retrieval returns chunks, but a reader needs the section: a procedure's steps 1-2 may sit in
+        the chunk before the one that matched, and the model should see the rule's whole section.
+        `where` is the asker's access filter, applied here too.
+        """
+        keys = list(dict.fromkeys(keys))
+        if self.chunks is None or not keys:
+            return {}
+        condition = " OR ".join(f"(doc_id = {quote(doc)} AND section = {quote(section)})" for doc, section in keys)
+        if where:
+            condition = f"({condition}) AND ({where})"
+        rows = (self.chunks.search().where(condition).select(["doc_id", "section", "ordinal", "text"])
+                .limit(None).to_list())
+        out: dict[tuple[str, str], list[str]] = {}
+        for row in sorted(rows, key=lambda row: row["ordinal"]):
+            out.setdefault((row["doc_id"], row["section"]), []).append(row["text"])
+        return out
+
+    def section_text(self, doc_id: str, section: str, where: str | None = None) -> str:
+        """One section's whole text (see `section_chunks`)."""
+        return "\n\n".join(self.section_chunks([(doc_id, section)], where).get((doc_id, section), []))
 
     def search_text(self, text: str, limit: int, where: str | None = None) -> list[Hit]:
         rows = self._full_text(text, limit, [*_RESULT_COLUMNS, "_score"], where)

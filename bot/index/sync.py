@@ -69,17 +69,6 @@ class SyncSummary:
         return data
 
 
-def last_syncs(sources: Mapping[str, Mapping[str, Any]]) -> list[tuple[str, str, str]]:
-    """(source, when it last synced, "ok" or "FAILED") per source of `Store.last_runs`, by name: what
-    a status message shows, whichever chat it is written for."""
-    rows = []
-    for scope, run in sorted(sources.items()):
-        last = run.get("last_run")
-        when = last.strftime("%Y-%m-%d %H:%M UTC") if isinstance(last, datetime) else "never"
-        rows.append((scope, when, "ok" if run.get("ok") else "FAILED"))
-    return rows
-
-
 def same_content(stored: StoredDocument, document: Document) -> bool:
     """Whether the index already holds this document's text, title and place.
 
@@ -100,24 +89,6 @@ def changed_readers(current: Mapping[str, list[str]], known: Mapping[str, Stored
         if stored is not None and normalise_acl(acl) != stored.acl:
             changed[doc_id] = normalise_acl(acl)
     return changed
-
-
-def sources_named(source: str | None) -> str:
-    return f"{source} sources" if source else "all sources"
-
-
-def progress_sentence(source: str | None, documents: int, chunks: int, seconds: float) -> str:
-    """What a running reindex has done so far, the same words on every surface."""
-    return (f"Reindexing {sources_named(source)}: {documents:,} documents read, {chunks:,} chunks embedded "
-            f"({seconds:.0f}s so far)")
-
-
-def outcome_sentence(source: str | None, summary: SyncSummary) -> str:
-    """A finished reindex's counts, the same words on every surface (each adds its own marks)."""
-    permissions = f"{summary.permissions_updated} with new permissions, " if summary.permissions_updated else ""
-    return (f"Reindex of {sources_named(source)} finished in {summary.seconds:.1f}s: {summary.added} added, "
-            f"{summary.changed} changed, {summary.deleted} deleted, {summary.unchanged} unchanged, {permissions}"
-            f"{len(summary.errors)} errors; {summary.chunks_embedded} chunks embedded.")
 
 
 class SyncEngine:

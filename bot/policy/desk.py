@@ -16,11 +16,11 @@ from datetime import datetime, timedelta, timezone
 import structlog
 
 from bot import metrics
-from bot.conversation.escalation import EscalationOutcome, EscalationRequest
+from bot.handover import EscalationOutcome, EscalationRequest
 from bot.policy import ticket_view as view
 from bot.policy.policy_file import PolicyFile
 from bot.policy.queues import Queue, QueueNotifier
-from bot.policy.tickets import CLAIMED, OPEN, RESOLVED, QueuePost, Ticket, TicketStore, with_posts
+from bot.records.tickets import CLAIMED, OPEN, RESOLVED, QueuePost, Ticket, TicketStore, with_posts
 
 log = structlog.get_logger(__name__)
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Protocol
 
-from bot.answer.breaker import CircuitBreaker
-from bot.answer.llm import LLMClient, LLMUnavailable
-from bot.answer.prompt import quoted
+from bot.llm.breaker import CircuitBreaker
+from bot.llm.client import LLMClient, LLMUnavailable
+from bot.llm.prompt import quoted
 
 SYSTEM = (
     "You screen questions employees ask an internal IT/HR help bot. The bot must not give advice on "
@@ -43,7 +43,7 @@ class EscalationCheck(Protocol):
 class AnthropicCheck:
     """The check over the Anthropic Messages API (ANTHROPIC_BASE_URL reaches a fake one in tests).
 
-    It goes through the same client as generated answers (`bot.answer.llm`), with no retries and
+    It goes through the same client as generated answers (`bot.llm.client`), with no retries and
     its own short deadline; given the answers' breaker, an API that is down costs no time here either.
     """
 

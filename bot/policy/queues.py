@@ -14,7 +14,7 @@ from typing import Protocol
 
 from bot.config import Settings
 from bot.policy.policy_file import PolicyFile, Queue
-from bot.policy.tickets import QueuePost, Ticket
+from bot.records.tickets import QueuePost, Ticket
 
 
 def _overrides(entries: list[str]) -> dict[str, str]:

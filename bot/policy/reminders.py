@@ -9,13 +9,24 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from apscheduler.triggers.interval import IntervalTrigger
 
+from bot.config import Settings
+
 if TYPE_CHECKING:
-    from bot.policy.tickets import Ticket
-    from bot.runtime import Runtime
+    from bot.policy.desk import EscalationDesk
+    from bot.records.tickets import Ticket
+
+
+class Runtime(Protocol):
+    """The two parts of `bot.runtime.Runtime` the job needs (the wiring sits above the policy)."""
+
+    settings: Settings
+
+    @property
+    def escalation_desk(self) -> EscalationDesk: ...
 
 
 async def remind_open_escalations(runtime: Runtime) -> list[Ticket]:

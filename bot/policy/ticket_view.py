@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from bot.policy.tickets import CLAIMED, OPEN, RESOLVED, Ticket
+from bot.records.tickets import CLAIMED, OPEN, RESOLVED, Ticket
 
 CLAIM, RESOLVE = "claim", "resolve"
 SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{6,}$")

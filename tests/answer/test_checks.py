@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.answer.breaker import CircuitBreaker
+from bot.llm.breaker import CircuitBreaker
 from bot.answer.citations import check, sentences, without_markers
-from bot.answer.prompt import NO_ANSWER, RULES, Snippet, build, leaks_rules, quoted
+from bot.llm.prompt import NO_ANSWER, RULES, Snippet, build, leaks_rules, quoted
 from bot.conversation.streaming import PLACEHOLDER, LiveAnswer
 
 LINKS = ["file:///vpn.md#setup", "file:///vpn.md#posture", "file:///mfa.md#lost", "file:///vpn.md#setup"]

@@ -15,7 +15,7 @@ import pytest
 
 from bot import metrics
 from bot.answer.compose import NOT_FOUND
-from bot.answer.prompt import NO_ANSWER
+from bot.llm.prompt import NO_ANSWER
 from bot.runtime import Runtime
 from tests.answer.conftest import API_KEY, MODEL, LLMRuntime
 from tests.fakes.anthropic_messages import FakeMessages, Scripted
@@ -273,3 +273,19 @@ def test_an_open_breaker_spares_the_policy_check_too(llm_runtime: LLMRuntime, fa
     answer = rt.answers.answer(QUESTION)
 
     assert fake.requests == [] and not answer.generated and answer.citations
+
+
+def test_the_model_reads_the_whole_section_not_only_the_matched_chunks(llm_runtime: LLMRuntime, fake_llm) -> None:  # noqa: ANN001
+    fake, _ = fake_llm
+    fake.then("Call the security hotline [1].")
+    rt = llm_runtime()
+    section = ("security/reporting-phishing.md", "I clicked a link or opened an attachment")
+    [doc_id] = {r.doc_id for r in rt.retriever.search("phishing link clicked", k=20, per_doc=None) if r.path == section[0]}
+    chunks = rt.store.section_chunks([(doc_id, section[1])])[(doc_id, section[1])]
+
+    rt.answers.answer("I clicked a link in a phishing email, what's the security hotline number?")
+
+    assert len(chunks) == 3  # more than the two chunks of one document retrieval may return
+    prompt = fake.prompt()
+    assert all(" ".join(chunk.split()[:12]) in " ".join(prompt.split()) for chunk in chunks)
+    assert prompt.count("<section>I clicked a link or opened an attachment</section>") == 1  # one section, once

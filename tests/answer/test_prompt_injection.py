@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.answer.prompt import RULES
+from bot.llm.prompt import RULES
 from bot.index.sources import local_folder
 from bot.runtime import Runtime
 from tests.answer.conftest import LLMRuntime

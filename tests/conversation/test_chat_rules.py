@@ -5,11 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.conversation.admins import is_admin
-from bot.conversation.dedupe import SeenEvents
-from bot.conversation.escalation import EscalationRequest, NoQueues
-from bot.conversation.memory import TABLE, ConversationMemory
+from bot.records.dedupe import SeenEvents
+from bot.conversation.services import NoQueues
+from bot.handover import EscalationRequest
+from bot.records.memory import TABLE, ConversationMemory
 from bot.conversation.ratelimit import UserRateLimiter
-from bot.index.store import Store
+from bot.records.tables import AppTables
 
 
 def test_no_admins_configured_means_nobody_is_admin() -> None:
@@ -51,19 +52,19 @@ def test_rate_limit_allows_a_burst_then_tells_once_then_recovers() -> None:
 
 
 def test_seen_events_are_remembered_across_instances(tmp_path: Path) -> None:
-    store = Store(str(tmp_path / "index"))
+    store = AppTables(str(tmp_path / "index"))
     first = SeenEvents(store)
 
     assert first.first_time("slack:event:Ev1")
     assert not first.first_time("slack:event:Ev1")
     assert first.first_time("slack:event:Ev2")
-    restarted = SeenEvents(Store(str(tmp_path / "index")))
+    restarted = SeenEvents(AppTables(str(tmp_path / "index")))
     assert not restarted.first_time("slack:event:Ev1")
     assert restarted.first_time("slack:event:Ev3")
 
 
 def test_pruning_keeps_recent_claims(tmp_path: Path) -> None:
-    seen = SeenEvents(Store(str(tmp_path / "index")), prune_every=2, memory=1)
+    seen = SeenEvents(AppTables(str(tmp_path / "index")), prune_every=2, memory=1)
 
     for key in ("a", "b", "c", "d"):
         assert seen.first_time(key)
@@ -78,7 +79,7 @@ def test_without_queues_the_escalation_hook_says_so_honestly() -> None:
 
 
 def test_replicas_sharing_an_index_see_each_others_claims(tmp_path: Path) -> None:
-    one, two = SeenEvents(Store(str(tmp_path / "index"))), SeenEvents(Store(str(tmp_path / "index")))
+    one, two = SeenEvents(AppTables(str(tmp_path / "index"))), SeenEvents(AppTables(str(tmp_path / "index")))
     assert one.first_time("warm-up") and not two.first_time("warm-up")  # both hold the table open now
 
     assert one.first_time("escalation:teams:a1:aad-1")
@@ -87,7 +88,7 @@ def test_replicas_sharing_an_index_see_each_others_claims(tmp_path: Path) -> Non
 
 def test_memory_keeps_the_last_turns_of_a_thread_for_the_ttl_and_prunes_idle_threads(tmp_path: Path) -> None:
     clock = Clock()
-    store = Store(str(tmp_path / "index"))
+    store = AppTables(str(tmp_path / "index"))
     memory = ConversationMemory(store, turns=2, ttl=100, prune_every=5, clock=clock)
 
     for question in ("first?", "second?", "third?"):
@@ -96,7 +97,7 @@ def test_memory_keeps_the_last_turns_of_a_thread_for_the_ttl_and_prunes_idle_thr
     memory.remember("thread-b", "elsewhere?")
 
     assert memory.recent("thread-a") == ["second?", "third?"], "only the last `turns` questions"
-    assert ConversationMemory(Store(str(tmp_path / "index")), clock=clock).recent("thread-a") == ["second?", "third?"]
+    assert ConversationMemory(AppTables(str(tmp_path / "index")), clock=clock).recent("thread-a") == ["second?", "third?"]
     clock.now = 120
     assert memory.recent("thread-a") == [] and memory.recent("thread-b") == ["elsewhere?"]
     memory.remember("thread-b", "again?")  # the fifth write prunes: threads idle for the TTL leave the table

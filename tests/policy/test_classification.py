@@ -194,3 +194,30 @@ def test_unseen_advice_is_escalated(policy: RegulatedTopicPolicy, question: str)
 @pytest.mark.parametrize("question", UNSEEN_LOGISTICS)
 def test_unseen_logistics_are_answered(policy: RegulatedTopicPolicy, question: str) -> None:
     assert policy.classify(question) is None
+
+
+# Questions about what the rules say of one's own case sound like advice but are answered from the
+# runbooks; a judgement on one's own regulated situation is not. Our own wordings, in no example list.
+RULES_OF_MY_CASE = [
+    "i'm a new hire, am i eligible for parental leave yet?",
+    "do I have to disclose my weekend consulting gig to anyone?",
+    "what does a doctor's note need to include for sick days?",
+    "what can IT see on my work laptop?",
+]
+MY_SITUATION = [
+    ("will switching to part time affect my visa status?", "immigration"),
+    ("my lead keeps making comments about my body at standup, what should I do", "harassment"),
+]
+
+
+@pytest.mark.parametrize("question", RULES_OF_MY_CASE)
+def test_asking_what_the_rules_say_about_my_case_is_answered(policy: RegulatedTopicPolicy, question: str) -> None:
+    judgement = policy.judge(question)
+    assert judgement.decision is None, judgement
+
+
+@pytest.mark.parametrize("question, category", MY_SITUATION)
+def test_a_judgement_on_my_own_situation_is_escalated(policy: RegulatedTopicPolicy, question: str,
+                                                       category: str) -> None:
+    decision = policy.classify(question)
+    assert decision is not None and decision.category == category

@@ -7,9 +7,9 @@ from datetime import timedelta
 
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.conversation.escalation import EscalationRequest
+from bot.handover import EscalationRequest
 from bot.policy.reminders import remind_open_escalations
-from bot.policy.tickets import TicketStore
+from bot.records.tickets import TicketStore
 from bot.runtime import Runtime
 from bot.scheduler import scheduled_jobs
 from tests.policy.test_tickets import RecordingNotifier
@@ -38,7 +38,7 @@ def test_the_job_reposts_only_tickets_older_than_the_setting(runtime: Runtime) -
                                         conversation={"channel": "D1", "thread_ts": "1.1"}, category="medical"))
     stale = desk.open(EscalationRequest(surface="slack", user="U2", question="q", answer="", reason="policy",
                                         conversation={"channel": "D2", "thread_ts": "1.2"}, category="legal"))
-    store = TicketStore(runtime.store)
+    store = TicketStore(runtime.records)
     store.save(stale.__class__(**{**stale.__dict__, "created_at": stale.created_at - timedelta(minutes=61)}))
 
     reminded = asyncio.run(remind_open_escalations(runtime))

@@ -11,12 +11,12 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from bot.cli import app
-from bot.conversation.escalation import EscalationRequest
-from bot.index.store import Store
+from bot.handover import EscalationRequest
+from bot.records.tables import AppTables
 from bot.policy.desk import EscalationDesk
 from bot.policy.policy_file import load_policy_file
 from bot.policy.queues import Queue
-from bot.policy.tickets import CLAIMED, OPEN, RESOLVED, QueuePost, Ticket, TicketStore
+from bot.records.tickets import CLAIMED, OPEN, RESOLVED, QueuePost, Ticket, TicketStore
 
 
 @dataclass
@@ -45,7 +45,7 @@ class RecordingNotifier:
 def make_desk(data_dir: Path, notifier: RecordingNotifier) -> EscalationDesk:
     policy = load_policy_file()
     queues = {key: Queue(key, q.name, f"C{key.upper()}", "") for key, q in policy.queues.items()}
-    return EscalationDesk(TicketStore(Store(str(data_dir))), queues, policy, [notifier])
+    return EscalationDesk(TicketStore(AppTables(str(data_dir))), queues, policy, [notifier])
 
 
 def request(thread: str = "1700000000.000100", category: str | None = "legal") -> EscalationRequest:
@@ -57,7 +57,7 @@ def test_a_ticket_is_posted_to_its_categorys_queue_and_survives_a_restart(tmp_pa
     notifier = RecordingNotifier()
     ticket = make_desk(tmp_path, notifier).open(request())
 
-    reopened = TicketStore(Store(str(tmp_path))).get(ticket.id)  # a new process, the same data dir
+    reopened = TicketStore(AppTables(str(tmp_path))).get(ticket.id)  # a new process, the same data dir
 
     assert notifier.posts == [(ticket.id, "CLEGAL", False)]
     assert reopened is not None and reopened.status == OPEN and reopened.queue == "legal"

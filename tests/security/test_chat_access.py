@@ -10,8 +10,8 @@ from pydantic import SecretStr
 
 from bot.conversation.services import ChatServices
 from bot.runtime import Runtime
-from bot.surfaces.slack import SlackSurface
-from bot.surfaces.teams import TeamsSurface
+from bot.surfaces.slack.surface import SlackSurface
+from bot.surfaces.teams.surface import TeamsSurface
 from tests.fakes.slack_api import BOT_USER_ID, Call
 from tests.fakes.slack_events import app_mention, direct_message
 from tests.fakes.teams_activities import channel_mention, personal_message

@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.surfaces.slack_blocks import ACTION_ESCALATE, ACTION_HELPFUL, ACTION_NOT_HELPFUL
+from bot.surfaces.slack.blocks import ACTION_ESCALATE, ACTION_HELPFUL, ACTION_NOT_HELPFUL
 from tests.fakes.slack_api import BOT_USER_ID
 from tests.fakes.slack_events import app_mention, event_callback, signed_headers
 from tests.fakes.teams_activities import personal_message

@@ -103,7 +103,8 @@ def test_answer_logs_are_json_with_a_request_id_and_no_message_text(slack_bot: S
     bot.drain()
 
     everything = json_logs()
-    lines = [line for line in everything if line.get("event", "").startswith("slack.")]
-    assert {"slack.question", "slack.answered"} <= {line["event"] for line in lines}
+    lines = [line for line in everything if line.get("event", "").startswith(("slack.", "chat."))]
+    assert {"chat.question", "slack.answered"} <= {line["event"] for line in lines}  # the flow's line, Slack's line
+    assert {line.get("surface") for line in lines if line["event"].startswith("chat.")} == {"slack"}
     assert {line.get("request_id") for line in lines} == {reply.headers["x-request-id"]}
     assert everything and not any("zanzibar" in json.dumps(line) for line in everything)

@@ -21,8 +21,8 @@ from typer.testing import CliRunner
 from bot.cli import app as kb_cli
 from bot.config import Settings
 from bot.runtime import Runtime
-from bot.surfaces.slack_client import web_client
-from bot.surfaces.slack_groups import SlackUserGroups, principals_by_member
+from bot.surfaces.slack.client import web_client
+from bot.surfaces.slack.groups import SlackUserGroups, principals_by_member
 from tests.fakes.aio import LoopThread
 from tests.fakes.slack_api import BOT_TOKEN, FakeSlackAPI
 from tests.fakes.slack_events import direct_message

@@ -21,8 +21,8 @@ from typer.testing import CliRunner
 from bot.access.cached_reads import CachedReads
 from bot.cli import app as kb_cli
 from bot.runtime import Runtime
-from bot.surfaces.graph import AppCredentials, Graph
-from bot.surfaces.teams_groups import AadGroups, principals_of
+from bot.surfaces.teams.graph import AppCredentials, Graph
+from bot.surfaces.teams.groups import AadGroups, principals_of
 from tests.fakes.aio import LoopThread
 from tests.fakes.graph_api import CLIENT_ID, CLIENT_SECRET, TENANT, FakeGraph
 from tests.fakes.teams_activities import channel_mention, personal_message

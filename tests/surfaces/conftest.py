@@ -18,13 +18,13 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-from bot.conversation import memory
+from bot.records import memory
 from bot.conversation.services import ChatServices
 from bot.runtime import Runtime
 from bot.server import build_app
-from bot.surfaces.slack import SlackSurface
-from bot.surfaces.teams import TeamsSurface
-from bot.surfaces.teams_groups import AadGroups
+from bot.surfaces.slack.surface import SlackSurface
+from bot.surfaces.teams.surface import TeamsSurface
+from bot.surfaces.teams.groups import AadGroups
 from tests.fakes.aio import LoopThread
 from tests.fakes.slack_api import BOT_TOKEN, FakeSlackAPI
 from tests.fakes.teams_connector import FakeConnector
@@ -172,7 +172,7 @@ def teams_bot(example_runtime: Runtime) -> Iterator[TeamsBotFactory]:
     Bots started in one test share the index database, as a restarted process or a second replica
     does; the Teams follow-up memory in it starts empty in each test (personal chats reuse one id).
     """
-    example_runtime.store.table(memory.TABLE, memory.SCHEMA).delete("true")
+    example_runtime.records.table(memory.TABLE, memory.SCHEMA).delete("true")
     with LoopThread() as loop:
 
         def start(runtime: Runtime | None = None, aad_groups: AadGroups | None = None, **overrides: Any) -> TeamsBot:

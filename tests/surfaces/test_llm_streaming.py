@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot.conversation.streaming import PLACEHOLDER
-from bot.surfaces.slack_blocks import ACTION_HELPFUL
+from bot.surfaces.slack.blocks import ACTION_HELPFUL
 from tests.answer.conftest import fake_llm, llm_settings  # noqa: F401 - the fixture
 from tests.fakes.anthropic_messages import Scripted
 from tests.fakes.slack_api import BOT_USER_ID
@@ -41,7 +41,7 @@ def test_slack_streams_into_one_threaded_message_and_ends_with_sources(slack_bot
     fake, url = fake_llm
     fake.then(Scripted(REPLY, token_delay=0.002))
     bot = slack_bot(**llm_settings(url), llm_update_every=1.0)
-    bot.surface.clock = half_second_steps()
+    bot.services.clock = half_second_steps()
     event = app_mention(f"<@{BOT_USER_ID}> {QUESTION}")
 
     bot.send_event(event)
@@ -105,7 +105,7 @@ def test_teams_sends_a_card_then_updates_it_in_place(teams_bot: TeamsBotFactory,
     fake, url = fake_llm
     fake.then(Scripted(REPLY, token_delay=0.002))
     bot = teams_bot(**llm_settings(url), llm_update_every=1.0)
-    bot.surface.clock = half_second_steps()
+    bot.services.clock = half_second_steps()
 
     bot.send(personal_message(bot.connector_url, QUESTION))
 

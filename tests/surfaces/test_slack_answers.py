@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from bot.surfaces.slack_blocks import ACTION_HELPFUL, ACTION_NOT_HELPFUL
+from bot.surfaces.slack.blocks import ACTION_HELPFUL, ACTION_NOT_HELPFUL
 from tests.fakes.slack_api import BOT_ID, BOT_USER_ID, Call
 from tests.fakes.slack_events import app_mention, direct_message, new_ts
 from tests.surfaces.conftest import SlackBotFactory

@@ -8,8 +8,8 @@ import logging
 import structlog
 from structlog.testing import capture_logs
 
-from bot.policy.tickets import CLAIMED, OPEN, RESOLVED
-from bot.surfaces.slack_queue import ACTION_CLAIM, ACTION_RESOLVE
+from bot.records.tickets import CLAIMED, OPEN, RESOLVED
+from bot.surfaces.slack.queue import ACTION_CLAIM, ACTION_RESOLVE
 from tests.fakes.slack_api import BOT_USER_ID, Call
 from tests.fakes.slack_events import app_mention, block_action, direct_message
 from tests.surfaces.conftest import SlackBot, SlackBotFactory
@@ -155,7 +155,7 @@ def test_the_question_never_reaches_info_logs_or_feedback(slack_bot: SlackBotFac
     assert any(entry["event"] == "escalation.opened" for entry in logs)
     leaked = [entry for entry in logs if entry.get("log_level") != "debug" and "grabbing my arm" in json.dumps(entry, default=str)]
     assert leaked == []
-    feedback = bot.services.runtime.store.table("feedback")
+    feedback = bot.services.records.table("feedback")
     if feedback is not None:
         assert all("grabbing my arm" not in (row["question"] or "") for row in feedback.to_arrow().to_pylist())
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 
-from bot.conversation.escalation import ALREADY_PASSED, NOT_THE_ASKER, EscalationOutcome, EscalationRequest
-from bot.surfaces.slack_blocks import ACTION_ESCALATE, ACTION_HELPFUL, ACTION_NOT_HELPFUL, BLOCK_FEEDBACK
+from bot.conversation.wording import ALREADY_PASSED, NOT_THE_ASKER
+from bot.handover import EscalationOutcome, EscalationRequest
+from bot.surfaces.slack.blocks import ACTION_ESCALATE, ACTION_HELPFUL, ACTION_NOT_HELPFUL, BLOCK_FEEDBACK
 from tests.fakes.slack_api import BOT_USER_ID, Call
 from tests.fakes.slack_events import app_mention, block_action
 from tests.surfaces.conftest import SlackBot, SlackBotFactory

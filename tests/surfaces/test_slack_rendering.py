@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.answer.model import Answer, Citation
-from bot.surfaces.slack_blocks import VALUE_LIMIT, FeedbackRef, age, answer_blocks, escape, link
-from bot.surfaces.slack_text import question_from_slack, thread_history
+from bot.surfaces.slack.blocks import VALUE_LIMIT, FeedbackRef, age, answer_blocks, escape, link
+from bot.surfaces.slack.text import question_from_slack, thread_history
 
 BOT = "UKBBOT0001"
 

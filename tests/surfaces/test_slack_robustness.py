@@ -44,10 +44,8 @@ def test_events_with_missing_fields_are_acked_and_skipped(slack_bot: SlackBotFac
     assert bot.send_event(no_ts).status == 200
     assert bot.send_event(no_text_no_user).status == 200
 
-    [prompt] = bot.fake.wait_for("chat.postMessage")
-    assert prompt.args["thread_ts"] == no_text_no_user["ts"] and "Ask me a question" in prompt.args["text"]
     bot.drain()
-    assert len(bot.fake.recorded("chat.postMessage")) == 1
+    assert bot.fake.recorded("chat.postMessage") == []  # nobody asked the user-less one either
 
 
 def test_malformed_payloads_are_rejected_cleanly(slack_bot: SlackBotFactory) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import SecretStr
 
 from bot.runtime import Runtime
-from tests.fakes.teams_activities import card_submit, channel_mention, channel_reply, personal_message
+from tests.fakes.teams_activities import BOT_ID, card_submit, channel_mention, channel_reply, personal_message
 from tests.fakes.teams_connector import Sent
 from tests.surfaces.conftest import TEAMS_ADMIN_AAD as ADMIN_AAD
 from tests.surfaces.conftest import TeamsBot, TeamsBotFactory
@@ -175,13 +175,24 @@ def test_unknown_activity_types_are_ignored(teams_bot: TeamsBotFactory) -> None:
     assert bot.connector.messages() == []
 
 
-def test_members_added_are_welcomed(teams_bot: TeamsBotFactory) -> None:
+def test_the_bot_added_to_a_conversation_says_hello(teams_bot: TeamsBotFactory) -> None:
     bot = teams_bot()
     activity = personal_message(bot.connector_url, "")
-    activity.update(type="conversationUpdate", membersAdded=[{"id": "29:user-1"}])
+    activity.update(type="conversationUpdate", membersAdded=[{"id": BOT_ID}, {"id": "29:user-1"}])
     bot.send(activity)
     bot.connector.wait_for(lambda s: any("I'm kb" in m.text for m in s))
     bot.drain()
+
+
+def test_a_person_joining_a_team_gets_no_greeting_in_the_channel(teams_bot: TeamsBotFactory) -> None:
+    bot = teams_bot()
+    joined = channel_mention(bot.connector_url, "")
+    joined.pop("text")
+    joined.pop("entities")
+    joined.update(type="conversationUpdate", membersAdded=[{"id": "29:new-hire", "aadObjectId": "aad-new-hire"}])
+    assert bot.send(joined) in (200, 201, 202)
+    bot.drain()
+    assert bot.connector.messages() == []  # the channel hears nothing each time someone joins the team
 
 
 def test_fifty_thousand_characters_are_handled_and_the_bot_keeps_answering(teams_bot: TeamsBotFactory) -> None:
@@ -306,14 +317,14 @@ def test_an_escalated_question_is_not_remembered_even_after_a_restart(teams_bot:
     after.drain()
 
     assert "vacation days" in queries[-1] and "PIP" not in queries[-1]
-    stored = after.surface.memory.recent(follow_up["conversation"]["id"])  # a personal chat's key: its conversation
+    stored = after.services.memory.recent(follow_up["conversation"]["id"])  # a personal chat's key: its conversation
     assert stored == ["how many vacation days do I get?", "do they roll over?"], "no PIP in the index database either"
 
 
 def test_remembered_questions_expire_after_an_hour(teams_bot: TeamsBotFactory) -> None:
     bot = teams_bot()
     now = [1_000_000.0]
-    bot.surface.memory.clock = lambda: now[0]  # no sleeping: the memory reads this clock
+    bot.services.memory.clock = lambda: now[0]  # no sleeping: the memory reads this clock
     queries = record_queries(bot)
     first = channel_mention(bot.connector_url, "How do I set up the VPN on my laptop?")
     bot.send(first)

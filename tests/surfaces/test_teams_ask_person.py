@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.conversation.escalation import ALREADY_PASSED
-from bot.policy.tickets import Ticket
+from bot.conversation.wording import ALREADY_PASSED
+from bot.records.tickets import Ticket
 from tests.fakes.teams_activities import card_submit, card_submit_in_channel, channel_mention, personal_message
 from tests.fakes.teams_connector import Sent
 from tests.surfaces.conftest import SlackBot, TeamsBot, TeamsBotFactory

@@ -11,11 +11,11 @@ import pytest
 from pydantic import SecretStr
 
 from bot.conversation.services import ChatServices
-from bot.policy.tickets import CLAIMED, OPEN, RESOLVED
+from bot.records.tickets import CLAIMED, OPEN, RESOLVED
 from bot.runtime import Runtime
 from bot.server import build_app
-from bot.surfaces.slack import SlackSurface
-from bot.surfaces.teams import TeamsSurface
+from bot.surfaces.slack.surface import SlackSurface
+from bot.surfaces.teams.surface import TeamsSurface
 from tests.fakes.aio import LoopThread
 from tests.fakes.slack_api import BOT_TOKEN, BOT_USER_ID, FakeSlackAPI
 from tests.fakes.slack_events import SIGNING_SECRET, app_mention

@@ -6,7 +6,7 @@ import json
 import struct
 from pathlib import Path
 
-from bot.surfaces.teams import COMMANDS
+from bot.conversation.wording import COMMANDS
 
 TEAMS = Path(__file__).resolve().parents[2] / "manifests" / "teams"
 
@@ -23,7 +23,12 @@ def test_manifest_declares_the_bot_in_personal_and_team_scopes_with_its_commands
     bot = manifest["bots"][0]
     assert bot["botId"] == manifest["id"] == "{{MICROSOFT_APP_ID}}"
     assert set(bot["scopes"]) == {"personal", "team"}
-    assert [c["title"] for c in bot["commandLists"][0]["commands"]] == list(COMMANDS)
+    lists = {tuple(command_list["scopes"]): command_list["commands"] for command_list in bot["commandLists"]}
+    assert set(lists) == {(scope,) for scope in bot["scopes"]}  # one list per scope, as Microsoft advises
+    for commands in lists.values():
+        assert [c["title"] for c in commands] == list(COMMANDS)
+        assert all(len(c["title"]) <= 32 and len(c["description"]) <= 128 for c in commands)
+    assert "permissions" not in manifest  # identity / messageTeamMembers grant a bot nothing
     assert manifest["validDomains"]
     assert len(manifest["name"]["short"]) <= 30 and len(manifest["description"]["short"]) <= 80
 

@@ -1,0 +1,89 @@
+"""Print why answer questions miss their key phrase, on an index already built.
+
+    .venv/bin/python benchmarks/answer_misses.py ../shared/eval/18f/questions.jsonl --data-dir .kb-eval
+
+`kb eval`'s answer_contains says how often the cited snippets show the fact; this says where each
+miss comes from, so work goes to the stage that loses it:
+
+- quote: the phrase is in a chunk kb cited, but the quote left it out;
+- section: the phrase is in the cited section, but not in the retrieved chunk;
+- ranking: the phrase is in a retrieved chunk that was not quoted;
+- retrieval: no retrieved chunk holds it;
+- not found / escalated: kb gave no citations at all.
+
+Each miss prints the question, the phrases and what was quoted; the totals come last. `--all`
+prints the hits too, and `--length` the quotes' length in characters (the chat-message budget).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+from collections import Counter
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+from bot import evaluation  # noqa: E402
+from bot.config import Settings  # noqa: E402
+from bot.runtime import Runtime  # noqa: E402
+
+
+def _has(phrases: list[str], text: str) -> bool:
+    return evaluation.contains(phrases, text)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("questions", type=Path)
+    parser.add_argument("--data-dir", required=True)
+    parser.add_argument("--all", action="store_true", help="print the questions whose quote holds the phrase too")
+    parser.add_argument("--length", action="store_true", help="print the answers' length in characters")
+    args = parser.parse_args()
+    runtime = Runtime(Settings(data_dir=args.data_dir))
+    service = runtime.answers
+    causes: Counter[str] = Counter()
+    lengths: list[int] = []
+    for item in evaluation.load_jsonl(args.questions):
+        phrases = item.get("answer_contains") or []
+        if item.get("expect", "answer") != "answer" or not phrases:
+            continue
+        answer = service.answer(item["question"])
+        lengths.append(len(answer.text))
+        quoted = " ".join(citation.snippet for citation in answer.citations)
+        if _has(phrases, quoted):
+            cause = "hit"
+        elif answer.escalated or answer.no_answer:
+            cause = "escalated" if answer.escalated else "not found"
+        else:
+            results = service.relevant(item["question"])
+            cited = {citation.url for citation in answer.citations}
+            in_cited = [r for r in results if r.link in cited and _has(phrases, r.text)]
+            sections = [runtime.store.section_text(r.doc_id, r.section) for r in results if r.link in cited]
+            if in_cited:
+                cause = "quote"
+            elif any(_has(phrases, text) for text in sections):
+                cause = "section"
+            elif any(_has(phrases, r.text) for r in results):
+                cause = "ranking"
+            else:
+                cause = "retrieval"
+        causes[cause] += 1
+        if cause != "hit" or args.all:
+            print(f"--- {item.get('id')} [{cause}] {item['question']}")
+            print(f"    want: {phrases}")
+            for number, citation in enumerate(answer.citations[:3], start=1):
+                print(f"    [{number}] {citation.path} › {citation.section}: {citation.snippet[:600]}")
+    total = sum(causes.values())
+    print("\n" + ", ".join(f"{cause} {count}" for cause, count in causes.most_common()) + f" (of {total})")
+    if args.length and lengths:
+        lengths.sort()
+        print(f"answer length: median {statistics.median(lengths):.0f} chars, "
+              f"p90 {lengths[int(0.9 * (len(lengths) - 1))]}, max {lengths[-1]}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,84 @@
+"""What a question asks for, and whether a sentence holds that kind of fact.
+
+A quote that is on the topic but leaves out the fact is the commonest way a snippets answer
+fails: "how long do I have to file?" answered with the sentence before the deadline, "who do I
+tell?" with the sentence before the email address. Word overlap and embeddings see the topic; the
+kind of fact asked for is in the question's shape ("how long", "who", "how do I"), and whether a
+sentence holds one is in its surface (a number with a unit, an address, a channel). Both are
+plain patterns, so they carry over to wording nobody wrote examples for.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import Enum
+
+
+class Ask(str, Enum):
+    """A kind of fact a question asks for."""
+
+    PROCEDURE = "procedure"
+    """Steps: "how do I set up…", "what do I do now"."""
+    QUANTITY = "quantity"
+    """A number, amount, duration, deadline or frequency: "how long", "how much", "how often"."""
+    CONTACT = "contact"
+    """A person, team, channel or address: "who do I tell", "which channel"."""
+    PLACE = "place"
+    """A tool, form, link or place: "where do I find", "which app"."""
+
+
+_QUESTION = {
+    Ask.PROCEDURE: re.compile(
+        r"\bhow (do|can|should|would|will|did) (i|we|you|one|people|someone|folks)\b(?! (know|tell|find out) (if|whether))"
+        r"|\bhow to\b|\bsteps?\b|\bwhat (do|should|would) (i|we) (do|need to do|have to do)\b|\bwhat now\b"
+        r"|\bwhat (am|are) (i|we) supposed to do\b|\bwhat'?s the (process|procedure)\b|\b(process|procedure) (for|to)\b"
+        r"|\bset ?up\b|\bwalk me through\b|\banything (i|we) (need|have|should) to do\b|\bwhat (do|should) i do\b"
+    ),
+    Ask.QUANTITY: re.compile(
+        r"\bhow (long|much|many|often|soon|fast|early|late|far in advance|quickly|far)\b|^when\b"
+        r"|\bwhen('s| is| does| do| are| will| should| can| must| did)\b|\bwhat time\b"
+        r"|\b(deadline|limit|max|maximum|minimum|cutoff|cut-off|cap|percent|percentage|rate|amount|budget|stipend"
+        r"|allowance|hours|per (day|week|month|year)|dollar|expire|expires|expiry|notice)\b|[$%]"
+    ),
+    Ask.CONTACT: re.compile(
+        r"\bwho\b|\bwhom\b|\bwhich (team|channel|person|people|group|slack|department|email)\b"
+        r"|\b(contact|reach|email|e-mail|phone|call|ping|notify|tell|talk to|speak to|report (it|this|that)? ?to)\b"
+        r"|\bwhere (do|should|can|would) (i|we) (ask|report|send|go|post|reach|turn)\b|\bchannel\b|\bphone\b|#"
+    ),
+    Ask.PLACE: re.compile(
+        r"\bwhere\b|\b(which|what) (app|apps|tool|tools|software|system|portal|form|site|website|page|program|service"
+        r"|platform|account)\b|\b(link|url|form|portal|app|tool)\b"
+    ),
+}
+
+_NUMBER_WORDS = (r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty"
+                 r"|sixty|ninety|hundred|thousand|half|twice|once|a dozen|daily|weekly|biweekly|monthly|quarterly"
+                 r"|annually|yearly|every (day|week|month|year|quarter)|immediately|same day|next day")
+_HOLDS = {
+    Ask.QUANTITY: re.compile(rf"\d|\b({_NUMBER_WORDS})\b", re.IGNORECASE),
+    Ask.CONTACT: re.compile(
+        r"[\w.+-]+@[\w-]+\.[\w.]+|(^|[\s(])#[a-z0-9][\w-]*|(^|\s)@[a-z0-9][\w.-]*|\b\d{3}[-.\s]\d{3}[-.\s]\d{4}\b"
+        r"|\b(contact|reach out|email|e-mail|call|message|ping|notify|inform|tell|ask|talk to|speak (to|with)|report (it )?to"
+        r"|send (it |them |an email |a message )?to|channel|team|desk|department|specialist|officer|coordinator)\b",
+        re.IGNORECASE,
+    ),
+    Ask.PLACE: re.compile(
+        r"https?://|www\.|\b[\w-]+\.(com|org|io|net|gov|example)\b|\b(form|portal|page|site|app|application|tool|link"
+        r"|folder|drive|wiki|handbook|dashboard|system|account|settings|menu|tab|button)\b"
+        r"|(?<=[a-z,;:] )([A-Z][a-z]+[A-Z]\w*|[A-Z]{2,}\w*|[A-Z][a-z]+ [A-Z][a-z]+)",
+    ),
+}
+_STEP = re.compile(r"^\d{1,3}[.)] ")
+
+
+def asks(question: str) -> frozenset[Ask]:
+    """The kinds of fact `question` asks for (often none: "is X allowed?", "tell me about Y")."""
+    text = " ".join(question.lower().split())
+    return frozenset(kind for kind, pattern in _QUESTION.items() if pattern.search(text))
+
+
+def holds(sentence: str, kind: Ask) -> bool:
+    """Whether `sentence` holds a fact of `kind` (a step holds a procedure's)."""
+    if kind is Ask.PROCEDURE:
+        return bool(_STEP.match(sentence))
+    return bool(_HOLDS[kind].search(sentence))

@@ -1,0 +1,84 @@
+"""Whether the runbooks mention the thing a "do we have X?" question asks about.
+
+Retrieval always returns the nearest pages, so without a language model kb used to quote the
+benefits page to "do we get pet insurance?" as if it answered. Such questions name the thing
+they ask about, and whether a retrieved section mentions it is a matter of reading its words: a
+section about insurance that never says "pet" does not answer. The check is deliberately narrow
+(the question must have the shape, and every key word of the thing must be missing from every
+retrieved section's text together) so that an answerable question is almost never turned away;
+anything outside that shape is left to the relevance threshold as before.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from bot.answer.snippets import STOPWORDS, terms
+
+_START = r"(?:^|(?<=[.!?;:\n])\s*|(?<=[^\w\s,'\"()-])\s*)(?:(?:hey|hi|hello|ok|so|also|quick q(?:uestion)?|q|btw)[,:!\s-]+)*"
+_EXISTS = re.compile(
+    _START + r"(?:"
+    r"(?:do|does|did|will|would|can|could)\s+(?:we|i|you|they|employees|staff|people|folks|new hires|contractors"
+    r"|(?:the |our |this )?(?:company|team|org|organization|employer)|(?!i\b|we\b)[a-z][\w&.-]*)"
+    r"(?:\s+\w+)?\s+(?:have|get|offer|provide|give|cover|pay for|pay|reimburse|support|sponsor|subsidi[sz]e|run|host)"
+    r"(?!\s+to\b)(?:\s+(?:us|me|employees|staff))?\s+(?P<a>[^?.!,;]+)"
+    r"|(?:is|are) there\s+(?P<b>[^?.!,;]+)"
+    r"|any\s+(?P<c>[^?.!,;]+?)\s*\?\s*$"
+    r")",
+    re.IGNORECASE,
+)
+_LINK_WORDS = frozenset("""for after at in on with if when as during like to from that which so because since or and
+    before by through under while where here there of about""".split())
+_CUT = re.compile(r"\s+(?:for|after|at|in|on|with|if|when|as|during|like|to|from|that|which|so|because|since|or|and"
+                  r"|before|by|through|under|while|where|here|there|anymore|these days|now|still|yet|we|i|you)\b.*$",
+                  re.IGNORECASE)
+_VAGUE = frozenset("somewhere someone somebody anyone anybody anything anywhere something way ways".split())
+GENERIC = frozenset(
+    """any some kind kinds sort sorts type types form thing things stuff way ways option options program programs
+    policy policies plan plans benefit benefits perk perks company team org employee employees staff people folks
+    us me our we available actual actually official officially sort something anything support process service
+    services setup set thing one ones option kind lot extra free special particular similar such sorta kinda
+    a an the""".split()
+)
+
+
+def asked_thing(question: str) -> str | None:
+    """The X of "do we have X?", "is there an X?", "does the company offer X?"; None for other shapes."""
+    match = _EXISTS.search(" ".join(question.split()))
+    if match is None:
+        return None
+    words = next(group for group in match.groups() if group).strip(" '\"").split()
+    while words and words[0].lower() in GENERIC | STOPWORDS | _LINK_WORDS:
+        words.pop(0)
+    if not words or words[0].lower() in _VAGUE:
+        return None  # "is there someone I can talk to": no thing named to look for
+    return _CUT.sub("", " ".join(words)).strip(" '\"") or None
+
+
+def key_terms(thing: str) -> list[str]:
+    """The words of `thing` that a section must mention to be about it, as written (generic words
+    dropped): the full-text index stems them its own way, so they are looked up unstemmed."""
+    words = re.findall(r"[a-z0-9]+", thing.lower())
+    return [word for word in words if word not in GENERIC and word not in STOPWORDS and len(word) > 1]
+
+
+def mentioned(term: str, words: set[str]) -> bool:
+    """Whether `term` (stemmed) is among `words` (stemmed), allowing a shared stem ("counsel" for
+    "counselor", "reimburs" for "reimbursement"): a miss here would turn an answer away."""
+    if term in words or term.rstrip("s") in {word.rstrip("s") for word in words}:
+        return True
+    stem = term[:6]
+    return len(term) >= 6 and any(word.startswith(stem) for word in words)
+
+
+def unmentioned(thing: str, texts: Iterable[str]) -> bool:
+    """Whether no text mentions all of `thing`'s key terms: then nothing retrieved is about it."""
+    wanted = terms(" ".join(key_terms(thing)))
+    if not wanted:
+        return False
+    for text in texts:
+        words = set(terms(text))
+        if all(mentioned(term, words) for term in wanted):
+            return False
+    return True

@@ -1,0 +1,109 @@
+"""Quotes chosen by what the question asks for, and an honest "not found" for things never written down."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.answer.asks import Ask, asks, holds
+from bot.answer.coverage import asked_thing
+from bot.answer.snippets import best_snippet
+from bot.runtime import Runtime
+
+
+def test_a_how_to_question_is_quoted_from_step_one(example_runtime: Runtime) -> None:
+    answer = example_runtime.answers.answer("How do I set up the VPN on my new laptop?")
+
+    quote = answer.citations[0].snippet
+    assert answer.citations[0].section == "Setting up the VPN on a new laptop"
+    assert quote.index("1. Finish the laptop setup") < quote.index("2. Open Keystone Connect") \
+        < quote.index("3. Click Connect"), quote
+    assert quote.startswith("Keystone Connect arrives with the laptop") or quote.startswith("The first time"), \
+        "the line that introduces the steps comes with them"
+
+
+def test_a_long_procedure_is_bounded_and_says_there_is_more() -> None:
+    steps = "To enrol:\n\n" + "\n".join(f"{n}. Do the {n}th thing with the enrolment portal and check it worked."
+                                        for n in range(1, 30))
+    quote = best_snippet("how do I enrol", steps, max_chars=200)
+
+    assert quote.startswith("To enrol: 1. Do the 1th thing")
+    assert quote.endswith("…") and len(quote) < 1000 and "29. Do" not in quote
+
+
+def test_a_how_long_question_is_quoted_with_the_number() -> None:
+    text = ("Expense reports go through Ledger. Attach an itemised receipt for everything you claim. "
+            "Your manager approves the report before finance pays it. "
+            "Reports must be submitted within 30 days of the expense; later ones need a director's approval. "
+            "Finance reimburses approved reports with the next payroll.")
+    quote = best_snippet("how long do I have to get my expense report in?", text, max_chars=120)
+
+    assert "within 30 days" in quote, quote
+
+
+def test_a_who_question_is_quoted_with_the_address() -> None:
+    text = ("Phishing emails often pretend to come from payroll or IT. Don't click links in a message you "
+            "didn't expect. If you clicked one, report it right away: forward the email to phish@larkspur.example "
+            "and tell the security team in #security-help. Changing your password is not enough on its own.")
+    quote = best_snippet("i clicked a link in a fake payroll email, who do I tell?", text, max_chars=130)
+
+    assert "phish@larkspur.example" in quote or "#security-help" in quote, quote
+
+
+def test_a_table_row_is_quoted_with_its_header() -> None:
+    table = ("Meal limits depend on who is at the table.\n\n| Meal | Limit per person |\n|---|---|\n"
+             "| Breakfast | $25 |\n| Lunch | $35 |\n| Client dinner | $120 |\n| Team dinner | $60 |\n")
+    quote = best_snippet("what's the max for a client dinner", table, max_chars=60)
+
+    assert quote.startswith("Meal — Limit per person;") and "Client dinner — $120;" in quote, quote
+
+
+@pytest.mark.parametrize("question, kinds", [
+    ("how do I set up the printer?", {Ask.PROCEDURE}),
+    ("how long do I have to file my expenses", {Ask.QUANTITY}),
+    ("how do I get reimbursed and how fast?", {Ask.PROCEDURE, Ask.QUANTITY}),
+    ("can I connect with google when I sign in?", set()),
+    ("how often do passwords expire", {Ask.QUANTITY}),
+    ("who do I tell about a lost badge", {Ask.CONTACT}),
+    ("which slack channel is for IT help?", {Ask.CONTACT}),
+    ("where do I find my pay stubs", {Ask.PLACE}),
+    ("is jury duty paid?", set()),
+])
+def test_what_a_question_asks_for(question: str, kinds: set[Ask]) -> None:
+    assert asks(question) == kinds
+
+
+def test_facts_are_recognised_by_their_shape() -> None:
+    assert holds("Submit it within 5 business days.", Ask.QUANTITY)
+    assert holds("Email benefits@larkspur.example.", Ask.CONTACT) and holds("Ask in #it-help.", Ask.CONTACT)
+    assert holds("2. Click Connect.", Ask.PROCEDURE)
+    assert not holds("Submit it soon.", Ask.QUANTITY) and not holds("Expenses need receipts.", Ask.CONTACT)
+
+
+@pytest.mark.parametrize("question, thing", [
+    ("does the company offer pet insurance?", "pet insurance"),
+    ("do we get any kind of sabbatical after 5 years?", "sabbatical"),
+    ("hey, do we have a policy on bringing dogs to the office?", "bringing dogs"),
+    ("is there a gym stipend", "gym stipend"),
+    ("is there someone I can talk to about stress?", None),  # names no thing to look for
+    ("do I have to use vacation days for jury duty?", None),  # "have to" is not "have"
+    ("do i need receipts for everything or is there a dollar cutoff?", None),  # the ask is the first clause
+    ("how do I request parental leave?", None),
+])
+def test_the_thing_a_do_we_have_question_asks_about(question: str, thing: str | None) -> None:
+    assert asked_thing(question) == thing
+
+
+def test_do_we_have_something_never_written_down_is_not_found_with_the_closest_sections(
+        example_runtime: Runtime) -> None:
+    answer = example_runtime.answers.answer("does larkspur offer pet insurance as one of the benefits?")
+
+    assert answer.no_answer and not answer.escalated
+    assert "pet insurance" in answer.text.splitlines()[0] and "couldn't find" in answer.text
+    assert answer.citations, "the closest sections are still listed"
+    assert "[1]" in answer.text
+
+
+def test_do_we_have_something_the_runbooks_cover_is_answered(example_runtime: Runtime) -> None:
+    answer = example_runtime.answers.answer("is there an employee assistance program I can call?")
+
+    assert not answer.no_answer and answer.citations[0].path == "hr/employee-assistance-program.md"
