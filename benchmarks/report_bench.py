@@ -30,6 +30,7 @@ from bot.analytics.report import build_report  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.index.embedding import get_embedder  # noqa: E402
 from bot.index.store import Store  # noqa: E402
+from bot.records.tables import AppTables  # noqa: E402
 from tests.fakes.questions import seed_history  # noqa: E402
 
 
@@ -45,12 +46,13 @@ def main() -> None:
         settings = Settings(data_dir=folder)
         store = Store(folder)
         started = time.perf_counter()
-        seed_history(store, get_embedder(settings), questions=args.questions, days=28, distinct=args.distinct)
+        seed_history(store, AppTables(folder), get_embedder(settings), questions=args.questions, days=28,
+                     distinct=args.distinct)
         seeded = time.perf_counter() - started
         timings, report = [], {}
         for _ in range(args.repeat):
             started = time.perf_counter()
-            report = build_report(Store(folder), settings, period=timedelta(days=30))
+            report = build_report(Store(folder), AppTables(folder), settings, period=timedelta(days=30))
             timings.append(time.perf_counter() - started)
         started = time.perf_counter()
         page = render_html(report)

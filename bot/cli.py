@@ -357,7 +357,7 @@ def report(
     except ValueError as error:
         raise fail(str(error)) from None
     rt = runtime(data_dir, verbose)
-    data = build_report(rt.store, rt.settings, period=period, embedder=lambda: rt.embedder)
+    data = build_report(rt.store, rt.records, rt.settings, period=period, embedder=lambda: rt.embedder)
     if html_file is not None:
         from bot.analytics.html import render_html
 

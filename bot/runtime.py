@@ -31,7 +31,8 @@ class Runtime:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.chat_surfaces: list[Any] = []
-        """The chat surfaces being served (set by bot.server.build_app): how scheduled posts reach chat."""
+        """The chat surfaces being served (set by bot.server.build_app): how the weekly digest reaches chat
+        (`bot.conversation.ports.ChannelPost`)."""
 
     @cached_property
     def store(self) -> Store:
@@ -89,7 +90,7 @@ class Runtime:
         """Chat questions for `kb report` (KB_RECORD_QUESTIONS); the model is asked for only when one is recorded."""
         from bot.analytics.recorder import QuestionRecorder
 
-        return QuestionRecorder(self.settings, self.store, self.policy_file, lambda: self.embedder)
+        return QuestionRecorder(self.settings, self.records, self.policy_file, lambda: self.embedder)
 
     @cached_property
     def access(self) -> AccessControl:

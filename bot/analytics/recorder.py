@@ -1,5 +1,9 @@
 """Recording questions: one call per question from the chat flow, never from `kb ask` or `kb eval`.
 
+The flow (`bot.conversation.flow.handle_question`) ends every question in an `Outcome` and hands it
+to `ChatServices.record_outcome`, which turns it into a `QuestionEvent` for `record`; feedback and
+"ask a person" reach `feedback` and `asked_person` through `ChatServices` too. No surface records.
+
 What is kept is chosen for the people who write the runbooks, not for watching people: the asker
 becomes an HMAC of their id under a key (distinct askers can be counted, nobody can be looked up
 without the key), a crisis message is counted with its outcome but its text and embedding are
@@ -15,24 +19,19 @@ import secrets
 import threading
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 import structlog
 
-from bot.analytics.questions import (
-    ESCALATED,
-    HELPFUL,
-    NOT_HELPFUL,
-    QuestionEvent,
-    QuestionTable,
-    outcome_of,
-)
+from bot.answer.model import Answer
 from bot.config import Settings
 from bot.index.embedding import Embedder
-from bot.index.store import Store
 from bot.policy.policy_file import PolicyFile
 from bot.policy.rules import crisis_match
 from bot.policy.signals import normalize
+from bot.records.questions import ESCALATED, HELPFUL, NOT_HELPFUL, QuestionTable
+from bot.records.tables import AppTables
 
 log = structlog.get_logger(__name__)
 
@@ -41,13 +40,31 @@ EARLY = 1000
 """Verdicts kept in memory for answers whose question is not written yet (a click within milliseconds)."""
 
 
+@dataclass(frozen=True)
+class QuestionEvent:
+    """One question the chat flow answered, escalated or found nothing for: what `record` is given."""
+
+    surface: str
+    asker: str
+    """The platform's user id; only its keyed hash is stored."""
+    direct: bool
+    """Asked in a direct message / personal chat (else in a channel, thread or group chat)."""
+    answer: Answer
+    outcome: str
+    """"answered", "not_found" or "escalated" (the flow's `Outcome.kind`)."""
+    seconds: float
+    """From the flow's start of the answer to the reply being posted."""
+    answer_id: str | None = None
+    """The id feedback and "ask a person" will carry; None: a fresh one."""
+
+
 class QuestionRecorder:
-    def __init__(self, settings: Settings, store: Store, policy: PolicyFile,
+    def __init__(self, settings: Settings, records: AppTables, policy: PolicyFile,
                  embedder: Callable[[], Embedder] | None = None) -> None:
         """`embedder` is called only when a question is recorded (the model is loaded by then anyway)."""
         self.settings = settings
-        self.questions = QuestionTable(store)
-        self.store = store
+        self.questions = QuestionTable(records)
+        self.records = records
         self.policy = policy
         self.embedder = embedder
         self._key: bytes | None = None
@@ -64,8 +81,7 @@ class QuestionRecorder:
         """Store one question; its id (the answer id when given), or None with recording off."""
         if not self.enabled:
             return None
-        answer = event.answer
-        outcome = outcome_of(answer)
+        answer, outcome = event.answer, event.outcome
         withheld = self.is_crisis(answer.question, answer.category)
         vector = None
         if not withheld and outcome != ESCALATED and self.embedder is not None:
@@ -125,7 +141,8 @@ class QuestionRecorder:
     def key(self) -> bytes:
         """KB_QUESTION_HASH_KEY, else a random key made once and kept in the index database.
 
-        With the key in the database, whoever can read the database and guess a user id can test it;
+        The key is an app record (`app_meta`), so `kb sync --rebuild` keeps it and asker counts stay
+        comparable. With the key in the database, whoever can read the database and guess a user id can test it;
         a key from a secret store keeps the hashes opaque even to them.
         """
         if self._key is None:
@@ -135,10 +152,10 @@ class QuestionRecorder:
                     if configured is not None:
                         self._key = configured.get_secret_value().encode()
                     else:
-                        stored = self.store.meta(KEY_META)
+                        stored = self.records.meta(KEY_META)
                         if stored is None:
-                            self.store.set_meta(KEY_META, secrets.token_hex(32))
-                            stored = self.store.meta(KEY_META)  # a replica that wrote first wins
+                            self.records.set_meta(KEY_META, secrets.token_hex(32))
+                            stored = self.records.meta(KEY_META)  # a replica that wrote first wins
                         self._key = bytes.fromhex(str(stored))
         return self._key
 
@@ -151,6 +168,9 @@ class QuestionRecorder:
         """
         cutoff = (now or datetime.now(timezone.utc)) - timedelta(days=self.settings.question_retention_days)
         gone = self.questions.delete_before(cutoff)
-        self.questions.compact()
+        try:
+            self.questions.compact()
+        except Exception as error:  # housekeeping only: a write at that moment (a click) wins, tomorrow compacts
+            log.warning("questions.compact_skipped", error_type=type(error).__name__, error=str(error)[:300])
         log.info("questions.purged", rows=gone, retention_days=self.settings.question_retention_days)
         return gone

@@ -1,9 +1,10 @@
 """The report: what was asked, what kb could not answer, which runbooks it leaned on, how queues kept up.
 
-`build_report` reads three tables of the index database (questions, documents, escalations) for one
-window and returns the `kb report --json` object, whose top-level keys are a contract documented in
-the README. Everything is counted with Arrow and numpy over whole columns, and only gap questions'
-vectors are read, so 100,000 recorded questions take a second or two (benchmarks/report_bench.py).
+`build_report` reads three tables for one window: the app's questions and escalations
+(`bot.records`) and the index's documents (titles, paths, last updates), and returns the
+`kb report --json` object, whose top-level keys are a contract documented in the README.
+Everything is counted with Arrow and numpy over whole columns, and only gap questions' vectors are
+read, so 100,000 recorded questions take a second or two (benchmarks/report_bench.py).
 """
 
 from __future__ import annotations
@@ -18,12 +19,13 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from bot.analytics.questions import ANSWERED, ESCALATED, HELPFUL, NOT_FOUND, NOT_HELPFUL, SCHEMA, QuestionTable
 from bot.analytics.topics import group_questions
 from bot.config import Settings
 from bot.index.embedding import Embedder
-from bot.index.store import Store, in_list, quote
-from bot.policy import tickets
+from bot.index.store import Store, in_list
+from bot.records import tickets
+from bot.records.questions import ANSWERED, ESCALATED, HELPFUL, NOT_FOUND, NOT_HELPFUL, SCHEMA, QuestionTable
+from bot.records.tables import AppTables, quote
 
 GAPS = 20
 DOCUMENTS = 10
@@ -54,8 +56,8 @@ def _strings(table: pa.Table, column: str) -> np.ndarray:
     return np.asarray(table[column].fill_null("").to_numpy(zero_copy_only=False), dtype=object)
 
 
-def build_report(store: Store, settings: Settings, *, period: timedelta = timedelta(days=7), now: datetime | None = None,
-                 embedder: Callable[[], Embedder] | None = None) -> dict[str, Any]:
+def build_report(store: Store, records: AppTables, settings: Settings, *, period: timedelta = timedelta(days=7),
+                 now: datetime | None = None, embedder: Callable[[], Embedder] | None = None) -> dict[str, Any]:
     """The report over the `period` ending `now`.
 
     `embedder` is loaded only for gap questions recorded without a vector (the embedding failed
@@ -64,7 +66,7 @@ def build_report(store: Store, settings: Settings, *, period: timedelta = timede
     until = now or datetime.now(timezone.utc)
     since = until - period
     window = f"at >= {_stamp(since)} AND at <= {_stamp(until)}"
-    table = QuestionTable(store).table(create=False)
+    table = QuestionTable(records).table(create=False, latest=True)
     rows = (table.search().where(window).select(_COLUMNS).limit(None).to_arrow() if table is not None
             else pa.schema([SCHEMA.field(name) for name in _COLUMNS]).empty_table())
     outcome, feedback = _strings(rows, "outcome"), _strings(rows, "feedback")
@@ -94,7 +96,7 @@ def build_report(store: Store, settings: Settings, *, period: timedelta = timede
     report["gaps"] = _gaps(table, window, embedder) if table is not None else []
     negative = (feedback == NOT_HELPFUL) | asked
     report["documents"], report["stale_documents"] = _documents(store, settings, rows, negative, until)
-    report["queues"] = _queues(store, since, until)
+    report["queues"] = _queues(records, since, until)
     return report
 
 
@@ -214,9 +216,9 @@ def _document_info(store: Store, ids: Iterable[str], batch: int = 500) -> dict[s
     return found
 
 
-def _queues(store: Store, since: datetime, until: datetime) -> list[dict[str, Any]]:
+def _queues(records: AppTables, since: datetime, until: datetime) -> list[dict[str, Any]]:
     """Per queue, tickets opened in the window: how many were claimed and resolved, and how fast claimed."""
-    table = store.table(tickets.TABLE)
+    table = records.table(tickets.TABLE, latest=True)
     if table is None:
         return []
     where = f"created_at >= {_stamp(since)} AND created_at <= {_stamp(until)}"

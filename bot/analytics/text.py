@@ -10,6 +10,8 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from bot.config import Settings
+
 Escape = Callable[[str], str]
 DIGEST_GAPS = 5
 QUOTE_CHARS = 120
@@ -64,6 +66,11 @@ def summary_lines(report: dict[str, Any], *, escape: Escape = _plain, full_repor
         lines.append("")
         lines.append(f"Full report: {full_report}")
     return lines
+
+
+def full_report_hint(settings: Settings) -> str:
+    """Where the full report is: KB_REPORT_URL, or how to make it."""
+    return settings.report_url or "`kb report --html report.html` on the kb server (or `kb report --json`)"
 
 
 def queue_line(queue: dict[str, Any], escape: Escape = _plain) -> str:

@@ -23,7 +23,5 @@ def own_index(tmp_path: Path, example_runtime: Runtime, embedder: Embedder) -> R
     shutil.copytree(example_runtime.settings.data_dir, target)
     runtime = Runtime(Settings(data_dir=str(target)))
     runtime.embedder = embedder
-    for name in APP_TABLES:
-        if name in runtime.store.db.list_tables().tables:
-            runtime.store.db.drop_table(name)
+    runtime.records.drop(APP_TABLES)
     return runtime

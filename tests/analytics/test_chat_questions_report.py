@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from bot.analytics.questions import QuestionTable
+from bot.records.questions import QuestionTable
 from bot.cli import app
 from bot.runtime import Runtime
 from tests.fakes.slack_api import BOT_USER_ID
@@ -53,7 +53,7 @@ def teams_ask(bot, text: str) -> None:  # noqa: ANN001 - TeamsBot
 
 
 def stored_rows(runtime: Runtime) -> list[dict]:
-    table = QuestionTable(runtime.store).table(create=False)
+    table = QuestionTable(runtime.records).table(create=False, latest=True)
     return [] if table is None else table.to_arrow().drop_columns(["vector"]).to_pylist()
 
 
@@ -135,7 +135,7 @@ def test_questions_past_retention_are_purged(own_index: Runtime, slack_bot: Slac
     slack_ask(slack, PET[1])
     slack.drain()
     recorder = slack.services.questions
-    table = QuestionTable(own_index.store).table()
+    table = recorder.questions.table()
     [first, _] = sorted(stored_rows(own_index), key=lambda row: row["at"])
     table.update(where=f"id = '{first['id']}'", values={"at": datetime.now(timezone.utc) - timedelta(days=31)})
 

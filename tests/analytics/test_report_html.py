@@ -9,7 +9,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from bot.analytics.questions import QuestionEvent
+from bot.analytics.recorder import QuestionEvent
 from bot.answer.model import Answer
 from bot.cli import app
 from bot.runtime import Runtime
@@ -35,8 +35,8 @@ class Page(HTMLParser):
 
 
 def test_html_report_of_a_seeded_history_is_self_contained_with_its_charts(runtime: Runtime, tmp_path: Path) -> None:
-    seed_history(runtime.store, runtime.embedder, questions=300, days=28)
-    runtime.question_recorder.record(QuestionEvent("slack", "U0000ASKER", direct=True, seconds=0.5,
+    seed_history(runtime.store, runtime.records, runtime.embedder, questions=300, days=28)
+    runtime.question_recorder.record(QuestionEvent("slack", "U0000ASKER", direct=True, seconds=0.5, outcome="not_found",
                                                    answer=Answer(question=HOSTILE, text="", no_answer=True)))
     target = tmp_path / "report.html"
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.analytics import chat as report_chat
-from bot.analytics.digest import post_weekly_digest
+from bot.conversation import wording
+from bot.conversation.report import post_weekly_digest
 from bot.runtime import Runtime
 from bot.scheduler import start_scheduler
 from tests.analytics.test_chat_questions_report import PET, slack_ask, teams_ask
@@ -29,15 +29,16 @@ def test_slack_admin_gets_the_summary_in_a_direct_message_and_others_are_refused
     [summary] = bot.fake.wait_for("chat.postMessage", lambda call: call.args.get("channel") == ADMIN)
     bot.drain()
 
-    assert refused["text"] == report_chat.REFUSED and refused["response_type"] == "ephemeral"
-    assert sending["text"] == report_chat.SLACK_SENDING and sending["response_type"] == "ephemeral"
+    assert refused["text"] == wording.REPORT_REFUSED and refused["response_type"] == "ephemeral"
+    assert sending["text"] == "I'll send you the question report in a direct message."
+    assert sending["response_type"] == "ephemeral"
     text = summary.args["text"]
     assert "2 questions from 1 people" in text and "100% not found" in text
     assert "1. “is there a pet insurance benefit?”: 2 questions — e.g. “do we get pet insurance”" in text
     assert "kb report --html" in text, "where the full report is"
     assert [call.args["channel"] for call in bot.fake.recorded("chat.postMessage")
             if "kb report" in call.args.get("text", "")] == [ADMIN], "nobody else got it"
-    assert bot.command("report soon", user=ADMIN).json()["text"] == report_chat.USAGE
+    assert bot.command("report soon", user=ADMIN).json()["text"] == wording.REPORT_USAGE
 
 
 def test_teams_report_only_for_admins_and_only_in_a_personal_chat(own_index: Runtime,
@@ -54,8 +55,9 @@ def test_teams_report_only_for_admins_and_only_in_a_personal_chat(own_index: Run
     bot.drain()
 
     replies = [s.text for s in bot.connector.messages() if "report" in s.text.lower() or "questions" in s.text]
-    assert replies[0] == report_chat.REFUSED
-    assert replies[1] == report_chat.TEAMS_PERSONAL_ONLY
+    assert replies[0] == wording.REPORT_REFUSED
+    assert replies[1] == "The question report names what people asked, so I only send it privately: " \
+                         "message me `report` in a personal chat."
     assert "2 questions from 1 people" in replies[2]
     assert "is there a pet insurance benefit?" not in replies[2] and "can I get insurance for my dog" in replies[2]
 

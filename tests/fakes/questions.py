@@ -13,10 +13,11 @@ from datetime import datetime, timedelta, timezone
 import numpy as np
 import pyarrow as pa
 
-from bot.analytics.questions import ANSWERED, ESCALATED, HELPFUL, NOT_FOUND, NOT_HELPFUL, QuestionTable
 from bot.index.embedding import Embedder
 from bot.index.store import DOCUMENTS, Store
-from bot.policy import tickets
+from bot.records import tickets
+from bot.records.questions import ANSWERED, ESCALATED, HELPFUL, NOT_FOUND, NOT_HELPFUL, QuestionTable
+from bot.records.tables import AppTables
 
 GAPS = [
     ["is there a pet insurance benefit?", "do we get pet insurance", "can I insure my dog through work"],
@@ -47,9 +48,10 @@ VARIANTS = [" ", "?", " please", " thanks", " asap", " again", " for my team", "
 SHARES = {ANSWERED: 0.72, NOT_FOUND: 0.18, ESCALATED: 0.10}
 
 
-def seed_history(store: Store, embedder: Embedder, *, questions: int, days: int = 28, now: datetime | None = None,
-                 distinct: bool = False, seed: int = 7, batch: int = 25_000) -> None:
-    """Write `questions` recorded questions over the last `days`, their tickets and cited documents.
+def seed_history(store: Store, records: AppTables, embedder: Embedder, *, questions: int, days: int = 28,
+                 now: datetime | None = None, distinct: bool = False, seed: int = 7, batch: int = 25_000) -> None:
+    """Write `questions` recorded questions over the last `days` and their tickets (app records), and
+    the documents they cite (index).
 
     `distinct`: every question worded differently (no exact repeats), the slowest case for grouping.
     """
@@ -59,7 +61,7 @@ def seed_history(store: Store, embedder: Embedder, *, questions: int, days: int 
     answer_texts = [text for text, _ in ANSWERED_QUESTIONS]
     vectors = embedder.embed_queries(gap_texts + answer_texts).astype(np.float32)
     _documents(store, now)
-    table = QuestionTable(store)
+    table = QuestionTable(records)
     escalated_rows = []
     for start in range(0, questions, batch):
         size = min(batch, questions - start)
@@ -90,7 +92,7 @@ def seed_history(store: Store, embedder: Embedder, *, questions: int, days: int 
                              feedback == NOT_HELPFUL and verdict[i] < 0.02, (vectors[base] + noise).tolist(), rng,
                              start + i))
         table.add(rows)
-    _tickets(store, escalated_rows, rng)
+    _tickets(records, escalated_rows, rng)
     table.compact()
 
 
@@ -111,7 +113,7 @@ def _documents(store: Store, now: datetime) -> None:
          "synced_at": now, "chunks": 3, "acl": ["*"]} for name, age in DOCUMENTS_SEEN.items()], schema=DOCUMENTS))
 
 
-def _tickets(store: Store, escalated: list[tuple[str, str, datetime]], rng: np.random.Generator) -> None:
+def _tickets(records: AppTables, escalated: list[tuple[str, str, datetime]], rng: np.random.Generator) -> None:
     rows = []
     for number, (category, queue, at) in enumerate(escalated):
         claimed = at + timedelta(minutes=float(rng.gamma(2.0, 20.0))) if rng.random() < 0.85 else None
@@ -123,4 +125,4 @@ def _tickets(store: Store, escalated: list[tuple[str, str, datetime]], rng: np.r
                                 resolved_by="someone" if resolved else None, resolved_at=resolved)
         rows.append(ticket.to_row())
     if rows:
-        store.table(tickets.TABLE, tickets.SCHEMA).add(pa.Table.from_pylist(rows, schema=tickets.SCHEMA))
+        records.table(tickets.TABLE, tickets.SCHEMA).add(pa.Table.from_pylist(rows, schema=tickets.SCHEMA))

@@ -1,5 +1,8 @@
 """The `questions` table: one row per question asked in chat, kept for `KB_QUESTION_RETENTION_DAYS`.
 
+An app record like tickets and feedback (written by people's questions, never rebuilt from the
+sources); `bot.analytics.recorder` decides what goes in a row, `bot.analytics.report` reads it.
+
 A row holds what a runbook writer needs to see a gap (the question, what kb did with it, the
 documents it cited, what the asker thought of the answer) and nothing that says who asked: the
 asker is a keyed hash, good for counting distinct people and for nothing else. The row's id is the
@@ -9,14 +12,12 @@ the question it judges.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import pyarrow as pa
 
-from bot.answer.model import Answer
-from bot.index.store import Store, quote
+from bot.records.tables import AppTables, quote
 
 TABLE = "questions"
 ANSWERED, NOT_FOUND, ESCALATED = "answered", "not_found", "escalated"
@@ -46,36 +47,15 @@ message, whose text and vector are not stored. `feedback`: the last verdict on t
 `vector`: the question's embedding, which groups gaps into topics without re-embedding at report time."""
 
 
-def outcome_of(answer: Answer) -> str:
-    if answer.escalated:
-        return ESCALATED
-    return NOT_FOUND if answer.no_answer else ANSWERED
-
-
-@dataclass(frozen=True)
-class QuestionEvent:
-    """A question the chat flow answered: what `QuestionRecorder.record` is given, once per question."""
-
-    surface: str
-    asker: str
-    """The platform's user id; only its keyed hash is stored."""
-    direct: bool
-    """Asked in a direct message / personal chat (else in a channel, thread or group chat)."""
-    answer: Answer
-    seconds: float
-    """From the question's arrival to its answer (or escalation reply) being ready."""
-    answer_id: str | None = None
-    """The id feedback and "ask a person" will carry (None when the answer has no buttons)."""
-
-
 class QuestionTable:
-    """Reads and writes the table; `Store.table` creates it on first use, as for tickets and feedback."""
+    """Reads and writes the table; `AppTables.table` creates it on first use, as for tickets and feedback."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: AppTables) -> None:
         self.store = store
 
-    def table(self, *, create: bool = True) -> Any:
-        return self.store.table(TABLE, SCHEMA if create else None)
+    def table(self, *, create: bool = True, latest: bool = False) -> Any:
+        """`latest`: what every process has written so far (a report), not this handle's last version."""
+        return self.store.table(TABLE, SCHEMA if create else None, latest=latest)
 
     def add(self, rows: list[dict[str, Any]]) -> None:
         self.table().add(pa.Table.from_pylist(rows, schema=SCHEMA))
