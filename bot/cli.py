@@ -21,6 +21,7 @@ from rich.table import Table
 
 from bot import logs
 from bot.config import Settings, settings_table
+from bot.index.embedding import backend_status
 from bot.runtime import Runtime
 
 app = typer.Typer(help="kb answers IT and HR questions from your runbooks, with citations.",
@@ -255,6 +256,7 @@ def status(as_json: AsJson = False, data_dir: DataDir = None, verbose: Verbose =
         "model": json.loads(model) if model else None,
         "documents": store.count_documents(),
         "chunks": store.count_chunks(),
+        "embedding": backend_status(rt.settings),
         "sources": {scope: {"documents": store.count_documents(scope), **run} for scope, run in runs.items()},
     }
     if rt.settings.slack_usergroups:
@@ -266,6 +268,7 @@ def status(as_json: AsJson = False, data_dir: DataDir = None, verbose: Verbose =
         return
     out.print(f"index: {data['data_dir']}  model: {data['model']['model'] if data['model'] else '—'}")
     out.print(f"{data['documents']} documents, {data['chunks']} chunks")
+    out.print(f"embedding: {escape(embedding_line(data['embedding']))}")
     table = Table("source", "documents", "last run", "ok", "last success", "errors")
     for scope, info in data["sources"].items():
         table.add_row(scope, str(info["documents"]), str(info.get("last_run", ""))[:19], "yes" if info.get("ok") else "NO",
@@ -275,6 +278,17 @@ def status(as_json: AsJson = False, data_dir: DataDir = None, verbose: Verbose =
         out.print(f"slack user groups: {escape(data['slack_usergroups']['summary'])}")
     if "teams_aad_groups" in data:
         out.print(f"teams AAD groups: {escape(data['teams_aad_groups']['summary'])}")
+
+
+def embedding_line(status: dict) -> str:
+    """`kb status`'s one line on what embeds: the worker(s), torch, or the int8 ONNX model and its cache."""
+    if status["backend"] == "worker":
+        return "worker at " + ", ".join(status["urls"])
+    if "onnx_unavailable" in status:
+        return f"torch on cpu (ONNX unavailable: {status['onnx_unavailable']})"
+    if status["backend"] == "torch":
+        return f"torch (device {status['device']})"
+    return f"{status['backend']}, {'built' if status['built'] else 'built at first use'} in {status['model_dir']}"
 
 
 def _slack_usergroups(settings: Settings) -> dict:

@@ -100,6 +100,8 @@ class Settings(BaseSettings):
     embed_model: str = _env("KB_EMBED_MODEL", "sentence-transformers model name or path; empty: the bundled all-MiniLM-L6-v2.", "")
     embed_url: str = _env("KB_EMBED_URL", "Embedding worker URL(s), comma-separated; empty: embed in-process.", "")
     embed_device: str = _env("KB_EMBED_DEVICE", "Device for in-process embedding: auto (CUDA when present), cpu, cuda.", "auto")
+    embed_backend: Literal["auto", "torch", "onnx"] = _env("KB_EMBED_BACKEND", "What runs the in-process model (and kb worker's): onnx (int8 copy built at first use, CPU), torch, or auto (torch on CUDA, onnx otherwise). torch by default: int8 costs answer quality (docs/deployment.md).", "torch")
+    embed_cache_dir: str = _env("KB_EMBED_CACHE_DIR", "Folder for the ONNX models built at first use, one per model and quantization; empty: ~/.cache/kb/onnx.", "")
     embed_batch_size: int = _env("KB_EMBED_BATCH_SIZE", "Texts per forward pass when embedding.", 32, ge=1)
     query_prefix: str = _env("KB_QUERY_PREFIX", "Text put before each query when embedding (e.g. 'query: ' for e5 models).", "")
     passage_prefix: str = _env("KB_PASSAGE_PREFIX", "Text put before each chunk when embedding (e.g. 'passage: ').", "")
@@ -179,7 +181,7 @@ class Settings(BaseSettings):
     min_relevance: float = _env("KB_MIN_RELEVANCE", "Cosine similarity the best match needs, else kb says it found nothing.", 0.38)
     not_mentioned: Literal["off", "index", "retrieved"] = _env(
         "KB_NOT_MENTIONED", "When a 'do we have X?' question is answered 'not found': off; index (a word of X is in "
-        "no runbook); retrieved (also when no retrieved section mentions all of X's words).", "index")
+        "no runbook); retrieved (also when no retrieved section is about X: its head word and half the others).", "retrieved")
     max_question_chars: int = _env("KB_MAX_QUESTION_CHARS", "Longest question accepted, in characters.", 4000, ge=1)
 
     @field_validator(*SECRETS, mode="before")

@@ -26,6 +26,7 @@ import structlog
 from aiohttp import web
 
 from bot import metrics
+from bot.index.embedding import backend_of, model_precision
 from bot.index.remote_embedding import MODEL_HEADER
 
 log = structlog.get_logger(__name__)
@@ -42,19 +43,22 @@ class WorkerModel:
         self.model_id = model_id
         self.device = device
         self.batch_size = batch_size
+        self.backend = backend_of(model, device)
         self.dimension = int(model.get_embedding_dimension() if hasattr(model, "get_embedding_dimension")
                              else model.get_sentence_embedding_dimension())
         self.max_input_length = int(model.max_seq_length)
-        self.dtype = _dtype(model)
+        self.dtype = model_precision(model)
         self.pooling = _pooling(model)
 
     @classmethod
     def from_embedder(cls, embedder: Any) -> WorkerModel:
-        """Serve the model of a LocalEmbedder (loaded on CUDA in fp16 when there is a GPU)."""
+        """Serve the model of a LocalEmbedder: torch (fp16 on CUDA) or the int8 ONNX copy, as KB_EMBED_BACKEND chose."""
         return cls(embedder.sentence_model, model_id=embedder.model_name, device=embedder.device,
                    batch_size=embedder.batch_size)
 
     def token_counts(self, texts: list[str]) -> list[int]:
+        if hasattr(self.model, "token_counts"):  # the ONNX model counts with its own tokenizer
+            return self.model.token_counts(texts)
         encoded = self.model.tokenizer(texts, add_special_tokens=True, truncation=False, return_attention_mask=False,
                                        return_token_type_ids=False)
         return [len(ids) for ids in encoded["input_ids"]]
@@ -66,14 +70,10 @@ class WorkerModel:
         return np.asarray(vectors, dtype=np.float32)
 
 
-def _dtype(model: Any) -> str:
-    try:
-        return str(next(model.parameters()).dtype).removeprefix("torch.")
-    except (StopIteration, AttributeError, TypeError):
-        return "float32"
-
-
 def _pooling(model: Any) -> str:
+    meta = getattr(model, "meta", None)  # the ONNX model recorded its pooling when it was built
+    if meta is not None:
+        return str(meta.pooling)
     for module in getattr(model, "_modules", {}).values():
         if hasattr(module, "get_pooling_mode_str"):
             return str(module.get_pooling_mode_str())
@@ -293,7 +293,7 @@ async def health(request: web.Request) -> web.Response:
 
 
 async def info(request: web.Request) -> web.Response:
-    """TEI's /info fields, plus `dimension` and `device`, which TEI does not report."""
+    """TEI's /info fields, plus `dimension`, `device` and `backend` (what runs the model), which TEI does not report."""
     model, limits = request.app[MODEL], request.app[LIMITS]
     return web.json_response({
         "model_id": model.model_id,
@@ -312,6 +312,7 @@ async def info(request: web.Request) -> web.Response:
         "docker_label": None,
         "dimension": model.dimension,
         "device": model.device,
+        "backend": model.backend,
     })
 
 
@@ -342,9 +343,9 @@ def create_app(model: WorkerModel, limits: Limits = Limits()) -> web.Application
 
 
 def serve(settings: Any, host: str, port: int) -> None:
-    """Load the configured model (CUDA fp16 when present) and serve until interrupted."""
-    from bot.index.embedding import LocalEmbedder
+    """Load the configured model with the backend the bot would use (KB_EMBED_BACKEND) and serve until interrupted."""
+    from bot.index.embedding import local_embedder
 
-    embedder = LocalEmbedder(settings.embed_model, device=settings.embed_device, batch_size=settings.embed_batch_size)
+    embedder = local_embedder(settings)
     app = create_app(WorkerModel.from_embedder(embedder), Limits.from_settings(settings))
     web.run_app(app, host=host, port=port, print=None, access_log=None)

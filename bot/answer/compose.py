@@ -13,6 +13,7 @@ from bot.answer.asks import Ask, asks, holds
 from bot.answer.model import Citation
 from bot.answer.retrieve import Result
 from bot.answer.snippets import FACT_BONUS, best_snippet, lexical_scores, sentences_of
+from bot.index.vector_cache import VectorCache
 
 SentenceScorer = Callable[[str, list[list[str]]], list[list[float]]]
 """Given the question and each chunk's sentences, a similarity per sentence."""
@@ -23,15 +24,21 @@ NOT_FOUND = (
 )
 
 
-def embedding_scorer(embedder) -> SentenceScorer:  # noqa: ANN001 - any Embedder
-    """Sentence similarities from the model already loaded: one batched call for all chunks."""
+SENTENCE_VECTORS = 20_000
+"""Sentence vectors the quote scorer keeps (about 30 MB at 384 dimensions): the chunks popular questions
+retrieve are scored again and again, and embedding their sentences was most of an answer's time."""
+
+
+def embedding_scorer(embedder, capacity: int = SENTENCE_VECTORS) -> SentenceScorer:  # noqa: ANN001 - any Embedder
+    """Sentence similarities from the model already loaded: one call for the sentences not seen lately."""
+    sentence_vectors = VectorCache(embedder.embed_documents, capacity)
 
     def score(question: str, chunks: list[list[str]]) -> list[list[float]]:
         flat = [sentence for sentences in chunks for sentence in sentences]
         if not flat:
             return [[] for _ in chunks]
         query = embedder.embed_queries([question])[0]
-        similarities = (embedder.embed_documents(flat) @ query).tolist()
+        similarities = (sentence_vectors(flat) @ query).tolist()
         out, offset = [], 0
         for sentences in chunks:
             out.append(similarities[offset : offset + len(sentences)])

@@ -33,6 +33,9 @@ _LINK_WORDS = frozenset("""for after at in on with if when as during like to fro
 _CUT = re.compile(r"\s+(?:for|after|at|in|on|with|if|when|as|during|like|to|from|that|which|so|because|since|or|and"
                   r"|before|by|through|under|while|where|here|there|anymore|these days|now|still|yet|we|i|you)\b.*$",
                   re.IGNORECASE)
+_INDEX_STOPWORDS = frozenset("""against between through during without within upon among across along around
+    behind beyond toward towards onto into over under again further once also than very""".split())
+"""Words the full-text index drops as stop words: looked up there they would seem never written."""
 _VAGUE = frozenset("somewhere someone somebody anyone anybody anything anywhere something way ways".split())
 GENERIC = frozenset(
     """any some kind kinds sort sorts type types form thing things stuff way ways option options program programs
@@ -49,10 +52,12 @@ def asked_thing(question: str) -> str | None:
     if match is None:
         return None
     words = next(group for group in match.groups() if group).strip(" '\"").split()
-    while words and words[0].lower() in GENERIC | STOPWORDS | _LINK_WORDS:
+    while words and words[0].lower() in STOPWORDS:
         words.pop(0)
     if not words or words[0].lower() in _VAGUE:
-        return None  # "is there someone I can talk to": no thing named to look for
+        return None  # "is there someone I can talk to", "is there a way to…": no thing named to look for
+    while words and words[0].lower() in GENERIC | STOPWORDS | _LINK_WORDS:
+        words.pop(0)
     return _CUT.sub("", " ".join(words)).strip(" '\"") or None
 
 
@@ -60,7 +65,7 @@ def key_terms(thing: str) -> list[str]:
     """The words of `thing` that a section must mention to be about it, as written (generic words
     dropped): the full-text index stems them its own way, so they are looked up unstemmed."""
     words = re.findall(r"[a-z0-9]+", thing.lower())
-    return [word for word in words if word not in GENERIC and word not in STOPWORDS and len(word) > 1]
+    return [word for word in words if word not in GENERIC | STOPWORDS | _INDEX_STOPWORDS and len(word) > 1]
 
 
 def mentioned(term: str, words: set[str]) -> bool:
@@ -73,12 +78,15 @@ def mentioned(term: str, words: set[str]) -> bool:
 
 
 def unmentioned(thing: str, texts: Iterable[str]) -> bool:
-    """Whether no text mentions all of `thing`'s key terms: then nothing retrieved is about it."""
+    """Whether no text is about `thing`: none mentions its head word (the last: "insurance" in "pet
+    insurance") together with at least half of its other key words ("pet"). Half, not all, so a
+    modifier the runbooks word differently ("full meal allowance") does not turn an answer away."""
     wanted = terms(" ".join(key_terms(thing)))
     if not wanted:
         return False
+    head, others = wanted[-1], wanted[:-1]
     for text in texts:
         words = set(terms(text))
-        if all(mentioned(term, words) for term in wanted):
+        if mentioned(head, words) and 2 * sum(mentioned(term, words) for term in others) >= len(others):
             return False
     return True

@@ -289,3 +289,18 @@ def test_the_model_reads_the_whole_section_not_only_the_matched_chunks(llm_runti
     prompt = fake.prompt()
     assert all(" ".join(chunk.split()[:12]) in " ".join(prompt.split()) for chunk in chunks)
     assert prompt.count("<section>I clicked a link or opened an attachment</section>") == 1  # one section, once
+
+
+def test_kb_eval_measures_generated_answers_by_what_the_model_wrote(llm_runtime: LLMRuntime, fake_llm) -> None:  # noqa: ANN001
+    from bot import evaluation
+
+    fake, _ = fake_llm
+    fake.then("Update the OS, then reconnect; the posture check re-runs within ninety seconds [1].")
+    items = [{"id": "q1", "question": QUESTION, "gold": ["it/vpn.md"], "answer_contains": ["within ninety seconds"],
+              "expect": "answer"}]
+
+    report = evaluation.evaluate_questions(llm_runtime().answers, items)
+
+    assert report["metrics"]["generated"] == 1.0
+    assert report["metrics"]["answer_contains"] == 1.0, "the phrase is in the generated text, not in any quote"
+    assert report["questions"][0]["generated"] is True

@@ -9,6 +9,7 @@ import httpx
 import numpy as np
 
 from bot.index.remote_embedding import MODEL_HEADER
+from bot.index.onnx_build import cpu_quantization
 from bot.worker import Limits, WorkerModel
 from tests.worker.conftest import CountingModel, running_worker, wait_for
 
@@ -42,7 +43,9 @@ def test_info_health_and_metrics(worker, embedder) -> None:
     page = httpx.get(f"{worker.url}/metrics").text
 
     assert info["model_id"] == embedder.model_name
-    assert info["dimension"] == 384 and info["device"] == "cpu" and info["model_dtype"] == "float32"
+    assert info["dimension"] == 384 and info["device"] == "cpu"
+    # on a CPU the default backend (auto) is the int8 ONNX copy, and /info says so
+    assert info["backend"] == embedder.backend == "onnx int8 " + cpu_quantization() and info["model_dtype"] == "int8"
     assert info["model_type"] == {"embedding": {"pooling": "mean"}}
     assert info["max_input_length"] == 256 and info["max_client_batch_size"] == 8
     assert health.status_code == 200

@@ -1,0 +1,109 @@
+"""Sync memory as the corpus grows: peak RSS while a streaming source yields more and more documents.
+
+    .venv/bin/python benchmarks/sync_memory_bench.py [--documents 2000 8000 32000] [--model]
+
+Each size syncs a fresh index in a child process from a source that makes its documents one at a
+time (about 3 chunks each, realistic runbook-like text), as every connector does, and prints the
+child's peak resident memory, the seconds and the chunks written. Bounded memory means the peak
+stays flat while the corpus grows 16-fold: the sync holds one batch of documents (64) and their
+vectors at a time, plus a hash and access list per indexed document.
+
+Without `--model`, vectors come from a cheap deterministic hash of the text instead of the model
+(the model's own memory is a constant, and embedding 100k chunks would take hours on 2 cores);
+with it, the configured backend embeds (use small sizes).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from bot.config import Settings  # noqa: E402
+from bot.runtime import Runtime  # noqa: E402
+from connectors.base import Document  # noqa: E402
+
+SECTION = ("Open Self Service and choose the {n} request form. Fill in the cost centre, the manager who "
+           "approves it and the date you need it by; approvals usually take two working days. If the form "
+           "is missing, ask in #it-help and mention ticket {n}. ")
+
+
+class HashEmbedder:
+    """384-dimensional unit vectors from a hash of each text: the Embedder protocol at no model cost."""
+
+    model_name = "benchmark/hash-384"
+    dimension = 384
+
+    def _vectors(self, texts: list[str]) -> np.ndarray:
+        seeds = [int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "little") for text in texts]
+        vectors = np.stack([np.random.default_rng(seed).standard_normal(self.dimension) for seed in seeds])
+        return (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
+
+    def embed_documents(self, texts: list[str]) -> np.ndarray:
+        return self._vectors(texts)
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        return self._vectors(texts)
+
+
+class StreamingSource:
+    """`count` documents made one at a time, never held together."""
+
+    def __init__(self, count: int) -> None:
+        self.count = count
+        self.name = "local:synthetic"
+
+    def documents(self, since: datetime | None = None) -> Iterator[Document]:
+        for n in range(self.count):
+            body = "\n\n".join(f"## Step {step}\n\n" + SECTION.format(n=n * 10 + step) * 6 for step in range(3))
+            yield Document(id=f"doc-{n}", source="local", title=f"Runbook {n}", url=f"file:///runbooks/{n}.md",
+                           path=f"runbooks/{n}.md", text=f"# Runbook {n}\n\n{body}",
+                           updated_at=datetime(2026, 1, 1, tzinfo=timezone.utc), acl=["*"])
+
+    def list_ids(self) -> set[str]:
+        return {f"doc-{n}" for n in range(self.count)}
+
+
+def run(documents: int, model: bool) -> dict:
+    with tempfile.TemporaryDirectory(prefix="kb-sync-memory-") as folder:
+        rt = Runtime(Settings(data_dir=folder))
+        if not model:
+            rt.embedder = HashEmbedder()
+        started = time.perf_counter()
+        summary = rt.sync_engine.sync(StreamingSource(documents))
+        seconds = time.perf_counter() - started
+    return {"documents": documents, "chunks": summary.chunks_embedded, "seconds": seconds,
+            "errors": summary.errors[:3], "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--documents", type=int, nargs="+", default=[2000, 8000, 32000])
+    parser.add_argument("--model", action="store_true", help="embed with the configured model instead of a hash")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(run(args.documents[0], args.model)))
+        return
+    for count in args.documents:
+        command = [sys.executable, __file__, "--child", "--documents", str(count)] + (["--model"] if args.model else [])
+        result = json.loads(subprocess.run(command, check=True, capture_output=True, text=True).stdout.splitlines()[-1])
+        print(f"{result['documents']:,} documents, {result['chunks']:,} chunks: peak RSS {result['peak_rss_mb']:,.0f} MB, "
+              f"{result['seconds']:.0f} s" + (f", errors {result['errors']}" if result["errors"] else ""), flush=True)
+
+
+if __name__ == "__main__":
+    main()

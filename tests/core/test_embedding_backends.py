@@ -1,0 +1,94 @@
+"""KB_EMBED_BACKEND: which backend runs, the int8 ONNX model's cache, the fall-back to torch, and agreement."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import structlog
+
+from bot.config import Settings
+from bot.index.chunking import chunk_document
+from bot.index.embedding import LocalEmbedder, OnnxEmbedder, backend_status, chosen_backend, local_embedder
+from bot.index.onnx_build import cpu_quantization
+from bot.index.sources import local_folder
+from connectors.base import Document
+
+DATA = Path(__file__).parent.parent / "data"
+
+
+def test_auto_runs_onnx_on_a_cpu_and_torch_when_cuda_or_torch_is_asked_for(tmp_path: Path) -> None:
+    assert chosen_backend(Settings()) == "torch", "torch by default: int8 fails the 18F quality guard"
+    assert chosen_backend(Settings(embed_backend="auto", embed_device="cpu")) == "onnx"
+    assert chosen_backend(Settings(embed_backend="auto", embed_device="cuda")) == "torch"  # torch fp16 on CUDA
+    assert chosen_backend(Settings(embed_backend="torch", embed_device="cpu")) == "torch"
+    assert chosen_backend(Settings(embed_backend="onnx", embed_device="cuda")) == "onnx"
+    assert type(local_embedder(Settings(embed_backend="auto", embed_device="cpu", embed_cache_dir=str(tmp_path)))) \
+        is OnnxEmbedder
+    assert type(local_embedder(Settings(embed_backend="torch"))) is LocalEmbedder
+
+
+def test_the_onnx_model_is_built_at_first_use_and_a_second_start_builds_nothing(tmp_path: Path) -> None:
+    settings = Settings(embed_backend="onnx", embed_cache_dir=str(tmp_path))
+    assert backend_status(settings)["built"] is False
+
+    first = local_embedder(settings)
+    vectors = first.embed_queries(["How do I set up the VPN?"])
+    built = [path for path in tmp_path.iterdir() if not path.name.startswith(".")]
+    stamps = {path: path.stat().st_mtime_ns for path in built[0].iterdir()}
+
+    second = local_embedder(settings)  # a new process would do the same: nothing in memory is shared
+    again = second.embed_queries(["How do I set up the VPN?"])
+
+    assert first.built is True and second.built is False
+    assert [path.name for path in tmp_path.iterdir() if not path.name.startswith(".")] == [built[0].name]
+    assert {path: path.stat().st_mtime_ns for path in built[0].iterdir()} == stamps
+    assert first.backend == second.backend == f"onnx int8 {cpu_quantization()}"
+    assert backend_status(settings) == {"backend": f"onnx int8 {cpu_quantization()}", "model_dir": str(built[0]),
+                                        "built": True}
+    np.testing.assert_array_equal(vectors, again)  # one text, one forward pass: the same vector every time
+
+
+def test_a_model_that_cannot_be_exported_says_why_and_runs_on_torch(tmp_path: Path) -> None:
+    from sentence_transformers import SentenceTransformer
+    from sentence_transformers.sentence_transformer.modules import BoW
+
+    model_dir = tmp_path / "bow-model"
+    SentenceTransformer(modules=[BoW(vocab=["vpn", "laptop", "leave", "password"])], device="cpu").save(str(model_dir))
+    settings = Settings(embed_backend="onnx", embed_model=str(model_dir), embed_cache_dir=str(tmp_path / "cache"))
+
+    with structlog.testing.capture_logs() as logs:
+        embedder = local_embedder(settings)
+        vectors = embedder.embed_documents(["vpn on my laptop", "annual leave"])
+    again = local_embedder(settings)
+    again.embed_queries(["password"])
+
+    assert embedder.backend == "torch float32 cpu" and vectors.shape == (2, 4)
+    assert "only transformer models" in embedder.fallback_reason and "BoW" in embedder.fallback_reason
+    failure = next(entry for entry in logs if entry["event"] == "embedder.onnx_unavailable")
+    assert failure["log_level"] == "error" and failure["using"] == "torch" and "BoW" in failure["error"]
+    assert again.fallback_reason == embedder.fallback_reason and again.built is None  # no second attempt
+    assert not [path for path in (tmp_path / "cache").iterdir() if path.is_dir() and not path.name.startswith(".")]
+    assert "BoW" in backend_status(settings)["onnx_unavailable"]
+    assert json.loads(next((tmp_path / "cache").glob("*.failed.json")).read_text())["error"] == embedder.fallback_reason
+
+
+@pytest.mark.slow
+def test_onnx_and_torch_embeddings_agree_on_the_test_corpus(embedder) -> None:
+    settings = Settings()
+    documents = [item for item in local_folder(str(DATA / "runbooks"), settings).documents()
+                 if isinstance(item, Document)]
+    texts = [chunk.search_text(document) for document in documents
+             for chunk in chunk_document(document, settings.chunk_tokens)]
+    torch = LocalEmbedder(device="cpu")
+
+    assert embedder.backend.startswith("onnx int8")  # the session's embedder: what auto runs on this CPU
+    cosines = np.sum(embedder.embed_documents(texts) * torch.embed_documents(texts), axis=1)
+    questions = ["How do I reset my password?", "can i carry over vacation days", "VPN wont connect"]
+    query_cosines = np.sum(embedder.embed_queries(questions) * torch.embed_queries(questions), axis=1)
+
+    assert len(texts) >= 5 and cosines.min() > 0.98, cosines
+    assert query_cosines.min() > 0.98, query_cosines
+
