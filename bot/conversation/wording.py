@@ -10,7 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:  # the summary's type only: importing the sync would load LanceDB for every sentence
+    from bot.index.sync import SyncSummary
 
 # -- questions -----------------------------------------------------------------------------------------
 RATE_LIMITED = ("You're asking faster than I can look things up. Give me a minute, then ask again "
@@ -129,19 +132,6 @@ def report_private_only(markup: Markup) -> str:
 
 
 # -- reindex and status ----------------------------------------------------------------------------------
-class SyncCounts(Protocol):
-    """What the sentences read of a sync's summary (`bot.index.sync.SyncSummary`)."""
-
-    added: int
-    changed: int
-    deleted: int
-    unchanged: int
-    chunks_embedded: int
-    permissions_updated: int
-    errors: list[str]
-    seconds: float
-
-
 def sources_named(source: str | None) -> str:
     return f"{source} sources" if source else "all sources"
 
@@ -152,7 +142,7 @@ def progress_sentence(source: str | None, documents: int, chunks: int, seconds: 
             f"({seconds:.0f}s so far)")
 
 
-def outcome_sentence(source: str | None, summary: SyncCounts) -> str:
+def outcome_sentence(source: str | None, summary: SyncSummary) -> str:
     """A finished reindex's counts (each surface adds its own marks)."""
     permissions = f"{summary.permissions_updated} with new permissions, " if summary.permissions_updated else ""
     return (f"Reindex of {sources_named(source)} finished in {summary.seconds:.1f}s: {summary.added} added, "
@@ -164,7 +154,7 @@ def reindex_progress(markup: Markup, source: str | None, documents: int, chunks:
     return f"{markup.marks.get('progress', '')} {progress_sentence(source, documents, chunks, seconds)}".strip()
 
 
-def reindex_summary(markup: Markup, source: str | None, summary: SyncCounts | None,
+def reindex_summary(markup: Markup, source: str | None, summary: SyncSummary | None,
                     error: str | None) -> tuple[str, list[str]]:
     """The summary line and up to ten of its errors (plus how many more), so an admin sees what failed."""
     if summary is None:

@@ -76,15 +76,16 @@ def test_a_model_that_cannot_be_exported_says_why_and_runs_on_torch(tmp_path: Pa
 
 
 @pytest.mark.slow
-def test_onnx_and_torch_embeddings_agree_on_the_test_corpus(embedder) -> None:
+def test_onnx_and_torch_embeddings_agree_on_the_test_corpus(tmp_path: Path) -> None:
     settings = Settings()
     documents = [item for item in local_folder(str(DATA / "runbooks"), settings).documents()
                  if isinstance(item, Document)]
     texts = [chunk.search_text(document) for document in documents
              for chunk in chunk_document(document, settings.chunk_tokens)]
     torch = LocalEmbedder(device="cpu")
+    embedder = local_embedder(Settings(embed_backend="auto", embed_device="cpu", embed_cache_dir=str(tmp_path)))
 
-    assert embedder.backend.startswith("onnx int8")  # the session's embedder: what auto runs on this CPU
+    assert embedder.backend.startswith("onnx int8")  # what auto runs on this CPU
     cosines = np.sum(embedder.embed_documents(texts) * torch.embed_documents(texts), axis=1)
     questions = ["How do I reset my password?", "can i carry over vacation days", "VPN wont connect"]
     query_cosines = np.sum(embedder.embed_queries(questions) * torch.embed_queries(questions), axis=1)
