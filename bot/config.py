@@ -167,7 +167,7 @@ class Settings(BaseSettings):
     # Question analytics and the report (README: "What kb could not answer")
     record_questions: bool = _env("KB_RECORD_QUESTIONS", "Record every question asked in Slack and Teams (text, outcome, cited documents, feedback; no user ids) for `kb report`; false records nothing.", True)
     question_retention_days: int = _env("KB_QUESTION_RETENTION_DAYS", "Days recorded questions are kept before they are deleted.", 90, ge=1)
-    question_hash_key: SecretStr | None = _env("KB_QUESTION_HASH_KEY", "Key of the hash that counts distinct askers without storing who asked; empty: a random key kept in the index database.")
+    question_hash_key: SecretStr | None = _env("KB_QUESTION_HASH_KEY", "Key of the hash that counts distinct askers without storing who asked; empty: a random key kept in the app's records (same database as the index).")
     stale_after_days: int = _env("KB_STALE_AFTER_DAYS", "A cited document not updated for this many days is listed as stale in the report.", 180, ge=1)
     report_cron: str = _env("KB_REPORT_CRON", "When `kb serve` posts the weekly digest to the report channels (cron, server time).", "0 8 * * 1")
     report_slack_channel: str = _env("KB_REPORT_SLACK_CHANNEL", "Slack channel (id or #name) the weekly digest is posted to; empty: none.", "")
