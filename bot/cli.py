@@ -353,6 +353,40 @@ def escalations(
     out.print(", ".join(f"{n} {state}" for state, n in counts.items()))
 
 
+# -- report ----------------------------------------------------------------------------------------
+@app.command()
+def report(
+    since: Annotated[str, typer.Option("--since", help="The window, ending now: 24h, 7d, 2w…")] = "7d",
+    html_file: Annotated[Optional[Path], typer.Option("--html", help="Also write the report as one self-contained HTML page with charts.")] = None,
+    as_json: AsJson = False,
+    data_dir: DataDir = None,
+    verbose: Verbose = False,
+) -> None:
+    """What people asked in chat and what kb could not answer: gaps by topic, documents, stale pages, queues."""
+    from bot.analytics.report import build_report, parse_period
+    from bot.analytics.text import report_lines
+
+    try:
+        period = parse_period(since)
+    except ValueError as error:
+        raise fail(str(error)) from None
+    rt = runtime(data_dir, verbose)
+    data = build_report(rt.store, rt.records, rt.settings, period=period, embedder=lambda: rt.embedder)
+    if html_file is not None:
+        from bot.analytics.html import render_html
+
+        try:
+            html_file.write_text(render_html(data), encoding="utf-8")
+        except OSError as error:
+            raise fail(f"cannot write {html_file}: {error.strerror}") from None
+        err.print(f"report written to {escape(str(html_file))}")
+    if as_json:
+        print(json.dumps(data, ensure_ascii=False))
+        return
+    for line in report_lines(data):
+        out.print(line, markup=False, highlight=False)
+
+
 # -- worker ----------------------------------------------------------------------------------------
 @app.command()
 def worker(

@@ -25,7 +25,7 @@ from pydantic_settings import (
 
 CommaList = Annotated[list[str], NoDecode]
 SECRETS = ("slack_bot_token", "slack_signing_secret", "slack_app_token", "microsoft_app_password", "anthropic_api_key",
-           "confluence_api_token", "confluence_personal_token", "notion_token")
+           "confluence_api_token", "confluence_personal_token", "notion_token", "question_hash_key")
 """Fields read only from the environment, `.env` or secret files, never from kb.toml, and never logged."""
 ChannelSources = Annotated[dict[str, list[str]], NoDecode]
 
@@ -47,7 +47,7 @@ class Settings(BaseSettings):
     data_dir: str = _env("KB_DATA_DIR", "Where the LanceDB index lives: a folder, or an object-store URI (s3://bucket/kb).", ".kb-data")
     read_consistency: float = _env("KB_READ_CONSISTENCY", "Seconds a serving process may keep reading a table version before it checks for a newer one written by another process (a `kb sync`, the writer replica); 0 checks on every read.", 5.0, ge=0)
     port: int = _env("KB_PORT", "Port of the one HTTP server (/slack/events, /api/messages, /healthz, /metrics).", 3000)
-    admins: CommaList = _env("KB_ADMINS", "Comma-separated Slack user ids, Teams AAD object ids or emails allowed to reindex. Empty: nobody.", [])
+    admins: CommaList = _env("KB_ADMINS", "Comma-separated Slack user ids, Teams AAD object ids or emails allowed to reindex and to see the question report. Empty: nobody.", [])
     log_level: str = _env("KB_LOG_LEVEL", "Log level: DEBUG, INFO, WARNING, ERROR.", "INFO")
     log_format: str = _env("KB_LOG_FORMAT", "Log format: json, console, or auto (console on a terminal, JSON otherwise).", "auto")
     mode: Literal["production", "development"] = _env("KB_MODE", "production: every inbound request must be verified (Slack signing secret, Bot Framework JWT); development allows anonymous Teams requests.", "production")
@@ -163,6 +163,16 @@ class Settings(BaseSettings):
     escalation_check_every: float = _env("KB_ESCALATION_CHECK_EVERY", "Minutes between checks for unclaimed escalations to re-post.", 15.0, gt=0)
     emergency_contact: str = _env("KB_EMERGENCY_CONTACT", "Emergency contact told at once to anyone in crisis; empty: the policy file's.", "")
     eap_contact: str = _env("KB_EAP_CONTACT", "Employee Assistance Program contact told to anyone in crisis; empty: the policy file's.", "")
+
+    # Question analytics and the report (README: "What kb could not answer")
+    record_questions: bool = _env("KB_RECORD_QUESTIONS", "Record every question asked in Slack and Teams (text, outcome, cited documents, feedback; no user ids) for `kb report`; false records nothing.", True)
+    question_retention_days: int = _env("KB_QUESTION_RETENTION_DAYS", "Days recorded questions are kept before they are deleted.", 90, ge=1)
+    question_hash_key: SecretStr | None = _env("KB_QUESTION_HASH_KEY", "Key of the hash that counts distinct askers without storing who asked; empty: a random key kept in the app's records (same database as the index).")
+    stale_after_days: int = _env("KB_STALE_AFTER_DAYS", "A cited document not updated for this many days is listed as stale in the report.", 180, ge=1)
+    report_cron: str = _env("KB_REPORT_CRON", "When `kb serve` posts the weekly digest to the report channels (cron, server time).", "0 8 * * 1")
+    report_slack_channel: str = _env("KB_REPORT_SLACK_CHANNEL", "Slack channel (id or #name) the weekly digest is posted to; empty: none.", "")
+    report_teams_channel: str = _env("KB_REPORT_TEAMS_CHANNEL", "Teams channel (conversation id) the weekly digest is posted to; empty: none.", "")
+    report_url: str = _env("KB_REPORT_URL", "Where the full HTML report is published (the digest links to it); empty: the digest says how to make one.", "")
 
     # Retrieval and answers
     top_k: int = _env("KB_TOP_K", "Snippets an answer cites at most.", 5, ge=1, le=20)

@@ -7,7 +7,7 @@ heavy (the model takes seconds to load) is built before a command needs it.
 from __future__ import annotations
 
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bot.access import AccessControl
 from bot.llm.breaker import CircuitBreaker
@@ -23,12 +23,16 @@ from bot.policy.policy_file import PolicyFile, load_policy_file
 from bot.records.tables import AppTables
 
 if TYPE_CHECKING:
+    from bot.analytics.recorder import QuestionRecorder
     from bot.policy.desk import EscalationDesk
 
 
 class Runtime:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        self.chat_surfaces: list[Any] = []
+        """The chat surfaces being served (set by bot.server.build_app): how the weekly digest reaches chat
+        (`bot.conversation.ports.ChannelPost`)."""
 
     @cached_property
     def store(self) -> Store:
@@ -80,6 +84,13 @@ class Runtime:
         from bot.records.tickets import TicketStore
 
         return EscalationDesk(TicketStore(self.records), configured_queues(self.policy_file, self.settings), self.policy_file)
+
+    @cached_property
+    def question_recorder(self) -> QuestionRecorder:
+        """Chat questions for `kb report` (KB_RECORD_QUESTIONS); the model is asked for only when one is recorded."""
+        from bot.analytics.recorder import QuestionRecorder
+
+        return QuestionRecorder(self.settings, self.records, self.policy_file, lambda: self.embedder)
 
     @cached_property
     def access(self) -> AccessControl:

@@ -54,7 +54,17 @@ def scheduled_jobs(runtime: Runtime) -> list[ScheduledJob]:
         from bot.policy.reminders import remind_open_escalations, reminder_trigger
 
         jobs.append(ScheduledJob("escalation-reminders", reminder_trigger(runtime), remind_open_escalations))
+    jobs.append(ScheduledJob("question-retention", CronTrigger(hour=3, minute=30), purge_expired_questions))
+    if runtime.settings.report_slack_channel or runtime.settings.report_teams_channel:
+        from bot.conversation.report import post_weekly_digest
+
+        jobs.append(ScheduledJob("weekly-report", cron_trigger(runtime.settings.report_cron), post_weekly_digest))
     return jobs
+
+
+async def purge_expired_questions(runtime: Runtime) -> int:
+    """The daily job: recorded questions past KB_QUESTION_RETENTION_DAYS deleted (also with recording off)."""
+    return await asyncio.to_thread(runtime.question_recorder.purge)
 
 
 def start_scheduler(runtime: Runtime, jobs: Sequence[ScheduledJob] | None = None) -> AsyncIOScheduler:
@@ -147,7 +157,7 @@ def cron_trigger(expression: str, timezone: Any = None) -> CronTrigger:
     """
     fields = expression.split()
     if len(fields) != 5:
-        raise ValueError(f"KB_SYNC_CRON must have five fields (minute hour day month weekday), got {expression!r}")
+        raise ValueError(f"a cron line must have five fields (minute hour day month weekday), got {expression!r}")
     minute, hour, day, month, weekday = fields
     return CronTrigger(minute=minute, hour=hour, day=day, month=month, day_of_week=_weekdays(weekday),
                        timezone=timezone)

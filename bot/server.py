@@ -89,7 +89,7 @@ def build_app(runtime: Runtime, surfaces: Sequence[Surface] | None = None) -> we
     app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[request_context])
     app[RUNTIME] = runtime
     chosen = list(default_surfaces(ChatServices(runtime)) if surfaces is None else surfaces)
-    app[SURFACES] = chosen
+    app[SURFACES] = runtime.chat_surfaces = chosen
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics_page)
     for surface in chosen:

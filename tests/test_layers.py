@@ -1,8 +1,9 @@
 """The architecture in README.md stays true: import-linter's contracts (pyproject.toml) hold.
 
-Layers connectors → index → answer / policy → conversation → surfaces → server / cli, no import
+Layers connectors → index → answer / policy → analytics → conversation → surfaces → server / cli, no import
 cycles in bot/ or connectors/, Slack and Teams independent of each other, and botbuilder imported
-by bot/surfaces/teams/botframework.py only.
+by bot/surfaces/teams/botframework.py only, and no surface importing the question recorder (the flow
+records, through ChatServices).
 """
 
 from __future__ import annotations

@@ -1,8 +1,10 @@
-"""The chat commands, help, status and reindex, the same on every surface.
+"""The chat commands, help, status, reindex and report, the same on every surface.
 
 Slack has them as `/kb …`; Teams as a message of just the command word (and a source). Either way
 the surface builds an `Incoming` and a `Reply`, and the answers, the admin check and the reindex
-reports are decided here; only how they are typed and drawn (`Reply.markup`) differs.
+reports are decided here; only how they are typed and drawn (`Reply.markup`) differs. Reindex and
+report are for KB_ADMINS (one check, `is_admin`); the report quotes what people asked, so it goes
+only where the asker alone reads it (`CommandReply.privately`).
 """
 
 from __future__ import annotations
@@ -12,8 +14,10 @@ import structlog
 from bot import metrics
 from bot.conversation import wording
 from bot.conversation.admins import lists_emails
+from bot.analytics.report import parse_period
 from bot.conversation.ports import CommandReply, Incoming
 from bot.conversation.reindex import AlreadyRunning, ReindexOutcome, ReindexRun, UnknownSource
+from bot.conversation.report import DEFAULT_PERIOD, report_summary
 from bot.conversation.services import ChatServices
 
 log = structlog.get_logger(__name__)
@@ -40,6 +44,8 @@ async def handle_command(incoming: Incoming, words: list[str], reply: CommandRep
         await reply.say(await status_message(reply, services))
     elif verb == "reindex":
         await reindex(incoming, words[1].lower() if len(words) > 1 else None, reply, services)
+    elif verb == "report":
+        await report(incoming, words[1] if len(words) > 1 else None, reply, services)
     else:
         await reply.say(wording.unknown_command(reply.markup, words[0]))
 
@@ -86,3 +92,23 @@ async def reindex(incoming: Incoming, source: str | None, reply: CommandReply, s
         await reply.say(wording.reindex_unknown_source(error))
         return
     await reply.say(wording.reindex_started(reply.markup, source))
+
+
+async def report(incoming: Incoming, period_text: str | None, reply: CommandReply, services: ChatServices) -> None:
+    """The question report's summary for `period_text` (`7d`, `24h`, `2w`; default a week), privately."""
+    if not await is_admin(incoming, reply, services):
+        log.info("chat.report_refused", surface=incoming.surface)
+        await reply.say(wording.REPORT_REFUSED)
+        return
+    try:
+        period = parse_period(period_text) if period_text else DEFAULT_PERIOD
+    except ValueError:
+        await reply.say(wording.REPORT_USAGE)
+        return
+    where = reply.privately
+    if where is None:
+        await reply.say(wording.report_private_only(reply.markup))
+        return
+    if where:  # the summary goes elsewhere: say so now (Slack wants the command answered within 3 s)
+        await reply.say(wording.report_sending(where))
+    await reply.say_privately(await report_summary(services.runtime, period, reply.markup))

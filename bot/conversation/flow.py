@@ -13,13 +13,16 @@ and implements `Reply`; the rules live here, in this order:
 6. an escalated answer is the policy's reply only, said before the ticket is opened (a crisis reply
    carries the emergency contacts), and its question is never remembered as context.
 
-Every question that gets this far ends in an `Outcome`, handed to `ChatServices.record_outcome`.
+Every question that gets this far ends in an `Outcome`, handed to `ChatServices.record_outcome`:
+the one place a question is recorded (for `kb report`), whichever surface it came from. The answer's
+id is made here too, so the feedback and "ask a person" clicks that carry it find that record.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
+import uuid
 
 import structlog
 
@@ -59,6 +62,7 @@ async def handle_question(incoming: Incoming, reply: Reply, services: ChatServic
 
 async def _answer(incoming: Incoming, reply: Reply, services: ChatServices) -> Outcome:
     started = time.perf_counter()
+    answer_id = uuid.uuid4().hex[:16]
     history = await reply.history()
     remembers = history is None  # the platform can't read the thread back: kb keeps its own memory of it
     if history is None:
@@ -90,12 +94,13 @@ async def _answer(incoming: Incoming, reply: Reply, services: ChatServices) -> O
                                    conversation=incoming.conversation)
         log.info("chat.escalated", surface=incoming.surface, category=answer.category, queue=answer.queue)
     else:
-        await reply.answer(answer)
+        await reply.answer(answer, answer_id)
         if remembers:
             await asyncio.to_thread(services.memory.remember, incoming.memory_key, answer.question)
     if looking:
         await reply.looking(False)
-    outcome = Outcome(incoming, _kind(answer), answer, time.perf_counter() - started)
+    outcome = Outcome(incoming, _kind(answer), answer, time.perf_counter() - started,
+                      answer_id if answer is not None else None)
     await services.record_outcome(outcome)
     return outcome
 

@@ -59,6 +59,8 @@ class Outcome:
     """None when answering failed (the asker was apologised to)."""
     seconds: float
     """From the flow's start of the answer to the reply being posted."""
+    answer_id: str | None = None
+    """The id the answer's feedback and "ask a person" buttons carry (None when answering failed)."""
 
 
 class CommandReply(Protocol):
@@ -79,6 +81,14 @@ class CommandReply(Protocol):
     async def report(self, text: str, details: Sequence[str] = (), *, progress: bool = False) -> None:
         """A reindex report for whoever asked: progress (in place of the last one where possible) or the end."""
 
+    @property
+    def privately(self) -> str | None:
+        """How `say_privately` reaches the asker, as the end of a sentence ("in a direct message"); "" when
+        this conversation is private already; None when it can't from here (a Teams channel)."""
+
+    async def say_privately(self, text: str) -> None:
+        """Post `text` where only the asker reads it (see `privately`)."""
+
 
 class Reply(CommandReply, Protocol):
     """What only the platform can do to answer one question."""
@@ -89,8 +99,9 @@ class Reply(CommandReply, Protocol):
     async def draft(self, text: str) -> None:
         """Show the answer being written: post it the first time, update that post afterwards."""
 
-    async def answer(self, answer: Answer) -> None:
-        """The finished answer, rendered for the platform, in place of the draft if one was shown."""
+    async def answer(self, answer: Answer, answer_id: str) -> None:
+        """The finished answer, rendered for the platform, in place of the draft if one was shown; its
+        feedback and "ask a person" buttons, where it has them, carry `answer_id`."""
 
     async def history(self) -> list[str] | None:
         """The people's earlier messages in the thread, oldest first; None when the platform can't read them."""
@@ -100,3 +111,14 @@ class Reply(CommandReply, Protocol):
 
     async def looking(self, on: bool) -> None:
         """Show (or take back) that kb is looking something up."""
+
+
+class ChannelPost(Protocol):
+    """What a running surface offers posts nobody asked for in the moment (the weekly digest)."""
+
+    name: str
+    """"slack" or "teams"."""
+    markup: Markup
+
+    async def post_in_channel(self, channel: str, text: str) -> bool:
+        """Start a new message in `channel`; False (logged) when the platform refused it."""

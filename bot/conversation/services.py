@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +17,7 @@ import structlog
 
 from bot.access import Asker
 from bot.access.people import TTLCache
+from bot.analytics.recorder import QuestionEvent
 from bot.answer.grounded import Partial
 from bot.answer.model import Answer
 from bot.conversation.admins import is_admin
@@ -76,6 +77,8 @@ class ChatServices:
         self.access = runtime.access
         self.people = TTLCache(runtime.settings.directory_ttl)
         """Directory lookups (email, guest) by surface and user id, shared by admin checks and access."""
+        self.questions = runtime.question_recorder
+        """Every chat question, for `kb report` (bot.analytics); off with KB_RECORD_QUESTIONS=false."""
 
     async def first_time(self, key: str) -> bool:
         """Claim a delivery (event id, message key); False when it was handled before."""
@@ -98,14 +101,33 @@ class ChatServices:
 
     async def record_outcome(self, outcome: Outcome) -> None:
         """Called by the flow once per question that reached the answer core (answered, not found,
-        escalated or failed): the one place to keep a record of questions."""
+        escalated or failed): the one place a question is recorded, for `kb report`.
+
+        A failed answer is only logged: there is no outcome to judge, and the asker was apologised to.
+        """
         log.info("chat.outcome", surface=outcome.incoming.surface, kind=outcome.kind, seconds=round(outcome.seconds, 3))
+        if outcome.answer is None or not self.questions.enabled:
+            return
+        incoming = outcome.incoming
+        await self._quietly(self.questions.record, QuestionEvent(
+            incoming.surface, incoming.user, direct=incoming.kind == "message", answer=outcome.answer,
+            outcome=outcome.kind, seconds=outcome.seconds, answer_id=outcome.answer_id))
 
     def is_admin(self, *identities: str | None) -> bool:
         return is_admin(self.settings.admins, *identities)
 
     async def record_feedback(self, feedback: Feedback) -> None:
         await asyncio.to_thread(self.feedback.record, feedback)
+        await self._quietly(self.questions.feedback, feedback.surface, feedback.answer_id, feedback.helpful)
+
+    @staticmethod
+    async def _quietly(record: Callable[..., Any], *args: Any) -> None:
+        """Analytics off the loop, and never at the asker's expense: a failed write is logged, not raised."""
+        try:
+            await asyncio.to_thread(record, *args)
+        except Exception as error:
+            log.warning("questions.record_failed", step=getattr(record, "__name__", "?"),
+                        error_type=type(error).__name__, error=str(error)[:300])
 
     async def escalate(self, request: EscalationRequest) -> EscalationOutcome:
         """Hand a question to a person, once per answer and person (`EscalationRequest.once_key`).
@@ -118,6 +140,8 @@ class ChatServices:
         key = request.once_key
         if key is not None and not await self.first_time(key):
             return EscalationOutcome(accepted=True, message=ALREADY_PASSED)
+        if request.answer_id is not None:  # a gap for the report, whether or not a queue takes it
+            await self._quietly(self.questions.asked_person, request.surface, request.answer_id)
         try:
             outcome = await asyncio.to_thread(self.escalator.escalate, request)
         except Exception:

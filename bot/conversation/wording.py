@@ -68,10 +68,12 @@ class Markup:
     """progress, failed, warning, done: the emoji this surface writes them with."""
     escape: Callable[[str], str] = _plain
     """Makes text from outside (source names, errors) literal in this markup."""
+    escape_text: Callable[[str], str] = _plain
+    """Makes what people wrote (questions, document titles) literal in running text: the question report."""
 
 
 # -- commands --------------------------------------------------------------------------------------------
-COMMANDS = ("help", "status", "reindex")
+COMMANDS = ("help", "status", "reindex", "report")
 SOURCE_KINDS = ("local", "confluence", "gdrive", "notion")
 
 
@@ -79,6 +81,8 @@ def help_text(markup: Markup) -> str:
     items = [markup.how_to_ask,
              f"`{markup.command}status`: what is indexed and when each source last synced.",
              f"`{markup.command}reindex [{'|'.join(SOURCE_KINDS)}]`: bring the index up to date (kb admins only).",
+             f"`{markup.command}report [7d]`: what people asked and kb could not answer, sent to you privately "
+             "(kb admins only).",
              f"`{markup.command}help`: this message."]
     intro = f"{markup.bold('kb')} answers IT and HR questions from the company runbooks, with sources."
     return markup.line_break.join([intro, *(markup.bullet + item for item in items)])
@@ -109,6 +113,22 @@ def reindex_unknown_source(error: object) -> str:
 
 def reindex_started(markup: Markup, source: str | None) -> str:
     return f"Reindexing {sources_named(source)}. I'll {markup.reports_to}."
+
+
+REPORT_REFUSED = ("Sorry, only kb admins can see the question report (the KB_ADMINS setting). "
+                  "Ask one of them to run `kb report`.")
+
+REPORT_USAGE = "Use a period like `7d`, `24h` or `2w` after report, or nothing for the last 7 days."
+
+
+def report_sending(where: str) -> str:
+    """`where`: how the report reaches the asker privately, as the end of a sentence."""
+    return f"I'll send you the question report {where}."
+
+
+def report_private_only(markup: Markup) -> str:
+    return ("The question report names what people asked, so I only send it privately: "
+            f"message me `{markup.command}report` in a personal chat.")
 
 
 # -- reindex and status ----------------------------------------------------------------------------------

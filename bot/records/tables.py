@@ -8,7 +8,8 @@ __all__ = ["AppTables", "quote"]
 
 
 class AppTables(Database):
-    """Tickets, feedback, seen events, memory, and the app's settings learnt at run time (`meta`)."""
+    """Tickets, feedback, seen events, memory, recorded questions, and the app's settings learnt at run time
+    (`meta`)."""
 
     meta_table = "app_meta"
     """Not the index's `meta`: `kb sync --rebuild` drops that one, and what the app learnt must survive it."""

@@ -215,9 +215,10 @@ def test_the_ingress_exposes_only_the_two_chat_endpoints_over_tls() -> None:
         assert path["backend"]["service"]["name"] == "kb-bot"
         assert path["backend"]["service"]["port"]["name"] in {port["name"] for port in service["spec"]["ports"]}
     assert [rule["host"]] == ingress["tls"][0]["hosts"] and ingress["tls"][0]["secretName"]
-    from bot.surfaces import slack, teams  # the paths the surfaces really mount
-    assert slack.EVENTS_PATH in {p["path"] for p in rule["http"]["paths"]}
-    assert teams.MESSAGES_PATH in {p["path"] for p in rule["http"]["paths"]}
+    from bot.surfaces.slack.surface import EVENTS_PATH  # the paths the surfaces really mount
+    from bot.surfaces.teams.surface import MESSAGES_PATH
+    assert EVENTS_PATH in {p["path"] for p in rule["http"]["paths"]}
+    assert MESSAGES_PATH in {p["path"] for p in rule["http"]["paths"]}
 
 
 def test_the_worker_has_a_disruption_budget_and_an_autoscaler() -> None:

@@ -53,7 +53,7 @@ def test_start_scheduler_registers_the_nightly_sync(settings: Settings) -> None:
     jobs = asyncio.run(started())
 
     by_id = {job_id: (trigger, scheduled) for job_id, trigger, scheduled in jobs}
-    assert set(by_id) == {"sync", "escalation-reminders"} and all(scheduled for _, scheduled in by_id.values())
+    assert set(by_id) == {"sync", "escalation-reminders", "question-retention"} and all(scheduled for _, scheduled in by_id.values())
     trigger = by_id["sync"][0]
     assert "minute='15'" in trigger and "hour='1'" in trigger
     assert "day_of_week='mon,tue,wed,thu,fri'" in trigger

@@ -26,7 +26,7 @@ def test_reminders_are_scheduled_at_the_configured_interval(runtime: Runtime) ->
 def test_no_reminder_job_when_the_policy_is_off(runtime: Runtime) -> None:
     runtime.settings = runtime.settings.model_copy(update={"policy_enabled": False})
 
-    assert [job.id for job in scheduled_jobs(runtime)] == ["sync"]
+    assert "escalation-reminders" not in [job.id for job in scheduled_jobs(runtime)]
 
 
 def test_the_job_reposts_only_tickets_older_than_the_setting(runtime: Runtime) -> None:

@@ -212,6 +212,7 @@ MARKUP = Markup(
     line_break="\n",
     marks={"progress": ":arrows_counterclockwise:", "failed": ":x:", "warning": ":warning:", "done": ":white_check_mark:"},
     escape=escape,
+    escape_text=escape,
 )
 """How kb's sentences (`bot.conversation.wording`) are written in Slack."""
 

@@ -7,7 +7,6 @@ the command's ack (only the person who typed it sees it) and reports a reindex b
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -44,6 +43,16 @@ async def post(client: AsyncWebClient, replace: str | None = None, **kwargs: Any
         log.error("slack.post_failed", error=api_error(error), channel=kwargs.get("channel"))
 
 
+async def post_in_channel(client: AsyncWebClient, channel: str, text: str) -> bool:
+    """A new message in `channel` (the weekly digest); False when Slack refused it."""
+    try:
+        await client.chat_postMessage(channel=channel, text=text, unfurl_links=False, unfurl_media=False)
+        return True
+    except SlackApiError as error:
+        log.error("slack.channel_post_failed", error=api_error(error), channel=channel)
+        return False
+
+
 async def ephemeral(client: AsyncWebClient, channel: str, user: str, thread_ts: str | None, **kwargs: Any) -> None:
     try:
         await client.chat_postEphemeral(channel=channel, user=user, **({"thread_ts": thread_ts} if thread_ts else {}),
@@ -53,9 +62,11 @@ async def ephemeral(client: AsyncWebClient, channel: str, user: str, thread_ts: 
 
 
 class _SlackPort:
-    """What both replies share: the asker's directory entry, groups health, reindex reports by DM."""
+    """What both replies share: the asker's directory entry, groups health, reindex reports and the
+    question report by DM."""
 
     markup = blocks.MARKUP
+    privately = "in a direct message"
 
     def __init__(self, client: AsyncWebClient, user: str, cache: TTLCache, usergroups: SlackUserGroups | None) -> None:
         self.client = client
@@ -70,6 +81,9 @@ class _SlackPort:
 
     def groups_health(self) -> GroupsHealth | None:
         return self.usergroups.health() if self.usergroups is not None else None
+
+    async def say_privately(self, text: str) -> None:
+        await post(self.client, channel=self.user, text=text, unfurl_links=False, unfurl_media=False)
 
     async def report(self, text: str, details: Sequence[str] = (), *, progress: bool = False) -> None:
         if not progress:
@@ -121,10 +135,10 @@ class SlackReply(_SlackPort):
         else:
             await self.client.chat_update(channel=self.channel, ts=self.draft_ts, text=shown)
 
-    async def answer(self, answer: Answer) -> None:
+    async def answer(self, answer: Answer, answer_id: str) -> None:
         ref = None
         if answer.citations:
-            ref = blocks.FeedbackRef(uuid.uuid4().hex[:16], answer.question, answer.cited_documents(blocks.MAX_SOURCES),
+            ref = blocks.FeedbackRef(answer_id, answer.question, answer.cited_documents(blocks.MAX_SOURCES),
                                      self.user)
         await post(self.client, channel=self.channel, thread_ts=self.thread_ts, text=blocks.answer_text(answer),
                    blocks=blocks.answer_blocks(answer, ref), unfurl_links=False, unfurl_media=False,

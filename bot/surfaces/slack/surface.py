@@ -22,9 +22,10 @@ from slack_bolt.async_app import AsyncApp
 from bot.config import Settings
 from bot.conversation.inflight import InFlight
 from bot.conversation.services import ChatServices
-from bot.surfaces.slack import groups, queue
+from bot.surfaces.slack import blocks, groups, queue
 from bot.surfaces.slack.client import web_client
 from bot.surfaces.slack.events import MALFORMED, SlackEvents, register
+from bot.surfaces.slack.reply import post_in_channel
 
 log = structlog.get_logger(__name__)
 
@@ -39,6 +40,7 @@ def configured(settings: Settings) -> bool:
 
 class SlackSurface:
     name = "slack"
+    markup = blocks.MARKUP
 
     def __init__(self, services: ChatServices, settings: Settings | None = None) -> None:
         self.services = services
@@ -109,6 +111,10 @@ class SlackSurface:
             await self._socket.close_async()
         await self.drain(timeout=30)
         await self.services.reindexer.wait()
+
+    async def post_in_channel(self, channel: str, text: str) -> bool:
+        """`ChannelPost`: the weekly digest, a new message in `channel`."""
+        return await post_in_channel(self.client, channel, text)
 
     async def drain(self, timeout: float) -> bool:
         """Wait for answers and clicks in progress to be posted; True when none is left."""

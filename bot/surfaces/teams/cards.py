@@ -203,5 +203,6 @@ MARKUP = Markup(
     bullet="- ",
     line_break="\n\n",
     marks={"progress": "🔄", "failed": "❌", "warning": "⚠️", "done": "✅"},
+    escape_text=md_escape,
 )
 """How kb's sentences (`bot.conversation.wording`) are written in Teams' markdown."""

@@ -159,6 +159,37 @@ class Proactive:
             return None
 
 
+def channel_address(where: Proactive | None, channel: str, event: str, **context: str) -> dict[str, str] | None:
+    """What `BotFramework.continue_in` needs to start a post in `channel`; None (logged as `event`)
+    while no serviceUrl is known."""
+    if where is None or not where.service_url:
+        log.error(event, **context, reason="no serviceUrl known",
+                  hint="set KB_TEAMS_SERVICE_URL, or wait until the bot has received one Teams message")
+        return None
+    return {"service_url": where.service_url, "tenant": where.tenant, "bot_id": where.bot_id,
+            "bot_name": where.bot_name, "conversation_id": channel, "conversation_type": "channel"}
+
+
+async def post_in_channel(framework: BotFramework, where: Proactive | None, channel: str, text: str) -> bool:
+    """A new post in the Teams channel `channel` (the weekly digest), reached as queue cards are.
+
+    On the server's loop (the digest is a scheduled job there), so no hand-over as in the notifier.
+    """
+    address = channel_address(where, channel, "teams.channel_post_failed")
+    if address is None:
+        return False
+
+    async def send(turn: Turn) -> bool:
+        await turn.send(text)
+        return True
+
+    try:
+        return bool(await framework.continue_in(address, send))
+    except Exception as error:  # the connector refused, or the channel is unknown
+        log.error("teams.channel_post_failed", error_type=type(error).__name__, error=str(error)[:300])
+        return False
+
+
 class TeamsQueueNotifier:
     surface = "teams"
 
@@ -171,13 +202,7 @@ class TeamsQueueNotifier:
         """The server's loop, where botbuilder sends (None before the server started)."""
 
     def _channel(self, channel: str, ticket: Ticket, event: str) -> dict[str, str] | None:
-        where = self.address()
-        if where is None or not where.service_url:
-            log.error(event, ticket=ticket.id, reason="no serviceUrl known",
-                      hint="set KB_TEAMS_SERVICE_URL, or wait until the bot has received one Teams message")
-            return None
-        return {"service_url": where.service_url, "tenant": where.tenant, "bot_id": where.bot_id,
-                "bot_name": where.bot_name, "conversation_id": channel, "conversation_type": "channel"}
+        return channel_address(self.address(), channel, event, ticket=ticket.id)
 
     def post_ticket(self, ticket: Ticket, queue: Queue, *, reminder: bool = False) -> QueuePost | None:
         where = self._channel(queue.teams_channel, ticket, "teams.queue_post_failed")

@@ -8,7 +8,6 @@ conversation the command came from, in proactive turns (the command's turn is lo
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 
 import structlog
@@ -50,11 +49,11 @@ class TeamsReply:
         else:
             await self.turn.update(self.draft_id, card=card, summary=text[:200])
 
-    async def answer(self, answer: Answer) -> None:
+    async def answer(self, answer: Answer, answer_id: str) -> None:
         feedback = None
         if answer.citations:
             asker = read.identities(self.turn.activity)
-            feedback = cards.FeedbackData.of(uuid.uuid4().hex[:16], answer, asker[0] if asker else "")
+            feedback = cards.FeedbackData.of(answer_id, answer, asker[0] if asker else "")
         card, summary = cards.answer_card(answer, feedback), cards.answer_summary(answer)
         if self.draft_id is None:
             await self.turn.send(card=card, summary=summary)
@@ -79,6 +78,14 @@ class TeamsReply:
 
     def groups_health(self) -> GroupsHealth | None:
         return self.aad_groups.health() if self.aad_groups is not None else None
+
+    @property
+    def privately(self) -> str | None:
+        """A bot has no private reply in a Teams channel: only a personal chat is private."""
+        return "" if read.is_personal(self.turn.activity) else None
+
+    async def say_privately(self, text: str) -> None:
+        await self.turn.send(text)
 
     async def report(self, text: str, details: Sequence[str] = (), *, progress: bool = False) -> None:
         message = cards.report_text(text, details)

@@ -24,6 +24,7 @@ from bot.config import Settings
 from bot.conversation.inflight import InFlight
 from bot.conversation.services import ChatServices
 from bot.surfaces.teams import activity as read
+from bot.surfaces.teams import cards, queue
 from bot.surfaces.teams.botframework import BotFramework, NotAnActivity, Unauthorized
 from bot.surfaces.teams.events import TeamsEvents
 from bot.surfaces.teams.groups import AadGroups
@@ -54,6 +55,7 @@ def _required(body: dict[str, Any]) -> str | None:
 
 class TeamsSurface:
     name = "teams"
+    markup = cards.MARKUP
 
     def __init__(self, services: ChatServices, settings: Settings | None = None,
                  aad_groups: AadGroups | None = None) -> None:
@@ -130,6 +132,10 @@ class TeamsSurface:
     async def _shutdown(self, _: web.Application) -> None:
         await self.drain(timeout=30)
         await self.services.reindexer.wait()
+
+    async def post_in_channel(self, channel: str, text: str) -> bool:
+        """`ChannelPost`: the weekly digest, a new post in the channel `channel` (a conversation id)."""
+        return await queue.post_in_channel(self.framework, self.proactive(), channel, text)
 
     # -- where posts the bot starts go (queue cards, the asker after a claim) ------------------------
     def proactive(self) -> Proactive | None:
