@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-from bot.answer.asks import Ask, asks, holds
+from bot.answer.asks import Ask, asks
 from bot.answer.model import Citation
 from bot.answer.retrieve import Result
-from bot.answer.snippets import FACT_BONUS, best_snippet, lexical_scores, sentences_of
+from bot.answer.snippets import best_snippet, fact_bonuses, lexical_scores, sentences_of
 from bot.index.vector_cache import VectorCache
 
 SentenceScorer = Callable[[str, list[list[str]]], list[list[float]]]
@@ -128,8 +128,7 @@ def _best_score(question: str, sentences: list[str], semantic: list[float] | Non
     if not sentences:
         return float("-inf")
     lexical = lexical_scores(question, sentences)
-    kinds = [kind for kind in wants if kind is not Ask.PROCEDURE]
-    bonus = [FACT_BONUS if any(holds(sentence, kind) for kind in kinds) else 0.0 for sentence in sentences]
+    bonus = fact_bonuses(sentences, wants)
     if semantic is None:
         return max(lex + extra for lex, extra in zip(lexical, bonus))
     return max(0.1 * lex + sem + extra for lex, sem, extra in zip(lexical, semantic, bonus))

@@ -28,11 +28,12 @@ _EXISTS = re.compile(
     r")",
     re.IGNORECASE,
 )
-_LINK_WORDS = frozenset("""for after at in on with if when as during like to from that which so because since or and
-    before by through under while where here there of about""".split())
-_CUT = re.compile(r"\s+(?:for|after|at|in|on|with|if|when|as|during|like|to|from|that|which|so|because|since|or|and"
-                  r"|before|by|through|under|while|where|here|there|anymore|these days|now|still|yet|we|i|you)\b.*$",
-                  re.IGNORECASE)
+_JOINERS = """for after at in on with if when as during like to from that which so because since or and before by
+    through under while where here there""".split()
+"""Words that join X to the rest of the question ("pet insurance *for* my dog"): X ends before one."""
+_LINK_WORDS = frozenset([*_JOINERS, "of", "about"])
+_CUT = re.compile(r"\s+(?:" + "|".join([*_JOINERS, "anymore", "these days", "now", "still", "yet", "we", "i", "you"])
+                  + r")\b.*$", re.IGNORECASE)
 _INDEX_STOPWORDS = frozenset("""against between through during without within upon among across along around
     behind beyond toward towards onto into over under again further once also than very""".split())
 """Words the full-text index drops as stop words: looked up there they would seem never written."""
@@ -40,9 +41,8 @@ _VAGUE = frozenset("somewhere someone somebody anyone anybody anything anywhere 
 GENERIC = frozenset(
     """any some kind kinds sort sorts type types form thing things stuff way ways option options program programs
     policy policies plan plans benefit benefits perk perks company team org employee employees staff people folks
-    us me our we available actual actually official officially sort something anything support process service
-    services setup set thing one ones option kind lot extra free special particular similar such sorta kinda
-    a an the""".split()
+    us me our we available actual actually official officially something anything support process service
+    services setup set one ones lot extra free special particular similar such sorta kinda a an the""".split()
 )
 
 

@@ -101,7 +101,7 @@ class AnswerService:
         """The X of a "do we have X?" question when the runbooks never mention it, else None.
 
         X is absent when one of its key words is in no chunk at all (KB_NOT_MENTIONED=index), or
-        also when no retrieved section mentions all of them (retrieved; `bot.answer.coverage`).
+        also when no retrieved section is about it (retrieved: `bot.answer.coverage.unmentioned`).
         Other question shapes are never judged here: the relevance threshold covers them.
         """
         mode = self.settings.not_mentioned

@@ -200,11 +200,14 @@ def sentence_scores(question: str, sentences: list[str], semantic: list[float] |
     scores = [value / top for value in lexical]
     if semantic is not None and len(semantic) == len(sentences):
         scores = [0.5 * lex + sem for lex, sem in zip(scores, semantic)]
+    return [score + bonus for score, bonus in zip(scores, fact_bonuses(sentences, wants))]
+
+
+def fact_bonuses(sentences: list[str], wants: frozenset[Ask]) -> list[float]:
+    """FACT_BONUS for each sentence holding a kind of fact the question asks for (a procedure's
+    steps are handled by quoting the list whole, not by a bonus), else 0."""
     kinds = [kind for kind in wants if kind is not Ask.PROCEDURE]
-    if kinds:
-        scores = [score + (FACT_BONUS if any(holds(sentence, kind) for kind in kinds) else 0.0)
-                  for score, sentence in zip(scores, sentences)]
-    return scores
+    return [FACT_BONUS if any(holds(sentence, kind) for kind in kinds) else 0.0 for sentence in sentences]
 
 
 def best_snippet(question: str, text: str, max_chars: int = 450, semantic: list[float] | None = None,
