@@ -42,6 +42,13 @@ class Answer:
         citations (two of its sections), and feedback and escalations count documents."""
         return list(dict.fromkeys(citation.doc_id for citation in self.citations[:limit]))
 
+    def source_snippets(self) -> list[str]:
+        """What each source in the list under the answer shows beneath its title: the citation's
+        snippet, or "" when the answer text already quotes it word for word (a snippets answer quotes
+        its first three): shown twice, the same words doubled the message's length."""
+        return ["" if citation.snippet and citation.snippet in self.text else citation.snippet
+                for citation in self.citations]
+
     def to_json(self) -> dict:
         return {
             "question": self.question,

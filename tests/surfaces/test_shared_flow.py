@@ -89,3 +89,25 @@ def test_a_helpful_click_is_thanked_with_the_same_words_on_both_surfaces(slack_b
     teams_note = [block.get("text", "") for block in teams.connector.updates()[0].cards[0]["body"]][-1]
     assert wording.feedback_thanks(True) in slack_note
     assert teams_note.endswith(wording.feedback_thanks(True))
+
+
+def test_a_quoted_source_is_not_quoted_again_in_the_source_list_on_both_surfaces(
+        slack_bot: SlackBotFactory, teams_bot: TeamsBotFactory) -> None:
+    """A snippets answer quotes its first sources in the text; the source list under it used to repeat
+    each quote, doubling the message. Sources the text quotes keep their title and link only."""
+    slack, teams = slack_bot(), teams_bot()
+    _, slack_answer = ask(slack, "how do I reset my password?")
+    chat = personal_message(teams.connector_url, "How do I reset my password?")
+    teams.send(chat)
+    [card] = [m for m in teams.connector.wait_for(lambda s: any(m.cards for m in s)) if m.cards]
+    slack.drain()
+    teams.drain()
+
+    slack_blocks = [b["text"]["text"] for b in slack_answer.blocks() if b["type"] == "section"]
+    slack_text, slack_sources = slack_blocks[0], slack_blocks[1:]
+    quoted = slack_text.split("\n> ", 1)[1].split("\n", 1)[0]  # the lead quote
+    assert len(quoted) > 40
+    assert not any(quoted[:40] in source for source in slack_sources)
+    assert slack_sources[0].count("\n") == 0  # title and link only
+    body = [block.get("text", "") for block in card.cards[0]["body"]]
+    assert sum(quoted[:40] in text for text in body) == 1  # in the answer text, not again under source 1

@@ -122,16 +122,18 @@ def _text(text: str, **extra: Any) -> Card:
     return {"type": "TextBlock", "text": text, "wrap": True, **extra}
 
 
-def source_blocks(citations: Sequence[Citation]) -> list[Card]:
-    """Numbered like the [n] markers in the answer: linked title, section, then a one-line snippet."""
+def source_blocks(citations: Sequence[Citation], snippets: Sequence[str] | None = None) -> list[Card]:
+    """Numbered like the [n] markers in the answer: linked title, section, then a one-line snippet
+    (`snippets`, from `Answer.source_snippets`: none under a source the answer text already quotes)."""
     blocks: list[Card] = []
-    for number, citation in enumerate(citations[:MAX_SOURCES], start=1):
+    shown = [citation.snippet for citation in citations] if snippets is None else snippets
+    for number, (citation, snippet) in enumerate(zip(citations[:MAX_SOURCES], shown), start=1):
         title = md_escape(citation.title or citation.path or "source")
         linked = f"[{title}]({citation.url})" if citation.url else title
         section = f" — {md_escape(citation.section)}" if citation.section else ""
         blocks.append(_text(f"{number}. {linked}{section}", spacing="Small"))
-        if citation.snippet:
-            blocks.append(_text(one_line(citation.snippet), isSubtle=True, size="Small", spacing="None"))
+        if snippet:
+            blocks.append(_text(one_line(snippet), isSubtle=True, size="Small", spacing="None"))
     return blocks
 
 
@@ -148,7 +150,7 @@ def answer_card(answer: Answer, feedback: FeedbackData | None, *, verdict: bool 
     body: list[Card] = [_text(text or NOT_FOUND)]
     if answer.citations:
         body.append(_text("Sources", weight="Bolder", spacing="Medium", separator=True))
-        body.extend(source_blocks(answer.citations))
+        body.extend(source_blocks(answer.citations, answer.source_snippets()))
     if verdict is not None:
         body.append(_text(("👍 " if verdict else "👎 ") + feedback_thanks(verdict), isSubtle=True, spacing="Medium",
                           separator=True))
