@@ -1,14 +1,15 @@
 """Print how the regulated-topic policy classifies question sets, and tune it on its own examples.
 
     .venv/bin/python benchmarks/policy_report.py /work/shared/eval/18f/questions.jsonl examples/questions.jsonl
-    .venv/bin/python benchmarks/policy_report.py --tune
+    .venv/bin/python benchmarks/policy_report.py --tune --tune-with benchmarks/data/policy_dev_sourcegraph.jsonl
 
 A questions file uses the `kb eval` format: `expect` is escalate / answer / no_answer and escalate
 items carry a `category`. The report is the policy alone (no retrieval), so it needs no index: a
 confusion matrix of expected category (answer and no_answer count as none) against the decision,
 escalation precision and recall, and the items it got wrong with the reason (rule, classifier
-score, signals). `--tune` searches thresholds by leave-one-out over the policy file's own
-examples only: evaluation sets are for measuring, never for fitting.
+score, signals). `--tune` searches k, the threshold and the signal weights for the best mean F1
+of leave-one-out over the policy file's own examples and of any development sets given with
+`--tune-with`: evaluation (frozen) sets are for measuring, never for fitting.
 """
 
 from __future__ import annotations
