@@ -1,14 +1,15 @@
 """Print how the regulated-topic policy classifies question sets, and tune it on its own examples.
 
     .venv/bin/python benchmarks/policy_report.py /work/shared/eval/18f/questions.jsonl examples/questions.jsonl
-    .venv/bin/python benchmarks/policy_report.py --tune
+    .venv/bin/python benchmarks/policy_report.py --tune --tune-with benchmarks/data/policy_dev_sourcegraph.jsonl
 
 A questions file uses the `kb eval` format: `expect` is escalate / answer / no_answer and escalate
 items carry a `category`. The report is the policy alone (no retrieval), so it needs no index: a
 confusion matrix of expected category (answer and no_answer count as none) against the decision,
 escalation precision and recall, and the items it got wrong with the reason (rule, classifier
-score, signals). `--tune` searches thresholds by leave-one-out over the policy file's own
-examples only: evaluation sets are for measuring, never for fitting.
+score, signals). `--tune` searches k, the threshold and the signal weights for the best mean F1
+of leave-one-out over the policy file's own examples and of any development sets given with
+`--tune-with`: evaluation (frozen) sets are for measuring, never for fitting.
 """
 
 from __future__ import annotations
@@ -19,7 +20,10 @@ import json
 import os
 import sys
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
+
+import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -55,14 +59,23 @@ def scores(expected: list[str], predicted: list[str]) -> dict[str, float | int |
                                        / len(positives), 4) if positives else None}
 
 
+def load_items(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def expected_category(item: dict) -> str:
+    """The category an item should be escalated to, or "none" (answer and no_answer alike)."""
+    return item.get("category") or "unknown" if item.get("expect") == "escalate" else "none"
+
+
 def report(policy: RegulatedTopicPolicy, path: Path, show_errors: bool) -> dict:
-    items = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    expected, predicted, errors = [], [], []
+    items = load_items(path)
+    wanted, predicted, errors = [], [], []
     for item in items:
-        want = item.get("category") or "unknown" if item.get("expect") == "escalate" else "none"
+        want = expected_category(item)
         judgement = policy.judge(item["question"])
         got = judgement.decision.category if judgement.decision else "none"
-        expected.append(want)
+        wanted.append(want)
         predicted.append(got)
         if (want == "none") != (got == "none"):
             v = judgement.verdict
@@ -71,8 +84,8 @@ def report(policy: RegulatedTopicPolicy, path: Path, show_errors: bool) -> dict:
             errors.append(f"  {item.get('id')}: expected {want}, got {got} ({why})")
     labels = [*policy.policy.categories, "none"]
     print(f"\n== {path} ({len(items)} questions)")
-    print(confusion(expected, predicted, labels))
-    result = scores(expected, predicted)
+    print(confusion(wanted, predicted, labels))
+    result = scores(wanted, predicted)
     print(json.dumps(result))
     if show_errors and errors:
         print("misclassified (ids only; the questions stay in the file):")
@@ -80,49 +93,92 @@ def report(policy: RegulatedTopicPolicy, path: Path, show_errors: bool) -> dict:
     return result
 
 
-def tune(policy_file: PolicyFile) -> None:
-    """Leave-one-out over the policy file's examples: each example judged with itself held out."""
+@dataclass
+class TuningGroup:
+    """Questions judged for tuning, with the parts of the score that do not depend on the weights."""
+
+    name: str
+    truth: list[str]
+    ruled: list[str | None]
+    category: dict[int, np.ndarray]
+    similarity: dict[int, np.ndarray]
+    """advice minus logistics similarity per k."""
+    advice: dict[int, np.ndarray]
+    stance: np.ndarray
+    """Rows: questions; columns: SIGNS order (judgement, situation, process, impersonal)."""
+
+
+SIGNS = {"judgement": 1.0, "situation": 1.0, "process": -1.0, "impersonal": -1.0}
+NEIGHBOURS = (3, 5, 7)
+
+
+def tuning_group(name: str, classifier: ExampleClassifier, policy_file: PolicyFile, texts: list[str],
+                 truth: list[str], sims: np.ndarray, leave_one_out: bool) -> TuningGroup:
+    """Judge `texts` once per k (with each one held out of the examples when they are the examples)."""
+    category, similarity, advice = {}, {}, {}
+    for neighbours in NEIGHBOURS:
+        classifier.policy = PolicyFile(**{**policy_file.__dict__, "thresholds": Thresholds(
+            neighbours=neighbours, escalate_at=0.0, min_similarity=policy_file.thresholds.min_similarity)})
+        verdicts = [classifier.judge(text, sims[index], exclude=index if leave_one_out else None)
+                    for index, text in enumerate(texts)]
+        category[neighbours] = np.array([v.category for v in verdicts])
+        similarity[neighbours] = np.array([v.margin for v in verdicts])
+        advice[neighbours] = np.array([v.advice_similarity for v in verdicts])
+    classifier.policy = policy_file
+    ruled = [(match.category if (match := match_rules(text, policy_file)) else None) for text in texts]
+    stance = np.array([[getattr(signals(text, policy_file.signals), kind) for kind in SIGNS] for text in texts],
+                      dtype=np.float32)
+    return TuningGroup(name, truth, ruled, category, similarity, advice, stance)
+
+
+def tune(policy_file: PolicyFile, extra: list[Path]) -> None:
+    """Search k, the threshold and the signal weights for the best mean F1 over the tuning groups.
+
+    The groups are the policy file's own examples (leave-one-out: each judged with itself held out)
+    and any development sets given with --tune-with. Evaluation sets are for measuring, never for
+    fitting: never pass a frozen set here.
+    """
     embedder = get_embedder(Settings())
     classifier = ExampleClassifier(policy_file, embedder)
     texts = [normalize(text) for text in classifier.texts]
-    sims = classifier.vectors @ classifier.vectors.T
-    truth = [label or "none" for label in classifier.labels]
-    ruled = [match_rules(text, policy_file) for text in texts]
-    stances = [signals(text, policy_file.signals) for text in texts]
-    # The similarity part depends only on k: compute it once per k, then sweep the weights over it.
-    parts: dict[int, list[tuple[str, float, float]]] = {}
-    for neighbours in (3, 5, 7):
-        classifier.policy = PolicyFile(**{**policy_file.__dict__, "thresholds": Thresholds(
-            neighbours=neighbours, escalate_at=0.0, min_similarity=policy_file.thresholds.min_similarity)})
-        parts[neighbours] = []
-        for index, text in enumerate(texts):
-            verdict = classifier.judge(text, sims[index], exclude=index)
-            parts[neighbours].append((verdict.category, verdict.advice_similarity, verdict.logistics_similarity))
+    groups = [tuning_group("own examples (leave-one-out)", classifier, policy_file, texts,
+                           [label or "none" for label in classifier.labels], classifier.vectors @ classifier.vectors.T,
+                           leave_one_out=True)]
+    for path in extra:
+        items = load_items(path)
+        questions = [normalize(item["question"]) for item in items]
+        groups.append(tuning_group(str(path), classifier, policy_file, questions, [expected_category(item) for item in items],
+                                   classifier.similarities(questions), leave_one_out=False))
+    floor = policy_file.thresholds.min_similarity
     best = None
-    for neighbours, escalate_at, judgement, situation, process in itertools.product(
-            (3, 5, 7), (-0.08, -0.06, -0.04, -0.02, 0.0, 0.02, 0.04), (0.0, 0.04, 0.08, 0.12), (0.0, 0.03, 0.06, 0.09),
-            (0.0, 0.05, 0.1, 0.15)):
-        weights = {"judgement": judgement, "situation": situation, "process": process}
-        predicted = []
-        for index, (category, advice, logistics) in enumerate(parts[neighbours]):
-            if ruled[index] is not None:
-                predicted.append(ruled[index].category)
-                continue
-            score = advice - logistics + stances[index].score(weights)
-            escalate = score >= escalate_at and advice >= policy_file.thresholds.min_similarity
-            predicted.append(category if escalate else "none")
-        result = scores(truth, predicted)
-        recall, precision = result["recall"] or 0.0, result["precision"] or 0.0
+    grid = itertools.product(NEIGHBOURS, (-0.1, -0.08, -0.06, -0.04, -0.02, 0.0, 0.02, 0.04), (0.0, 0.04, 0.08, 0.12),
+                             (0.0, 0.03, 0.06, 0.09), (0.0, 0.05, 0.1, 0.15), (0.0, 0.03, 0.06, 0.09))
+    for neighbours, escalate_at, *weights in grid:
+        signed = np.array([w * sign for w, sign in zip(weights, SIGNS.values())], dtype=np.float32)
+        results, predictions = [], []
+        for group in groups:
+            score = group.similarity[neighbours] + group.stance @ signed
+            escalate = (score >= escalate_at) & (group.advice[neighbours] >= floor)
+            predicted = [ruled or (str(category) if flag else "none") for ruled, category, flag
+                         in zip(group.ruled, group.category[neighbours], escalate)]
+            results.append(scores(group.truth, predicted))
+            predictions.append(predicted)
         # F1: own examples are cleaner than real questions, so a recall bonus here buys false alarms there.
-        objective = 2 * recall * precision / (recall + precision) if recall + precision else 0.0
+        objective = float(np.mean([f1(result) for result in results]))
         if best is None or objective > best[0]:
-            best = (objective, neighbours, escalate_at, judgement, situation, process, result, predicted)
+            best = (objective, neighbours, escalate_at, weights, results, predictions)
     assert best is not None
-    _, neighbours, escalate_at, judgement, situation, process, result, predicted = best
-    print(f"best (leave-one-out on {len(texts)} own examples): neighbours={neighbours} escalate_at={escalate_at} "
-          f"weights=judgement:{judgement} situation:{situation} process:{process}")
-    print(json.dumps(result))
-    print(confusion(truth, predicted, [*policy_file.categories, "none"]))
+    _, neighbours, escalate_at, weights, results, predictions = best
+    print(f"best (mean F1 over {len(groups)} group(s)): neighbours={neighbours} escalate_at={escalate_at} weights="
+          + " ".join(f"{kind}:{weight}" for kind, weight in zip(SIGNS, weights)))
+    for group, result, predicted in zip(groups, results, predictions):
+        print(f"\n-- {group.name}\n{json.dumps(result)}")
+        print(confusion(group.truth, predicted, [*policy_file.categories, "none"]))
+
+
+def f1(result: dict[str, float | int | None]) -> float:
+    recall, precision = float(result["recall"] or 0.0), float(result["precision"] or 0.0)
+    return 2 * recall * precision / (recall + precision) if recall + precision else 0.0
 
 
 def main() -> None:
@@ -130,11 +186,13 @@ def main() -> None:
     parser.add_argument("questions", nargs="*", type=Path, help="questions.jsonl files (kb eval format)")
     parser.add_argument("--policy-file", default=os.environ.get("KB_POLICY_FILE", ""))
     parser.add_argument("--tune", action="store_true", help="search thresholds on the policy file's own examples")
+    parser.add_argument("--tune-with", nargs="*", type=Path, default=[],
+                        help="development sets tuned on too (never a frozen evaluation set)")
     parser.add_argument("--errors", action="store_true", help="list misclassified item ids with the reason")
     args = parser.parse_args()
     policy_file = load_policy_file(args.policy_file or None)
     if args.tune:
-        tune(policy_file)
+        tune(policy_file, args.tune_with)
     if args.questions:
         policy = RegulatedTopicPolicy(policy_file, get_embedder(Settings()))
         for path in args.questions:

@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 BUNDLED = Path(__file__).with_name("policy.yaml")
+SIGNAL_KINDS = ("judgement", "situation", "process", "personal")
 CATEGORIES = ("medical", "legal", "financial", "harassment", "immigration", "termination", "mental_health")
 
 
@@ -54,7 +55,8 @@ class Thresholds:
     margin: float = 0.0
     escalate_at: float = 0.05
     min_similarity: float = 0.30
-    weights: dict[str, float] = field(default_factory=lambda: {"judgement": 0.08, "situation": 0.05, "process": 0.09})
+    weights: dict[str, float] = field(default_factory=lambda: {"judgement": 0.08, "situation": 0.05, "process": 0.09,
+                                                                              "impersonal": 0.0})
 
 
 @dataclass(frozen=True)
@@ -123,7 +125,7 @@ def load_policy_file(path: str | Path | None = None) -> PolicyFile:
                             min_similarity=float(raw.get("min_similarity", defaults.min_similarity)),
                             weights={**defaults.weights, **{k: float(v) for k, v in (raw.get("weights") or {}).items()}})
     signals = {kind: compile_patterns((data.get("signals") or {}).get(kind), f"{source}: signals.{kind}")
-               for kind in ("judgement", "situation", "process")}
+               for kind in SIGNAL_KINDS}
     return PolicyFile(
         queues=queues, default_queue=default_queue, categories=categories,
         none=tuple(str(text) for text in data.get("none") or []),

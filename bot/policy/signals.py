@@ -2,9 +2,14 @@
 
 Embeddings know the topic (leave, visas, stock) very well and the asker's stance poorly: "how
 do I request FMLA" and "can they fire me for taking FMLA" sit close together. These signals
-carry the stance: a judgement question (should I, can they, is it legal), a situation of the
-asker's own (my manager, I was, I'm being), or a process question (how do I request, where is
-the form). Each is 0 or 1 so its weight in the score is easy to reason about and to tune.
+carry the stance: a judgement question (should I, can they, is it legal, would you, how worried
+should I be), a situation of the asker's own (my manager, I was, I'm being), a process question
+whose answer is a fact (how do I request, where is the form, does the plan cover), and who the
+question is about: one that names no asker at all ("does equity keep vesting during notice?",
+"can we hire in a country without an entity?") asks what the rules are, not what to do about a
+case, because advice needs someone to advise. The `personal` patterns name the asker (I, me, my,
+"for a friend", chat's dropped subject: "been coughing all week"); a question none of them matches
+is `impersonal`. Each signal is 0 or 1 so its weight in the score is easy to reason about and to tune.
 """
 
 from __future__ import annotations
@@ -35,16 +40,23 @@ class Signals:
     judgement: int = 0
     situation: int = 0
     process: int = 0
+    impersonal: int = 0
 
     def score(self, weights: Mapping[str, float]) -> float:
         return (weights.get("judgement", 0.0) * self.judgement + weights.get("situation", 0.0) * self.situation
-                - weights.get("process", 0.0) * self.process)
+                - weights.get("process", 0.0) * self.process - weights.get("impersonal", 0.0) * self.impersonal)
 
 
 def signals(text: str, patterns: Mapping[str, Sequence[re.Pattern[str]]]) -> Signals:
-    """The three stance signals of an already normalised question."""
+    """The stance signals of an already normalised question.
+
+    `impersonal` is 1 only when `personal` patterns are configured and none matches: a policy file
+    without them keeps the three-signal behaviour.
+    """
 
     def hit(kind: str) -> int:
         return int(any(pattern.search(text) for pattern in patterns.get(kind, ())))
 
-    return Signals(judgement=hit("judgement"), situation=hit("situation"), process=hit("process"))
+    impersonal = int(bool(patterns.get("personal")) and not hit("personal"))
+    return Signals(judgement=hit("judgement"), situation=hit("situation"), process=hit("process"),
+                   impersonal=impersonal)

@@ -210,14 +210,39 @@ MY_SITUATION = [
 ]
 
 
-@pytest.mark.parametrize("question", RULES_OF_MY_CASE)
+# Issue 15: casual questions over another company's handbook. Logistics on a sensitive topic (a rule about
+# people in general, a manager's process for a report, a fact the asker wants about their own leave) are
+# answered; a judgement on the asker's own case (an opinion asked for, a story of what someone did to them)
+# is escalated. Our own wordings, in no example list, the development set or any evaluation set.
+SENSITIVE_LOGISTICS = [
+    "is the vesting schedule paused while a teammate is on parental leave?",
+    "my report just told me she's pregnant, as her manager what are the steps for her leave?",
+    "does the mental health reimbursement cover couples therapy apps",
+    "does the company sponsor green cards for people already here on an h1b",
+    "can someone on medical leave still get their bonus",
+    "when should I expect my leave case manager to reach out",
+]
+OWN_CASE_ADVICE = [
+    ("my lead has been cc'ing HR on every small mistake since I came back from leave, feels like they're building "
+     "a case. would you start job hunting?", "termination"),
+    ("thinking of leaving but my visa is through here, how worried should I be about the gap between jobs",
+     "immigration"),
+    ("is this swelling in my ankle a big deal or can I wait till monday", "medical"),
+    ("they pulled me off the on-call rotation right after I asked about my pay gap with a male peer", "harassment"),
+    ("got a 1099 and a W-2 this year and honestly no clue if I should file jointly with my husband, thoughts",
+     "financial"),
+]
+
+
+@pytest.mark.parametrize("question", RULES_OF_MY_CASE + SENSITIVE_LOGISTICS)
 def test_asking_what_the_rules_say_about_my_case_is_answered(policy: RegulatedTopicPolicy, question: str) -> None:
     judgement = policy.judge(question)
     assert judgement.decision is None, judgement
 
 
-@pytest.mark.parametrize("question, category", MY_SITUATION)
+@pytest.mark.parametrize("question, category", MY_SITUATION + OWN_CASE_ADVICE)
 def test_a_judgement_on_my_own_situation_is_escalated(policy: RegulatedTopicPolicy, question: str,
                                                        category: str) -> None:
     decision = policy.classify(question)
     assert decision is not None and decision.category == category
+

@@ -1,0 +1,81 @@
+"""The stance signals on their own: who a question is about and what kind of answer it wants.
+
+Wordings are our own, written for these tests (in no example list and no evaluation set).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.policy.policy_file import PolicyFile, load_policy_file
+from bot.policy.signals import Signals, normalize, signals
+
+
+def stance(policy_file: PolicyFile, question: str) -> Signals:
+    return signals(normalize(question), policy_file.signals)
+
+
+# (question, signal, expected value): why each holds is in the group's comment.
+CASES = [
+    # A question that names no asker is impersonal: it asks what the rules are.
+    ("does equity keep vesting while a teammate is on leave?", "impersonal", 1),
+    ("can we hire people in a country where there's no entity", "impersonal", 1),
+    ("is the harassment training different for managers", "impersonal", 1),
+    # One about the asker is not, including chat's dropped subject and "a friend".
+    ("been having chest pains since the weekend", "impersonal", 0),
+    ("got a letter from an immigration lawyer today", "impersonal", 0),
+    ("asking for a friend: her lead keeps texting her at night", "impersonal", 0),
+    ("which plan is the better deal for us with a kid on the way", "impersonal", 0),
+    ("My visa runs out in june", "impersonal", 0),
+    # "Should I" asking for a time, a place or a method wants a fact, not a judgement.
+    ("when should I expect the stipend to show up", "judgement", 0),
+    ("where should I send the signed offer", "judgement", 0),
+    ("how should I submit receipts from a trip", "judgement", 0),
+    # Asking for an opinion on one's own case is a judgement.
+    ("should i take the separation package", "judgement", 1),
+    ("shoud I sell the shares now", "judgement", 1),
+    ("which option would you go with in my shoes", "judgement", 1),
+    ("how worried should I be about this letter", "judgement", 1),
+    ("is that a big deal or nah", "judgement", 1),
+    ("took me off the project right after I complained, that can't be legal", "judgement", 1),
+    ("is there any point fighting this", "judgement", 1),
+    # Asking for a fact is process: any "how do I <do something>", where's, what the company covers,
+    # who can see what, a manager's steps for a report, a rule about people in general.
+    ("how do I transfer my 401k from my old job", "process", 1),
+    ("where's the leave questionnaire", "process", 1),
+    ("does the company cover fertility treatment", "process", 1),
+    ("can IT see my personal email on the work laptop", "process", 1),
+    ("as her manager what do I need to do when she goes on leave", "process", 1),
+    ("one of my reports is going on leave, what's next", "process", 1),
+    ("can someone on a PIP still take PTO", "process", 1),
+    # "How do I keep my job / cope" asks how to get through one's own situation, not for a fact.
+    ("how do I keep my job after this", "process", 0),
+    ("how do I cope with the stress", "process", 0),
+]
+
+
+@pytest.mark.parametrize("question, kind, value", CASES)
+def test_stance_signal(policy_file: PolicyFile, question: str, kind: str, value: int) -> None:
+    assert getattr(stance(policy_file, question), kind) == value
+
+
+def test_a_policy_file_without_personal_patterns_keeps_three_signals(policy_file: PolicyFile, tmp_path: Path) -> None:
+    """Older policy files (no `personal` list) must behave as before: nothing is ever impersonal."""
+    text = Path(policy_file.path).read_text(encoding="utf-8")
+    start, end = text.index("  personal:\n"), text.index("\ncategories:\n")
+    edited = tmp_path / "policy.yaml"
+    edited.write_text(text[:start] + text[end:], encoding="utf-8")
+
+    older = load_policy_file(edited)
+
+    assert older.signals["personal"] == ()
+    assert stance(older, "does equity keep vesting while a teammate is on leave?").impersonal == 0
+
+
+def test_the_impersonal_weight_lowers_the_score() -> None:
+    weights = {"judgement": 0.1, "situation": 0.05, "process": 0.1, "impersonal": 0.06}
+
+    assert Signals(impersonal=1).score(weights) == pytest.approx(-0.06)
+    assert Signals(judgement=1, situation=1, process=1, impersonal=1).score(weights) == pytest.approx(-0.01)
