@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-from bot.answer.asks import Ask, asks
+from bot.answer.asks import Ask, asks, holds
 from bot.answer.model import Citation
 from bot.answer.retrieve import Result
 from bot.answer.snippets import best_snippet, fact_bonuses, lexical_scores, sentences_of
@@ -49,7 +49,8 @@ def embedding_scorer(embedder, capacity: int = SENTENCE_VECTORS) -> SentenceScor
 
 
 def citations_for(question: str, results: list[Result], limit: int, scorer: SentenceScorer | None = None,
-                  lead_sections: int = 2, sections: SectionReader | None = None) -> list[Citation]:
+                  lead_sections: int = 2, sections: SectionReader | None = None,
+                  document: DocumentReader | None = None) -> list[Citation]:
     """One citation per document in rank order, at most `limit`; the lead document may give two.
 
     All of a document's retrieved chunks compete for its quote, and the citation points at the
@@ -61,7 +62,11 @@ def citations_for(question: str, results: list[Result], limit: int, scorer: Sent
 
     With `sections`, the lead document's chunks are read with their neighbours in the same section
     (`SECTION_WINDOW`): a procedure's first steps or the deadline a rule gives are often in the
-    chunk next to the one that matched.
+    chunk next to the one that matched. With `document`, the rest of the lead document is read too:
+    retrieval keeps two chunks of a document, and the one holding the fact asked for is often the
+    page's third. When the quotes lack the kind of fact asked for, the best other chunk (`more_of`
+    picks candidates without embedding anything) is quoted as well, after them, if its best sentence
+    beats one of theirs.
     """
     wants = asks(question)
     by_doc: dict[str, list[Result]] = {}
@@ -79,6 +84,8 @@ def citations_for(question: str, results: list[Result], limit: int, scorer: Sent
     for place, group in enumerate(groups):
         best = sorted(group, key=lambda result: _best_score(question, *scored[result.id], wants), reverse=True)
         quoted = best[:1] if place else sorted(best[:lead_sections], key=group.index)  # two: in retrieval order
+        if not place and document is not None and _lacks_fact(quoted, scored, wants):
+            quoted.extend(_missed(question, group, quoted, document, scorer, scored, wants))
         by_section: dict[str, Citation] = {}
         for result in quoted:
             snippet = best_snippet(question, result.text, semantic=scored[result.id][1], wants=wants)
@@ -113,6 +120,52 @@ def with_neighbours(group: list[Result], sections: SectionReader, window: int = 
         else:
             widened.append(replace(members[0], text="\n\n".join(parts[low:high])))
     return widened
+
+
+DocumentReader = Callable[[str], list[Result]]
+"""Every chunk of one document with its similarity to the question: `Retriever.document`."""
+
+LEAD_EXTRA_CHUNKS = 2
+"""Chunks of the lead document beyond the retrieved ones that compete for its quote."""
+
+
+def more_of(question: str, group: list[Result], chunks: list[Result], wants: frozenset[Ask] = frozenset(),
+            extra: int = LEAD_EXTRA_CHUNKS) -> list[Result]:
+    """Chunks of `group`'s document that `group` does not hold, worth scoring for the quote: the
+    `extra` closest in meaning (the stored vectors) and the `extra` sharing the most words, with
+    the kind of fact asked for (`_best_score` without the model: nothing is embedded to choose)."""
+    held = [result.text for result in group]
+    unseen = [chunk for chunk in chunks if not any(chunk.text in text for text in held)]
+    by_meaning = sorted(unseen, key=lambda chunk: -chunk.similarity)[:extra]
+    by_words = sorted(unseen, key=lambda chunk: -_best_score(question, sentences_of(chunk.text), None, wants))[:extra]
+    chosen = {chunk.id for chunk in by_meaning + by_words}
+    return [chunk for chunk in unseen if chunk.id in chosen]
+
+
+def _missed(question: str, group: list[Result], quoted: list[Result], document: DocumentReader,
+            scorer: SentenceScorer | None, scored: dict[str, tuple[list[str], list[float] | None]],
+            wants: frozenset[Ask]) -> list[Result]:
+    """The lead document's best chunk that retrieval missed, when its best sentence beats one of the
+    `quoted` chunks' (else nothing); only `more_of`'s few candidates are embedded, and only now."""
+    more = more_of(question, group, document(group[0].doc_id), wants)
+    if not more:
+        return []
+    sentences = [sentences_of(chunk.text) for chunk in more]
+    semantic = scorer(question, sentences) if scorer else [None] * len(more)
+    scored.update({chunk.id: (sents, sem) for chunk, sents, sem in zip(more, sentences, semantic)})
+    top = max(more, key=lambda chunk: _best_score(question, *scored[chunk.id], wants))
+    beaten = min((_best_score(question, *scored[result.id], wants) for result in quoted), default=float("-inf"))
+    return [top] if _best_score(question, *scored[top.id], wants) > beaten else []
+
+
+def _lacks_fact(quoted: list[Result], scored: dict[str, tuple[list[str], list[float] | None]],
+                wants: frozenset[Ask]) -> bool:
+    """Whether none of the `quoted` chunks holds a sentence of the kind of fact asked for (for a question
+    that asks for no particular kind: a number, a contact or a place): only then is the rest of the
+    document worth a quote. Ungated, the extra quote also displaced a cited document that held the
+    answer (Sourcegraph set); gated, it costs nothing measured there (README)."""
+    return not any(holds(sentence, kind) for result in quoted for sentence in scored[result.id][0]
+                   for kind in (wants or {Ask.QUANTITY, Ask.CONTACT, Ask.PLACE}))
 
 
 def citation_of(result: Result, snippet: str) -> Citation:

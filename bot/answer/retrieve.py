@@ -125,6 +125,21 @@ class Retriever:
         return results
 
 
+    def document(self, doc_id: str, query: str, where: str | None = None) -> list[Result]:
+        """All of one document's chunks, each with its cosine similarity to `query` (as `score` too).
+
+        The question's vector is cached by the embedder, so this costs one filtered read: no chunk
+        is embedded again.
+        """
+        vector = self.embedder.embed_queries([self.corrected(query)])[0]
+        results = []
+        for row in self.store.document_chunks(doc_id, where):
+            result = Result(**{key: value for key, value in row.items() if key != "vector"})
+            result.similarity = result.score = _cosine(vector, row.get("vector"), None)
+            results.append(result)
+        return results
+
+
 def _cosine(query: np.ndarray, vector: object, known: float | None) -> float:
     if known is not None:
         return known

@@ -379,6 +379,18 @@ class Store(Database):
             out.setdefault((row["doc_id"], row["section"]), []).append(row["text"])
         return out
 
+    def document_chunks(self, doc_id: str, where: str | None = None) -> list[dict[str, Any]]:
+        """Every chunk row of one document (vectors included), in document order, under the asker's filter.
+
+        Retrieval caps the chunks it returns per document, and the chunk holding the fact asked for
+        often ranks below two others of the same page; the answer re-reads the page it leads with.
+        """
+        if self.chunks is None:
+            return []
+        condition = f"doc_id = {quote(doc_id)}" + (f" AND ({where})" if where else "")
+        rows = self.chunks.search().where(condition).select([*_RESULT_COLUMNS, "ordinal"]).limit(None).to_list()
+        return sorted(rows, key=lambda row: row.pop("ordinal"))
+
     def section_text(self, doc_id: str, section: str, where: str | None = None) -> str:
         """One section's whole text (see `section_chunks`)."""
         return "\n\n".join(self.section_chunks([(doc_id, section)], where).get((doc_id, section), []))

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 
 from bot.answer.asks import Ask, asks, holds
+from bot.answer.compose import citations_for
 from bot.answer.coverage import asked_thing
+from bot.answer.retrieve import Result
 from bot.answer.snippets import best_snippet
 from bot.runtime import Runtime
 
@@ -107,3 +109,39 @@ def test_do_we_have_something_the_runbooks_cover_is_answered(example_runtime: Ru
     answer = example_runtime.answers.answer("is there an employee assistance program I can call?")
 
     assert not answer.no_answer and answer.citations[0].path == "hr/employee-assistance-program.md"
+
+
+def _chunk(ordinal: int, section: str, text: str, similarity: float) -> Result:
+    return Result(id=f"expenses-{ordinal}", doc_id="local:hr/expenses.md", source="local", title="Expenses",
+                  url="file:///hr/expenses.md", path="hr/expenses.md", section=section, anchor=section.lower(),
+                  text=text, updated_at=None, similarity=similarity, score=similarity)
+
+
+EXPENSES = [
+    _chunk(0, "Claiming", "Expense reports go through Ledger. Attach an itemised receipt for every claim you make.", 0.62),
+    _chunk(1, "Approval", "Your manager approves each expense report in Ledger before Finance pays it.", 0.58),
+    _chunk(2, "Cards", "Company cards are issued by Finance on request. Lost cards are frozen in Ledger.", 0.31),
+    _chunk(3, "Deadlines", "Expense reports must be filed within 30 days of the expense. Later ones need a "
+                           "director's approval.", 0.44),
+]
+
+
+def test_the_fact_in_the_lead_documents_unretrieved_section_is_quoted_after_what_retrieval_found() -> None:
+    """Retrieval keeps two chunks a document; the deadline sits in the page's third-best one."""
+    question = "how long do I have to file an expense report?"
+    retrieved = EXPENSES[:2]
+
+    without = citations_for(question, retrieved, limit=5)
+    cited = citations_for(question, retrieved, limit=5, document=lambda doc_id: EXPENSES)
+
+    assert not any("30 days" in citation.snippet for citation in without)
+    assert [citation.section for citation in cited] == ["Claiming", "Approval", "Deadlines"]
+    assert "within 30 days" in cited[2].snippet
+
+
+def test_a_section_retrieval_missed_is_not_quoted_when_what_it_found_answers_better() -> None:
+    question = "who approves my expense report before it gets paid?"
+
+    cited = citations_for(question, EXPENSES[:2], limit=5, document=lambda doc_id: EXPENSES[:3])
+
+    assert [citation.section for citation in cited] == ["Claiming", "Approval"]

@@ -129,3 +129,14 @@ def test_principals_are_stored_in_one_spelling(secure_runtime: Runtime) -> None:
 def test_quotes_in_principals_cannot_widen_the_filter() -> None:
     access = Access(frozenset({"user:x') OR TRUE OR array_has(acl, 'y"}))
     assert "'user:x'') OR TRUE OR array_has(acl, ''y'" in str(access.where())
+
+
+def test_reading_a_whole_document_applies_the_askers_filter_too(secure_runtime: Runtime) -> None:
+    """The answer re-reads its lead document (Retriever.document): that read must not bypass the filter."""
+    public = secure_runtime.access.for_asker(None).where()
+    retriever = secure_runtime.answers.retriever
+
+    for doc_id in RESTRICTED_IDS:
+        whole = retriever.document(doc_id, RESTRICTED_QUESTION)
+        assert whole and all(result.doc_id == doc_id and -1.0 <= result.similarity <= 1.0 for result in whole)
+        assert retriever.document(doc_id, RESTRICTED_QUESTION, public) == []
