@@ -1,25 +1,27 @@
 """Search at scale: synthetic chunk indexes of 100k and 1M rows, searched with the access filter on.
 
-    .venv/bin/python benchmarks/scale_bench.py [--rows 100000 1000000] [--index hnsw_sq] [--queries 200]
+    .venv/bin/python benchmarks/scale_bench.py [--rows 100000 1000000] [--index production] [--queries 200]
+        [--compare-acl]
 
 Each size runs in a child process of its own, so its peak memory is its own. The index is written
-and indexed by kb's own Store (chunk schema, FTS settings, `Store.optimize`), in batches of 20k
-rows so the build never holds the corpus; then both legs of a hybrid search run as `kb ask` runs
+and indexed by kb's own Store (chunk schema, `Store.optimize`: full text, LabelList on the access
+lists, the vector index), in Arrow batches of 100k rows so the build never holds the corpus; then both legs of a hybrid search run as `kb ask` runs
 them (`Store.search_vector`, `Store.search_text`) with an asker's access filter
-(`array_has_any(acl, ...)` from bot.access). Prints build time (writing, full-text index, vector
-index), peak RSS, size on disk, p50/p99 of each leg and of both together (wall clock, and the CPU
+(`array_has_any(acl, ...)` from bot.access). Prints build time (writing, then each index, with
+CPU time), peak RSS, size on disk, p50/p99 of each leg and of both together (wall clock, and the CPU
 time of the process's threads, which other load on the machine does not inflate as much), and the
-vector leg's recall@10 against exact search under the same filter.
+vector leg's recall@10 against exact search under the same filter; `--compare-acl` searches again
+after dropping the access-list index.
 
 The synthetic data: texts of 40 to 240 words (chunks are cut at 200 word pieces) drawn with Zipf
 frequencies from the words of examples/runbooks; 384-dimensional unit vectors clustered around
 2,048 centres (real embeddings cluster; uniform random vectors would be an unrealistically hard
 case for an IVF index); access lists: 70% everyone ("*"), the rest one to three of 200 groups.
-Query vectors come from the same clusters, query texts have 3 to 6 words, and each is asked by someone in "*" and four
-groups.
+Query vectors come from the same clusters, query texts have 3 to 6 words, and each is asked by
+someone in "*" and four groups.
 
-`--index` picks the vector index to compare: hnsw_sq (IVF_HNSW_SQ, what `Store.optimize` builds),
-pq (IVF_PQ), sq (IVF_SQ), flat (no vector index: exact scan).
+`--index` picks the vector index: production (what `Store.optimize` builds), flat (none: exact
+scan), or a spec `index_config` reads (sq, pq:refine=10, hnsw_sq:partitions=16,ef=150).
 """
 
 from __future__ import annotations

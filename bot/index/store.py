@@ -35,11 +35,14 @@ FULL_TEXT_INDEX = FTS(with_position=False, stem=True, remove_stop_words=True, as
 
 
 def vector_index() -> IvfSq:
-    """IVF_SQ: measured against IVF_HNSW_SQ and IVF_PQ on 100k chunks with the access filter
-    (benchmarks/vector_index_bench.py, README): the same recall@10 as IVF_HNSW_SQ (0.987) at the
-    same CPU per query (12 ms), built in 7 s of CPU instead of minutes, since it has no graph to
-    build; IVF_PQ needs refining to reach it and is slower to build and search."""
+    """IVF_SQ, chosen by measurement on 100k synthetic chunks with the access filter (README,
+    benchmarks/vector_index_bench.py): recall@10 0.987 at 12 ms of CPU a query, built in 7 s of CPU.
+    IVF_HNSW_SQ gave 0.977 at 8 ms with LanceDB's defaults, but building it was most of the 684 s an
+    earlier 100k run spent on indexes (its default partition size, 1M rows, makes one graph of every
+    row), and 0.987 at 14 ms and 41 s of CPU with 16 partitions; IVF_PQ needs refining (0.45
+    unrefined, 1.0 refined tenfold at 22 ms) and 80 s to build."""
     return IvfSq(distance_type="cosine")
+
 
 KEY_INDEXES = {"chunks": ("id", "doc_id"), "documents": ("id",)}
 """The columns a sync's writes look rows up by (merges by id, deletes by document): with a BTREE
