@@ -138,8 +138,8 @@ def main() -> None:
         result = json.loads(subprocess.run(command, check=True, capture_output=True, text=True).stdout.splitlines()[-1])
         print(f"{result['documents']:,} documents, {result['chunks']:,} chunks: {result['seconds']:.0f} s "
               f"({result['cpu_s']:.0f} s CPU), peak RSS {result['peak_rss_mb']:,.0f} MB; streaming and writing "
-              f"{result['write_s']:.0f} s ({result['write_cpu_s']:.0f} s CPU, {result['write_s'] / count * 1000:.1f} ms "
-              f"a document; a batch's write {result['batch_write_ms'][0]:.0f} ms CPU in the first quarter, "
+              f"{result['write_s']:.0f} s ({result['write_cpu_s']:.0f} s CPU, {result['write_cpu_s'] / count * 1000:.1f} ms "
+              f"of CPU a document; a batch's write {result['batch_write_ms'][0]:.0f} ms CPU in the first quarter, "
               f"{result['batch_write_ms'][1]:.0f} ms in the last), peak RSS {result['write_peak_rss_mb']:,.0f} MB; index build at the end "
               f"{result['index_s']:.0f} s ({result['index_cpu_s']:.1f} s CPU: {', '.join(result['indexes'])})"
               + (f"; errors {result['errors']}" if result["errors"] else ""), flush=True)
