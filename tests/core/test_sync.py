@@ -217,3 +217,19 @@ def test_sync_writes_look_rows_up_through_key_indexes(runtime: Runtime, counting
         stats = table.index_stats(index)
         assert stats.index_type == "BTREE" and stats.num_indexed_rows >= 6
         assert stats.num_unindexed_rows <= max(2, math.isqrt(500 * stats.num_indexed_rows))
+
+
+def test_the_access_filter_reads_an_index_of_the_access_lists(runtime: Runtime, counting: CountingEmbedder) -> None:
+    """Both search legs prefilter on the asker's access; the sync leaves a LabelList index for it,
+    and searching through it still returns exactly what the asker may read."""
+    from bot.access.model import Access
+
+    documents = pages(4)
+    for document, acl in zip(documents, (["*"], ["group:hr"], ["group:it"], ["group:hr", "group:it"])):
+        document.acl = acl
+    engine(runtime, counting).sync(FlakySource(documents))
+
+    assert "acl_idx" in {index.name for index in runtime.store.chunks.list_indices()}
+    where = Access(frozenset({"*", "group:hr"})).where()
+    found = {hit.row["doc_id"] for hit in runtime.store.search_text("Policy number says", 10, where)}
+    assert found == {"p0", "p1", "p3"}
