@@ -121,12 +121,15 @@ def _split_long(block: str, limit: int) -> list[str]:
         return [block[start : start + size] for start in range(0, len(block), size)]
     pieces: list[str] = []
     current: list[str] = []
+    size = 0  # tokens in `current`: no token spans the whitespace joiner, so the parts' counts add up
     for unit in units:
-        for part in _split_long(unit, limit) if count_tokens(unit) > limit else [unit]:
-            if current and count_tokens(joiner.join([*current, part])) > limit:
+        for part in _split_long(unit, limit):
+            tokens = count_tokens(part)
+            if current and size + tokens > limit:
                 pieces.append(joiner.join(current))
-                current = []
+                current, size = [], 0
             current.append(part)
+            size += tokens
     if current:
         pieces.append(joiner.join(current))
     return [piece for piece in pieces if piece.strip()]
@@ -153,11 +156,14 @@ def chunk_document(document: Document, max_tokens: int = 200, merge_below: int =
             previous[1].extend([heading, *blocks])
             continue
         current: list[str] = []
+        size = 0
         for block in blocks:
-            if current and _tokens(current) + count_tokens(block) > max_tokens:
+            tokens = count_tokens(block)
+            if current and size + tokens > max_tokens:
                 groups.append((section, current))
-                current = []
+                current, size = [], 0
             current.append(block)
+            size += tokens
         if current:
             groups.append((section, current))
     return [

@@ -23,6 +23,13 @@ from bot.index.vector_cache import VectorCache
 
 log = structlog.get_logger(__name__)
 
+# torch's OpenMP threads spin between operations unless told to sleep, and OpenMP reads this once,
+# when torch is first imported (this module comes first in the bot). On 2 shared cores the spinning
+# made one query vector cost 0.5 s of CPU instead of 0.03 s and tripled an answer's sentence
+# scoring; sleeping threads compute the same numbers (benchmarks/ask_latency.py, README). An
+# operator's own setting wins.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 
 class Embedder(Protocol):
     """What the index and retrieval need of an embedding model."""

@@ -8,6 +8,7 @@ index's business: `bot.records` owns them, and a rebuild never touches them.
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -18,7 +19,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import pyarrow as pa
 import structlog
-from lancedb.index import FTS, IvfHnswSq
+from lancedb.index import FTS, BTree, IvfSq, LabelList
 
 from bot.index.chunking import Chunk
 from bot.index.lance import KEY_VALUE, Database, quote
@@ -28,6 +29,31 @@ log = structlog.get_logger(__name__)
 
 VECTOR_INDEX_MIN_ROWS = 50_000
 """Below this, exact search over every vector takes milliseconds and beats an approximate index."""
+
+FULL_TEXT_INDEX = FTS(with_position=False, stem=True, remove_stop_words=True, ascii_folding=True)
+"""BM25 over `search_text`: words stemmed and accents folded, no positions (kb asks no phrase queries)."""
+
+
+def vector_index() -> IvfSq:
+    """IVF_SQ, chosen by measurement on 100k synthetic chunks with the access filter (README,
+    benchmarks/vector_index_bench.py): recall@10 0.987 at 12 ms of CPU a query, built in 7 s of CPU.
+    IVF_HNSW_SQ gave 0.977 at 8 ms with LanceDB's defaults, but building it was most of the 684 s an
+    earlier 100k run spent on indexes (its default partition size, 1M rows, makes one graph of every
+    row), and 0.987 at 14 ms and 41 s of CPU with 16 partitions; IVF_PQ needs refining (0.45
+    unrefined, 1.0 refined tenfold at 22 ms) and 80 s to build."""
+    return IvfSq(distance_type="cosine")
+
+
+KEY_INDEXES = {"chunks": ("id", "doc_id"), "documents": ("id",)}
+"""The columns a sync's writes look rows up by (merges by id, deletes by document): with a BTREE
+index on each, a batch finds its rows through the index instead of scanning the whole table, so a
+batch costs the same at a million chunks as at a thousand (benchmarks/sync_memory_bench.py)."""
+KEY_INDEX_STALE_ROWS = 5_000
+"""Rows written since a key index was built that a sync lets it go without, at the least. Rows an
+index does not cover are scanned by every lookup (about 2 µs a row), and a rebuild reads the whole
+key column (about 1 µs a row), so the index is rebuilt once the uncovered rows pass the square root
+of 500 times the covered ones: the two costs then stay equal and small, about 20 ms a batch of 64
+documents at a million chunks (measured; see `_outgrown`)."""
 
 DOCUMENTS = pa.schema(
     [
@@ -118,6 +144,7 @@ class Store(Database):
     def __init__(self, uri: str, read_consistency: float | None = 5.0) -> None:
         super().__init__(uri, read_consistency)
         self._documents_upgraded = False
+        self._keys_indexed = False
 
     @property
     def chunks(self) -> Any:
@@ -152,6 +179,28 @@ class Store(Database):
         """Forget every chunk and document (the explicit rebuild after a model change)."""
         self.drop(("chunks", "documents", "meta", "sync_runs"))
         self._documents_upgraded = False
+        self._keys_indexed = False
+
+    def _index_keys(self, refresh: bool = False) -> None:
+        """Give the chunks and documents tables their key indexes (`KEY_INDEXES`), and with `refresh`
+        rebuild those that too many rows written since have outgrown (`KEY_INDEX_STALE_ROWS`).
+
+        Run from the sync's write paths, like `_upgrade_documents`: an index from before these
+        indexes existed gets them at its next sync, and a replica that only answers never writes.
+        """
+        if self._keys_indexed and not refresh:
+            return
+        for name, columns in KEY_INDEXES.items():
+            table = self.table(name)
+            if table is None:
+                continue
+            present = {index.name for index in table.list_indices()}
+            for column in columns:
+                index = f"{column}_idx"
+                if index in present and not (refresh and _outgrown(table.index_stats(index))):
+                    continue
+                table.create_index(column, config=BTree(), replace=True)
+        self._keys_indexed = True
 
     def _upgrade_documents(self) -> None:
         """Give an index from before documents recorded their access list that column, filled in place.
@@ -197,9 +246,10 @@ class Store(Database):
     ) -> None:
         """Replace each document's chunks and record its new hash.
 
-        Chunks go in one merge that also deletes the document's old chunks, so a reader never sees
-        a changed document with no chunks, and a crash mid-batch leaves each document either old or
-        new. The document rows are written after, so an interrupted batch is simply redone.
+        Chunks are merged by id, then each document's chunks past its new last one are deleted, so
+        a reader never sees a changed document with no chunks. The document rows (with the new
+        hash) are written last, so a batch a crash interrupted anywhere is simply redone by the next
+        sync: its documents still carry their old hash.
         """
         if not items:
             return
@@ -227,9 +277,14 @@ class Store(Database):
                     }
                 )
         doc_ids = [document.id for document, *_ in items]
-        merge = self.chunks.merge_insert("id").when_matched_update_all().when_not_matched_insert_all()
-        merge = merge.when_not_matched_by_source_delete(in_list("doc_id", doc_ids))
-        merge.execute(_chunk_table(self.chunks.schema, rows, [vectors for *_, vectors in items]))
+        self._index_keys()
+        # The merge adds or replaces the chunks by id, through the id index; then the document's
+        # chunks past its new last one go (it got shorter, or a crashed run left them). A reader
+        # between the two sees the new chunks and some stale ones, never a document without chunks.
+        self.chunks.merge_insert("id").when_matched_update_all().when_not_matched_insert_all().execute(
+            _chunk_table(self.chunks.schema, rows, [vectors for *_, vectors in items]))
+        stale = in_list("doc_id", doc_ids)
+        self.chunks.delete(f"{stale} AND NOT {in_list('id', [row['id'] for row in rows])}" if rows else stale)
         self.documents.merge_insert("id").when_matched_update_all().when_not_matched_insert_all().execute(
             pa.Table.from_pylist(
                 [
@@ -251,6 +306,7 @@ class Store(Database):
                 schema=DOCUMENTS,
             )
         )
+        self._index_keys(refresh=True)
 
     def set_acls(self, acls: Mapping[str, Iterable[str]], batch: int = 500) -> None:
         """Give documents new access lists in place: their chunks keep text and vectors, nothing is embedded.
@@ -325,10 +381,13 @@ class Store(Database):
             return
         names = {index.name for index in table.list_indices()}
         if "search_text_idx" not in names:
-            table.create_index("search_text", config=FTS(with_position=False, stem=True, remove_stop_words=True,
-                                                          ascii_folding=True))
+            table.create_index("search_text", config=FULL_TEXT_INDEX)
+        if "acl_idx" not in names:
+            # Both legs prefilter on the asker's access (`array_has_any(acl, ...)`): through this
+            # index instead of reading every row's list (benchmarks/scale_bench.py, README).
+            table.create_index("acl", config=LabelList())
         if "vector_idx" not in names and table.count_rows() >= VECTOR_INDEX_MIN_ROWS:
-            table.create_index("vector", config=IvfHnswSq(distance_type="cosine"))
+            table.create_index("vector", config=vector_index())
         table.optimize()
         self.documents.optimize()
 
@@ -410,6 +469,11 @@ class Store(Database):
         except Exception as error:  # no FTS index yet (nothing synced) or a query the parser rejects
             log.debug("store.fts_failed", error=str(error))
             return []
+
+
+def _outgrown(stats: Any) -> bool:
+    """Whether a key index leaves enough rows uncovered to be rebuilt (see `KEY_INDEX_STALE_ROWS`)."""
+    return stats is None or stats.num_unindexed_rows > max(KEY_INDEX_STALE_ROWS, math.isqrt(500 * stats.num_indexed_rows))
 
 
 def _chunk_table(schema: pa.Schema, rows: list[dict[str, Any]], vectors: list[np.ndarray]) -> pa.Table:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterator
 from datetime import datetime
@@ -156,3 +157,79 @@ def test_a_serving_process_sees_a_sync_made_by_another_process(runtime: Runtime,
 
     assert paths_found(serving, "Wireguardian client")[0] == "it/vpn.md"
     assert not serving.store.search_text("Tunnelgate", 5)
+
+
+def long_page(sections: int, version: str = "Quillvane") -> Document:
+    body = "\n\n".join(f"## Step {n}\n\n" + f"Step {n} of the {version} procedure: open the form. " * 40
+                       for n in range(sections))
+    return Document(id="long", source="test", title="Long page", url="https://wiki/long", path="long",
+                    text=f"# Long page\n\n{body}")
+
+
+def chunk_ids(runtime: Runtime, doc_id: str) -> list[str]:
+    rows = runtime.store.chunks.search().where(f"doc_id = '{doc_id}'").select(["id"]).limit(None).to_list()
+    return sorted(row["id"] for row in rows)
+
+
+def test_a_document_that_got_shorter_keeps_none_of_its_old_chunks(runtime: Runtime, counting: CountingEmbedder) -> None:
+    sync = engine(runtime, counting)
+    sync.sync(FlakySource([long_page(6), *pages(2)]))
+    before = len(chunk_ids(runtime, "long"))
+
+    summary = sync.sync(FlakySource([long_page(1, "Brightmoor"), *pages(2)]))
+
+    after = chunk_ids(runtime, "long")
+    assert summary.changed == 1 and 0 < len(after) < before
+    assert after == sorted(f"long#{n}" for n in range(len(after)))
+    assert not runtime.store.search_text("Quillvane", 5)
+    assert len(chunk_ids(runtime, "p0")) == len(chunk_ids(runtime, "p1")) == 1  # its batch-mates untouched
+
+
+def test_chunks_a_crashed_batch_left_behind_are_replaced(runtime: Runtime, counting: CountingEmbedder) -> None:
+    """A crash after a batch's chunks were written but before its documents were recorded leaves
+    chunks of a document the index does not know; the next sync's write of it leaves only its own."""
+    sync = engine(runtime, counting)
+    sync.sync(FlakySource([long_page(6), *pages(1)]))
+    runtime.store.documents.delete("id = 'long'")  # as if the crash came before the document row
+    leftover = len(chunk_ids(runtime, "long"))
+
+    summary = sync.sync(FlakySource([long_page(1, "Brightmoor"), *pages(1)]))
+
+    assert summary.added == 1
+    assert 0 < len(chunk_ids(runtime, "long")) < leftover
+    assert not runtime.store.search_text("Quillvane", 5)
+
+
+def test_sync_writes_look_rows_up_through_key_indexes(runtime: Runtime, counting: CountingEmbedder,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Merges by chunk id and deletes by document go through BTREE indexes, which the sync keeps
+    covering what it writes: otherwise every batch scans the whole table."""
+    from bot.index import store as store_module
+
+    monkeypatch.setattr(store_module, "KEY_INDEX_STALE_ROWS", 2)
+    sync = SyncEngine(runtime.store, counting, chunk_tokens=runtime.settings.chunk_tokens, batch_documents=2)
+    sync.sync(FlakySource(pages(9)))
+
+    chunks, documents = runtime.store.chunks, runtime.store.documents
+    assert {"id_idx", "doc_id_idx"} <= {index.name for index in chunks.list_indices()}
+    assert "id_idx" in {index.name for index in documents.list_indices()}
+    for table, index in ((chunks, "id_idx"), (chunks, "doc_id_idx"), (documents, "id_idx")):
+        stats = table.index_stats(index)
+        assert stats.index_type == "BTREE" and stats.num_indexed_rows >= 6
+        assert stats.num_unindexed_rows <= max(2, math.isqrt(500 * stats.num_indexed_rows))
+
+
+def test_the_access_filter_reads_an_index_of_the_access_lists(runtime: Runtime, counting: CountingEmbedder) -> None:
+    """Both search legs prefilter on the asker's access; the sync leaves a LabelList index for it,
+    and searching through it still returns exactly what the asker may read."""
+    from bot.access.model import Access
+
+    documents = pages(4)
+    for document, acl in zip(documents, (["*"], ["group:hr"], ["group:it"], ["group:hr", "group:it"])):
+        document.acl = acl
+    engine(runtime, counting).sync(FlakySource(documents))
+
+    assert "acl_idx" in {index.name for index in runtime.store.chunks.list_indices()}
+    where = Access(frozenset({"*", "group:hr"})).where()
+    found = {hit.row["doc_id"] for hit in runtime.store.search_text("Policy number says", 10, where)}
+    assert found == {"p0", "p1", "p3"}
