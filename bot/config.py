@@ -101,6 +101,7 @@ class Settings(BaseSettings):
     embed_url: str = _env("KB_EMBED_URL", "Embedding worker URL(s), comma-separated; empty: embed in-process.", "")
     embed_device: str = _env("KB_EMBED_DEVICE", "Device for in-process embedding: auto (CUDA when present), cpu, cuda.", "auto")
     embed_backend: Literal["auto", "torch", "onnx"] = _env("KB_EMBED_BACKEND", "What runs the in-process model (and kb worker's): onnx (int8 copy built at first use, CPU), torch, or auto (torch on CUDA, onnx otherwise). torch by default: int8 costs answer quality (docs/deployment.md).", "torch")
+    embed_int8: Literal["ffn-up", "all-but-ffn-down", "all", "none"] = _env("KB_EMBED_INT8", "Which matrix products of the ONNX model are int8: ffn-up (feed-forward up-projections), all-but-ffn-down, all, or none (fp32 ONNX). Part of the cached model's key.", "ffn-up")
     embed_cache_dir: str = _env("KB_EMBED_CACHE_DIR", "Folder for the ONNX models built at first use, one per model and quantization; empty: ~/.cache/kb/onnx.", "")
     embed_batch_size: int = _env("KB_EMBED_BATCH_SIZE", "Texts per forward pass when embedding.", 32, ge=1)
     query_prefix: str = _env("KB_QUERY_PREFIX", "Text put before each query when embedding (e.g. 'query: ' for e5 models).", "")

@@ -153,8 +153,9 @@ class OnnxEmbedder(LocalEmbedder):
     a configuration that worked before this backend existed keeps working.
     """
 
-    def __init__(self, model: str = "", *, cache_dir: str = "", **kwargs: Any) -> None:
+    def __init__(self, model: str = "", *, cache_dir: str = "", int8: str = "ffn-up", **kwargs: Any) -> None:
         super().__init__(model, **{**kwargs, "device": "cpu"})
+        self.int8 = int8
         from bot.index.onnx_build import default_cache_dir
 
         self.cache_dir = Path(cache_dir).expanduser() if cache_dir else default_cache_dir()
@@ -167,8 +168,8 @@ class OnnxEmbedder(LocalEmbedder):
         from bot.index.onnx_model import OnnxSentenceModel
 
         try:
-            folder, self.built = ensure_built(self._configured or self._path, cpu_quantization(), self.cache_dir,
-                                              name=self.model_name)
+            folder, self.built = ensure_built(self._configured or self._path, cpu_quantization(), self.int8,
+                                              self.cache_dir, name=self.model_name)
             return OnnxSentenceModel(folder)
         except (OnnxUnavailable, OSError) as error:  # OSError: e.g. a cache folder this user cannot write
             self.fallback_reason = str(error)
@@ -229,14 +230,16 @@ def local_embedder(settings) -> LocalEmbedder:  # noqa: ANN001 - Settings
     options = {"batch_size": settings.embed_batch_size, "query_prefix": settings.query_prefix,
                "passage_prefix": settings.passage_prefix}
     if chosen_backend(settings) == "onnx":
-        return OnnxEmbedder(settings.embed_model, cache_dir=settings.embed_cache_dir, **options)
+        return OnnxEmbedder(settings.embed_model, cache_dir=settings.embed_cache_dir, int8=settings.embed_int8,
+                            **options)
     return LocalEmbedder(settings.embed_model, device=settings.embed_device, **options)
 
 
 def get_embedder(settings) -> Embedder:  # noqa: ANN001 - Settings, imported lazily to keep this module light
     """One embedder per configuration per process: loading the model costs seconds."""
     key = (settings.embed_model, settings.embed_url, settings.embed_device, settings.embed_batch_size,
-           settings.query_prefix, settings.passage_prefix, settings.embed_backend, settings.embed_cache_dir)
+           settings.query_prefix, settings.passage_prefix, settings.embed_backend, settings.embed_cache_dir,
+           settings.embed_int8)
     with _shared_lock:
         if key not in _shared:
             if settings.embed_url:
@@ -270,16 +273,17 @@ def backend_status(settings) -> dict[str, Any]:  # noqa: ANN001 - Settings
         failure_file,
         model_folder,
     )
-    from bot.index.onnx_model import META_FILE
+    from bot.index.onnx_model import META_FILE, precision_label
 
     quantization = cpu_quantization()
     cache = Path(settings.embed_cache_dir).expanduser() if settings.embed_cache_dir else default_cache_dir()
     path = settings.embed_model or default_model_path()
     try:
-        folder = model_folder(path, quantization, cache, _display_name(path, settings.embed_model))
+        folder = model_folder(path, quantization, settings.embed_int8, cache, _display_name(path, settings.embed_model))
     except OnnxUnavailable as error:
         return {"backend": "torch", "device": "cpu", "onnx_unavailable": str(error)}
     failed = failure_file(folder)
     if failed.exists():
         return {"backend": "torch", "device": "cpu", "onnx_unavailable": json.loads(failed.read_text())["error"]}
-    return {"backend": f"onnx int8 {quantization}", "model_dir": str(folder), "built": (folder / META_FILE).exists()}
+    return {"backend": f"onnx {precision_label(settings.embed_int8)} {quantization}", "model_dir": str(folder),
+            "built": (folder / META_FILE).exists()}

@@ -25,12 +25,18 @@ TOKENIZER_FILE = "tokenizer.json"
 META_FILE = "meta.json"
 
 
+def precision_label(int8: str) -> str:
+    """"fp32", "int8" (every weight product) or "int8 ffn-up" (only that set), for `kb status` and /info."""
+    return {"none": "fp32", "all": "int8"}.get(int8, f"int8 {int8}")
+
+
 @dataclass(frozen=True)
 class OnnxMeta:
     """What the export learnt about the model and the runtime must repeat (written as meta.json)."""
 
     model: str
     quantization: str
+    int8: str
     dimension: int
     max_seq_length: int
     inputs: list[str]
@@ -45,8 +51,6 @@ class OnnxMeta:
 
 class OnnxSentenceModel:
     """One built model folder (model.onnx, tokenizer.json, meta.json), loaded for inference."""
-
-    precision = "int8"
 
     def __init__(self, folder: Path, threads: int = 0) -> None:
         import onnxruntime as ort
@@ -68,6 +72,10 @@ class OnnxSentenceModel:
         # and spinning threads there halved throughput and doubled CPU time (measured on 2 busy cores).
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.session = ort.InferenceSession(str(folder / MODEL_FILE), options, providers=["CPUExecutionProvider"])
+
+    @property
+    def precision(self) -> str:
+        return precision_label(self.meta.int8)
 
     def get_embedding_dimension(self) -> int:
         return self.meta.dimension
