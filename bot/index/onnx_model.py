@@ -1,8 +1,8 @@
-"""A sentence-transformers model run by ONNX Runtime: the exported, int8-quantized graph and its tokenizer.
+"""A sentence-transformers model run by ONNX Runtime: the exported graph (fp32, or partly int8) and its tokenizer.
 
-Why not torch on a CPU: dynamic int8 quantization of the transformer's matrix products roughly
-doubles the throughput of a small model like all-MiniLM-L6-v2 on two cores, with vectors within a
-cosine of about 0.99 of fp32 (README, "Embedding backends"). Running the graph needs only
+Why not torch on a CPU: ONNX Runtime runs the same fp32 graph faster, and much faster on cores it
+shares (its idle threads sleep instead of spinning), with the same vectors; int8 copies are faster
+still but move answers (README, "Embedding on a CPU"). Running the graph needs only
 onnxruntime, the Rust `tokenizers` and numpy, so a process that finds the model already built never
 imports torch or transformers at all (seconds saved at every start).
 
@@ -26,8 +26,14 @@ META_FILE = "meta.json"
 
 
 def precision_label(int8: str) -> str:
-    """"fp32", "int8" (every weight product) or "int8 ffn-up" (only that set), for `kb status` and /info."""
-    return {"none": "fp32", "all": "int8"}.get(int8, f"int8 {int8}")
+    """"float32" (named as torch names its dtypes), "int8" (every weight product) or "int8 ffn-up" (that set only)."""
+    return {"none": "float32", "all": "int8"}.get(int8, f"int8 {int8}")
+
+
+def backend_label(int8: str, quantization: str) -> str:
+    """What `kb status` and the worker's /info say runs: "onnx float32 cpu", or "onnx int8 avx2" with the
+    integer instructions the int8 kernels use."""
+    return f"onnx {precision_label(int8)} {'cpu' if int8 == 'none' else quantization}"
 
 
 @dataclass(frozen=True)
