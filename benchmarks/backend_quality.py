@@ -1,7 +1,8 @@
 """The quality guard of the embedding backends: the same evaluations with torch fp32 and ONNX variants, in one run.
 
     .venv/bin/python benchmarks/backend_quality.py [--backends torch onnx:ffn-up onnx:all onnx:none ...]
-        [--skip-beir] [--encode-sample N] [--data-dir DIR [--reuse]]
+        [--skip-beir] [--skip-18f] [--encode-sample N] [--speed-rounds R] [--speed-only]
+        [--data-dir DIR [--reuse]]
 
 A backend is `torch` or `onnx:SET`, SET being a KB_EMBED_INT8 value (which matrix products are
 int8; `onnx` alone: the default set). For each backend: the 18F handbook indexed from scratch
@@ -13,10 +14,14 @@ dense), and the escalation classifier's decision on every question of the policy
 (benchmarks/data/policy_*.jsonl and the eval questions): the decisions that differ from the first
 backend's are listed. A variant passes when each figure is within 0.01 of torch fp32's.
 
+`--speed-rounds R` then times every backend again, the backends taking turns R times on the same
+texts (the best round each): the texts/s to compare on a shared machine. `--speed-only` does only
+that and the cosines; `--skip-18f` leaves out the 18F sync and evaluation (e.g. SciFact alone).
 `--encode-sample N` times the raw encode on N of the chunks (the same N for every backend) instead
 of all, when the sync overhead is not wanted. `--data-dir` keeps the indexes (one folder per
-backend) so a rerun with `--reuse` evaluates the indexes it finds instead of building them again. Figures are wall-clock on whatever else shares the machine: compare backends within a
-run, not across runs.
+backend) so a rerun with `--reuse` evaluates the indexes it finds instead of building them again.
+Figures are wall-clock on whatever else shares the machine: compare backends within a run, not
+across runs.
 """
 
 from __future__ import annotations
@@ -64,7 +69,7 @@ def run_backend(backend: str, args: argparse.Namespace, root: Path, reference: n
     source = local_folder(str(args.corpus), settings)
     texts = [chunk.search_text(document) for document in source.documents() if isinstance(document, Document)
              for chunk in chunk_document(document, settings.chunk_tokens)]
-    if not args.speed_only and not (args.reuse and (folder / "18f").exists()):
+    if not (args.speed_only or args.skip_18f) and not (args.reuse and (folder / "18f").exists()):
         started = time.perf_counter()
         summary = rt.sync_engine.sync(source)
         report["sync_s"] = time.perf_counter() - started
@@ -85,11 +90,12 @@ def run_backend(backend: str, args: argparse.Namespace, root: Path, reference: n
         report["overhead"] = report["sync_s"] / report["raw_encode_s"]
     if args.speed_only:
         return report
-    questions = evaluation.load_jsonl(args.questions)
-    report["18f"] = evaluation.evaluate_questions(rt.answers, questions)["metrics"]
-    report["decisions"] = {question: (decision.category if decision else None)
-                           for question in policy_questions(args.questions)
-                           for decision in [rt.policy.classify(question)]}
+    if not args.skip_18f:
+        questions = evaluation.load_jsonl(args.questions)
+        report["18f"] = evaluation.evaluate_questions(rt.answers, questions)["metrics"]
+        report["decisions"] = {question: (decision.category if decision else None)
+                               for question in policy_questions(args.questions)
+                               for decision in [rt.policy.classify(question)]}
     if not args.skip_beir:
         beir_rt = Runtime(settings.model_copy(update={"data_dir": str(folder / "scifact")}))
         beir_rt.embedder = rt.embedder
@@ -129,6 +135,7 @@ def main() -> None:
     parser.add_argument("--questions", type=Path, default=SHARED / "eval" / "18f" / "questions.jsonl")
     parser.add_argument("--beir", type=Path, default=SHARED / "bench" / "scifact")
     parser.add_argument("--skip-beir", action="store_true")
+    parser.add_argument("--skip-18f", action="store_true", help="no 18F sync or evaluation (SciFact, speed, cosine)")
     parser.add_argument("--encode-sample", type=int, default=0, help="time the raw encode on this many chunks")
     parser.add_argument("--speed-rounds", type=int, default=0,
                         help="then time every backend again in this many rounds that take turns (best round kept)")
