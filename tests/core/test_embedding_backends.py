@@ -21,7 +21,7 @@ DATA = Path(__file__).parent.parent / "data"
 
 
 def test_auto_runs_onnx_on_a_cpu_and_torch_when_cuda_or_torch_is_asked_for(tmp_path: Path) -> None:
-    assert (Settings().embed_backend, Settings().embed_int8) == ("auto", "none")  # fp32 ONNX passes the guard
+    assert (Settings().embed_backend, Settings().embed_int8) == ("auto", "none")  # fp32 ONNX: torch's 18F figures
     assert chosen_backend(Settings(embed_device="cpu")) == "onnx"
     assert chosen_backend(Settings(embed_backend="auto", embed_device="cpu")) == "onnx"
     assert chosen_backend(Settings(embed_backend="auto", embed_device="cuda")) == "torch"  # torch fp16 on CUDA
