@@ -17,7 +17,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     TRANSFORMERS_OFFLINE=1 \
     TOKENIZERS_PARALLELISM=false \
     KB_LOG_FORMAT=json \
-    KB_DATA_DIR=/data
+    KB_DATA_DIR=/data \
+    KB_EMBED_CACHE_DIR=/data/models
 RUN groupadd --system --gid 10001 kb \
     && useradd --system --uid 10001 --gid kb --home-dir /home/kb --create-home --shell /usr/sbin/nologin kb \
     && mkdir -p /data /app && chown kb:kb /data

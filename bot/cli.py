@@ -281,7 +281,7 @@ def status(as_json: AsJson = False, data_dir: DataDir = None, verbose: Verbose =
 
 
 def embedding_line(status: dict) -> str:
-    """`kb status`'s one line on what embeds: the worker(s), torch, or the int8 ONNX model and its cache."""
+    """`kb status`'s one line on what embeds: the worker(s), torch, or the ONNX model and its cache."""
     if status["backend"] == "worker":
         return "worker at " + ", ".join(status["urls"])
     if "onnx_unavailable" in status:

@@ -3,9 +3,9 @@
 Embedding is the slowest step of every sync, so the model is loaded once per process and callers
 hand it large lists: each call's texts are sorted by length before batching, which keeps padding
 low. Two backends run the same model (`KB_EMBED_BACKEND`): torch through sentence-transformers
-(fp16 on CUDA), and ONNX Runtime with an int8 copy built at first use (about twice torch's speed
-on a CPU). `auto` picks torch on CUDA and ONNX on a CPU; a model that cannot be exported runs on
-torch, with the reason logged.
+(fp16 on CUDA), and ONNX Runtime with a copy exported at first use (fp32 by default: the same
+vectors, faster on a CPU; KB_EMBED_INT8 makes parts of it int8). `auto`, the default, picks torch on
+CUDA and ONNX on a CPU; a model that cannot be exported runs on torch, with the reason logged.
 """
 
 from __future__ import annotations
@@ -111,7 +111,7 @@ class LocalEmbedder:
 
     @property
     def backend(self) -> str:
-        """What runs the model, for `kb status` and the worker's /info: e.g. "onnx int8 avx2", "torch float16 cuda"."""
+        """What runs the model, for `kb status` and the worker's /info: e.g. "onnx float32 cpu", "torch float16 cuda"."""
         return backend_of(self._load(), self._device)
 
     @property
@@ -154,14 +154,15 @@ class LocalEmbedder:
 
 
 class OnnxEmbedder(LocalEmbedder):
-    """The same model run by ONNX Runtime in int8, built at first use and cached (bot/index/onnx_build.py).
+    """The same model run by ONNX Runtime, exported at first use and cached (bot/index/onnx_build.py).
 
     When the model cannot be exported the reason is logged once and torch runs it instead, on the CPU:
     a configuration that worked before this backend existed keeps working.
     """
 
-    def __init__(self, model: str = "", *, cache_dir: str = "", **kwargs: Any) -> None:
+    def __init__(self, model: str = "", *, cache_dir: str = "", int8: str = "none", **kwargs: Any) -> None:
         super().__init__(model, **{**kwargs, "device": "cpu"})
+        self.int8 = int8
         from bot.index.onnx_build import default_cache_dir
 
         self.cache_dir = Path(cache_dir).expanduser() if cache_dir else default_cache_dir()
@@ -174,8 +175,8 @@ class OnnxEmbedder(LocalEmbedder):
         from bot.index.onnx_model import OnnxSentenceModel
 
         try:
-            folder, self.built = ensure_built(self._configured or self._path, cpu_quantization(), self.cache_dir,
-                                              name=self.model_name)
+            folder, self.built = ensure_built(self._configured or self._path, cpu_quantization(), self.int8,
+                                              self.cache_dir, name=self.model_name)
             return OnnxSentenceModel(folder)
         except (OnnxUnavailable, OSError) as error:  # OSError: e.g. a cache folder this user cannot write
             self.fallback_reason = str(error)
@@ -184,15 +185,17 @@ class OnnxEmbedder(LocalEmbedder):
 
 
 def backend_of(model: Any, device: str) -> str:
-    """"onnx int8 avx2" for the ONNX model (its quantization), "torch float16 cuda" for a torch one."""
+    """"onnx float32 cpu" or "onnx int8 avx2" for the ONNX model, "torch float16 cuda" for a torch one."""
+    from bot.index.onnx_model import backend_label
+
     meta = getattr(model, "meta", None)
     if meta is not None:
-        return f"onnx {model_precision(model)} {meta.quantization}"
+        return backend_label(meta.int8, meta.quantization)
     return f"torch {model_precision(model)} {device}"
 
 
 def model_precision(model: Any) -> str:
-    """The dtype of a torch model's weights ("float32", "float16"), or the ONNX model's ("int8")."""
+    """The dtype of a torch model's weights ("float32", "float16"), or the ONNX model's ("float32", "int8 ffn-up")."""
     precision = getattr(model, "precision", None)
     if isinstance(precision, str):
         return precision
@@ -236,14 +239,16 @@ def local_embedder(settings) -> LocalEmbedder:  # noqa: ANN001 - Settings
     options = {"batch_size": settings.embed_batch_size, "query_prefix": settings.query_prefix,
                "passage_prefix": settings.passage_prefix}
     if chosen_backend(settings) == "onnx":
-        return OnnxEmbedder(settings.embed_model, cache_dir=settings.embed_cache_dir, **options)
+        return OnnxEmbedder(settings.embed_model, cache_dir=settings.embed_cache_dir, int8=settings.embed_int8,
+                            **options)
     return LocalEmbedder(settings.embed_model, device=settings.embed_device, **options)
 
 
 def get_embedder(settings) -> Embedder:  # noqa: ANN001 - Settings, imported lazily to keep this module light
     """One embedder per configuration per process: loading the model costs seconds."""
     key = (settings.embed_model, settings.embed_url, settings.embed_device, settings.embed_batch_size,
-           settings.query_prefix, settings.passage_prefix, settings.embed_backend, settings.embed_cache_dir)
+           settings.query_prefix, settings.passage_prefix, settings.embed_backend, settings.embed_cache_dir,
+           settings.embed_int8)
     with _shared_lock:
         if key not in _shared:
             if settings.embed_url:
@@ -277,16 +282,17 @@ def backend_status(settings) -> dict[str, Any]:  # noqa: ANN001 - Settings
         failure_file,
         model_folder,
     )
-    from bot.index.onnx_model import META_FILE
+    from bot.index.onnx_model import META_FILE, backend_label
 
     quantization = cpu_quantization()
     cache = Path(settings.embed_cache_dir).expanduser() if settings.embed_cache_dir else default_cache_dir()
     path = settings.embed_model or default_model_path()
     try:
-        folder = model_folder(path, quantization, cache, _display_name(path, settings.embed_model))
+        folder = model_folder(path, quantization, settings.embed_int8, cache, _display_name(path, settings.embed_model))
     except OnnxUnavailable as error:
         return {"backend": "torch", "device": "cpu", "onnx_unavailable": str(error)}
     failed = failure_file(folder)
     if failed.exists():
         return {"backend": "torch", "device": "cpu", "onnx_unavailable": json.loads(failed.read_text())["error"]}
-    return {"backend": f"onnx int8 {quantization}", "model_dir": str(folder), "built": (folder / META_FILE).exists()}
+    return {"backend": backend_label(settings.embed_int8, quantization), "model_dir": str(folder),
+            "built": (folder / META_FILE).exists()}

@@ -1,8 +1,9 @@
-"""Building the int8 ONNX model from whatever sentence-transformers model KB_EMBED_MODEL names.
+"""Building the ONNX model from whatever sentence-transformers model KB_EMBED_MODEL names.
 
 Built at first use, offline, on the machine that runs it: the export traces the model with
-torch.onnx (its TorchScript exporter, which needs no extra package), the quantizer is
-onnxruntime's own dynamic int8 one, and the settings follow the CPU's integer instructions:
+torch.onnx (its TorchScript exporter, which needs no extra package). By default the graph stays
+fp32. When KB_EMBED_INT8 asks for int8 matrix products, the quantizer is onnxruntime's own dynamic
+int8 one, and the settings follow the CPU's integer instructions:
 
 - VNNI (avx512_vnni, avx_vnni) and arm64 multiply unsigned 8-bit activations by signed 8-bit
   weights natively: int8 weights, per output channel.
@@ -10,8 +11,15 @@ onnxruntime's own dynamic int8 one, and the settings follow the CPU's integer in
   accuracy; unsigned 8-bit weights avoid it (mean cosine to fp32 0.993 against 0.992 for signed on
   the 18F passages, measured on this project's AVX2 machine).
 
-The result lives in a folder named by a key of the model's files, the quantization and the
-versions of the tools that made it, so it is built once per machine and rebuilt only when one of
+Which matrix products become int8 is a setting (KB_EMBED_INT8, `INT8_SETS`), because it decides
+the trade between speed and answer quality. The FFN down-projections read the GELU output, whose
+few large channels make one activation scale per text coarse: they cost the most cosine (0.9946
+mean to fp32 with every product int8, 0.9985 with the up-projections only). Yet even 0.9985 moves
+enough 18F rankings to fail the quality guard, so none is int8 unless asked (README, "Embedding on
+a CPU").
+
+The result lives in a folder named by a key of the model's files, the quantization, the int8 set and
+the versions of the tools that made it, so it is built once per machine and rebuilt only when one of
 those changes. A model that cannot be exported (not a transformer, a slow-only tokenizer, a graph
 the tracer cannot follow) is recorded beside the cache with the reason, so later starts fall back
 to torch at once instead of trying again.
@@ -34,7 +42,7 @@ from bot.index.onnx_model import META_FILE, MODEL_FILE, TOKENIZER_FILE, OnnxMeta
 
 log = structlog.get_logger(__name__)
 
-FORMAT = 1
+FORMAT = 2
 """Bump when the folder's layout or the export itself changes: every cached model is then rebuilt."""
 
 SUPPORTED_MODULES = {"Transformer", "Pooling", "Normalize", "Dense"}
@@ -47,8 +55,14 @@ CHECK_TEXTS = [
     "Expense reports need itemised receipts for any purchase over seventy-five dollars.",
     "ok",
 ]
-"""Sentences the quantized model must embed like the original (cosine) before it is trusted."""
+"""Sentences the exported (and quantized) model must embed like the original (cosine) before it is trusted."""
 MIN_CHECK_COSINE = 0.95
+
+INT8_SETS = ("none", "ffn-up", "all-but-ffn-down", "all")
+"""Which weight matrix products KB_EMBED_INT8 quantizes, told apart by their weights' shape (so any
+transformer's graph, whatever its node names): "none" keeps the exported graph in fp32 (ONNX Runtime
+still fuses it when it loads); "ffn-up" the feed-forward up-projections (hidden -> wider) only;
+"all-but-ffn-down" those and the square attention projections; "all" every one."""
 
 
 class OnnxUnavailable(RuntimeError):
@@ -85,8 +99,9 @@ def resolve_model_path(model: str) -> Path:
         raise OnnxUnavailable(f"{model!r} is neither a folder nor a model in the Hugging Face cache ({error})") from error
 
 
-def cache_key(model_path: Path, quantization: str) -> str:
-    """What the built model depends on: the model's files (names, sizes, times), the quantization and the tools."""
+def cache_key(model_path: Path, quantization: str, int8: str) -> str:
+    """What the built model depends on: the model's files (names, sizes, times), the quantization, the int8 set
+    and the tools."""
     import onnxruntime
     import tokenizers
 
@@ -95,27 +110,29 @@ def cache_key(model_path: Path, quantization: str) -> str:
         for file in model_path.rglob("*") if file.is_file() and ".git" not in file.parts
     )
     facts = {"format": FORMAT, "model": str(model_path), "files": files, "quantization": quantization,
-             "onnxruntime": onnxruntime.__version__, "tokenizers": tokenizers.__version__}
+             "int8": int8, "onnxruntime": onnxruntime.__version__, "tokenizers": tokenizers.__version__}
     return hashlib.sha256(json.dumps(facts).encode()).hexdigest()[:16]
 
 
-def model_folder(model: str, quantization: str, cache_dir: Path, name: str = "") -> Path:
+def model_folder(model: str, quantization: str, int8: str, cache_dir: Path, name: str = "") -> Path:
     """Where the built model for `model` (shown as `name`) lives, whether built yet or not."""
+    if int8 not in INT8_SETS:
+        raise ValueError(f"unknown int8 set {int8!r}; one of {', '.join(INT8_SETS)}")
     path = resolve_model_path(model)
     slug = "".join(ch if ch.isalnum() or ch in "-_." else "-" for ch in (name or model))[-60:].strip("-.")
-    return cache_dir / f"{slug}-{quantization}-{cache_key(path, quantization)}"
+    return cache_dir / f"{slug}-{quantization}-{int8}-{cache_key(path, quantization, int8)}"
 
 
 def failure_file(folder: Path) -> Path:
     return folder.with_name(folder.name + ".failed.json")
 
 
-def ensure_built(model: str, quantization: str, cache_dir: Path, name: str = "") -> tuple[Path, bool]:
+def ensure_built(model: str, quantization: str, int8: str, cache_dir: Path, name: str = "") -> tuple[Path, bool]:
     """The built model folder for `model`, and whether this call built it (False: found in the cache).
 
     Raises OnnxUnavailable when the model cannot be exported, now or at an earlier attempt.
     """
-    folder = model_folder(model, quantization, cache_dir, name)
+    folder = model_folder(model, quantization, int8, cache_dir, name)
     if (folder / META_FILE).exists():
         return folder, False
     failed = failure_file(folder)
@@ -123,12 +140,12 @@ def ensure_built(model: str, quantization: str, cache_dir: Path, name: str = "")
         raise OnnxUnavailable(json.loads(failed.read_text(encoding="utf-8"))["error"])
     cache_dir.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    log.info("embedder.onnx_building", model=model, quantization=quantization, folder=str(folder))
+    log.info("embedder.onnx_building", model=model, quantization=quantization, int8=int8, folder=str(folder))
     with tempfile.TemporaryDirectory(dir=cache_dir, prefix=".building-") as scratch:
         work = Path(scratch) / "model"
         work.mkdir()
         try:
-            _export(resolve_model_path(model), model, quantization, work)
+            _export(resolve_model_path(model), model, quantization, int8, work)
         except OnnxUnavailable as error:  # the model itself: remembered, so later starts skip the attempt
             failed.write_text(json.dumps({"error": str(error)}), encoding="utf-8")
             raise
@@ -143,7 +160,7 @@ def ensure_built(model: str, quantization: str, cache_dir: Path, name: str = "")
     return folder, True
 
 
-def _export(path: Path, model: str, quantization: str, out: Path) -> None:
+def _export(path: Path, model: str, quantization: str, int8: str, out: Path) -> None:
     import numpy as np
     import torch
     from onnxruntime.quantization import QuantType, quantize_dynamic
@@ -184,16 +201,20 @@ def _export(path: Path, model: str, quantization: str, out: Path) -> None:
             warnings.simplefilter("ignore")
             torch.onnx.export(Graph().eval(), tuple(sample[name] for name in inputs), str(fp32), input_names=inputs,
                               output_names=["sentence_embedding"], dynamic_axes=axes, opset_version=17, dynamo=False)
-        weights = QuantType.QUInt8 if quantization == "avx2" else QuantType.QInt8
-        quantize_dynamic(str(fp32), str(out / MODEL_FILE), weight_type=weights, per_channel=True, reduce_range=False,
-                         op_types_to_quantize=["MatMul", "Gemm"])
+        if int8 == "none":
+            fp32.rename(out / MODEL_FILE)
+        else:
+            weights = QuantType.QUInt8 if quantization == "avx2" else QuantType.QInt8
+            quantize_dynamic(str(fp32), str(out / MODEL_FILE), weight_type=weights, per_channel=True,
+                             reduce_range=False, op_types_to_quantize=["MatMul", "Gemm"],
+                             nodes_to_exclude=kept_in_fp32(fp32, int8))
+            fp32.unlink()
     except Exception as error:  # noqa: BLE001 - the tracer and quantizer fail in many ways; all mean "not here"
         raise OnnxUnavailable(f"{model or path}: ONNX export failed: {type(error).__name__}: {error}") from error
-    fp32.unlink()
     tokenizer.backend_tokenizer.save(str(out / TOKENIZER_FILE))
     pooling = next((str(module.get_pooling_mode_str()) for module in st if hasattr(module, "get_pooling_mode_str")),
                    "mean")
-    meta = OnnxMeta(model=model or str(path), quantization=quantization,
+    meta = OnnxMeta(model=model or str(path), quantization=quantization, int8=int8,
                     dimension=int(st.get_embedding_dimension() if hasattr(st, "get_embedding_dimension")
                                   else st.get_sentence_embedding_dimension()),
                     max_seq_length=int(st.max_seq_length), inputs=inputs,
@@ -205,5 +226,30 @@ def _export(path: Path, model: str, quantization: str, out: Path) -> None:
     got = OnnxSentenceModel(out).encode(CHECK_TEXTS, normalize_embeddings=True)
     cosine = float(np.min(np.sum(np.asarray(expected) * got, axis=1)))
     if cosine < MIN_CHECK_COSINE:
-        raise OnnxUnavailable(f"{model or path}: the quantized model's vectors differ from the original's "
+        raise OnnxUnavailable(f"{model or path}: the ONNX model's vectors differ from the original's "
                               f"(cosine {cosine:.3f} < {MIN_CHECK_COSINE})")
+
+
+def kept_in_fp32(graph: Path, int8: str) -> list[str]:
+    """The weight matrix products of `graph` that the int8 set leaves in fp32 (names for nodes_to_exclude).
+
+    A product's role shows in its weight's shape [inputs, outputs]: wider out than in is an FFN
+    up-projection, narrower a down-projection, square an attention projection (or a Dense head).
+    """
+    import onnx
+
+    model = onnx.load(str(graph), load_external_data=False)
+    shapes = {weight.name: tuple(weight.dims) for weight in model.graph.initializer}
+    kept = []
+    for node in model.graph.node:
+        shape = shapes.get(node.input[1]) if node.op_type in {"MatMul", "Gemm"} and len(node.input) > 1 else None
+        if shape is None or len(shape) != 2:
+            continue  # activation x activation (attention scores): the dynamic quantizer leaves these alone anyway
+        if node.op_type == "Gemm":
+            transposed = any(a.name == "transB" and a.i for a in node.attribute)
+            shape = shape[::-1] if transposed else shape
+        rows, columns = shape
+        quantized = int8 == "all" or (rows < columns) or (int8 == "all-but-ffn-down" and rows == columns)
+        if not quantized:
+            kept.append(node.name)
+    return kept

@@ -1,8 +1,8 @@
-"""A sentence-transformers model run by ONNX Runtime: the exported, int8-quantized graph and its tokenizer.
+"""A sentence-transformers model run by ONNX Runtime: the exported graph (fp32, or partly int8) and its tokenizer.
 
-Why not torch on a CPU: dynamic int8 quantization of the transformer's matrix products roughly
-doubles the throughput of a small model like all-MiniLM-L6-v2 on two cores, with vectors within a
-cosine of about 0.99 of fp32 (README, "Embedding backends"). Running the graph needs only
+Why not torch on a CPU: ONNX Runtime runs the same fp32 graph faster, and much faster on cores it
+shares (its idle threads sleep instead of spinning), with the same vectors; int8 copies are faster
+still but move answers (README, "Embedding on a CPU"). Running the graph needs only
 onnxruntime, the Rust `tokenizers` and numpy, so a process that finds the model already built never
 imports torch or transformers at all (seconds saved at every start).
 
@@ -25,12 +25,24 @@ TOKENIZER_FILE = "tokenizer.json"
 META_FILE = "meta.json"
 
 
+def precision_label(int8: str) -> str:
+    """"float32" (named as torch names its dtypes), "int8" (every weight product) or "int8 ffn-up" (that set only)."""
+    return {"none": "float32", "all": "int8"}.get(int8, f"int8 {int8}")
+
+
+def backend_label(int8: str, quantization: str) -> str:
+    """What `kb status` and the worker's /info say runs: "onnx float32 cpu", or "onnx int8 avx2" with the
+    integer instructions the int8 kernels use."""
+    return f"onnx {precision_label(int8)} {'cpu' if int8 == 'none' else quantization}"
+
+
 @dataclass(frozen=True)
 class OnnxMeta:
     """What the export learnt about the model and the runtime must repeat (written as meta.json)."""
 
     model: str
     quantization: str
+    int8: str
     dimension: int
     max_seq_length: int
     inputs: list[str]
@@ -45,8 +57,6 @@ class OnnxMeta:
 
 class OnnxSentenceModel:
     """One built model folder (model.onnx, tokenizer.json, meta.json), loaded for inference."""
-
-    precision = "int8"
 
     def __init__(self, folder: Path, threads: int = 0) -> None:
         import onnxruntime as ort
@@ -68,6 +78,10 @@ class OnnxSentenceModel:
         # and spinning threads there halved throughput and doubled CPU time (measured on 2 busy cores).
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.session = ort.InferenceSession(str(folder / MODEL_FILE), options, providers=["CPUExecutionProvider"])
+
+    @property
+    def precision(self) -> str:
+        return precision_label(self.meta.int8)
 
     def get_embedding_dimension(self) -> int:
         return self.meta.dimension

@@ -43,8 +43,8 @@ def test_info_health_and_metrics(worker, embedder) -> None:
 
     assert info["model_id"] == embedder.model_name
     assert info["dimension"] == 384 and info["device"] == "cpu"
-    # the worker runs the bot's backend choice (torch by default) and /info says which
-    assert info["backend"] == embedder.backend == "torch float32 cpu" and info["model_dtype"] == "float32"
+    # the worker runs the bot's backend choice (auto: fp32 ONNX on a CPU) and /info says which
+    assert info["backend"] == embedder.backend == "onnx float32 cpu" and info["model_dtype"] == "float32"
     assert info["model_type"] == {"embedding": {"pooling": "mean"}}
     assert info["max_input_length"] == 256 and info["max_client_batch_size"] == 8
     assert health.status_code == 200
