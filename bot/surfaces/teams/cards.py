@@ -69,9 +69,9 @@ class FeedbackData:
 
     @classmethod
     def of(cls, answer_id: str, answer: Answer, asker: str = "") -> FeedbackData:
-        cited = answer.citations[:MAX_SOURCES]
-        sources = [{**{name: str(getattr(c, name) or "") for name in SOURCE_FIELDS}, "snippet": one_line(c.snippet)}
-                   for c in cited]
+        cited = answer.citations[:MAX_SOURCES]  # the snippets as the card shows them: none under a quoted source
+        sources = [{**{name: str(getattr(c, name) or "") for name in SOURCE_FIELDS}, "snippet": one_line(shown)}
+                   for c, shown in zip(cited, answer.source_snippets())]
         return cls(answer_id, answer.question, answer.text, answer.cited_documents(MAX_SOURCES), sources, asker)
 
     def to_answer(self) -> Answer:
