@@ -464,11 +464,15 @@ class Store(Database):
         query = self.chunks.search(text, query_type="fts", fts_columns="search_text").limit(limit)
         if where:
             query = query.where(where, prefilter=True)
-        try:
-            return query.select(columns).to_list()
+        try:  # `_score` always selected: LanceDB warns on stderr at every query that leaves it out
+            rows = query.select(columns if "_score" in columns else [*columns, "_score"]).to_list()
         except Exception as error:  # no FTS index yet (nothing synced) or a query the parser rejects
             log.debug("store.fts_failed", error=str(error))
             return []
+        if "_score" not in columns:
+            for row in rows:
+                row.pop("_score", None)
+        return rows
 
 
 def _outgrown(stats: Any) -> bool:
