@@ -76,16 +76,21 @@ def citations_for(question: str, results: list[Result], limit: int, scorer: Sent
     groups = list(by_doc.values())
     if sections is not None and groups:
         groups[0] = with_neighbours(groups[0], sections)
-    chunks = [result for group in groups for result in group]
-    sentences = [sentences_of(result.text) for result in chunks]
-    semantic = scorer(question, sentences) if scorer else [None] * len(chunks)
-    scored = {result.id: (sents, sem) for result, sents, sem in zip(chunks, sentences, semantic)}
+    scored = _scored(question, [result for group in groups for result in group], scorer)
+
+    def score(result: Result) -> float:
+        return _best_score(question, *scored[result.id], wants)
+
     citations: list[Citation] = []
     for place, group in enumerate(groups):
-        best = sorted(group, key=lambda result: _best_score(question, *scored[result.id], wants), reverse=True)
+        best = sorted(group, key=score, reverse=True)
         quoted = best[:1] if place else sorted(best[:lead_sections], key=group.index)  # two: in retrieval order
         if not place and document is not None and _lacks_fact(quoted, scored, wants):
-            quoted.extend(_missed(question, group, quoted, document, scorer, scored, wants))
+            more = more_of(question, group, document(group[0].doc_id), wants)
+            scored.update(_scored(question, more, scorer))  # only these few are embedded, and only now
+            top = max(more, key=score, default=None)
+            if top is not None and score(top) > min(map(score, quoted), default=float("-inf")):
+                quoted.append(top)  # the document's best place retrieval missed, after what it found
         by_section: dict[str, Citation] = {}
         for result in quoted:
             snippet = best_snippet(question, result.text, semantic=scored[result.id][1], wants=wants)
@@ -142,24 +147,18 @@ def more_of(question: str, group: list[Result], chunks: list[Result], wants: fro
     return [chunk for chunk in unseen if chunk.id in chosen]
 
 
-def _missed(question: str, group: list[Result], quoted: list[Result], document: DocumentReader,
-            scorer: SentenceScorer | None, scored: dict[str, tuple[list[str], list[float] | None]],
-            wants: frozenset[Ask]) -> list[Result]:
-    """The lead document's best chunk that retrieval missed, when its best sentence beats one of the
-    `quoted` chunks' (else nothing); only `more_of`'s few candidates are embedded, and only now."""
-    more = more_of(question, group, document(group[0].doc_id), wants)
-    if not more:
-        return []
-    sentences = [sentences_of(chunk.text) for chunk in more]
-    semantic = scorer(question, sentences) if scorer else [None] * len(more)
-    scored.update({chunk.id: (sents, sem) for chunk, sents, sem in zip(more, sentences, semantic)})
-    top = max(more, key=lambda chunk: _best_score(question, *scored[chunk.id], wants))
-    beaten = min((_best_score(question, *scored[result.id], wants) for result in quoted), default=float("-inf"))
-    return [top] if _best_score(question, *scored[top.id], wants) > beaten else []
+Scored = dict[str, tuple[list[str], list[float] | None]]
+"""Each chunk's sentences and their similarities to the question (None without a scorer), by chunk id."""
 
 
-def _lacks_fact(quoted: list[Result], scored: dict[str, tuple[list[str], list[float] | None]],
-                wants: frozenset[Ask]) -> bool:
+def _scored(question: str, chunks: list[Result], scorer: SentenceScorer | None) -> Scored:
+    """`chunks`' sentences, scored by the model in one call (none when there is no scorer)."""
+    sentences = [sentences_of(result.text) for result in chunks]
+    semantic = scorer(question, sentences) if scorer else [None] * len(chunks)
+    return {result.id: (sents, sem) for result, sents, sem in zip(chunks, sentences, semantic)}
+
+
+def _lacks_fact(quoted: list[Result], scored: Scored, wants: frozenset[Ask]) -> bool:
     """Whether none of the `quoted` chunks holds a sentence of the kind of fact asked for (for a question
     that asks for no particular kind: a number, a contact or a place): only then is the rest of the
     document worth a quote. Ungated, the extra quote also displaced a cited document that held the

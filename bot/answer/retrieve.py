@@ -45,6 +45,11 @@ class Result:
     similarity: float = 0.0
     ranks: dict[str, int] = field(default_factory=dict)
 
+    @classmethod
+    def of(cls, row: dict) -> Result:
+        """A chunk row of the store as a result (its vector left out: results travel, vectors are big)."""
+        return cls(**{key: value for key, value in row.items() if key != "vector"})
+
     @property
     def link(self) -> str:
         """The source link, pointing at the chunk's section when it has one."""
@@ -98,8 +103,7 @@ class Retriever:
             for rank, hit in enumerate(hits, start=1):
                 result = candidates.get(hit.row["id"])
                 if result is None:
-                    row = {key: value for key, value in hit.row.items() if key != "vector"}
-                    result = candidates[hit.row["id"]] = Result(**row)
+                    result = candidates[hit.row["id"]] = Result.of(hit.row)
                     result.similarity = _cosine(vector, hit.row.get("vector"), hit.score if name == "vector" else None)
                 result.ranks[name] = rank
                 if name == "text":
@@ -128,13 +132,13 @@ class Retriever:
     def document(self, doc_id: str, query: str, where: str | None = None) -> list[Result]:
         """All of one document's chunks, each with its cosine similarity to `query` (as `score` too).
 
-        The question's vector is cached by the embedder, so this costs one filtered read: no chunk
-        is embedded again.
+        `query` is taken as given (the answer passes the question it already repaired). Its vector
+        is cached by the embedder, so this costs one filtered read: no chunk is embedded again.
         """
-        vector = self.embedder.embed_queries([self.corrected(query)])[0]
+        vector = self.embedder.embed_queries([query])[0]
         results = []
         for row in self.store.document_chunks(doc_id, where):
-            result = Result(**{key: value for key, value in row.items() if key != "vector"})
+            result = Result.of(row)
             result.similarity = result.score = _cosine(vector, row.get("vector"), None)
             results.append(result)
         return results

@@ -448,7 +448,10 @@ class Store(Database):
             return []
         condition = f"doc_id = {quote(doc_id)}" + (f" AND ({where})" if where else "")
         rows = self.chunks.search().where(condition).select([*_RESULT_COLUMNS, "ordinal"]).limit(None).to_list()
-        return sorted(rows, key=lambda row: row.pop("ordinal"))
+        rows.sort(key=lambda row: row["ordinal"])
+        for row in rows:
+            del row["ordinal"]  # read for the order only: the rows are the search results' columns
+        return rows
 
     def section_text(self, doc_id: str, section: str, where: str | None = None) -> str:
         """One section's whole text (see `section_chunks`)."""

@@ -92,15 +92,13 @@ def _mrkdwn_section(text: str) -> Block:
     return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
 
 
-def source_blocks(citations: Sequence[Citation], now: datetime | None = None,
-                  snippets: Sequence[str] | None = None) -> list[Block]:
+def source_blocks(citations: Sequence[Citation], snippets: Sequence[str], now: datetime | None = None) -> list[Block]:
     """Numbered like the [n] markers in the answer text, one section each, at most five; `snippets`
-    (`Answer.source_snippets`) says what each shows under its title (default: its snippet)."""
+    (`Answer.source_snippets`) says what each shows under its title."""
     if not citations:
         return []
     blocks: list[Block] = [{"type": "context", "elements": [{"type": "mrkdwn", "text": "*Sources*"}]}]
-    shown = [citation.snippet for citation in citations] if snippets is None else snippets
-    for number, (citation, snippet) in enumerate(zip(citations[:MAX_SOURCES], shown), start=1):
+    for number, (citation, snippet) in enumerate(zip(citations[:MAX_SOURCES], snippets), start=1):
         title = citation.title + (f" › {citation.section}" if citation.section else "")
         text = f"*{number}.* {link(citation.url, title)}"
         if snippet:
@@ -169,7 +167,7 @@ def answer_blocks(answer: Answer, ref: FeedbackRef | None, now: datetime | None 
     urls = [citation.url for citation in answer.citations[:MAX_SOURCES]]
     text = link_markers(escape(answer.text, keep_quotes=True), urls, lambda number, url: link(url, f"[{number}]"))
     blocks = _sections(text)
-    blocks.extend(source_blocks(answer.citations, now, answer.source_snippets()))
+    blocks.extend(source_blocks(answer.citations, answer.source_snippets(), now))
     if ref is not None:
         blocks.append(feedback_block(ref))
     return blocks

@@ -122,12 +122,11 @@ def _text(text: str, **extra: Any) -> Card:
     return {"type": "TextBlock", "text": text, "wrap": True, **extra}
 
 
-def source_blocks(citations: Sequence[Citation], snippets: Sequence[str] | None = None) -> list[Card]:
+def source_blocks(citations: Sequence[Citation], snippets: Sequence[str]) -> list[Card]:
     """Numbered like the [n] markers in the answer: linked title, section, then a one-line snippet
     (`snippets`, from `Answer.source_snippets`: none under a source the answer text already quotes)."""
     blocks: list[Card] = []
-    shown = [citation.snippet for citation in citations] if snippets is None else snippets
-    for number, (citation, snippet) in enumerate(zip(citations[:MAX_SOURCES], shown), start=1):
+    for number, (citation, snippet) in enumerate(zip(citations[:MAX_SOURCES], snippets), start=1):
         title = md_escape(citation.title or citation.path or "source")
         linked = f"[{title}]({citation.url})" if citation.url else title
         section = f" — {md_escape(citation.section)}" if citation.section else ""
