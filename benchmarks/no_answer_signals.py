@@ -36,7 +36,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from bot import evaluation  # noqa: E402
 from bot.answer.retrieve import Result  # noqa: E402
-from bot.answer.snippets import sentences_of  # noqa: E402
+from bot.index import sentence_vectors  # noqa: E402
+from bot.index.sentences import sentences_of  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.runtime import Runtime  # noqa: E402
 
@@ -75,8 +76,9 @@ def main() -> None:
         if expect not in ("answer", "no_answer"):
             continue
         results = runtime.retriever.search(item["question"], k=settings.top_k * 2, per_doc=settings.max_chunks_per_doc)
-        sentences = [s for sims in scorer(item["question"], [sentences_of(r.text) for r in results[: settings.top_k]])
-                     for s in sims]
+        top = results[: settings.top_k]
+        stored = sentence_vectors.known(pair for r in top for pair in r.stored)
+        sentences = [s for sims in scorer(item["question"], [sentences_of(r.text) for r in top], stored) for s in sims]
         for name, signal in SIGNALS.items():
             values[name][expect].append(signal(results, sentences))
         for mode in MODES:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from bot.answer.retrieve import Mode, Retriever, documents_ranked
 from bot.answer.service import AnswerService
-from bot.answer.snippets import clean
+from bot.index.sentences import clean
 from connectors.base import Document, IncompleteListing, Skipped
 
 

@@ -6,17 +6,22 @@ section it came from. It is also the fallback when an LLM is configured but unav
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
+
+import numpy as np
 
 from bot.answer.asks import Ask, asks, holds
 from bot.answer.model import Citation
 from bot.answer.retrieve import Result
-from bot.answer.snippets import best_snippet, fact_bonuses, lexical_scores, sentences_of
+from bot.answer.snippets import best_snippet, fact_bonuses, lexical_scores
+from bot.index import sentence_vectors
+from bot.index.sentences import sentences_of
+from bot.index.store import ChunkText
 from bot.index.vector_cache import VectorCache
 
-SentenceScorer = Callable[[str, list[list[str]]], list[list[float]]]
-"""Given the question and each chunk's sentences, a similarity per sentence."""
+SentenceScorer = Callable[[str, list[list[str]], Mapping[str, np.ndarray]], list[list[float]]]
+"""Given the question, each chunk's sentences and the sentence vectors the index stores, a similarity per sentence."""
 
 NOT_FOUND = (
     "I couldn't find this in the runbooks. Try rewording with the name of the system or policy, "
@@ -25,20 +30,24 @@ NOT_FOUND = (
 
 
 SENTENCE_VECTORS = 20_000
-"""Sentence vectors the quote scorer keeps (about 30 MB at 384 dimensions): the chunks popular questions
-retrieve are scored again and again, and embedding their sentences was most of an answer's time."""
+"""Sentence vectors the quote scorer keeps (about 30 MB at 384 dimensions) for sentences the index
+stores none for (chunks synced before it stored them): popular questions retrieve them again and again."""
 
 
 def embedding_scorer(embedder, capacity: int = SENTENCE_VECTORS) -> SentenceScorer:  # noqa: ANN001 - any Embedder
-    """Sentence similarities from the model already loaded: one call for the sentences not seen lately."""
-    sentence_vectors = VectorCache(embedder.embed_documents, capacity)
+    """Sentence similarities from the stored sentence vectors, and from the model already loaded for
+    sentences without one (one call for those not seen lately)."""
+    cache = VectorCache(embedder.embed_documents, capacity)
 
-    def score(question: str, chunks: list[list[str]]) -> list[list[float]]:
+    def score(question: str, chunks: list[list[str]], known: Mapping[str, np.ndarray]) -> list[list[float]]:
         flat = [sentence for sentences in chunks for sentence in sentences]
         if not flat:
             return [[] for _ in chunks]
         query = embedder.embed_queries([question])[0]
-        similarities = (sentence_vectors(flat) @ query).tolist()
+        usable = {sentence: vector for sentence, vector in known.items() if vector.shape == query.shape}
+        missing = [sentence for sentence in flat if sentence not in usable]
+        embedded = dict(zip(missing, cache(missing))) if missing else {}
+        similarities = (np.stack([usable.get(sentence, embedded.get(sentence)) for sentence in flat]) @ query).tolist()
         out, offset = [], 0
         for sentences in chunks:
             out.append(similarities[offset : offset + len(sentences)])
@@ -86,7 +95,9 @@ def citations_for(question: str, results: list[Result], limit: int, scorer: Sent
         best = sorted(group, key=score, reverse=True)
         quoted = best[:1] if place else sorted(best[:lead_sections], key=group.index)  # two: in retrieval order
         if not place and document is not None and _lacks_fact(quoted, scored, wants):
-            more = more_of(question, group, document(group[0].doc_id), wants)
+            chunks = document(group[0].doc_id)
+            stored = WHOLE_LEAD and all(blob is not None for chunk in chunks for _, blob in chunk.stored)
+            more = more_of(question, group, chunks, wants, extra=None if stored else LEAD_EXTRA_CHUNKS)
             scored.update(_scored(question, more, scorer))  # only these few are embedded, and only now
             top = max(more, key=score, default=None)
             if top is not None and score(top) > min(map(score, quoted), default=float("-inf")):
@@ -102,8 +113,8 @@ def citations_for(question: str, results: list[Result], limit: int, scorer: Sent
     return citations[:limit]
 
 
-SectionReader = Callable[[list[tuple[str, str]]], dict[tuple[str, str], list[str]]]
-"""Every chunk text of each (doc_id, section), in order: `Store.section_chunks` with the asker's filter."""
+SectionReader = Callable[[list[tuple[str, str]]], dict[tuple[str, str], list[ChunkText]]]
+"""Every chunk of each (doc_id, section), in order: `Store.section_chunks` with the asker's filter."""
 
 SECTION_WINDOW = 1
 """Chunks of the same section read on each side of a retrieved one (chunks are ~200 tokens)."""
@@ -118,12 +129,14 @@ def with_neighbours(group: list[Result], sections: SectionReader, window: int = 
     for key in keys:
         members = [result for result in group if (result.doc_id, result.section) == key]
         parts = texts.get(key, [])
-        found = [parts.index(result.text) for result in members if result.text in parts]
+        chunk_texts = [part.text for part in parts]
+        found = [chunk_texts.index(result.text) for result in members if result.text in chunk_texts]
         low, high = (max(0, min(found) - window), min(len(parts), max(found) + window + 1)) if found else (0, 0)
         if not found or high - low > 2 * window + 2:
             widened.extend(members)
         else:
-            widened.append(replace(members[0], text="\n\n".join(parts[low:high])))
+            joined = "\n\n".join(chunk_texts[low:high])
+            widened.append(replace(members[0], text=joined, stored=tuple(parts[low:high])))
     return widened
 
 
@@ -134,13 +147,18 @@ LEAD_EXTRA_CHUNKS = 2
 """Chunks of the lead document beyond the retrieved ones that compete for its quote."""
 
 
+WHOLE_LEAD = True
+
+
 def more_of(question: str, group: list[Result], chunks: list[Result], wants: frozenset[Ask] = frozenset(),
-            extra: int = LEAD_EXTRA_CHUNKS) -> list[Result]:
+            extra: int | None = LEAD_EXTRA_CHUNKS) -> list[Result]:
     """Chunks of `group`'s document that `group` does not hold, worth scoring for the quote: the
     `extra` closest in meaning (the stored vectors) and the `extra` sharing the most words, with
     the kind of fact asked for (`_best_score` without the model: nothing is embedded to choose)."""
     held = [result.text for result in group]
     unseen = [chunk for chunk in chunks if not any(chunk.text in text for text in held)]
+    if extra is None:
+        return unseen
     by_meaning = sorted(unseen, key=lambda chunk: -chunk.similarity)[:extra]
     by_words = sorted(unseen, key=lambda chunk: -_best_score(question, sentences_of(chunk.text), None, wants))[:extra]
     chosen = {chunk.id for chunk in by_meaning + by_words}
@@ -154,7 +172,8 @@ Scored = dict[str, tuple[list[str], list[float] | None]]
 def _scored(question: str, chunks: list[Result], scorer: SentenceScorer | None) -> Scored:
     """`chunks`' sentences, scored by the model in one call (none when there is no scorer)."""
     sentences = [sentences_of(result.text) for result in chunks]
-    semantic = scorer(question, sentences) if scorer else [None] * len(chunks)
+    known = sentence_vectors.known(pair for result in chunks for pair in result.stored) if scorer else {}
+    semantic = scorer(question, sentences, known) if scorer else [None] * len(chunks)
     return {result.id: (sents, sem) for result, sents, sem in zip(chunks, sentences, semantic)}
 
 

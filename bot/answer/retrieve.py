@@ -44,11 +44,15 @@ class Result:
     score: float = 0.0
     similarity: float = 0.0
     ranks: dict[str, int] = field(default_factory=dict)
+    stored: tuple[tuple[str, bytes | None], ...] = ()
+    """The chunks `text` was read from, each with its stored sentence vectors (`bot.index.sentence_vectors`):
+    one chunk, or a section's neighbours joined (`bot.answer.compose.with_neighbours`)."""
 
     @classmethod
     def of(cls, row: dict) -> Result:
         """A chunk row of the store as a result (its vector left out: results travel, vectors are big)."""
-        return cls(**{key: value for key, value in row.items() if key != "vector"})
+        fields = {key: value for key, value in row.items() if key not in ("vector", "sentences")}
+        return cls(**fields, stored=((row["text"], row.get("sentences")),))
 
     @property
     def link(self) -> str:

@@ -103,8 +103,11 @@ def chunk_schema(dimension: int) -> pa.Schema:
             ("acl", pa.list_(pa.string())),
             ("updated_at", pa.timestamp("us", tz="UTC")),
             ("vector", pa.list_(pa.float32(), dimension)),
+            ("sentences", pa.binary()),
         ]
     )
+"""`sentences` holds the vectors of the chunk's sentences (`bot.index.sentence_vectors`): null in rows
+written before the column existed, until the next sync of their source fills them in."""
 
 
 class ModelMismatch(RuntimeError):
@@ -120,6 +123,13 @@ class StoredDocument(NamedTuple):
 
     hash: str
     acl: list[str] | None
+
+
+class ChunkText(NamedTuple):
+    """A chunk's text and its stored sentence vectors (None where not stored yet)."""
+
+    text: str
+    sentences: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -145,6 +155,7 @@ class Store(Database):
         super().__init__(uri, read_consistency)
         self._documents_upgraded = False
         self._keys_indexed = False
+        self._has_sentences = False
 
     @property
     def chunks(self) -> Any:
@@ -180,6 +191,14 @@ class Store(Database):
         self.drop(("chunks", "documents", "meta", "sync_runs"))
         self._documents_upgraded = False
         self._keys_indexed = False
+        self._has_sentences = False
+
+    def _result_columns(self, *extra: str) -> list[str]:
+        """What a search returns of a chunk: `sentences` too once the table has the column (an index
+        from before it answers without them until its next sync)."""
+        if not self._has_sentences:
+            self._has_sentences = self.chunks is not None and "sentences" in self.chunks.schema.names
+        return [*_RESULT_COLUMNS, *(["sentences"] if self._has_sentences else []), *extra]
 
     def _index_keys(self, refresh: bool = False) -> None:
         """Give the chunks and documents tables their key indexes (`KEY_INDEXES`), and with `refresh`
@@ -221,6 +240,30 @@ class Store(Database):
             log.info("store.documents_upgraded", documents=first.num_rows, added="acl")
         self._documents_upgraded = True
 
+    def _upgrade_chunks(self) -> None:
+        """Give a chunks table from before sentence vectors were stored the (empty) column for them;
+        `SyncEngine` fills it in (`chunks_lacking_sentences`), embedding no chunk again."""
+        table = self.chunks
+        if table is not None and "sentences" not in table.schema.names:
+            table.add_columns(pa.field("sentences", pa.binary()))
+            log.info("store.chunks_upgraded", added="sentences")
+
+    def chunks_lacking_sentences(self, scope: str, limit: int) -> list[tuple[str, str]]:
+        """(id, text) of up to `limit` chunks of `scope` whose sentence vectors are not stored yet."""
+        self._upgrade_chunks()
+        if self.chunks is None:
+            return []
+        rows = (self.chunks.search().where(f"scope = {quote(scope)} AND sentences IS NULL").select(["id", "text"])
+                .limit(limit).to_arrow())
+        return list(zip(rows["id"].to_pylist(), rows["text"].to_pylist()))
+
+    def set_sentences(self, blobs: Mapping[str, bytes]) -> None:
+        """Store sentence vectors for existing chunks (by id), leaving their other columns as they are."""
+        if blobs:
+            table = pa.table({"id": list(blobs), "sentences": list(blobs.values())},
+                             schema=pa.schema([("id", pa.string()), ("sentences", pa.binary())]))
+            self.chunks.merge_insert("id").when_matched_update_all().execute(table)
+
     def _update_documents(self, columns: Mapping[str, Any]) -> None:
         """Overwrite some columns of existing document rows (by id), leaving the others as they are."""
         schema = pa.schema([DOCUMENTS.field(name) for name in columns])
@@ -242,9 +285,9 @@ class Store(Database):
                 if when is not None}
 
     def write_documents(
-        self, scope: str, items: Sequence[tuple[Document, str, list[Chunk], list[str], np.ndarray]]
+        self, scope: str, items: Sequence[tuple[Document, str, list[Chunk], list[str], np.ndarray, list[bytes]]]
     ) -> None:
-        """Replace each document's chunks and record its new hash.
+        """Replace each document's chunks (with their vectors and sentence vectors) and record its new hash.
 
         Chunks are merged by id, then each document's chunks past its new last one are deleted, so
         a reader never sees a changed document with no chunks. The document rows (with the new
@@ -254,10 +297,11 @@ class Store(Database):
         if not items:
             return
         self._upgrade_documents()
+        self._upgrade_chunks()
         synced = now()
         rows = []
-        for document, _, chunks, texts, _ in items:
-            for chunk, text in zip(chunks, texts):
+        for document, _, chunks, texts, _, sentences in items:
+            for chunk, text, blob in zip(chunks, texts, sentences):
                 rows.append(
                     {
                         "id": chunk.id,
@@ -274,6 +318,7 @@ class Store(Database):
                         "search_text": text,
                         "acl": normalise_acl(document.acl),
                         "updated_at": document.updated_at,
+                        "sentences": blob,
                     }
                 )
         doc_ids = [document.id for document, *_ in items]
@@ -282,7 +327,7 @@ class Store(Database):
         # chunks past its new last one go (it got shorter, or a crashed run left them). A reader
         # between the two sees the new chunks and some stale ones, never a document without chunks.
         self.chunks.merge_insert("id").when_matched_update_all().when_not_matched_insert_all().execute(
-            _chunk_table(self.chunks.schema, rows, [vectors for *_, vectors in items]))
+            _chunk_table(self.chunks.schema, rows, [item[4] for item in items]))
         stale = in_list("doc_id", doc_ids)
         self.chunks.delete(f"{stale} AND NOT {in_list('id', [row['id'] for row in rows])}" if rows else stale)
         self.documents.merge_insert("id").when_matched_update_all().when_not_matched_insert_all().execute(
@@ -301,7 +346,7 @@ class Store(Database):
                         "chunks": len(chunks),
                         "acl": normalise_acl(document.acl),
                     }
-                    for document, digest, chunks, _, _ in items
+                    for document, digest, chunks, *_ in items
                 ],
                 schema=DOCUMENTS,
             )
@@ -410,7 +455,7 @@ class Store(Database):
         query = self.chunks.search(vector, vector_column_name="vector").distance_type("cosine").limit(limit)
         if where:
             query = query.where(where, prefilter=True)
-        rows = query.select([*_RESULT_COLUMNS, "_distance"]).to_list()
+        rows = query.select(self._result_columns("_distance")).to_list()
         return [Hit(row, 1.0 - float(row.pop("_distance"))) for row in rows]
 
     def mentions(self, word: str) -> bool:
@@ -418,8 +463,9 @@ class Store(Database):
         whoever may read that chunk: "is X in the runbooks at all" leaks nothing when the answer is no."""
         return bool(self._full_text(word, 1, ["id"]))
 
-    def section_chunks(self, keys: Iterable[tuple[str, str]], where: str | None = None) -> dict[tuple[str, str], list[str]]:
-        """The texts of every chunk of each (doc_id, section), in document order, in one query.
+    def section_chunks(self, keys: Iterable[tuple[str, str]],
+                       where: str | None = None) -> dict[tuple[str, str], list[ChunkText]]:
+        """Every chunk of each (doc_id, section), text and sentence vectors, in document order, in one query.
 
         Retrieval returns chunks, but a reader needs the section: a procedure's steps 1-2 may sit in
         the chunk before the one that matched, and the model should see the rule's whole section.
@@ -431,11 +477,11 @@ class Store(Database):
         condition = " OR ".join(f"(doc_id = {quote(doc)} AND section = {quote(section)})" for doc, section in keys)
         if where:
             condition = f"({condition}) AND ({where})"
-        rows = (self.chunks.search().where(condition).select(["doc_id", "section", "ordinal", "text"])
-                .limit(None).to_list())
-        out: dict[tuple[str, str], list[str]] = {}
+        columns = ["doc_id", "section", "ordinal", "text", *(["sentences"] if "sentences" in self._result_columns() else [])]
+        rows = self.chunks.search().where(condition).select(columns).limit(None).to_list()
+        out: dict[tuple[str, str], list[ChunkText]] = {}
         for row in sorted(rows, key=lambda row: row["ordinal"]):
-            out.setdefault((row["doc_id"], row["section"]), []).append(row["text"])
+            out.setdefault((row["doc_id"], row["section"]), []).append(ChunkText(row["text"], row.get("sentences")))
         return out
 
     def document_chunks(self, doc_id: str, where: str | None = None) -> list[dict[str, Any]]:
@@ -447,7 +493,7 @@ class Store(Database):
         if self.chunks is None:
             return []
         condition = f"doc_id = {quote(doc_id)}" + (f" AND ({where})" if where else "")
-        rows = self.chunks.search().where(condition).select([*_RESULT_COLUMNS, "ordinal"]).limit(None).to_list()
+        rows = self.chunks.search().where(condition).select(self._result_columns("ordinal")).limit(None).to_list()
         rows.sort(key=lambda row: row["ordinal"])
         for row in rows:
             del row["ordinal"]  # read for the order only: the rows are the search results' columns
@@ -455,10 +501,10 @@ class Store(Database):
 
     def section_text(self, doc_id: str, section: str, where: str | None = None) -> str:
         """One section's whole text (see `section_chunks`)."""
-        return "\n\n".join(self.section_chunks([(doc_id, section)], where).get((doc_id, section), []))
+        return "\n\n".join(part.text for part in self.section_chunks([(doc_id, section)], where).get((doc_id, section), []))
 
     def search_text(self, text: str, limit: int, where: str | None = None) -> list[Hit]:
-        rows = self._full_text(text, limit, [*_RESULT_COLUMNS, "_score"], where)
+        rows = self._full_text(text, limit, self._result_columns("_score"), where)
         return [Hit(row, float(row.pop("_score"))) for row in rows]
 
     def _full_text(self, text: str, limit: int, columns: list[str], where: str | None = None) -> list[dict[str, Any]]:

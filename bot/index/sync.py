@@ -22,6 +22,7 @@ from typing import Any
 import structlog
 
 from bot import metrics
+from bot.index import sentence_vectors
 from bot.index.chunking import chunk_document
 from bot.index.embedding import Embedder
 from bot.index.store import ModelMismatch, Store, StoredDocument, now
@@ -40,6 +41,11 @@ log = structlog.get_logger(__name__)
 CURSOR_OVERLAP = timedelta(minutes=10)
 """Sources stamp edits with their own clocks; re-asking for a little before the last run catches skew."""
 
+SENTENCE_BACKFILL = 20_000
+"""Chunks of an older index (synced before sentence vectors were stored) a sync gives them to, at the
+most: a one-time cost of about their own embedding, spread over nightly runs so that none overruns.
+Until then the answer embeds those chunks' sentences when it quotes them, as it used to."""
+
 ProgressCallback = Callable[[str, int], None]
 """Called with ("seen", n) as documents stream past and ("embedded", n) as chunks are embedded."""
 
@@ -53,13 +59,16 @@ class SyncSummary:
     deleted: int = 0
     unchanged: int = 0
     chunks_embedded: int = 0
+    sentences_embedded: int = 0
+    """Distinct sentences embedded for the quotes (`bot.index.sentence_vectors`): of the chunks embedded,
+    and of an older index's chunks given theirs."""
     seconds: float = 0.0
     errors: list[str] = field(default_factory=list)
     permissions_updated: int = 0
     """Documents whose access list changed with their content unchanged: updated in place, not embedded."""
 
     def merge(self, other: SyncSummary) -> None:
-        for name in ("added", "changed", "deleted", "unchanged", "chunks_embedded", "permissions_updated"):
+        for name in ("added", "changed", "deleted", "unchanged", "chunks_embedded", "sentences_embedded", "permissions_updated"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.errors.extend(other.errors)
 
@@ -170,6 +179,7 @@ class SyncEngine:
                 summary.errors.extend(access.errors)
                 for error in access.errors:
                     log.warning("sync.readers_unknown", scope=scope, error=error)
+        self._store_sentences(scope, summary)
         # Applied even when the source failed later on: each one is what the source said just now.
         self.store.set_acls(readers)
         self.store.set_hashes(rehashed)
@@ -205,12 +215,16 @@ class SyncEngine:
             search_texts = [chunk.search_text(document) for chunk in chunks]
             prepared.append((document, document.content_hash(), chunks, search_texts))
             texts.extend(search_texts)
-        vectors = self.embedder.embed_documents(texts)  # one call: sorted by length, batched inside
+        chunk_texts = [chunk.text for _, _, chunks, _ in prepared for chunk in chunks]
+        # One call for the chunks and their sentences: sorted by length, batched inside.
+        vectors, sentences, summary.sentences_embedded = sentence_vectors.embed_with_sentences(
+            self.embedder.embed_documents, texts, chunk_texts, summary.sentences_embedded)
         report("embedded", len(texts))
         items, offset = [], 0
         for document, digest, chunks, search_texts in prepared:
-            items.append((document, digest, chunks, search_texts, vectors[offset : offset + len(chunks)]))
-            offset += len(chunks)
+            end = offset + len(chunks)
+            items.append((document, digest, chunks, search_texts, vectors[offset:end], sentences[offset:end]))
+            offset = end
         self.store.write_documents(scope, items)
         for document, digest, *_ in prepared:
             if document.id in known:
@@ -219,3 +233,25 @@ class SyncEngine:
             else:
                 summary.added += 1
         summary.chunks_embedded += len(texts)
+
+    def _store_sentences(self, scope: str, summary: SyncSummary, batch: int = 256,
+                         most: int = SENTENCE_BACKFILL) -> None:
+        """Give chunks of `scope` synced before sentence vectors were stored theirs (`SENTENCE_BACKFILL`
+        at most per run); their chunk vectors stay. A failure is logged and left to the next run."""
+        done = 0
+        try:
+            while done < most:
+                lacking = self.store.chunks_lacking_sentences(scope, min(batch, most - done))
+                if not lacking:
+                    break
+                self.store.check_model(self.embedder.model_name, self.embedder.dimension)
+                _, blobs, summary.sentences_embedded = sentence_vectors.embed_with_sentences(
+                    self.embedder.embed_documents, [], [text for _, text in lacking], summary.sentences_embedded)
+                self.store.set_sentences({chunk_id: blob for (chunk_id, _), blob in zip(lacking, blobs)})
+                done += len(lacking)
+        except ModelMismatch:
+            raise
+        except Exception as error:
+            log.error("sync.sentences_failed", scope=scope, error=str(error), error_type=type(error).__name__)
+        if done:
+            log.info("sync.sentences_stored", scope=scope, chunks=done)

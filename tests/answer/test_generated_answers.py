@@ -281,7 +281,7 @@ def test_the_model_reads_the_whole_section_not_only_the_matched_chunks(llm_runti
     rt = llm_runtime()
     section = ("security/reporting-phishing.md", "I clicked a link or opened an attachment")
     [doc_id] = {r.doc_id for r in rt.retriever.search("phishing link clicked", k=20, per_doc=None) if r.path == section[0]}
-    chunks = rt.store.section_chunks([(doc_id, section[1])])[(doc_id, section[1])]
+    chunks = [part.text for part in rt.store.section_chunks([(doc_id, section[1])])[(doc_id, section[1])]]
 
     rt.answers.answer("I clicked a link in a phishing email, what's the security hotline number?")
 

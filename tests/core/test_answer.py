@@ -86,7 +86,7 @@ If the icon is missing, install the app from Self Service. Personal computers ca
 
 
 def test_step_numbers_stay_on_their_steps() -> None:
-    from bot.answer.snippets import sentences_of
+    from bot.index.sentences import sentences_of
 
     found = sentences_of(STEPS)
 
@@ -106,7 +106,8 @@ def test_a_quoted_later_step_starts_at_step_one_when_it_fits() -> None:
 
 
 def test_a_hard_wrapped_sentence_is_quoted_whole() -> None:
-    from bot.answer.snippets import best_snippet, sentences_of
+    from bot.answer.snippets import best_snippet
+    from bot.index.sentences import sentences_of
 
     wrapped = ("You must change your password when you start and every\n90 days thereafter. Go to the reset\n"
                "portal to change it.\n\n- a list item\n- another item\n\n```\nkb sync\nkb ask\n```\n")

@@ -34,3 +34,8 @@ def rewrite_as_before(data_dir: str, documents: Iterable[Document]) -> None:
     table.merge_insert("id").when_matched_update_all().execute(
         pa.table({"id": [d.id for d in documents], "hash": [old_hash(d) for d in documents]})
     )
+
+
+def drop_sentence_vectors(data_dir: str) -> None:
+    """Turn the index at `data_dir` into what releases before stored sentence vectors wrote: no such column."""
+    lancedb.connect(data_dir).open_table("chunks").drop_columns(["sentences"])
