@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+import numpy as np
 import pytest
 
 from bot.answer.asks import Ask, asks, holds
@@ -9,6 +12,8 @@ from bot.answer.compose import citations_for
 from bot.answer.coverage import asked_thing
 from bot.answer.retrieve import Result
 from bot.answer.snippets import best_snippet
+from bot.index import sentence_vectors
+from bot.index.sentences import sentences_of
 from bot.runtime import Runtime
 
 
@@ -145,3 +150,45 @@ def test_a_section_retrieval_missed_is_not_quoted_when_what_it_found_answers_bet
     cited = citations_for(question, EXPENSES[:2], limit=5, document=lambda doc_id: EXPENSES[:3])
 
     assert [citation.section for citation in cited] == ["Claiming", "Approval"]
+
+
+def _other(doc: str, text: str, similarity: float) -> Result:
+    return Result(id=f"{doc}-0", doc_id=f"local:{doc}", source="local", title=doc, url=f"file:///{doc}", path=doc,
+                  section="", anchor="", text=text, updated_at=None, similarity=similarity, score=similarity)
+
+
+def test_the_lead_documents_extra_section_never_pushes_another_document_out() -> None:
+    question = "how long do I have to file an expense report?"
+    retrieved = [*EXPENSES[:2], _other("travel.md", "Book trips in Navigo.", 0.4),
+                 _other("cards.md", "Card spend is reconciled monthly.", 0.35)]
+
+    cited = citations_for(question, retrieved, limit=3, document=lambda doc_id: EXPENSES)
+
+    assert [citation.section for citation in cited if citation.doc_id == EXPENSES[0].doc_id] == \
+        ["Claiming", "Approval", "Deadlines"]
+    assert [citation.path for citation in cited if citation.doc_id != EXPENSES[0].doc_id] == ["travel.md", "cards.md"]
+
+
+def test_with_stored_sentence_vectors_every_chunk_of_the_lead_document_competes() -> None:
+    """Without stored vectors only four unretrieved chunks are scored (two by meaning, two by words); with
+    them all are, so a section that neither shares the question's words nor leads by chunk similarity is found."""
+    question = "how long do I have to file an expense report?"
+    filler = [_chunk(4 + n, f"Notes {n}", f"Expense report note {n}: expense report report file.", 0.5) for n in range(4)]
+    answer = _chunk(9, "Timing", "Submit claims within 30 days of the purchase.", 0.1)
+    page = [*EXPENSES[:2], *filler, answer]
+
+    def stored(chunk: Result) -> Result:
+        sentences = sentences_of(chunk.text)
+        vectors = np.full((len(sentences), 4), 0.9 if chunk is answer else 0.1, dtype=np.float32)
+        return replace(chunk, stored=((chunk.text, sentence_vectors.pack(sentences, vectors)),))
+
+    def scorer(question: str, chunks: list[list[str]], known) -> list[list[float]]:  # noqa: ANN001
+        return [[float(known[sentence][0]) if sentence in known else 0.0 for sentence in sentences]
+                for sentences in chunks]
+
+    bare = citations_for(question, EXPENSES[:2], limit=5, scorer=scorer, document=lambda doc_id: page)
+    read = citations_for(question, EXPENSES[:2], limit=5, scorer=scorer,
+                         document=lambda doc_id: [stored(chunk) for chunk in page])
+
+    assert "Timing" not in [citation.section for citation in bare]
+    assert [citation.section for citation in read][-1] == "Timing" and "30 days" in read[-1].snippet
