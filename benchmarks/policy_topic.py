@@ -45,11 +45,23 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from policy_report import expected_category, f1, load_items, scores  # noqa: E402
 
 DEVELOPMENT = Path(__file__).resolve().parent / "data" / "policy_dev_sourcegraph.jsonl"
-
-
 TOPIC_NEIGHBOURS = (1, 3, 5, 10, 20)
 TOPIC_SIDES = ("examples", "logistics")
 """A topic is read from a category's advice and logistics examples together, or from its logistics alone."""
+
+
+def example_topics(classifier: ExampleClassifier) -> np.ndarray:
+    """The category each of the classifier's examples is on (advice or logistics), "" for ordinary ones.
+
+    The classifier lists every category's advice, then every category's logistics, then the ordinary
+    examples (its `texts`); this follows the same order and checks it.
+    """
+    categories = classifier.policy.categories.values()
+    topics = [c.name for c in categories for _ in c.advice] + [c.name for c in categories for _ in c.logistics]
+    topics += [""] * len(classifier.policy.none)
+    texts = [t for c in categories for t in c.advice] + [t for c in categories for t in c.logistics]
+    assert texts + list(classifier.policy.none) == classifier.texts, "the classifier's example order changed"
+    return np.array(topics)
 
 
 def parts(classifier: ExampleClassifier, texts: list[str], sims: np.ndarray, loo: bool) -> list[dict]:
@@ -57,6 +69,7 @@ def parts(classifier: ExampleClassifier, texts: list[str], sims: np.ndarray, loo
     policy = classifier.policy
     k = max(1, policy.thresholds.neighbours)
     advice_mask = classifier.labels != ""
+    topic_of_example = example_topics(classifier)
     rows = []
     for index, text in enumerate(texts):
         row = sims[index].copy()
@@ -67,16 +80,16 @@ def parts(classifier: ExampleClassifier, texts: list[str], sims: np.ndarray, loo
         for side in TOPIC_SIDES:
             side_mask = np.ones_like(advice_mask) if side == "examples" else ~advice_mask
             for topic_k in TOPIC_NEIGHBOURS:
-                near = {c: _top_mean(row[(classifier.topics == c) & side_mask], topic_k) for c in classifier.categories}
+                near = {c: _top_mean(row[(topic_of_example == c) & side_mask], topic_k) for c in classifier.categories}
                 topics[(side, topic_k)] = max(near, key=near.get)
                 if (side, topic_k) == ("examples", k):
                     topic_similarity = near
-        own_logistics = {c: _top_mean(row[((classifier.topics == c) & ~advice_mask) | (classifier.topics == "")], k)
+        own_logistics = {c: _top_mean(row[((topic_of_example == c) & ~advice_mask) | (topic_of_example == "")], k)
                          for c in classifier.categories}
         rule = match_rules(text, policy)
         rows.append({"advice": advice, "topics": topics, "topic": topic_similarity, "own_logistics": own_logistics,
                      "logistics": _top_mean(row[~advice_mask], k),
-                     "ordinary": _top_mean(row[(classifier.topics == "")], k),
+                     "ordinary": _top_mean(row[(topic_of_example == "")], k),
                      "stance": signals(text, policy.signals).score(policy.thresholds.weights),
                      "rule": rule.category if rule else None})
     return rows
@@ -133,6 +146,19 @@ def predict(rows: list[dict], variant: Variant, escalate_at: float, floor: float
     return out
 
 
+def coherence(rows: list[dict], truth: list[str], escalate_at: float, floor: float) -> dict[str, int]:
+    """How often the advice side's best category is not the topic, among false escalations and advice items.
+
+    The hypothesis needs the first to be common and the second rare; printed for development data only.
+    """
+    predicted = predict(rows, base, escalate_at, floor)
+    mismatch = [base(p)[0] != topic_of(p) for p in rows]
+    false = [m for m, e, p in zip(mismatch, truth, predicted) if e == "none" and p != "none"]
+    advice = [m for m, e in zip(mismatch, truth) if e != "none"]
+    return {"false_escalations": len(false), "of_them_off_topic": sum(false),
+            "advice_items": len(advice), "of_them_off_topic_advice": sum(advice)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--measure", nargs="*", type=Path, default=[], help="measure-only sets (never tuned on)")
@@ -166,6 +192,8 @@ def main() -> None:
     # The wider search: where the topic is read from and over how many neighbours, with the penalty.
     searched = {(side, topic_k, w): objective(penalty(w, side, topic_k))
                 for side in TOPIC_SIDES for topic_k in TOPIC_NEIGHBOURS for w in (*weights, np.inf)}
+    for group in development:
+        print(f"{group}: {json.dumps(coherence(*groups[group], t.escalate_at, t.min_similarity))}")
     print(f"development mean F1: base {objective(base):.4f}")
     for (side, topic_k, w), value in searched.items():
         print(f"  topic from {side:9} k={topic_k:<2} penalty {w:<4}: {value:.4f}")

@@ -42,23 +42,16 @@ class ExampleClassifier:
         self.embedder = embedder
         texts: list[str] = []
         labels: list[str] = []
-        topics: list[str] = []
         for category in policy.categories.values():
             texts.extend(category.advice)
             labels.extend([category.name] * len(category.advice))
-            topics.extend([category.name] * len(category.advice))
         for category in policy.categories.values():
             texts.extend(category.logistics)
             labels.extend([""] * len(category.logistics))
-            topics.extend([category.name] * len(category.logistics))
         texts.extend(policy.none)
         labels.extend([""] * len(policy.none))
-        topics.extend([""] * len(policy.none))
         self.texts = texts
         self.labels = np.array(labels)
-        """The advice category of each example, "" for logistics and ordinary ones."""
-        self.topics = np.array(topics)
-        """The category each advice or logistics example is on, "" for ordinary ones."""
         self.vectors = _example_vectors(embedder, tuple(normalize(text) for text in texts))
         self.categories = [name for name in policy.categories]
 
