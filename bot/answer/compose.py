@@ -59,8 +59,8 @@ def embedding_scorer(embedder, capacity: int = SENTENCE_VECTORS) -> SentenceScor
 
 def citations_for(question: str, results: list[Result], limit: int, scorer: SentenceScorer | None = None,
                   lead_sections: int = 2, sections: SectionReader | None = None,
-                  document: DocumentReader | None = None) -> list[Citation]:
-    """One citation per document in rank order, at most `limit` documents; the lead document may give more.
+                  documents: DocumentReader | None = None) -> list[Citation]:
+    """Citations in document rank order, at most `limit`: one or two per document, up to three for the lead.
 
     All of a document's retrieved chunks compete for its quote, and the citation points at the
     section of the chunk that won: the best sentence is often not in the document's top chunk.
@@ -71,14 +71,14 @@ def citations_for(question: str, results: list[Result], limit: int, scorer: Sent
 
     With `sections`, the lead document's chunks are read with their neighbours in the same section
     (`SECTION_WINDOW`): a procedure's first steps or the deadline a rule gives are often in the
-    chunk next to the one that matched. With `document`, the rest of the lead document is read too:
+    chunk next to the one that matched. With `documents`, the rest of each cited document is read too:
     retrieval keeps two chunks of a document, and the one holding the fact asked for is often the
-    page's third. Every other chunk of it is scored from its stored sentence vectors (an index
-    without them: the few `more_of` picks, embedded now), and the best is quoted as well, after the
-    others, if its best sentence beats one of theirs. Measured on 18F, the examples and two
-    Sourcegraph sets (README): it gained on each, and lost no question, once it stopped pushing the
-    last document out (`of_documents`); read only when the quotes lacked the kind of fact asked for,
-    as before sentence vectors were stored, it gained nothing.
+    page's third. Its other chunks are scored from their stored sentence vectors (`candidates`), and
+    the best is quoted as well, after the others, if its best sentence beats one of theirs. At most
+    `limit` citations are kept, in that order, so an extra quote can push the last document out: on
+    18F, the examples and three Sourcegraph sets (README) this gained on the examples and lost no
+    question, where reading only the lead document lost one; keeping every document instead (more
+    citations than the five Slack and Teams show) would count quotes nobody sees.
     """
     wants = asks(question)
     by_doc: dict[str, list[Result]] = {}
@@ -93,14 +93,13 @@ def citations_for(question: str, results: list[Result], limit: int, scorer: Sent
     def score(result: Result) -> float:
         return _best_score(question, *scored[result.id], wants)
 
+    pages = documents([group[0].doc_id for group in groups]) if documents is not None and groups else {}
     citations: list[Citation] = []
     for place, group in enumerate(groups):
         best = sorted(group, key=score, reverse=True)
         quoted = best[:1] if place else sorted(best[:lead_sections], key=group.index)  # two: in retrieval order
-        if not place and document is not None:
-            chunks = document(group[0].doc_id)
-            stored = all(blob is not None for chunk in chunks for _, blob in chunk.stored)
-            more = more_of(question, group, chunks, wants, extra=None if stored else LEAD_EXTRA_CHUNKS)
+        if documents is not None:
+            more = candidates(question, group, pages.get(group[0].doc_id, []), wants, lead=not place)
             scored.update(_scored(question, more, scorer))
             top = max(more, key=score, default=None)
             if top is not None and score(top) > min(map(score, quoted), default=float("-inf")):
@@ -113,17 +112,7 @@ def citations_for(question: str, results: list[Result], limit: int, scorer: Sent
             else:
                 by_section[result.link] = citation_of(result, snippet)
         citations.extend(by_section.values())
-    return of_documents(citations, limit)
-
-
-def of_documents(citations: list[Citation], limit: int) -> list[Citation]:
-    """`citations` of the first `limit` documents: the lead document's extra sections never push
-    out another document, which may be the one holding the answer (Sourcegraph set, README)."""
-    kept: dict[str, None] = {}
-    for citation in citations:
-        if citation.doc_id in kept or len(kept) < limit:
-            kept.setdefault(citation.doc_id, None)
-    return [citation for citation in citations if citation.doc_id in kept]
+    return citations[:limit]  # what Slack and Teams show (five sources): a citation past it would be unseen
 
 
 SectionReader = Callable[[list[tuple[str, str]]], dict[tuple[str, str], list[ChunkText]]]
@@ -153,12 +142,22 @@ def with_neighbours(group: list[Result], sections: SectionReader, window: int = 
     return widened
 
 
-DocumentReader = Callable[[str], list[Result]]
-"""Every chunk of one document with its similarity to the question: `Retriever.document`."""
+DocumentReader = Callable[[list[str]], dict[str, list[Result]]]
+"""Every chunk of each document with its similarity to the question, by document: `Retriever.documents`."""
 
 LEAD_EXTRA_CHUNKS = 2
 """Chunks of the lead document beyond the retrieved ones that compete for its quote when the index
 stores no sentence vectors for them (each costs its sentences' embedding); with them, every chunk does."""
+
+
+def candidates(question: str, group: list[Result], chunks: list[Result], wants: frozenset[Ask],
+               lead: bool) -> list[Result]:
+    """The chunks of `group`'s document (`chunks`: all of them) that compete with its retrieved ones for a
+    quote: every other one when the index stores their sentence vectors (scoring them costs a dot
+    product); otherwise only for the lead document, and only the few `more_of` picks, embedded now."""
+    if all(chunk.stored and all(blob is not None for _, blob in chunk.stored) for chunk in chunks):
+        return more_of(question, group, chunks, wants, extra=None)
+    return more_of(question, group, chunks, wants) if lead else []
 
 
 def more_of(question: str, group: list[Result], chunks: list[Result], wants: frozenset[Ask] = frozenset(),

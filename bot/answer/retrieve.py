@@ -133,19 +133,20 @@ class Retriever:
         return results
 
 
-    def document(self, doc_id: str, query: str, where: str | None = None) -> list[Result]:
-        """All of one document's chunks, each with its cosine similarity to `query` (as `score` too).
+    def documents(self, doc_ids: list[str], query: str, where: str | None = None) -> dict[str, list[Result]]:
+        """All chunks of each document, each with its cosine similarity to `query` (as `score` too).
 
         `query` is taken as given (the answer passes the question it already repaired). Its vector
         is cached by the embedder, so this costs one filtered read: no chunk is embedded again.
         """
         vector = self.embedder.embed_queries([query])[0]
-        results = []
-        for row in self.store.document_chunks(doc_id, where):
-            result = Result.of(row)
-            result.similarity = result.score = _cosine(vector, row.get("vector"), None)
-            results.append(result)
-        return results
+        pages: dict[str, list[Result]] = {}
+        for doc_id, rows in self.store.document_chunks(doc_ids, where).items():
+            for row in rows:
+                result = Result.of(row)
+                result.similarity = result.score = _cosine(vector, row.get("vector"), None)
+                pages.setdefault(doc_id, []).append(result)
+        return pages
 
 
 def _cosine(query: np.ndarray, vector: object, known: float | None) -> float:

@@ -90,11 +90,11 @@ class AnswerService:
             written = self.writer.write(checked.text, given, turns[-PROMPT_TURNS:], on_text)
             if written is not None:
                 return written
-        def document(doc_id: str) -> list[Result]:
-            return self.retriever.document(doc_id, corrected, where)
+        def documents(doc_ids: list[str]) -> dict[str, list[Result]]:
+            return self.retriever.documents(doc_ids, corrected, where)
 
         citations = citations_for(corrected, results, self.settings.top_k, self.sentence_scorer, sections=sections,
-                                  document=document)
+                                  documents=documents)
         if thing is not None:
             log.info("answer.not_found", reason="not_mentioned")
             return Answer(question=checked.text, text=not_found_about(thing, citations), citations=citations,

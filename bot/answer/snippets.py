@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+from functools import lru_cache
 
 from bot.answer.asks import Ask, asks, holds
 from bot.index.sentences import Piece, pieces_of
@@ -43,6 +44,12 @@ def terms(text: str) -> list[str]:
     return [_stem(word) for word in _WORD.findall(text.lower()) if word not in STOPWORDS]
 
 
+@lru_cache(maxsize=65536)
+def _term_set(text: str) -> frozenset[str]:
+    """`terms` as a set, kept for sentences scored again (every chunk of a cited document, each answer)."""
+    return frozenset(terms(text))
+
+
 def _stem(word: str) -> str:
     for suffix in ("ing", "ed", "es", "s"):
         if len(word) > len(suffix) + 3 and word.endswith(suffix):
@@ -52,9 +59,9 @@ def _stem(word: str) -> str:
 
 def lexical_scores(question: str, sentences: list[str]) -> list[float]:
     """How many of the question's words each sentence shares, rarer words (within the chunk) counting more."""
-    wanted = set(terms(question))
+    wanted = _term_set(question)
     counts: dict[str, int] = {}
-    bags = [set(terms(sentence)) for sentence in sentences]
+    bags = [_term_set(sentence) for sentence in sentences]
     for bag in bags:
         for term in bag:
             counts[term] = counts.get(term, 0) + 1

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
+from types import MappingProxyType
 
 import numpy as np
 
@@ -22,6 +24,7 @@ from bot.index.sentences import sentences_of
 
 _TAG = b"kbs1"
 _HEADER = len(_TAG) + 4
+_NONE: Mapping[str, np.ndarray] = MappingProxyType({})
 
 
 def _checksum(sentences: list[str]) -> bytes:
@@ -33,17 +36,24 @@ def pack(sentences: list[str], vectors: np.ndarray) -> bytes:
     return _TAG + _checksum(sentences) + np.asarray(vectors, dtype=np.float16).tobytes()
 
 
-def unpack(text: str, blob: bytes | None) -> dict[str, np.ndarray]:
+DECODED_CHUNKS = 4096
+"""Chunks whose decoded sentence vectors are kept (about 30 MB): each answer reads every chunk of
+the documents it cites, and popular questions cite the same documents."""
+
+
+@lru_cache(maxsize=DECODED_CHUNKS)
+def unpack(text: str, blob: bytes | None) -> Mapping[str, np.ndarray]:
     """The stored vector of each sentence of `text`, or nothing when `blob` is missing or was made
-    from a different split of it."""
+    from a different split of it (read only: it is shared by every caller asking for the same chunk)."""
     if not blob or blob[: len(_TAG)] != _TAG:
-        return {}
+        return _NONE
     sentences = sentences_of(text)
     body = np.frombuffer(blob, dtype=np.float16, offset=_HEADER)
     if not sentences or blob[len(_TAG) : _HEADER] != _checksum(sentences) or body.size % len(sentences):
-        return {}
+        return _NONE
     vectors = body.reshape(len(sentences), -1).astype(np.float32)
-    return dict(zip(sentences, vectors))
+    vectors.flags.writeable = False
+    return MappingProxyType(dict(zip(sentences, vectors)))
 
 
 def known(stored: Iterable[tuple[str, bytes | None]]) -> dict[str, np.ndarray]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 _SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(\[*])|\n+")
 _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
@@ -56,7 +57,18 @@ class Piece:
     """A table's header row: what the other rows' cells mean."""
 
 
+PARSED_CHUNKS = 8192
+"""Chunk texts whose split is kept (a few MB): an answer reads every chunk of its cited documents,
+and popular questions read the same documents again."""
+
+
 def pieces_of(text: str) -> list[Piece]:
+    """A chunk's sentences with their list and table structure (see `Piece`); parsed once per text."""
+    return list(_pieces(text))
+
+
+@lru_cache(maxsize=PARSED_CHUNKS)
+def _pieces(text: str) -> tuple[Piece, ...]:
     """A chunk's sentences with their list and table structure (see `Piece`).
 
     Consecutive list items form one list (a blank line between items does not end it; sub-items
@@ -91,7 +103,7 @@ def pieces_of(text: str) -> list[Piece]:
             if part and not _STEP_NUMBER.match(part):
                 pieces.append(Piece(prefix + part, item, block, numbered, header))
                 prefix = ""
-    return pieces
+    return tuple(pieces)
 
 
 def _is_rule(lines: list[str], index: int) -> bool:

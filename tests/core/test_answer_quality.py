@@ -137,7 +137,7 @@ def test_the_fact_in_the_lead_documents_unretrieved_section_is_quoted_after_what
     retrieved = EXPENSES[:2]
 
     without = citations_for(question, retrieved, limit=5)
-    cited = citations_for(question, retrieved, limit=5, document=lambda doc_id: EXPENSES)
+    cited = citations_for(question, retrieved, limit=5, documents=lambda ids: {d: EXPENSES for d in ids})
 
     assert not any("30 days" in citation.snippet for citation in without)
     assert [citation.section for citation in cited] == ["Claiming", "Approval", "Deadlines"]
@@ -147,7 +147,7 @@ def test_the_fact_in_the_lead_documents_unretrieved_section_is_quoted_after_what
 def test_a_section_retrieval_missed_is_not_quoted_when_what_it_found_answers_better() -> None:
     question = "who approves my expense report before it gets paid?"
 
-    cited = citations_for(question, EXPENSES[:2], limit=5, document=lambda doc_id: EXPENSES[:3])
+    cited = citations_for(question, EXPENSES[:2], limit=5, documents=lambda ids: {d: EXPENSES[:3] for d in ids})
 
     assert [citation.section for citation in cited] == ["Claiming", "Approval"]
 
@@ -157,23 +157,25 @@ def _other(doc: str, text: str, similarity: float) -> Result:
                   section="", anchor="", text=text, updated_at=None, similarity=similarity, score=similarity)
 
 
-def test_the_lead_documents_extra_section_never_pushes_another_document_out() -> None:
+def test_citations_stay_within_the_limit_that_slack_and_teams_show() -> None:
+    """The lead document's extra section is cited in rank order like the rest, and the citations stop
+    at `limit`: a sixth would be a quote no surface shows (they list five sources)."""
     question = "how long do I have to file an expense report?"
     retrieved = [*EXPENSES[:2], _other("travel.md", "Book trips in Navigo.", 0.4),
                  _other("cards.md", "Card spend is reconciled monthly.", 0.35)]
 
-    cited = citations_for(question, retrieved, limit=3, document=lambda doc_id: EXPENSES)
+    cited = citations_for(question, retrieved, limit=4,
+                          documents=lambda ids: {d: [c for c in [*EXPENSES, *retrieved] if c.doc_id == d] for d in ids})
 
-    assert [citation.section for citation in cited if citation.doc_id == EXPENSES[0].doc_id] == \
-        ["Claiming", "Approval", "Deadlines"]
-    assert [citation.path for citation in cited if citation.doc_id != EXPENSES[0].doc_id] == ["travel.md", "cards.md"]
+    assert [citation.section or citation.path for citation in cited] == ["Claiming", "Approval", "Deadlines", "travel.md"]
 
 
 def test_with_stored_sentence_vectors_every_chunk_of_the_lead_document_competes() -> None:
     """Without stored vectors only four unretrieved chunks are scored (two by meaning, two by words); with
     them all are, so a section that neither shares the question's words nor leads by chunk similarity is found."""
     question = "how long do I have to file an expense report?"
-    filler = [_chunk(4 + n, f"Notes {n}", f"Expense report note {n}: expense report report file.", 0.5) for n in range(4)]
+    filler = [_chunk(4 + n, f"Notes {n}", f"Expense report note {n}: expense report report file.", 0.5)
+              for n in range(4)]
     answer = _chunk(9, "Timing", "Submit claims within 30 days of the purchase.", 0.1)
     page = [*EXPENSES[:2], *filler, answer]
 
@@ -186,9 +188,35 @@ def test_with_stored_sentence_vectors_every_chunk_of_the_lead_document_competes(
         return [[float(known[sentence][0]) if sentence in known else 0.0 for sentence in sentences]
                 for sentences in chunks]
 
-    bare = citations_for(question, EXPENSES[:2], limit=5, scorer=scorer, document=lambda doc_id: page)
+    bare = citations_for(question, EXPENSES[:2], limit=5, scorer=scorer, documents=lambda ids: {d: page for d in ids})
     read = citations_for(question, EXPENSES[:2], limit=5, scorer=scorer,
-                         document=lambda doc_id: [stored(chunk) for chunk in page])
+                         documents=lambda ids: {d: [stored(chunk) for chunk in page] for d in ids})
 
     assert "Timing" not in [citation.section for citation in bare]
     assert [citation.section for citation in read][-1] == "Timing" and "30 days" in read[-1].snippet
+
+
+def test_every_cited_document_is_read_whole_when_its_sentence_vectors_are_stored() -> None:
+    """A document cited after the lead also quotes its best unretrieved chunk, but only when scoring it
+    costs no embedding: without stored vectors only the lead document is read again."""
+    question = "how long do I have to file an expense report?"
+    lead = _other("travel.md", "Book trips in Navigo.", 0.7)
+    answer = _chunk(9, "Timing", "Submit claims within 30 days of the purchase.", 0.1)
+    pages = {lead.doc_id: [lead], EXPENSES[0].doc_id: [*EXPENSES[:2], answer]}
+
+    def stored(chunk: Result) -> Result:
+        sentences = sentences_of(chunk.text)
+        vectors = np.full((len(sentences), 4), 0.9 if chunk is answer else 0.1, dtype=np.float32)
+        return replace(chunk, stored=((chunk.text, sentence_vectors.pack(sentences, vectors)),))
+
+    def scorer(question: str, chunks: list[list[str]], known) -> list[list[float]]:  # noqa: ANN001
+        return [[float(known[sentence][0]) if sentence in known else 0.0 for sentence in sentences]
+                for sentences in chunks]
+
+    retrieved = [lead, *EXPENSES[:2]]
+    bare = citations_for(question, retrieved, limit=5, scorer=scorer, documents=lambda ids: {d: pages[d] for d in ids})
+    read = citations_for(question, retrieved, limit=5, scorer=scorer,
+                         documents=lambda ids: {d: [stored(chunk) for chunk in pages[d]] for d in ids})
+
+    assert [citation.section for citation in bare] == ["", "Claiming"]
+    assert [citation.section for citation in read] == ["", "Claiming", "Timing"] and "30 days" in read[2].snippet

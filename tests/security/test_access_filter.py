@@ -132,11 +132,11 @@ def test_quotes_in_principals_cannot_widen_the_filter() -> None:
 
 
 def test_reading_a_whole_document_applies_the_askers_filter_too(secure_runtime: Runtime) -> None:
-    """The answer re-reads its lead document (Retriever.document): that read must not bypass the filter."""
+    """The answer re-reads the documents it cites (Retriever.documents): that read must not bypass the filter."""
     public = secure_runtime.access.for_asker(None).where()
     retriever = secure_runtime.answers.retriever
 
     for doc_id in RESTRICTED_IDS:
-        whole = retriever.document(doc_id, RESTRICTED_QUESTION)
+        whole = retriever.documents([doc_id], RESTRICTED_QUESTION)[doc_id]
         assert whole and all(result.doc_id == doc_id and -1.0 <= result.similarity <= 1.0 for result in whole)
-        assert retriever.document(doc_id, RESTRICTED_QUESTION, public) == []
+        assert retriever.documents([doc_id], RESTRICTED_QUESTION, public) == {}
