@@ -170,6 +170,18 @@ def test_citations_stay_within_the_limit_that_slack_and_teams_show() -> None:
     assert [citation.section or citation.path for citation in cited] == ["Claiming", "Approval", "Deadlines", "travel.md"]
 
 
+def stored(chunk: Result, answer: Result) -> Result:
+    """`chunk` with stored sentence vectors whose first component says how well it answers: high for `answer`."""
+    sentences = sentences_of(chunk.text)
+    vectors = np.full((len(sentences), 4), 0.9 if chunk is answer else 0.1, dtype=np.float32)
+    return replace(chunk, stored=((chunk.text, sentence_vectors.pack(sentences, vectors)),))
+
+
+def by_stored_vector(question: str, chunks: list[list[str]], known) -> list[list[float]]:  # noqa: ANN001
+    """A sentence scorer that reads only the stored vectors (0 for a sentence without one)."""
+    return [[float(known[sentence][0]) if sentence in known else 0.0 for sentence in sentences] for sentences in chunks]
+
+
 def test_with_stored_sentence_vectors_every_chunk_of_the_lead_document_competes() -> None:
     """Without stored vectors only four unretrieved chunks are scored (two by meaning, two by words); with
     them all are, so a section that neither shares the question's words nor leads by chunk similarity is found."""
@@ -179,18 +191,10 @@ def test_with_stored_sentence_vectors_every_chunk_of_the_lead_document_competes(
     answer = _chunk(9, "Timing", "Submit claims within 30 days of the purchase.", 0.1)
     page = [*EXPENSES[:2], *filler, answer]
 
-    def stored(chunk: Result) -> Result:
-        sentences = sentences_of(chunk.text)
-        vectors = np.full((len(sentences), 4), 0.9 if chunk is answer else 0.1, dtype=np.float32)
-        return replace(chunk, stored=((chunk.text, sentence_vectors.pack(sentences, vectors)),))
-
-    def scorer(question: str, chunks: list[list[str]], known) -> list[list[float]]:  # noqa: ANN001
-        return [[float(known[sentence][0]) if sentence in known else 0.0 for sentence in sentences]
-                for sentences in chunks]
-
-    bare = citations_for(question, EXPENSES[:2], limit=5, scorer=scorer, documents=lambda ids: {d: page for d in ids})
-    read = citations_for(question, EXPENSES[:2], limit=5, scorer=scorer,
-                         documents=lambda ids: {d: [stored(chunk) for chunk in page] for d in ids})
+    bare = citations_for(question, EXPENSES[:2], limit=5, scorer=by_stored_vector,
+                         documents=lambda ids: {d: page for d in ids})
+    read = citations_for(question, EXPENSES[:2], limit=5, scorer=by_stored_vector,
+                         documents=lambda ids: {d: [stored(chunk, answer) for chunk in page] for d in ids})
 
     assert "Timing" not in [citation.section for citation in bare]
     assert [citation.section for citation in read][-1] == "Timing" and "30 days" in read[-1].snippet
@@ -204,19 +208,11 @@ def test_every_cited_document_is_read_whole_when_its_sentence_vectors_are_stored
     answer = _chunk(9, "Timing", "Submit claims within 30 days of the purchase.", 0.1)
     pages = {lead.doc_id: [lead], EXPENSES[0].doc_id: [*EXPENSES[:2], answer]}
 
-    def stored(chunk: Result) -> Result:
-        sentences = sentences_of(chunk.text)
-        vectors = np.full((len(sentences), 4), 0.9 if chunk is answer else 0.1, dtype=np.float32)
-        return replace(chunk, stored=((chunk.text, sentence_vectors.pack(sentences, vectors)),))
-
-    def scorer(question: str, chunks: list[list[str]], known) -> list[list[float]]:  # noqa: ANN001
-        return [[float(known[sentence][0]) if sentence in known else 0.0 for sentence in sentences]
-                for sentences in chunks]
-
     retrieved = [lead, *EXPENSES[:2]]
-    bare = citations_for(question, retrieved, limit=5, scorer=scorer, documents=lambda ids: {d: pages[d] for d in ids})
-    read = citations_for(question, retrieved, limit=5, scorer=scorer,
-                         documents=lambda ids: {d: [stored(chunk) for chunk in pages[d]] for d in ids})
+    bare = citations_for(question, retrieved, limit=5, scorer=by_stored_vector,
+                         documents=lambda ids: {d: pages[d] for d in ids})
+    read = citations_for(question, retrieved, limit=5, scorer=by_stored_vector,
+                         documents=lambda ids: {d: [stored(chunk, answer) for chunk in pages[d]] for d in ids})
 
     assert [citation.section for citation in bare] == ["", "Claiming"]
     assert [citation.section for citation in read] == ["", "Claiming", "Timing"] and "30 days" in read[2].snippet
