@@ -256,6 +256,7 @@ def status(as_json: AsJson = False, data_dir: DataDir = None, verbose: Verbose =
         "model": json.loads(model) if model else None,
         "documents": store.count_documents(),
         "chunks": store.count_chunks(),
+        "chunks_without_sentence_vectors": store.count_lacking_sentences(),
         "embedding": backend_status(rt.settings),
         "sources": {scope: {"documents": store.count_documents(scope), **run} for scope, run in runs.items()},
     }
@@ -268,6 +269,9 @@ def status(as_json: AsJson = False, data_dir: DataDir = None, verbose: Verbose =
         return
     out.print(f"index: {data['data_dir']}  model: {data['model']['model'] if data['model'] else '—'}")
     out.print(f"{data['documents']} documents, {data['chunks']} chunks")
+    if data["chunks_without_sentence_vectors"]:
+        out.print(f"{data['chunks_without_sentence_vectors']} chunks still without sentence vectors: the next syncs "
+                  "add them (answers quoting them embed their sentences meanwhile)")
     out.print(f"embedding: {escape(embedding_line(data['embedding']))}")
     table = Table("source", "documents", "last run", "ok", "last success", "errors")
     for scope, info in data["sources"].items():

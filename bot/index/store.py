@@ -257,6 +257,14 @@ class Store(Database):
                 .limit(limit).to_arrow())
         return list(zip(rows["id"].to_pylist(), rows["text"].to_pylist()))
 
+    def count_lacking_sentences(self) -> int:
+        """Chunks whose sentence vectors are not stored yet (all of them in an index from before the
+        column): what the next syncs still have to embed, for `kb status`. Reads only."""
+        table = self.chunks
+        if table is None:
+            return 0
+        return table.count_rows("sentences IS NULL") if "sentences" in table.schema.names else table.count_rows()
+
     def set_sentences(self, blobs: Mapping[str, bytes]) -> None:
         """Store sentence vectors for existing chunks (by id), leaving their other columns as they are."""
         if blobs:

@@ -103,8 +103,10 @@ def changed_readers(current: Mapping[str, list[str]], known: Mapping[str, Stored
 class SyncEngine:
     """Applies sources to one store with one embedder."""
 
-    def __init__(self, store: Store, embedder: Embedder, *, chunk_tokens: int = 200, batch_documents: int = 64) -> None:
+    def __init__(self, store: Store, embedder: Embedder, *, chunk_tokens: int = 200, batch_documents: int = 64,
+                 sentence_backfill: int = SENTENCE_BACKFILL) -> None:
         self.store = store
+        self.sentence_backfill = sentence_backfill
         self.embedder = embedder
         self.chunk_tokens = chunk_tokens
         self.batch_documents = batch_documents
@@ -234,11 +236,10 @@ class SyncEngine:
                 summary.added += 1
         summary.chunks_embedded += len(texts)
 
-    def _store_sentences(self, scope: str, summary: SyncSummary, batch: int = 256,
-                         most: int = SENTENCE_BACKFILL) -> None:
-        """Give chunks of `scope` synced before sentence vectors were stored theirs (`SENTENCE_BACKFILL`
+    def _store_sentences(self, scope: str, summary: SyncSummary, batch: int = 256) -> None:
+        """Give chunks of `scope` synced before sentence vectors were stored theirs (`sentence_backfill`
         at most per run); their chunk vectors stay. A failure is logged and left to the next run."""
-        done = 0
+        done, most = 0, self.sentence_backfill
         try:
             while done < most:
                 lacking = self.store.chunks_lacking_sentences(scope, min(batch, most - done))

@@ -49,6 +49,7 @@ def test_sync_then_ask_search_and_status_as_json(kb, corpus: Path, tmp_path: Pat
 
     status = json.loads(kb("status", "--json", "--data-dir", data).stdout)
     assert status["documents"] == 5 and status["model"]["dimension"] == 384
+    assert status["chunks_without_sentence_vectors"] == 0 < status["chunks"]
     assert next(iter(status["sources"].values()))["ok"] is True
 
 

@@ -66,6 +66,7 @@ def test_an_index_from_before_sentence_vectors_answers_and_gets_them_at_its_next
     first = synced(runtime, corpus, counting)
     drop_sentence_vectors(runtime.settings.data_dir)
     older = Store(runtime.settings.data_dir)
+    assert older.count_lacking_sentences() == older.count_chunks() > 0
     asked = CountingEmbedder(counting.inner)
 
     before = answering(runtime, asked, older).answer(QUESTION)
@@ -76,6 +77,7 @@ def test_an_index_from_before_sentence_vectors_answers_and_gets_them_at_its_next
     upgrade = synced(runtime, corpus, counting, older)
 
     assert (upgrade.unchanged, upgrade.chunks_embedded) == (5, 0), "no chunk is embedded again"
+    assert older.count_lacking_sentences() == 0
     assert upgrade.sentences_embedded == first.sentences_embedded == counting.documents_embedded - embedded
     assert all(sentence_vectors.unpack(row["text"], row["sentences"]) or not sentences_of(row["text"])
                for row in stored_rows(older))
@@ -92,3 +94,19 @@ def test_vectors_of_another_split_of_the_text_are_not_used() -> None:
     assert list(sentence_vectors.unpack(text, blob)) == ["Open the VPN client.", "Sign in with Okta."]
     assert sentence_vectors.unpack("Open the VPN client! Sign in with Okta.", blob) == {}
     assert sentence_vectors.unpack(text, None) == {} and sentence_vectors.unpack(text, b"garbage") == {}
+
+
+def test_an_older_index_is_given_its_sentence_vectors_a_bounded_number_of_chunks_a_run(
+        runtime: Runtime, corpus: Path, counting: CountingEmbedder) -> None:
+    synced(runtime, corpus, counting)
+    drop_sentence_vectors(runtime.settings.data_dir)
+    older = Store(runtime.settings.data_dir)
+    total = older.count_lacking_sentences()
+    engine = SyncEngine(older, counting, chunk_tokens=runtime.settings.chunk_tokens, sentence_backfill=3)
+
+    engine.sync(local_folder(str(corpus), runtime.settings))
+
+    assert older.count_lacking_sentences() == total - 3
+    engine.sentence_backfill = total
+    engine.sync(local_folder(str(corpus), runtime.settings))
+    assert older.count_lacking_sentences() == 0
