@@ -16,7 +16,9 @@ after dropping the access-list index.
 The synthetic data: texts of 40 to 240 words (chunks are cut at 200 word pieces) drawn with Zipf
 frequencies from the words of examples/runbooks; 384-dimensional unit vectors clustered around
 2,048 centres (real embeddings cluster; uniform random vectors would be an unrealistically hard
-case for an IVF index); access lists: 70% everyone ("*"), the rest one to three of 200 groups.
+case for an IVF index); access lists: 70% everyone ("*"), the rest one to three of 200 groups;
+stored sentence vectors of 2 to 8 sentences a chunk (3.6 KB on average on 18F and Sourcegraph),
+drawn from a pool of random blobs: a search reads them with each result.
 Query vectors come from the same clusters, query texts have 3 to 6 words, and each is asked by
 someone in "*" and four groups.
 
@@ -97,6 +99,13 @@ class Synthetic:
         ends = np.cumsum(lengths).tolist()
         return [" ".join(words[end - length : end]) for end, length in zip(ends, lengths.tolist())]
 
+    def sentence_blobs(self, n: int, pool: int = 1_000) -> list[bytes]:
+        """Blobs the size of `bot.index.sentence_vectors.pack`'s (header, then float16 rows)."""
+        if not hasattr(self, "_blobs"):
+            self._blobs = [b"kbs1" + bytes(4) + self.rng.normal(size=(int(k), DIMENSION)).astype(np.float16).tobytes()
+                           for k in self.rng.integers(2, 9, pool)]
+        return [self._blobs[i] for i in self.rng.integers(0, len(self._blobs), n)]
+
     def batch(self, start: int, n: int, schema: pa.Schema) -> pa.Table:
         texts = self.texts(n, 40, 240)
         ids = [f"c{start + i}" for i in range(n)]
@@ -110,6 +119,7 @@ class Synthetic:
             "section": [""] * n, "anchor": [""] * n, "text": texts, "search_text": texts,
             "acl": [self.acl() for _ in range(n)], "updated_at": [when] * n,
             "vector": pa.FixedSizeListArray.from_arrays(pa.array(vectors.ravel()), DIMENSION),
+            "sentences": self.sentence_blobs(n),
         }
         return pa.table(columns, schema=schema)
 
