@@ -6,7 +6,8 @@ section it came from. It is also the fallback when an LLM is configured but unav
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from itertools import chain
 from dataclasses import replace
 
 import numpy as np
@@ -88,12 +89,13 @@ def citations_for(question: str, results: list[Result], limit: int, scorer: Sent
     groups = list(by_doc.values())
     if sections is not None and groups:
         groups[0] = with_neighbours(groups[0], sections)
-    scored = _scored(question, [result for group in groups for result in group], scorer)
+    pages = documents([group[0].doc_id for group in groups]) if documents is not None and groups else {}
+    on_pages = [pair for page in pages.values() for chunk in page for pair in chunk.stored]  # search reads none
+    scored = _scored(question, [result for group in groups for result in group], scorer, on_pages)
 
     def score(result: Result) -> float:
         return _best_score(question, *scored[result.id], wants)
 
-    pages = documents([group[0].doc_id for group in groups]) if documents is not None and groups else {}
     citations: list[Citation] = []
     for place, group in enumerate(groups):
         best = sorted(group, key=score, reverse=True)
@@ -179,10 +181,13 @@ Scored = dict[str, tuple[list[str], list[float] | None]]
 """Each chunk's sentences and their similarities to the question (None without a scorer), by chunk id."""
 
 
-def _scored(question: str, chunks: list[Result], scorer: SentenceScorer | None) -> Scored:
-    """`chunks`' sentences, scored by the model in one call (none when there is no scorer)."""
+def _scored(question: str, chunks: list[Result], scorer: SentenceScorer | None,
+            stored: Iterable[tuple[str, bytes | None]] = ()) -> Scored:
+    """`chunks`' sentences, scored by the model in one call (none when there is no scorer), from the
+    sentence vectors stored with them or with the other chunks read (`stored`) where there are some."""
     sentences = [sentences_of(result.text) for result in chunks]
-    known = sentence_vectors.known(pair for result in chunks for pair in result.stored) if scorer else {}
+    pairs = chain((pair for result in chunks for pair in result.stored), stored)
+    known = sentence_vectors.known(pairs) if scorer else {}
     semantic = scorer(question, sentences, known) if scorer else [None] * len(chunks)
     return {result.id: (sents, sem) for result, sents, sem in zip(chunks, sentences, semantic)}
 

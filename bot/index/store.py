@@ -193,12 +193,12 @@ class Store(Database):
         self._keys_indexed = False
         self._has_sentences = False
 
-    def _result_columns(self, *extra: str) -> list[str]:
-        """What a search returns of a chunk: `sentences` too once the table has the column (an index
-        from before it answers without them until its next sync)."""
+    def _stored_sentences(self) -> list[str]:
+        """["sentences"] once the chunks table has the column, else [] (an index from before it answers
+        without them until its next sync)."""
         if not self._has_sentences:
             self._has_sentences = self.chunks is not None and "sentences" in self.chunks.schema.names
-        return [*_RESULT_COLUMNS, *(["sentences"] if self._has_sentences else []), *extra]
+        return ["sentences"] if self._has_sentences else []
 
     def _index_keys(self, refresh: bool = False) -> None:
         """Give the chunks and documents tables their key indexes (`KEY_INDEXES`), and with `refresh`
@@ -464,7 +464,7 @@ class Store(Database):
         query = self.chunks.search(vector, vector_column_name="vector").distance_type("cosine").limit(limit)
         if where:
             query = query.where(where, prefilter=True)
-        rows = query.select(self._result_columns("_distance")).to_list()
+        rows = query.select([*_RESULT_COLUMNS, "_distance"]).to_list()
         return [Hit(row, 1.0 - float(row.pop("_distance"))) for row in rows]
 
     def mentions(self, word: str) -> bool:
@@ -486,8 +486,7 @@ class Store(Database):
         condition = " OR ".join(f"(doc_id = {quote(doc)} AND section = {quote(section)})" for doc, section in keys)
         if where:
             condition = f"({condition}) AND ({where})"
-        stored = ["sentences"] if "sentences" in self._result_columns() else []
-        columns = ["doc_id", "section", "ordinal", "text", *stored]
+        columns = ["doc_id", "section", "ordinal", "text", *self._stored_sentences()]
         rows = self.chunks.search().where(condition).select(columns).limit(None).to_list()
         out: dict[tuple[str, str], list[ChunkText]] = {}
         for row in sorted(rows, key=lambda row: row["ordinal"]):
@@ -495,8 +494,10 @@ class Store(Database):
         return out
 
     def document_chunks(self, doc_ids: Sequence[str], where: str | None = None) -> dict[str, list[dict[str, Any]]]:
-        """Every chunk row of each document (vectors included), in document order, under the asker's
-        filter, in one query (each query costs about 10 ms whatever it reads).
+        """Every chunk row of each document (vectors and sentence vectors included), in document order,
+        under the asker's filter, in one query (each query costs about 10 ms whatever it reads). The
+        searches leave the sentence vectors out: 50 results a leg would read 180 KB of them, and the
+        answer reads them here, for the documents it cites.
 
         Retrieval caps the chunks it returns per document, and the chunk holding the fact asked for
         often ranks below two others of the same page; the answer re-reads the pages it cites.
@@ -504,7 +505,8 @@ class Store(Database):
         if self.chunks is None or not doc_ids:
             return {}
         condition = in_list("doc_id", doc_ids) + (f" AND ({where})" if where else "")
-        rows = self.chunks.search().where(condition).select(self._result_columns("ordinal")).limit(None).to_list()
+        columns = [*_RESULT_COLUMNS, *self._stored_sentences(), "ordinal"]
+        rows = self.chunks.search().where(condition).select(columns).limit(None).to_list()
         out: dict[str, list[dict[str, Any]]] = {}
         for row in sorted(rows, key=lambda row: row["ordinal"]):
             del row["ordinal"]  # read for the order only: the rows are the search results' columns
@@ -517,7 +519,7 @@ class Store(Database):
         return "\n\n".join(part.text for part in parts)
 
     def search_text(self, text: str, limit: int, where: str | None = None) -> list[Hit]:
-        rows = self._full_text(text, limit, self._result_columns("_score"), where)
+        rows = self._full_text(text, limit, [*_RESULT_COLUMNS, "_score"], where)
         return [Hit(row, float(row.pop("_score"))) for row in rows]
 
     def _full_text(self, text: str, limit: int, columns: list[str], where: str | None = None) -> list[dict[str, Any]]:
