@@ -7,8 +7,8 @@ section it came from. It is also the fallback when an LLM is configured but unav
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from itertools import chain
 from dataclasses import replace
+from itertools import chain
 
 import numpy as np
 
@@ -76,10 +76,11 @@ def citations_for(question: str, results: list[Result], limit: int, scorer: Sent
     retrieval keeps two chunks of a document, and the one holding the fact asked for is often the
     page's third. Its other chunks are scored from their stored sentence vectors (`candidates`), and
     the best is quoted as well, after the others, if its best sentence beats one of theirs. At most
-    `limit` citations are kept, in that order, so an extra quote can push the last document out: on
-    18F, the examples and three Sourcegraph sets (README) this gained on the examples and lost no
-    question, where reading only the lead document lost one; keeping every document instead (more
-    citations than the five Slack and Teams show) would count quotes nobody sees.
+    `limit` citations are kept, in that order, so an extra quote can push the last document out. On
+    18F, the examples and three Sourcegraph sets (README) this gained two questions on the examples
+    and as many as it lost elsewhere; reading the lead document alone was a net loss on two of the
+    Sourcegraph sets. Keeping every document instead (more citations than the five Slack and Teams
+    list) would count quotes nobody sees.
     """
     wants = asks(question)
     by_doc: dict[str, list[Result]] = {}

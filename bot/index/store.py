@@ -125,6 +125,17 @@ class StoredDocument(NamedTuple):
     acl: list[str] | None
 
 
+class DocumentWrite(NamedTuple):
+    """One document as the sync writes it: its chunks, their search texts, vectors and sentence vectors."""
+
+    document: Document
+    digest: str
+    chunks: list[Chunk]
+    texts: list[str]
+    vectors: np.ndarray
+    sentences: list[bytes]
+
+
 class ChunkText(NamedTuple):
     """A chunk's text and its stored sentence vectors (None where not stored yet)."""
 
@@ -294,7 +305,7 @@ class Store(Database):
                 if when is not None}
 
     def write_documents(
-        self, scope: str, items: Sequence[tuple[Document, str, list[Chunk], list[str], np.ndarray, list[bytes]]]
+        self, scope: str, items: Sequence[DocumentWrite]
     ) -> None:
         """Replace each document's chunks (with their vectors and sentence vectors) and record its new hash.
 
@@ -336,7 +347,7 @@ class Store(Database):
         # chunks past its new last one go (it got shorter, or a crashed run left them). A reader
         # between the two sees the new chunks and some stale ones, never a document without chunks.
         self.chunks.merge_insert("id").when_matched_update_all().when_not_matched_insert_all().execute(
-            _chunk_table(self.chunks.schema, rows, [item[4] for item in items]))
+            _chunk_table(self.chunks.schema, rows, [item.vectors for item in items]))
         stale = in_list("doc_id", doc_ids)
         self.chunks.delete(f"{stale} AND NOT {in_list('id', [row['id'] for row in rows])}" if rows else stale)
         self.documents.merge_insert("id").when_matched_update_all().when_not_matched_insert_all().execute(

@@ -25,7 +25,7 @@ from bot import metrics
 from bot.index import sentence_vectors
 from bot.index.chunking import chunk_document
 from bot.index.embedding import Embedder
-from bot.index.store import ModelMismatch, Store, StoredDocument, now
+from bot.index.store import DocumentWrite, ModelMismatch, Store, StoredDocument, now
 from connectors.base import (
     AccessListingConnector,
     Connector,
@@ -68,7 +68,8 @@ class SyncSummary:
     """Documents whose access list changed with their content unchanged: updated in place, not embedded."""
 
     def merge(self, other: SyncSummary) -> None:
-        for name in ("added", "changed", "deleted", "unchanged", "chunks_embedded", "sentences_embedded", "permissions_updated"):
+        for name in ("added", "changed", "deleted", "unchanged", "chunks_embedded", "sentences_embedded",
+                     "permissions_updated"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.errors.extend(other.errors)
 
@@ -225,7 +226,8 @@ class SyncEngine:
         items, offset = [], 0
         for document, digest, chunks, search_texts in prepared:
             end = offset + len(chunks)
-            items.append((document, digest, chunks, search_texts, vectors[offset:end], sentences[offset:end]))
+            items.append(DocumentWrite(document, digest, chunks, search_texts, vectors[offset:end],
+                                       sentences[offset:end]))
             offset = end
         self.store.write_documents(scope, items)
         for document, digest, *_ in prepared:
