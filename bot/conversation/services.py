@@ -124,20 +124,13 @@ class ChatServices:
     async def _quietly(record: Callable[..., Any], *args: Any) -> None:
         """Analytics off the loop, and never at the asker's expense: a failed write is logged, not raised.
 
-        A write that lost a commit race (two replicas, or Slack and Teams in one process, creating or
-        changing the same table at once: LanceDB commits optimistically and the loser fails whole,
-        having written nothing) is tried once more before it is given up.
+        (A write that lost a commit race was already made again by `Database.write`.)
         """
-        for attempt in (1, 2):
-            try:
-                await asyncio.to_thread(record, *args)
-                return
-            except Exception as error:
-                if attempt == 1 and _lost_commit_race(error):
-                    continue
-                log.warning("questions.record_failed", step=getattr(record, "__name__", "?"),
-                            error_type=type(error).__name__, error=str(error)[:300])
-                return
+        try:
+            await asyncio.to_thread(record, *args)
+        except Exception as error:
+            log.warning("questions.record_failed", step=getattr(record, "__name__", "?"),
+                        error_type=type(error).__name__, error=str(error)[:300])
 
     async def escalate(self, request: EscalationRequest) -> EscalationOutcome:
         """Hand a question to a person, once per answer and person (`EscalationRequest.once_key`).
@@ -191,9 +184,3 @@ class ChatServices:
         status = await asyncio.to_thread(read)
         status.reindex = self.reindexer.current
         return status
-
-
-def _lost_commit_race(error: Exception) -> bool:
-    """LanceDB's words for a commit that a concurrent one made impossible (nothing of it was written)."""
-    text = str(error)
-    return "Incompatible transaction" in text or "Commit conflict" in text or "concurrent transaction" in text

@@ -9,13 +9,27 @@ read the same index. Each opens it through this class and owns its own tables.
 from __future__ import annotations
 
 import os
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import lancedb
 import pyarrow as pa
+import structlog
+
+log = structlog.get_logger(__name__)
 
 KEY_VALUE = pa.schema([("key", pa.string()), ("value", pa.string())])
+CREATE_LOCK_FILE = ".create.lock"
+COMMIT_TRIES = 5
+"""Tries in all for a write that keeps losing commit races (each after the first on the newest version)."""
+
+T = TypeVar("T")
+_creating: dict[tuple[str, str], threading.Lock] = {}
+"""One lock per (database, table) for every `Database` in the process; `_creating_guard` guards the dict."""
+_creating_guard = threading.Lock()
 
 
 def quote(value: str) -> str:
@@ -49,15 +63,64 @@ class Database:
         act on at once, claims and dedupe (one more small read of the table's versions).
         """
         if name not in self._tables:
-            if name in self.db.list_tables().tables:
-                self._tables[name] = self.db.open_table(name)
-            elif schema is None:
+            table = self._open(name) if schema is None else self._create(name, schema)
+            if table is None:
                 return None
-            else:
-                self._tables[name] = self.db.create_table(name, schema=schema, exist_ok=True)
+            self._tables[name] = table
         elif latest:
             self._tables[name].checkout_latest()
         return self._tables[name]
+
+    def _create(self, name: str, schema: pa.Schema) -> Any:
+        """Create the table empty unless someone else has, one creator at a time.
+
+        LanceDB cannot do this alone: `create_table` (with or without `exist_ok`) checks that the
+        table is absent and later commits an Overwrite, which LanceDB lets through on top of whatever
+        was committed in between, so two connections creating at once both commit, and rows written
+        after the first creation fail or are erased by the second (measured in
+        tests/core/test_table_creation_race.py). Hence the lock around check and create: a thread
+        lock for every `Database` in this process, plus an flock in a local folder for other
+        processes on it. Object-store replicas have no such lock (docs/deployment.md).
+        """
+        with _one_creator(self.uri, name):
+            table = self._open(name)
+            if table is not None:
+                return table
+            try:
+                return self.db.create_table(name, schema=schema)
+            except Exception:  # "already exists", or a lost race: a replica created it; that one is kept
+                table = self._open(name)
+                if table is None:
+                    raise
+                return table
+
+    def _open(self, name: str) -> Any | None:
+        """The table, or None while it does not exist: also while another connection is creating it, whose
+        folder is listed before its first version is committed (opening it then says "not found")."""
+        if name not in self.db.list_tables().tables:
+            return None
+        try:
+            return self.db.open_table(name)
+        except ValueError:
+            return None
+
+    def write(self, name: str, schema: pa.Schema | None, change: Callable[[Any], T], *, latest: bool = False) -> T:
+        """`change(table)`, made again on the table's newest version if it lost a commit race.
+
+        LanceDB commits optimistically and merges most concurrent writes itself; one it cannot
+        merge (a write against a table created anew meanwhile, by a replica without our lock)
+        fails whole, having written nothing, so making it again is safe. Every app-record write
+        goes through here. `schema` None: the table is not created, and `change` gets None.
+        """
+        for attempt in range(1, COMMIT_TRIES + 1):
+            table = self.table(name, schema, latest=latest or attempt > 1)
+            try:
+                return change(table)
+            except Exception as error:
+                if attempt == COMMIT_TRIES or not lost_commit_race(error):
+                    raise
+                log.info("lance.commit_retried", table=name, attempt=attempt, error=str(error)[:200])
+        raise AssertionError("unreachable")
 
     def drop(self, names: tuple[str, ...]) -> None:
         """Delete these tables (those that exist) and forget every open handle."""
@@ -71,5 +134,33 @@ class Database:
         return rows[0]["value"] if rows else None
 
     def set_meta(self, key: str, value: str) -> None:
-        self.table(self.meta_table, KEY_VALUE).merge_insert("key").when_matched_update_all() \
-            .when_not_matched_insert_all().execute([{"key": key, "value": value}])
+        self.upsert(self.meta_table, KEY_VALUE, "key", [{"key": key, "value": value}])
+
+    def upsert(self, name: str, schema: pa.Schema, key: str, rows: Any, *, latest: bool = False) -> Any:
+        """Insert `rows` (a pyarrow table or a list of dicts), replacing those with the same `key`, via `write`."""
+        return self.write(name, schema, lambda table: table.merge_insert(key).when_matched_update_all()
+                          .when_not_matched_insert_all().execute(rows), latest=latest)
+
+
+def lost_commit_race(error: Exception) -> bool:
+    """LanceDB's words for a commit that a concurrent one made impossible (nothing of it was written)."""
+    text = str(error)
+    return any(words in text for words in ("Incompatible transaction", "Retryable commit conflict",
+                                           "Commit conflict", "concurrent transaction"))
+
+
+@contextmanager
+def _one_creator(uri: str, name: str) -> Iterator[None]:
+    """Held while a table is checked for and created: by one thread of this process, and by one
+    process on a local folder (the flock is released when its file is closed)."""
+    with _creating_guard:
+        lock = _creating.setdefault((os.path.abspath(uri) if "://" not in uri else uri, name), threading.Lock())
+    with lock:
+        if "://" in uri:
+            yield
+            return
+        import fcntl
+
+        with open(os.path.join(uri, CREATE_LOCK_FILE), "a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            yield

@@ -42,25 +42,22 @@ class SeenEvents:
             if key in self._recent:
                 return False
             # The newest version: a replica sharing the index may have claimed the key since we last read.
-            table = self.store.table(TABLE, SCHEMA, latest=True)
-            result = table.merge_insert("key").when_not_matched_insert_all().execute(
-                [{"key": key, "seen_at": datetime.now(timezone.utc)}]
-            )
+            row = [{"key": key, "seen_at": datetime.now(timezone.utc)}]
+            result = self.store.write(TABLE, SCHEMA, lambda table: table.merge_insert("key")
+                                      .when_not_matched_insert_all().execute(row), latest=True)
             self._recent[key] = None
             while len(self._recent) > self.memory:
                 self._recent.popitem(last=False)
             self._claims += 1
             if self._claims % self.prune_every == 0:
-                self._prune(table)
+                self._prune(self.store.table(TABLE))
             return result.num_inserted_rows > 0
 
     def forget(self, key: str) -> None:
         """Give a claim back (its work failed and may be tried again)."""
         with self._lock:
             self._recent.pop(key, None)
-            table = self.store.table(TABLE)
-            if table is not None:
-                table.delete(f"key = {quote(key)}")
+            self.store.write(TABLE, None, lambda table: None if table is None else table.delete(f"key = {quote(key)}"))
 
     def _prune(self, table) -> None:  # noqa: ANN001 - a LanceDB table
         """Slack retries within minutes; claims older than `keep` only cost space."""

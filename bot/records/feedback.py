@@ -54,10 +54,7 @@ class FeedbackLog:
         row = {"id": feedback.id, "at": feedback.at, "surface": feedback.surface, "user": feedback.user,
                "answer_id": feedback.answer_id, "helpful": feedback.helpful, "question": feedback.question,
                "answer": feedback.answer, "doc_ids": list(feedback.doc_ids)}
-        table = self.store.table(TABLE, SCHEMA)
-        table.merge_insert("id").when_matched_update_all().when_not_matched_insert_all().execute(
-            pa.Table.from_pylist([row], schema=SCHEMA)
-        )
+        self.store.upsert(TABLE, SCHEMA, "id", pa.Table.from_pylist([row], schema=SCHEMA))
 
     def for_answer(self, answer_id: str) -> list[Feedback]:
         table = self.store.table(TABLE)

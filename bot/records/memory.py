@@ -68,8 +68,7 @@ class ConversationMemory:
                 now = self.clock()
                 kept = [*self._read(key, now), (now, question)][-self.turns:]
                 row = {"key": key, "turns": json.dumps(kept), "updated_at": datetime.fromtimestamp(now, timezone.utc)}
-                self._table().merge_insert("key").when_matched_update_all().when_not_matched_insert_all().execute(
-                    pa.Table.from_pylist([row], schema=SCHEMA))
+                self.store.upsert(TABLE, SCHEMA, "key", pa.Table.from_pylist([row], schema=SCHEMA))
                 self._writes += 1
         except Exception as error:  # a forgotten question costs context, not the answer
             log.warning("memory.write_failed", error_type=type(error).__name__, error=str(error)[:300])
@@ -107,8 +106,7 @@ class ConversationMemory:
         """
         cutoff = datetime.fromtimestamp(now - self.ttl, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
         try:
-            table = self._table()
-            table.delete(f"updated_at < timestamp {quote(cutoff)}")
-            table.optimize(cleanup_older_than=timedelta(seconds=max(self.ttl, 1.0)))
+            self.store.write(TABLE, SCHEMA, lambda table: table.delete(f"updated_at < timestamp {quote(cutoff)}"))
+            self._table().optimize(cleanup_older_than=timedelta(seconds=max(self.ttl, 1.0)))
         except Exception as error:  # housekeeping: the next prune tries again
             log.warning("memory.prune_failed", error_type=type(error).__name__, error=str(error)[:300])

@@ -58,25 +58,28 @@ class QuestionTable:
         return self.store.table(TABLE, SCHEMA if create else None, latest=latest)
 
     def add(self, rows: list[dict[str, Any]]) -> None:
-        self.table().add(pa.Table.from_pylist(rows, schema=SCHEMA))
+        self.store.write(TABLE, SCHEMA, lambda table: table.add(pa.Table.from_pylist(rows, schema=SCHEMA)))
 
     def update(self, surface: str, answer_id: str, values: dict[str, Any]) -> bool:
         """Set `values` on the question behind an answer; False when no such question was recorded."""
-        table = self.table(create=False)
-        if table is None:
-            return False
-        result = table.update(where=f"id = {quote(answer_id)} AND surface = {quote(surface)}", values=values)
-        return bool(getattr(result, "rows_updated", 1))
+        def change(table: Any) -> bool:
+            if table is None:
+                return False
+            result = table.update(where=f"id = {quote(answer_id)} AND surface = {quote(surface)}", values=values)
+            return bool(getattr(result, "rows_updated", 1))
+
+        return self.store.write(TABLE, None, change)
 
     def delete_before(self, cutoff: datetime) -> int:
-        table = self.table(create=False)
-        if table is None:
-            return 0
         where = f"at < timestamp {quote(cutoff.strftime('%Y-%m-%dT%H:%M:%S'))}"
-        old = table.count_rows(where)
-        if old:
-            table.delete(where)
-        return old
+
+        def change(table: Any) -> int:
+            old = 0 if table is None else table.count_rows(where)
+            if old:
+                table.delete(where)
+            return old
+
+        return self.store.write(TABLE, None, change)
 
     def compact(self) -> None:
         """Fold the one-row appends into few files: a year of questions is otherwise a file each."""

@@ -130,8 +130,8 @@ class TicketStore:
         return self.store.table(TABLE, SCHEMA, latest=True)  # a claim made on another replica counts here at once
 
     def save(self, ticket: Ticket) -> Ticket:
-        self.table.merge_insert("id").when_matched_update_all().when_not_matched_insert_all().execute(
-            pa.Table.from_pylist([ticket.to_row()], schema=SCHEMA))
+        self.store.upsert(TABLE, SCHEMA, "id", pa.Table.from_pylist([ticket.to_row()], schema=SCHEMA),
+                          latest=True)  # a claim made on another replica counts here at once
         return ticket
 
     def get(self, ticket_id: str) -> Ticket | None:
