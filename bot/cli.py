@@ -106,7 +106,9 @@ def sync(
         out.print(
             f"[bold]{summary.added}[/bold] added, [bold]{summary.changed}[/bold] changed, "
             f"[bold]{summary.deleted}[/bold] deleted, {summary.unchanged} unchanged; "
-            f"{summary.chunks_embedded} chunks embedded in {summary.seconds:.1f}s"
+            f"{summary.chunks_embedded} chunks embedded"
+            + (f" (and {summary.sentences_embedded} sentences, for the quotes)" if summary.sentences_embedded else "")
+            + f" in {summary.seconds:.1f}s"
             + (f"; access lists of {summary.permissions_updated} updated" if summary.permissions_updated else "")
         )
         for error in summary.errors:
