@@ -6,9 +6,10 @@ section it came from. It is also the fallback when an LLM is configured but unav
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections import ChainMap
+from collections.abc import Callable, Mapping
 from dataclasses import replace
-from itertools import chain
+from types import MappingProxyType
 
 import numpy as np
 
@@ -45,7 +46,8 @@ def embedding_scorer(embedder, capacity: int = SENTENCE_VECTORS) -> SentenceScor
         if not flat:
             return [[] for _ in chunks]
         query = embedder.embed_queries([question])[0]
-        usable = {sentence: vector for sentence, vector in known.items() if vector.shape == query.shape}
+        usable = {sentence: known[sentence] for sentence in flat
+                  if sentence in known and known[sentence].shape == query.shape}
         missing = [sentence for sentence in flat if sentence not in usable]
         embedded = dict(zip(missing, cache(missing))) if missing else {}
         similarities = (np.stack([usable.get(sentence, embedded.get(sentence)) for sentence in flat]) @ query).tolist()
@@ -91,7 +93,8 @@ def citations_for(question: str, results: list[Result], limit: int, scorer: Sent
     if sections is not None and groups:
         groups[0] = with_neighbours(groups[0], sections)
     pages = documents([group[0].doc_id for group in groups]) if documents is not None and groups else {}
-    on_pages = [pair for page in pages.values() for chunk in page for pair in chunk.stored]  # search reads none
+    # The searches read no sentence vectors: those of the cited documents' chunks come with their pages.
+    on_pages = sentence_vectors.known(pair for page in pages.values() for chunk in page for pair in chunk.stored)
     scored = _scored(question, [result for group in groups for result in group], scorer, on_pages)
 
     def score(result: Result) -> float:
@@ -103,7 +106,7 @@ def citations_for(question: str, results: list[Result], limit: int, scorer: Sent
         quoted = best[:1] if place else sorted(best[:lead_sections], key=group.index)  # two: in retrieval order
         if documents is not None:
             more = candidates(question, group, pages.get(group[0].doc_id, []), wants, lead=not place)
-            scored.update(_scored(question, more, scorer))
+            scored.update(_scored(question, more, scorer, on_pages))
             top = max(more, key=score, default=None)
             if top is not None and score(top) > min(map(score, quoted), default=float("-inf")):
                 quoted.append(top)  # the document's best place retrieval missed, after what it found
@@ -183,12 +186,12 @@ Scored = dict[str, tuple[list[str], list[float] | None]]
 
 
 def _scored(question: str, chunks: list[Result], scorer: SentenceScorer | None,
-            stored: Iterable[tuple[str, bytes | None]] = ()) -> Scored:
+            on_pages: Mapping[str, np.ndarray] = MappingProxyType({})) -> Scored:
     """`chunks`' sentences, scored by the model in one call (none when there is no scorer), from the
-    sentence vectors stored with them or with the other chunks read (`stored`) where there are some."""
+    sentence vectors stored with them or with the pages read (`on_pages`) where there are some."""
     sentences = [sentences_of(result.text) for result in chunks]
-    pairs = chain((pair for result in chunks for pair in result.stored), stored)
-    known = sentence_vectors.known(pairs) if scorer else {}
+    own = sentence_vectors.known(pair for result in chunks for pair in result.stored) if scorer else {}
+    known = ChainMap(own, on_pages)
     semantic = scorer(question, sentences, known) if scorer else [None] * len(chunks)
     return {result.id: (sents, sem) for result, sents, sem in zip(chunks, sentences, semantic)}
 

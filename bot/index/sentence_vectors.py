@@ -64,10 +64,10 @@ def known(stored: Iterable[tuple[str, bytes | None]]) -> dict[str, np.ndarray]:
     return found
 
 
-def embed_with_sentences(embed, texts: list[str], chunk_texts: list[str],  # noqa: ANN001 - Embedder.embed_documents
-                         counted: int = 0) -> tuple[np.ndarray, list[bytes], int]:
+def embed_with_sentences(embed, texts: list[str],  # noqa: ANN001 - Embedder.embed_documents
+                         chunk_texts: list[str]) -> tuple[np.ndarray, list[bytes], int]:
     """The vectors of `texts` (what the index searches), the sentence blob of each of `chunk_texts`, and
-    `counted` plus the sentences embedded, from one call to `embed`: each distinct sentence is embedded
+    how many sentences were embedded, from one call to `embed`: each distinct sentence is embedded
     once, in the same length-sorted batches as the chunks."""
     split = [sentences_of(text) for text in chunk_texts]
     unique = list(dict.fromkeys(sentence for sentences in split for sentence in sentences))
@@ -75,4 +75,4 @@ def embed_with_sentences(embed, texts: list[str], chunk_texts: list[str],  # noq
     by_sentence: Mapping[str, np.ndarray] = dict(zip(unique, vectors[len(texts):]))
     blobs = [pack(sentences, np.stack([by_sentence[sentence] for sentence in sentences])) if sentences else b""
              for sentences in split]
-    return vectors[: len(texts)], blobs, counted + len(unique)
+    return vectors[: len(texts)], blobs, len(unique)

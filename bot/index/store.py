@@ -255,7 +255,7 @@ class Store(Database):
         """Give a chunks table from before sentence vectors were stored the (empty) column for them;
         `SyncEngine` fills it in (`chunks_lacking_sentences`), embedding no chunk again."""
         table = self.chunks
-        if table is not None and "sentences" not in table.schema.names:
+        if table is not None and not self._stored_sentences():
             table.add_columns(pa.field("sentences", pa.binary()))
             log.info("store.chunks_upgraded", added="sentences")
 
@@ -274,7 +274,7 @@ class Store(Database):
         table = self.chunks
         if table is None:
             return 0
-        return table.count_rows("sentences IS NULL") if "sentences" in table.schema.names else table.count_rows()
+        return table.count_rows("sentences IS NULL") if self._stored_sentences() else table.count_rows()
 
     def set_sentences(self, blobs: Mapping[str, bytes]) -> None:
         """Store sentence vectors for existing chunks (by id), leaving their other columns as they are."""

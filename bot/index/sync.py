@@ -220,8 +220,9 @@ class SyncEngine:
             texts.extend(search_texts)
         chunk_texts = [chunk.text for _, _, chunks, _ in prepared for chunk in chunks]
         # One call for the chunks and their sentences: sorted by length, batched inside.
-        vectors, sentences, summary.sentences_embedded = sentence_vectors.embed_with_sentences(
-            self.embedder.embed_documents, texts, chunk_texts, summary.sentences_embedded)
+        vectors, sentences, embedded = sentence_vectors.embed_with_sentences(self.embedder.embed_documents, texts,
+                                                                             chunk_texts)
+        summary.sentences_embedded += embedded
         report("embedded", len(texts))
         items, offset = [], 0
         for document, digest, chunks, search_texts in prepared:
@@ -248,8 +249,9 @@ class SyncEngine:
                 if not lacking:
                     break
                 self.store.check_model(self.embedder.model_name, self.embedder.dimension)
-                _, blobs, summary.sentences_embedded = sentence_vectors.embed_with_sentences(
-                    self.embedder.embed_documents, [], [text for _, text in lacking], summary.sentences_embedded)
+                _, blobs, embedded = sentence_vectors.embed_with_sentences(self.embedder.embed_documents, [],
+                                                                           [text for _, text in lacking])
+                summary.sentences_embedded += embedded
                 self.store.set_sentences({chunk_id: blob for (chunk_id, _), blob in zip(lacking, blobs)})
                 done += len(lacking)
         except ModelMismatch:
