@@ -75,7 +75,8 @@ class ExampleClassifier:
         logistics = _top_mean(row[self.labels == ""], k)
         stance = signals(text, self.policy.signals)
         score = best_similarity - logistics - t.margin + stance.score(t.weights)
-        escalate = score >= t.escalate_at and best_similarity >= t.min_similarity
+        escalate = (score >= t.escalate_at and best_similarity >= t.min_similarity
+                    and best_similarity - logistics >= t.min_margin)
         return Verdict(best_category, float(best_similarity), float(logistics), stance, float(score), bool(escalate))
 
     def classify(self, question: str) -> Verdict:

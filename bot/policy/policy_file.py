@@ -55,6 +55,10 @@ class Thresholds:
     margin: float = 0.0
     escalate_at: float = 0.05
     min_similarity: float = 0.30
+    min_margin: float = float("-inf")
+    """Advice-minus-logistics similarity below which no signal can escalate: the stance signals tip
+    a near tie, they do not overturn a question that reads plainly as process (a policy file without
+    it keeps the older behaviour)."""
     weights: dict[str, float] = field(default_factory=lambda: {"judgement": 0.08, "situation": 0.05, "process": 0.09,
                                                                               "impersonal": 0.0})
 
@@ -123,6 +127,7 @@ def load_policy_file(path: str | Path | None = None) -> PolicyFile:
                             margin=float(raw.get("margin", defaults.margin)),
                             escalate_at=float(raw.get("escalate_at", defaults.escalate_at)),
                             min_similarity=float(raw.get("min_similarity", defaults.min_similarity)),
+                            min_margin=float(raw.get("min_margin", defaults.min_margin)),
                             weights={**defaults.weights, **{k: float(v) for k, v in (raw.get("weights") or {}).items()}})
     signals = {kind: compile_patterns((data.get("signals") or {}).get(kind), f"{source}: signals.{kind}")
                for kind in SIGNAL_KINDS}

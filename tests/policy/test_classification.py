@@ -246,3 +246,40 @@ def test_a_judgement_on_my_own_situation_is_escalated(policy: RegulatedTopicPoli
     decision = policy.classify(question)
     assert decision is not None and decision.category == category
 
+
+
+# Yes/no questions about what the rules allow, and a course or policy named by a regulated word: the
+# runbooks answer them. Our own wordings, in no example list, development set or evaluation set.
+RULE_QUESTIONS = [
+    "am I allowed to lend my work laptop to my brother for an evening?",
+    "if I leave do I need to send back the headphones the company bought me",
+    "the manager edition of the harassment prevention course got assigned to me by mistake, who can swap it",
+    "can I keep using the company figma seat for a side project",
+]
+
+
+@pytest.mark.parametrize("question", RULE_QUESTIONS)
+def test_a_question_about_what_the_rules_allow_is_answered(policy: RegulatedTopicPolicy, question: str) -> None:
+    judgement = policy.judge(question)
+    assert judgement.decision is None, judgement
+
+
+PLAINLY_PROCESS = "my landlord wants someone at work to confirm my salary for the lease, what do i do?"
+"""Nearer the process examples than the advice ones by more than `min_margin`, with judgement and
+situation signals ("what do i do", "my salary") that would otherwise carry it over the threshold."""
+
+
+def test_signals_do_not_escalate_a_question_that_reads_plainly_as_process(policy: RegulatedTopicPolicy, policy_file,
+                                                                         embedder, tmp_path: Path) -> None:  # noqa: ANN001
+    text = Path(policy_file.path).read_text(encoding="utf-8")
+    assert "\n  min_margin: -0.06\n" in text
+    without_floor = tmp_path / "policy.yaml"
+    without_floor.write_text(text.replace("\n  min_margin: -0.06\n", "\n", 1), encoding="utf-8")
+    unfloored = RegulatedTopicPolicy(load_policy_file(without_floor), embedder)
+
+    kept = policy.judge(PLAINLY_PROCESS)
+    old = unfloored.judge(PLAINLY_PROCESS)
+
+    assert old.decision is not None and old.verdict is not None and old.verdict.signals.judgement
+    assert kept.decision is None and kept.verdict is not None
+    assert kept.verdict.margin < policy_file.thresholds.min_margin <= kept.verdict.score
