@@ -31,6 +31,14 @@ NOT_FOUND = (
 )
 
 
+PLACE_WEIGHT = 1.0
+"""How much a chunk's own similarity to the question counts, beside its best sentence's, when a
+document's chunks compete for its quote. The chunk is embedded with its headings, which the sentences
+are not: "left my badge at home" meets a section titled "Forgot your card" whose sentence only says
+to call the help desk. Measured on 18F, the examples and the Sourcegraph development set: 0.6 to 1.5
+gain the same questions (README), and none is lost."""
+
+
 SENTENCE_VECTORS = 20_000
 """Sentence vectors the quote scorer keeps (about 30 MB at 384 dimensions) for sentences the index
 stores none for (chunks synced before it stored them): popular questions retrieve them again and again."""
@@ -98,7 +106,7 @@ def citations_for(question: str, results: list[Result], limit: int, scorer: Sent
     scored = _scored(question, [result for group in groups for result in group], scorer, on_pages)
 
     def score(result: Result) -> float:
-        return _best_score(question, *scored[result.id], wants)
+        return _best_score(question, *scored[result.id], wants) + PLACE_WEIGHT * result.similarity
 
     citations: list[Citation] = []
     for place, group in enumerate(groups):
