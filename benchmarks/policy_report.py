@@ -149,7 +149,7 @@ def tune(policy_file: PolicyFile, extra: list[Path]) -> None:
         questions = [normalize(item["question"]) for item in items]
         groups.append(tuning_group(str(path), classifier, policy_file, questions, [expected_category(item) for item in items],
                                    classifier.similarities(questions), leave_one_out=False))
-    floor = policy_file.thresholds.min_similarity
+    floor, min_margin = policy_file.thresholds.min_similarity, policy_file.thresholds.min_margin
     best = None
     grid = itertools.product(NEIGHBOURS, (-0.1, -0.08, -0.06, -0.04, -0.02, 0.0, 0.02, 0.04), (0.0, 0.04, 0.08, 0.12),
                              (0.0, 0.03, 0.06, 0.09), (0.0, 0.05, 0.1, 0.15), (0.0, 0.03, 0.06, 0.09))
@@ -158,7 +158,8 @@ def tune(policy_file: PolicyFile, extra: list[Path]) -> None:
         results, predictions = [], []
         for group in groups:
             score = group.similarity[neighbours] + group.stance @ signed
-            escalate = (score >= escalate_at) & (group.advice[neighbours] >= floor)
+            escalate = ((score >= escalate_at) & (group.advice[neighbours] >= floor)
+                        & (group.similarity[neighbours] >= min_margin))
             predicted = [ruled or (str(category) if flag else "none") for ruled, category, flag
                          in zip(group.ruled, group.category[neighbours], escalate)]
             results.append(scores(group.truth, predicted))
