@@ -169,16 +169,25 @@ def _procedure(pieces: list[Piece], scores: list[float]) -> tuple[int, int] | No
     for index in sorted(range(len(pieces)), key=lambda i: -scores[i])[:3]:
         piece = pieces[index]
         if piece.block is None and index + 1 < len(pieces) and pieces[index + 1].block == index + 1 \
-                and piece.text.rstrip().endswith(":"):
+                and _introduces(piece.text):
             piece = pieces[index + 1]  # the lead-in of a list
         if piece.block is not None and piece.numbered:
             first, end = piece.block, piece.block
             while end < len(pieces) and pieces[end].block == piece.block:
                 end += 1
-            if first > 0 and pieces[first - 1].block is None and pieces[first - 1].text.rstrip().endswith(":"):
+            if first > 0 and pieces[first - 1].block is None and _introduces(pieces[first - 1].text):
                 first -= 1
             return first, end
     return None
+
+
+_LEAD_IN = re.compile(r"\b(below|following|as follows|these steps|the steps)\b", re.IGNORECASE)
+
+
+def _introduces(text: str) -> bool:
+    """Whether a sentence right before a list announces it: it ends with a colon, or points at what
+    follows ("…fill out this form to answer the below questions."), which is often where the how is."""
+    return text.rstrip().endswith(":") or bool(_LEAD_IN.search(text))
 
 
 def _bounded(sentences: list[str], first: int, end: int, max_chars: int) -> str:

@@ -216,3 +216,32 @@ def test_every_cited_document_is_read_whole_when_its_sentence_vectors_are_stored
 
     assert [citation.section for citation in bare] == ["", "Claiming"]
     assert [citation.section for citation in read] == ["", "Claiming", "Timing"] and "30 days" in read[2].snippet
+
+
+def test_a_procedure_comes_with_the_sentence_that_announces_it_without_a_colon() -> None:
+    """"…fill out this form to answer the questions below." is where the how is; the list is only what to fill in."""
+    text = ("Outside the US: to request leave, fill out the Leave Form in PeopleHub to answer the questions below.\n\n"
+            "1. What type of leave are you requesting?\n2. When will your leave start?\n3. How many weeks will you need?")
+    quote = best_snippet("how do I request leave from outside the US?", text)
+
+    assert quote.startswith("Outside the US: to request leave, fill out the Leave Form"), quote
+    assert "1. What type of leave" in quote and "3. How many weeks" in quote
+
+
+def test_a_chunk_whose_headings_match_the_question_wins_its_documents_quote() -> None:
+    """Chunks are embedded with their headings and sentences are not: the section titled for the
+    asker's situation holds the answer although another chunk's sentence shares more words."""
+    question = "left my badge at home, how do i log in today?"
+    lead = _other("travel.md", "Book trips in Navigo.", 0.8)
+    printed = replace(_chunk(1, "Badges", "Badges are printed at the front desk within a day.", 0.30),
+                      doc_id="local:it/badges.md", url="file:///it/badges.md", path="it/badges.md")
+    forgot = replace(_chunk(2, "Forgot your badge", "Call the help desk for a temporary password.", 0.70),
+                     doc_id="local:it/badges.md", url="file:///it/badges.md", path="it/badges.md")
+
+    def sentence_similarity(question: str, chunks: list[list[str]], known) -> list[list[float]]:  # noqa: ANN001
+        return [[0.5 if "printed" in sentence else 0.45 for sentence in sentences] for sentences in chunks]
+
+    cited = citations_for(question, [lead, printed, forgot], limit=5, scorer=sentence_similarity)
+
+    assert [citation.section for citation in cited] == ["", "Forgot your badge"]
+    assert "help desk" in cited[1].snippet
