@@ -18,6 +18,7 @@ from bot.answer.model import Citation
 from bot.answer.retrieve import Result
 from bot.answer.snippets import best_snippet, fact_bonuses, lexical_scores
 from bot.index import sentence_vectors
+from bot.index.chunking import plain_heading
 from bot.index.sentences import sentences_of
 from bot.index.store import ChunkText
 from bot.index.vector_cache import VectorCache
@@ -206,7 +207,9 @@ def _scored(question: str, chunks: list[Result], scorer: SentenceScorer | None,
 
 def citation_of(result: Result, snippet: str) -> Citation:
     """The citation of one chunk: its section link and the quoted `snippet`."""
-    return Citation(title=result.title, url=result.link, path=result.path, section=result.section, snippet=snippet,
+    # Indexes synced before headings were stored plain still hold their markdown emphasis.
+    return Citation(title=plain_heading(result.title), url=result.link, path=result.path,
+                    section=plain_heading(result.section), snippet=snippet,
                     doc_id=result.doc_id, source=result.source, updated_at=result.updated_at)
 
 

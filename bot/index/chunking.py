@@ -25,6 +25,15 @@ def count_tokens(text: str) -> int:
     return len(_TOKEN.findall(text))
 
 
+_EMPHASIS = re.compile(r"\*+|(?<!\w)_+|_+(?!\w)|`+|\[([^\]]*)\]\([^)]*\)|<[^>]+>")
+
+
+def plain_heading(heading: str) -> str:
+    """A heading or title as a reader sees it: "**Step 2: Kick off**" is bold text, not asterisks, and
+    a citation shown in Slack or Teams would print the markers (or turn them into stray bold)."""
+    return " ".join(_EMPHASIS.sub(lambda m: m.group(1) or "", heading).split())
+
+
 def slugify(heading: str) -> str:
     """The anchor GitHub, GitLab and most static-site generators give a markdown heading."""
     plain = _MARKUP.sub(lambda m: m.group(1) or "", heading).strip().lower()
@@ -87,7 +96,7 @@ def sections(document: Document) -> list[Section]:
             level, text = len(heading.group(1)), heading.group(2).strip()
             while stack and stack[-1][0] >= level:
                 stack.pop()
-            stack.append((level, text))
+            stack.append((level, plain_heading(text)))
             path = [title for _, title in stack]
             # The page's own H1 usually repeats the title: it is not a section worth citing.
             if len(path) >= 1 and _same(path[0], document.title) and stack[0][0] == 1:

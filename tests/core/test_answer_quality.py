@@ -245,3 +245,13 @@ def test_a_chunk_whose_headings_match_the_question_wins_its_documents_quote() ->
 
     assert [citation.section for citation in cited] == ["", "Forgot your badge"]
     assert "help desk" in cited[1].snippet
+
+
+def test_a_citation_shows_headings_without_markdown_emphasis_from_an_older_index() -> None:
+    """An index synced before headings were stored plain still holds "**…**"; the citation reads clean."""
+    chunk = replace(_chunk(1, "**Step 2: Kick off your leave**", "Open Tilt and choose New leave.", 0.6),
+                    title="**Leave of absence**")
+
+    cited = citations_for("how do i start my leave", [chunk], limit=5)
+
+    assert (cited[0].title, cited[0].section) == ("Leave of absence", "Step 2: Kick off your leave")

@@ -60,3 +60,13 @@ def test_source_given_anchors_win_over_slugs() -> None:
     document = doc("## Request access\n\nUse the form.").model_copy(
         update={"metadata": {"section_anchors": {"Request access": "Request-access"}}})
     assert chunk_document(document)[0].anchor == "Request-access"
+
+
+def test_headings_are_stored_as_read_without_their_markdown_emphasis() -> None:
+    """Handbooks bold their step headings; a citation in Slack or Teams must not print the asterisks."""
+    text = "## **Step 2: Kick off your leave**\n\nOpen Tilt.\n\n### _Non-US_ teammates\n\nUse the `Leave` form."
+    chunks = chunk_document(doc(text), merge_below=0)
+    assert [(c.section, c.anchor) for c in chunks] == [
+        ("Step 2: Kick off your leave", "step-2-kick-off-your-leave"),
+        ("Step 2: Kick off your leave › Non-US teammates", "non-us-teammates"),
+    ]
