@@ -137,7 +137,7 @@ def _result(doc: str, section: str, text: str, rank: int):  # noqa: ANN202 - a R
 
     return Result(id=f"{doc}#{section}#{rank}", doc_id=doc, source="local", title=doc.title(), url=f"file:///{doc}.md",
                   path=f"{doc}.md", section=section, anchor=section.lower().replace(" ", "-"), text=text,
-                  updated_at=None, score=1.0 - rank / 10, similarity=0.6)
+                  updated_at=None, score=1.0 - rank / 20, similarity=0.6)
 
 
 def test_the_lead_document_gives_up_to_two_sections_in_retrieval_order() -> None:

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from bot.answer.asks import Ask, asks, holds
-from bot.answer.compose import citations_for
+from bot.answer.compose import SOURCE_SHARE, citations_for
 from bot.answer.coverage import asked_thing
 from bot.answer.retrieve import Result
 from bot.answer.snippets import best_snippet
@@ -161,8 +161,8 @@ def test_citations_stay_within_the_limit_that_slack_and_teams_show() -> None:
     """The lead document's extra section is cited in rank order like the rest, and the citations stop
     at `limit`: a sixth would be a quote no surface shows (they list five sources)."""
     question = "how long do I have to file an expense report?"
-    retrieved = [*EXPENSES[:2], _other("travel.md", "Book trips in Navigo.", 0.4),
-                 _other("cards.md", "Card spend is reconciled monthly.", 0.35)]
+    retrieved = [*EXPENSES[:2], _other("travel.md", "Book trips in Navigo.", 0.5),
+                 _other("cards.md", "Card spend is reconciled monthly.", 0.45)]
 
     cited = citations_for(question, retrieved, limit=4,
                           documents=lambda ids: {d: [c for c in [*EXPENSES, *retrieved] if c.doc_id == d] for d in ids})
@@ -255,3 +255,15 @@ def test_a_citation_shows_headings_without_markdown_emphasis_from_an_older_index
     cited = citations_for("how do i start my leave", [chunk], limit=5)
 
     assert (cited[0].title, cited[0].section) == ("Leave of absence", "Step 2: Kick off your leave")
+
+
+def test_a_document_far_below_the_lead_is_not_cited() -> None:
+    """Sources about something else do not trail a strong answer: a document is cited only if its best
+    chunk scores at least SOURCE_SHARE of the lead's."""
+    question = "how long do I have to file an expense report?"
+    near = _other("travel.md", "Trips are expensed in Ledger too.", 0.62 * SOURCE_SHARE + 0.01)
+    far = _other("dashboards.md", "Dashboards refresh every 14 days.", 0.62 * SOURCE_SHARE - 0.01)
+
+    cited = citations_for(question, [EXPENSES[3], EXPENSES[0], near, far], limit=5)
+
+    assert [citation.path for citation in cited] == ["hr/expenses.md", "hr/expenses.md", "travel.md"]
