@@ -12,7 +12,8 @@ miss comes from, so work goes to the stage that loses it:
 - not found / escalated: kb gave no citations at all.
 
 Each miss prints the question, the phrases and what was quoted; the totals come last. `--all`
-prints the hits too, and `--length` the quotes' length in characters (the chat-message budget).
+prints the hits too, and `--length` the quotes' length in characters (the chat-message budget)
+and how many sources an answer lists.
 """
 
 from __future__ import annotations
@@ -47,12 +48,15 @@ def main() -> None:
     service = runtime.answers
     causes: Counter[str] = Counter()
     lengths: list[int] = []
+    sources: list[int] = []
     for item in evaluation.load_jsonl(args.questions):
         phrases = item.get("answer_contains") or []
         if item.get("expect", "answer") != "answer" or not phrases:
             continue
         answer = service.answer(item["question"])
         lengths.append(len(answer.text))
+        if answer.citations and not answer.no_answer:
+            sources.append(len(answer.citations))
         quoted = " ".join(citation.snippet for citation in answer.citations)
         if _has(phrases, quoted):
             cause = "hit"
@@ -83,6 +87,8 @@ def main() -> None:
         lengths.sort()
         print(f"answer length: median {statistics.median(lengths):.0f} chars, "
               f"p90 {lengths[int(0.9 * (len(lengths) - 1))]}, max {lengths[-1]}")
+    if args.length and sources:
+        print(f"sources per answered question: {statistics.mean(sources):.2f} ({len(sources)} answered)")
 
 
 if __name__ == "__main__":
