@@ -32,12 +32,16 @@ _JOINERS = """for after at in on with if when as during like to from that which 
     through under while where here there""".split()
 """Words that join X to the rest of the question ("pet insurance *for* my dog"): X ends before one."""
 _LINK_WORDS = frozenset([*_JOINERS, "of", "about"])
-_CUT = re.compile(r"\s+(?:" + "|".join([*_JOINERS, "anymore", "these days", "now", "still", "yet", "we", "i", "you"])
+_CUT = re.compile(r"\s+(?:" + "|".join([*_JOINERS, "anymore", "these days", "now", "still", "yet", "too", "as well",
+                                        "we", "i", "you"])
                   + r")\b.*$", re.IGNORECASE)
 _INDEX_STOPWORDS = frozenset("""against between through during without within upon among across along around
     behind beyond toward towards onto into over under again further once also than very""".split())
 """Words the full-text index drops as stop words: looked up there they would seem never written."""
 _VAGUE = frozenset("somewhere someone somebody anyone anybody anything anywhere something way ways".split())
+_MEASURES = frozenset("cap caps limit limits max maximum minimum min deadline deadlines cutoff cut-off ceiling".split())
+""""Is there a cap on the stipend?" asks how much, not whether a thing exists: the runbooks may give
+the amount without ever saying "cap", so the question is left to retrieval."""
 GENERIC = frozenset(
     """any some kind kinds sort sorts type types form thing things stuff way ways option options program programs
     policy policies plan plans benefit benefits perk perks company team org employee employees staff people folks
@@ -54,7 +58,7 @@ def asked_thing(question: str) -> str | None:
     words = next(group for group in match.groups() if group).strip(" '\"").split()
     while words and words[0].lower() in STOPWORDS:
         words.pop(0)
-    if not words or words[0].lower() in _VAGUE:
+    if not words or words[0].lower() in _VAGUE | _MEASURES:
         return None  # "is there someone I can talk to", "is there a way to…": no thing named to look for
     while words and words[0].lower() in GENERIC | STOPWORDS | _LINK_WORDS:
         words.pop(0)

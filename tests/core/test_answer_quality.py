@@ -95,6 +95,8 @@ def test_facts_are_recognised_by_their_shape() -> None:
     ("do I have to use vacation days for jury duty?", None),  # "have to" is not "have"
     ("do i need receipts for everything or is there a dollar cutoff?", None),  # the ask is the first clause
     ("how do I request parental leave?", None),
+    ("is there a cap on the learning budget per year?", None),  # asks how much, not whether a thing exists
+    ("does the company cover my kids' flights too when we relocate", "kids' flights"),  # "too" is not the thing
 ])
 def test_the_thing_a_do_we_have_question_asks_about(question: str, thing: str | None) -> None:
     assert asked_thing(question) == thing
