@@ -21,7 +21,8 @@ _EXISTS = re.compile(
     _START + r"(?:"
     r"(?:do|does|did|will|would|can|could)\s+(?:we|i|you|they|employees|staff|people|folks|new hires|contractors"
     r"|(?:the |our |this )?(?:company|team|org|organization|employer)|(?!i\b|we\b)[a-z][\w&.-]*)"
-    r"(?:\s+\w+)?\s+(?:have|get|offer|provide|give|cover|pay for|pay|reimburse|support|sponsor|subsidi[sz]e|run|host)"
+    r"(?:\s+(?!to\b)\w+){0,2}?\s+(?:have|get|offer|provide|give|cover|pay for|pay|reimburse|support|sponsor|subsidi[sz]e|run|host"
+    r"|include|match)"
     r"(?!\s+to\b)(?:\s+(?:us|me|employees|staff))?\s+(?P<a>[^?.!,;]+)"
     r"|(?:is|are) there\s+(?P<b>[^?.!,;]+)"
     r"|any\s+(?P<c>[^?.!,;]+?)\s*\?\s*$"
@@ -72,10 +73,21 @@ def key_terms(thing: str) -> list[str]:
     return [word for word in words if word not in GENERIC | STOPWORDS | _INDEX_STOPWORDS and len(word) > 1]
 
 
+_NUMBER_IN_WORD = re.compile(r"(?<=[a-z])\d+|\d+(?=[a-z])")
+
+
+def spellings(term: str) -> list[str]:
+    """`term` and, for a word of letters and digits ("401k", "w2"), its number: runbooks write "401(k)"
+    and "W-2", which the index and `terms` split apart, and a miss here would turn an answer away."""
+    return [term, *_NUMBER_IN_WORD.findall(term)]
+
+
 def mentioned(term: str, words: set[str]) -> bool:
     """Whether `term` (stemmed) is among `words` (stemmed), allowing a shared stem ("counsel" for
     "counselor", "reimburs" for "reimbursement"): a miss here would turn an answer away."""
-    if term in words or term.rstrip("s") in {word.rstrip("s") for word in words}:
+    if any(spelling in words for spelling in spellings(term)):
+        return True
+    if term.rstrip("s") in {word.rstrip("s") for word in words}:
         return True
     stem = term[:6]
     return len(term) >= 6 and any(word.startswith(stem) for word in words)

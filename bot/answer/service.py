@@ -14,7 +14,7 @@ import structlog
 from bot import metrics
 from bot.answer.compose import (NOT_FOUND, citations_for, embedding_scorer, not_found_about, snippets_answer,
                                 with_neighbours)
-from bot.answer.coverage import asked_thing, key_terms, unmentioned
+from bot.answer.coverage import asked_thing, key_terms, spellings, unmentioned
 from bot.answer.grounded import GroundedWriter, Partial
 from bot.answer.model import Answer
 from bot.answer.question import check_question
@@ -112,7 +112,7 @@ class AnswerService:
         thing = asked_thing(question) if mode != "off" else None
         if thing is None:
             return None
-        if any(not self.retriever.store.mentions(term) for term in key_terms(thing)):
+        if any(not any(map(self.retriever.store.mentions, spellings(term))) for term in key_terms(thing)):
             return thing
         if mode == "retrieved" and unmentioned(thing, [f"{r.title} {r.section} {r.text}" for r in results]):
             return thing

@@ -9,7 +9,7 @@ import pytest
 
 from bot.answer.asks import Ask, asks, holds
 from bot.answer.compose import SOURCE_SHARE, citations_for
-from bot.answer.coverage import asked_thing
+from bot.answer.coverage import asked_thing, unmentioned
 from bot.answer.retrieve import Result
 from bot.answer.snippets import best_snippet
 from bot.index import sentence_vectors
@@ -97,6 +97,8 @@ def test_facts_are_recognised_by_their_shape() -> None:
     ("how do I request parental leave?", None),
     ("is there a cap on the learning budget per year?", None),  # asks how much, not whether a thing exists
     ("does the company cover my kids' flights too when we relocate", "kids' flights"),  # "too" is not the thing
+    ("does the dental plan include braces for adults?", "braces"),
+    ("does larkspur match donations to food banks", "donations"),
 ])
 def test_the_thing_a_do_we_have_question_asks_about(question: str, thing: str | None) -> None:
     assert asked_thing(question) == thing
@@ -269,3 +271,9 @@ def test_a_document_far_below_the_lead_is_not_cited() -> None:
     cited = citations_for(question, [EXPENSES[3], EXPENSES[0], near, far], limit=5)
 
     assert [citation.path for citation in cited] == ["hr/expenses.md", "hr/expenses.md", "travel.md"]
+
+
+def test_a_thing_written_with_letters_and_digits_is_found_however_the_runbook_writes_it() -> None:
+    """"403b" in a question, "403(b)" in the runbook: the index and the word splitter part them."""
+    assert not unmentioned("403b plan", ["Larkspur matches 4% of pay in the 403(b) plan."])
+    assert unmentioned("pet insurance", ["Larkspur matches 4% of pay in the 403(b) plan."])
