@@ -234,20 +234,6 @@ OWN_CASE_ADVICE = [
 ]
 
 
-@pytest.mark.parametrize("question", RULES_OF_MY_CASE + SENSITIVE_LOGISTICS)
-def test_asking_what_the_rules_say_about_my_case_is_answered(policy: RegulatedTopicPolicy, question: str) -> None:
-    judgement = policy.judge(question)
-    assert judgement.decision is None, judgement
-
-
-@pytest.mark.parametrize("question, category", MY_SITUATION + OWN_CASE_ADVICE)
-def test_a_judgement_on_my_own_situation_is_escalated(policy: RegulatedTopicPolicy, question: str,
-                                                       category: str) -> None:
-    decision = policy.classify(question)
-    assert decision is not None and decision.category == category
-
-
-
 # Yes/no questions about what the rules allow, and a course or policy named by a regulated word: the
 # runbooks answer them. Our own wordings, in no example list, development set or evaluation set.
 RULE_QUESTIONS = [
@@ -258,10 +244,17 @@ RULE_QUESTIONS = [
 ]
 
 
-@pytest.mark.parametrize("question", RULE_QUESTIONS)
-def test_a_question_about_what_the_rules_allow_is_answered(policy: RegulatedTopicPolicy, question: str) -> None:
+@pytest.mark.parametrize("question", RULES_OF_MY_CASE + SENSITIVE_LOGISTICS + RULE_QUESTIONS)
+def test_asking_what_the_rules_say_about_my_case_is_answered(policy: RegulatedTopicPolicy, question: str) -> None:
     judgement = policy.judge(question)
     assert judgement.decision is None, judgement
+
+
+@pytest.mark.parametrize("question, category", MY_SITUATION + OWN_CASE_ADVICE)
+def test_a_judgement_on_my_own_situation_is_escalated(policy: RegulatedTopicPolicy, question: str,
+                                                       category: str) -> None:
+    decision = policy.classify(question)
+    assert decision is not None and decision.category == category
 
 
 PLAINLY_PROCESS = "my landlord wants someone at work to confirm my salary for the lease, what do i do?"
