@@ -18,7 +18,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     TOKENIZERS_PARALLELISM=false \
     KB_LOG_FORMAT=json \
     KB_DATA_DIR=/data \
-    KB_EMBED_CACHE_DIR=/data/models
+    KB_EMBED_CACHE_DIR=/data/models \
+    MALLOC_ARENA_MAX=2
+# MALLOC_ARENA_MAX: glibc otherwise keeps a memory arena per thread that LanceDB, Arrow and the
+# tokenizer allocate from, and a long sync's peak grows with it (README, "Sync time and memory").
 RUN groupadd --system --gid 10001 kb \
     && useradd --system --uid 10001 --gid kb --home-dir /home/kb --create-home --shell /usr/sbin/nologin kb \
     && mkdir -p /data /app && chown kb:kb /data

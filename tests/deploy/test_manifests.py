@@ -352,6 +352,7 @@ def test_dockerfile_builds_a_cpu_bot_and_a_cuda_worker_as_non_root() -> None:
     assert "/health" in " ".join(stages["worker"]) and "/healthz" not in " ".join(stages["worker"])
     base = " ".join(stages["base"])
     assert "useradd" in base and "HF_HUB_OFFLINE=1" in base
+    assert "MALLOC_ARENA_MAX=2" in base  # a long sync's memory, measured in the README
 
 
 def test_dockerfile_copies_only_what_exists_and_dockerignore_keeps_the_context_small() -> None:
