@@ -101,6 +101,9 @@ def citations_for(question: str, results: list[Result], limit: int, scorer: Sent
     and as many as it lost elsewhere; reading the lead document alone was a net loss on two of the
     Sourcegraph sets. Keeping every document instead (more citations than the five Slack and Teams
     list) would count quotes nobody sees.
+
+    A document is cited at all only if its best chunk scores `SOURCE_SHARE` of the lead's, and a
+    document's chunks compete by their best sentence plus their own similarity (`PLACE_WEIGHT`).
     """
     wants = asks(question)
     by_doc: dict[str, list[Result]] = {}
