@@ -17,7 +17,15 @@ _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 _FENCE = re.compile(r"^\s*(```|~~~)")
 _TOKEN = re.compile(r"\w+|[^\w\s]")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(\[])")
-_MARKUP = re.compile(r"[*_`]+|\[([^\]]*)\]\([^)]*\)|<[^>]+>")
+_LINK_OR_TAG = r"\[([^\]]*)\]\([^)]*\)|<[^>]+>"
+"""A markdown link (group 1: its text, which is kept) or an HTML tag (dropped)."""
+_MARKUP = re.compile(r"[*_`]+|" + _LINK_OR_TAG)
+_EMPHASIS = re.compile(r"\*+|(?<!\w)_+|_+(?!\w)|`+|" + _LINK_OR_TAG)
+"""`_MARKUP` for reading: underscores inside a word ("snake_case") are the word's own."""
+
+
+def _link_text(match: re.Match[str]) -> str:
+    return match.group(1) or ""
 
 
 def count_tokens(text: str) -> int:
@@ -25,18 +33,15 @@ def count_tokens(text: str) -> int:
     return len(_TOKEN.findall(text))
 
 
-_EMPHASIS = re.compile(r"\*+|(?<!\w)_+|_+(?!\w)|`+|\[([^\]]*)\]\([^)]*\)|<[^>]+>")
-
-
 def plain_heading(heading: str) -> str:
     """A heading or title as a reader sees it: "**Step 2: Kick off**" is bold text, not asterisks, and
     a citation shown in Slack or Teams would print the markers (or turn them into stray bold)."""
-    return " ".join(_EMPHASIS.sub(lambda m: m.group(1) or "", heading).split())
+    return " ".join(_EMPHASIS.sub(_link_text, heading).split())
 
 
 def slugify(heading: str) -> str:
     """The anchor GitHub, GitLab and most static-site generators give a markdown heading."""
-    plain = _MARKUP.sub(lambda m: m.group(1) or "", heading).strip().lower()
+    plain = _MARKUP.sub(_link_text, heading).strip().lower()
     plain = re.sub(r"[^\w\- ]", "", plain)
     return plain.replace(" ", "-")
 
