@@ -75,8 +75,10 @@ class ExampleClassifier:
         logistics = _top_mean(row[self.labels == ""], k)
         stance = signals(text, self.policy.signals)
         score = best_similarity - logistics - t.margin + stance.score(t.weights)
+        # Below the floor only a judgement asked on one's own case in so many words still escalates:
+        # "given my prognosis, which leave?" reads like the leave process examples, yet a person must answer.
         escalate = (score >= t.escalate_at and best_similarity >= t.min_similarity
-                    and best_similarity - logistics >= t.min_margin)
+                    and (best_similarity - logistics >= t.min_margin or bool(stance.own_case)))
         return Verdict(best_category, float(best_similarity), float(logistics), stance, float(score), bool(escalate))
 
     def classify(self, question: str) -> Verdict:

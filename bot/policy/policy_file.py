@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 
 BUNDLED = Path(__file__).with_name("policy.yaml")
-SIGNAL_KINDS = ("judgement", "situation", "process", "personal")
+SIGNAL_KINDS = ("judgement", "situation", "process", "personal", "own_case")
 CATEGORIES = ("medical", "legal", "financial", "harassment", "immigration", "termination", "mental_health")
 
 
@@ -56,9 +56,9 @@ class Thresholds:
     escalate_at: float = 0.05
     min_similarity: float = 0.30
     min_margin: float = float("-inf")
-    """Advice-minus-logistics similarity below which no signal can escalate: the stance signals tip
-    a near tie, they do not overturn a question that reads plainly as process (a policy file without
-    it keeps the older behaviour)."""
+    """Advice-minus-logistics similarity below which no signal can escalate, but `own_case`: the stance
+    signals tip a near tie, they do not overturn a question that reads plainly as process (a policy
+    file without it keeps the older behaviour)."""
     weights: dict[str, float] = field(default_factory=lambda: {"judgement": 0.08, "situation": 0.05, "process": 0.09,
                                                                               "impersonal": 0.0})
 

@@ -9,7 +9,10 @@ question is about: one that names no asker at all ("does equity keep vesting dur
 "can we hire in a country without an entity?") asks what the rules are, not what to do about a
 case, because advice needs someone to advise. The `personal` patterns name the asker (I, me, my,
 "for a friend", chat's dropped subject: "been coughing all week"); a question none of them matches
-is `impersonal`. Each signal is 0 or 1 so its weight in the score is easy to reason about and to tune.
+is `impersonal`. `own_case` is a judgement asked on the asker's own case in so many words ("given my
+diagnosis", "what are my options", "what would you do"): the one signal strong enough to escalate a
+question whose nearest examples are process (the classifier's `min_margin` floor). Each signal is 0
+or 1 so its weight in the score is easy to reason about and to tune.
 """
 
 from __future__ import annotations
@@ -41,10 +44,12 @@ class Signals:
     situation: int = 0
     process: int = 0
     impersonal: int = 0
+    own_case: int = 0
 
     def score(self, weights: Mapping[str, float]) -> float:
         return (weights.get("judgement", 0.0) * self.judgement + weights.get("situation", 0.0) * self.situation
-                - weights.get("process", 0.0) * self.process - weights.get("impersonal", 0.0) * self.impersonal)
+                - weights.get("process", 0.0) * self.process - weights.get("impersonal", 0.0) * self.impersonal
+                + weights.get("own_case", 0.0) * self.own_case)
 
 
 def signals(text: str, patterns: Mapping[str, Sequence[re.Pattern[str]]]) -> Signals:
@@ -59,4 +64,4 @@ def signals(text: str, patterns: Mapping[str, Sequence[re.Pattern[str]]]) -> Sig
 
     impersonal = int(bool(patterns.get("personal")) and not hit("personal"))
     return Signals(judgement=hit("judgement"), situation=hit("situation"), process=hit("process"),
-                   impersonal=impersonal)
+                   impersonal=impersonal, own_case=hit("own_case"))

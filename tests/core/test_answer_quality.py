@@ -11,7 +11,7 @@ from bot.answer.asks import Ask, asks, holds
 from bot.answer.compose import SOURCE_SHARE, citations_for
 from bot.answer.coverage import asked_thing, unmentioned
 from bot.answer.retrieve import Result
-from bot.answer.snippets import best_snippet
+from bot.answer.snippets import best_snippet, lexical_scores
 from bot.index import sentence_vectors
 from bot.index.sentences import sentences_of
 from bot.runtime import Runtime
@@ -45,6 +45,33 @@ def test_a_how_long_question_is_quoted_with_the_number() -> None:
     quote = best_snippet("how long do I have to get my expense report in?", text, max_chars=120)
 
     assert "within 30 days" in quote, quote
+
+
+def test_a_quote_reaches_the_fact_two_sentences_past_the_best_match() -> None:
+    text = ("Our offices are open to visitors on weekdays, and every guest signs in at the front desk. "
+            "Guests of teammates may use the Brightwater office lounge and its meeting rooms for the whole day, "
+            "as long as the teammate who invited them stays in the building with them the entire time. "
+            "The lounge also has lockers, a quiet room, a small kitchen and a coffee machine that guests are welcome "
+            "to use, and its meeting rooms are booked from the office calendar like any other room. "
+            "Each visit needs a visitor badge, which reception prints for you when you register the guest in the "
+            "visitor app by five in the afternoon on the day before they come in. "
+            "Parking for guests is on level two of the garage beside the building.")
+    question = "can my guests use the Brightwater lounge and meeting rooms?"
+
+    assert "reception prints" in best_snippet(question, text)
+    assert "reception prints" not in best_snippet(question, text, max_chars=450)  # the budget before
+
+
+def test_a_frequency_written_two_ways_is_the_same_word() -> None:
+    """"Daily" meets "per day", "per yr" meets "annual": a number's unit is how the question finds it."""
+    sentences = ["Allowance rules apply to contractors as well.", "The allowance is $80 per day, alcohol included."]
+
+    daily = lexical_scores("what's the daily allowance?", sentences)
+    yearly = lexical_scores("how much per yr is the book allowance", ["The allowance is set by your team.",
+                                                                     "Each teammate has an annual allowance of $300."])
+
+    assert daily[1] > daily[0]
+    assert yearly[1] > yearly[0]
 
 
 def test_a_who_question_is_quoted_with_the_address() -> None:

@@ -276,3 +276,25 @@ def test_signals_do_not_escalate_a_question_that_reads_plainly_as_process(policy
     assert old.decision is not None and old.verdict is not None and old.verdict.signals.judgement
     assert kept.decision is None and kept.verdict is not None
     assert kept.verdict.margin < policy_file.thresholds.min_margin <= kept.verdict.score
+
+
+OWN_CASE_BELOW_FLOOR = ("the tumour is back and given my diagnosis i need to choose between a long leave or dropping "
+                        "to part time, which one?")
+"""Nearer the leave process examples than the medical advice ones by more than `min_margin`, yet it asks
+for a judgement on the asker's own case in so many words ("given my diagnosis"): a person must answer."""
+
+
+def test_asking_for_a_judgement_on_my_own_case_escalates_below_the_floor(policy: RegulatedTopicPolicy, policy_file,
+                                                                          embedder, tmp_path: Path) -> None:  # noqa: ANN001
+    text = Path(policy_file.path).read_text(encoding="utf-8")
+    start, end = text.index("  own_case:\n"), text.index("  personal:\n")
+    without = tmp_path / "policy.yaml"
+    without.write_text(text[:start] + text[end:], encoding="utf-8")
+    plain = RegulatedTopicPolicy(load_policy_file(without), embedder)
+
+    kept = policy.judge(OWN_CASE_BELOW_FLOOR)
+    old = plain.judge(OWN_CASE_BELOW_FLOOR)
+
+    assert old.decision is None and old.verdict is not None
+    assert kept.verdict is not None and kept.verdict.margin < policy_file.thresholds.min_margin
+    assert kept.decision is not None and kept.decision.category == "medical"

@@ -41,12 +41,21 @@ CASES = [
     ("is that a big deal or nah", "judgement", 1),
     ("took me off the project right after I complained, that can't be legal", "judgement", 1),
     ("is there any point fighting this", "judgement", 1),
+    # "Who should I…" asks for a person to go to, not for an opinion.
+    ("who should i run my weekend consulting gig by", "judgement", 0),
+    # Asking for a judgement on one's own case in so many words; the options in general are a fact.
+    ("given my diagnosis which leave makes more sense", "own_case", 1),
+    ("what are my best options now that the transfer fell through", "own_case", 1),
+    ("what would you do if you were me", "own_case", 1),
+    ("what are the options for taking unpaid leave", "own_case", 0),
     # Asking for a fact is process: any "how do I <do something>", where's, what the company covers,
     # who can see what, a manager's steps for a report, a rule about people in general.
     ("how do I transfer my 401k from my old job", "process", 1),
     ("where's the leave questionnaire", "process", 1),
     ("does the company cover fertility treatment", "process", 1),
     ("can IT see my personal email on the work laptop", "process", 1),
+    ("can my manager see my browser history", "process", 1),
+    ("on parental leave and my skip keeps asking me to join calls, who do i tell", "process", 1),
     ("as her manager what do I need to do when she goes on leave", "process", 1),
     ("one of my reports is going on leave, what's next", "process", 1),
     ("can someone on a PIP still take PTO", "process", 1),
@@ -72,6 +81,11 @@ def test_a_policy_file_without_personal_patterns_keeps_three_signals(policy_file
 
     assert older.signals["personal"] == ()
     assert stance(older, "does equity keep vesting while a teammate is on leave?").impersonal == 0
+
+
+def test_the_own_case_weight_raises_the_score() -> None:
+    assert Signals(own_case=1).score({"own_case": 0.12}) == pytest.approx(0.12)
+    assert Signals(own_case=1).score({"judgement": 0.12}) == 0.0  # a file without the weight: no effect
 
 
 def test_the_impersonal_weight_lowers_the_score() -> None:
