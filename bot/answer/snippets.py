@@ -192,14 +192,14 @@ def _procedure(pieces: list[Piece], scores: list[float]) -> tuple[int, int] | No
     lead-in: the list holding (or introduced by) one of the three best sentences; None if none does."""
     for index in sorted(range(len(pieces)), key=lambda i: -scores[i])[:3]:
         piece = pieces[index]
-        if piece.block is None and index + 1 < len(pieces) and pieces[index + 1].block == index + 1 \
+        if index + 1 < len(pieces) and pieces[index + 1].block == index + 1 and pieces[index + 1].numbered \
                 and _introduces(piece.text):
-            piece = pieces[index + 1]  # the lead-in of a list
+            piece = pieces[index + 1]  # the lead-in of a list (prose, or the end of an item above it)
         if piece.block is not None and piece.numbered:
             first, end = piece.block, piece.block
             while end < len(pieces) and pieces[end].block == piece.block:
                 end += 1
-            if first > 0 and pieces[first - 1].block is None and _introduces(pieces[first - 1].text):
+            if first > 0 and _introduces(pieces[first - 1].text):
                 first -= 1
             return first, end
     return None

@@ -18,6 +18,7 @@ _MARKDOWN = re.compile(r"^\s*(?:[-*+]|\d+[.)]|#{1,6}|>)\s+|\*\*|__|`")
 _FENCE = re.compile(r"^\s*(```|~~~)")
 _STEP_NUMBER = re.compile(r"^\d{1,3}[.)]$")
 _ITEM = re.compile(r"^\s*(\d{1,3}[.)]|[-*+])\s+")
+_NESTED_STEP = re.compile(r"(\d{1,3}[.)])\s+")
 _LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
 _HTML_NAMES = r"(?:table|thead|tbody|tr|td|th|ul|ol|li|p|br|div|span|strong|em|b|i|u|a|img|code|pre|sup|sub|details|summary|h[1-6]|hr|center|font|small)"
 _HTML_BREAK = re.compile(rf"\s*(?:</(?:li|tr|p|div)>|<br\s*/?>)\s*", re.IGNORECASE)
@@ -77,7 +78,7 @@ def _pieces(text: str) -> tuple[Piece, ...]:
     """
     pieces: list[Piece] = []
     block: int | None = None
-    block_kind, numbered, blank = "", False, False
+    block_kind, numbered, blank, block_indent = "", False, False, 0
     lines = unwrap(text).splitlines()
     for index, line in enumerate(lines):
         if _FENCE.match(line) or (_TABLE_RULE.match(line) and "-" in line):
@@ -87,18 +88,26 @@ def _pieces(text: str) -> tuple[Piece, ...]:
             continue
         marker = None if line.lstrip().startswith("|") else _ITEM.match(line)
         kind = "table" if line.lstrip().startswith("|") else ("list" if marker else "")
-        if kind != block_kind or (blank and kind == "table"):
+        body, step = (line[marker.end():], marker.group(1) if marker.group(1)[0].isdigit() else None) if marker \
+            else (line, None)
+        if marker and step is None and (nested := _NESTED_STEP.match(body)):
+            body, step = body[nested.end():], nested.group(1)  # "- 1. Click…": a numbered step written as a bullet
+        indent = len(line) - len(line.lstrip())
+        if kind != block_kind or (blank and kind == "table") or (kind == "list" and (
+                (step and not numbered) or (numbered and indent < block_indent))):
+            # A numbered list starts its own block inside a bulleted one, and ends where the items
+            # come back to a shallower level: its steps are what a procedure quote takes whole.
             block = len(pieces) if kind else None
-            numbered = bool(marker) and marker.group(1)[0].isdigit()
+            numbered, block_indent = bool(step), indent
         block_kind, blank = kind, False
         item = len(pieces) if kind else None
         if kind == "table":
             parts = [clean(table_rows(line))]
             header = item == block and _is_rule(lines, index + 1)
         else:
-            parts = [clean(part) for part in _SPLIT.split(line[marker.end():] if marker else line)]
+            parts = [clean(part) for part in _SPLIT.split(body)]
             header = False
-        prefix = marker.group(1) + " " if marker and marker.group(1)[0].isdigit() else ""
+        prefix = step + " " if step else ""
         for part in parts:
             if part and not _STEP_NUMBER.match(part):
                 pieces.append(Piece(prefix + part, item, block, numbered, header))

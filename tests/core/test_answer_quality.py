@@ -47,6 +47,20 @@ def test_a_how_long_question_is_quoted_with_the_number() -> None:
     assert "within 30 days" in quote, quote
 
 
+def test_steps_numbered_inside_a_bulleted_list_are_quoted_from_step_one_with_their_lead_in() -> None:
+    text = ("- Tell your manager a week ahead when you can.\n"
+            "- Going away for more than a week? Hand your duties over in the Roster app. To hand them over, "
+            "open Roster in Slack and follow these steps:\n"
+            "    - 1. Open the Home tab and pick your upcoming time off.\n"
+            "    - 2. Choose Hand over and name the coworker or channel taking over.\n"
+            "    - 3. List what they cover and press Send.\n"
+            "- Time off longer than two weeks needs your department head's approval.")
+    quote = best_snippet("how do i hand my duties over to a coworker while i'm away?", text)
+
+    assert quote.startswith("To hand them over, open Roster in Slack and follow these steps: 1. Open the Home tab"), quote
+    assert "3. List what they cover" in quote and "department head" not in quote
+
+
 def test_a_quote_reaches_the_fact_two_sentences_past_the_best_match() -> None:
     text = ("Our offices are open to visitors on weekdays, and every guest signs in at the front desk. "
             "Guests of teammates may use the Brightwater office lounge and its meeting rooms for the whole day, "
