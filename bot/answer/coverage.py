@@ -40,6 +40,9 @@ _INDEX_STOPWORDS = frozenset("""against between through during without within up
     behind beyond toward towards onto into over under again further once also than very""".split())
 """Words the full-text index drops as stop words: looked up there they would seem never written."""
 _VAGUE = frozenset("somewhere someone somebody anyone anybody anything anywhere something way ways".split())
+_OWN = frozenset(("my", "mine"))
+"""X that is the asker's own ("…pay for *my* spouse's visa", "…cover *my* physio") exists whatever the
+runbooks say: the question is whether it is covered, which they may answer in other words ("family visas")."""
 _MEASURES = frozenset("cap caps limit limits max maximum minimum min deadline deadlines cutoff cut-off ceiling".split())
 """"Is there a cap on the stipend?" asks how much, not whether a thing exists: the runbooks may give
 the amount without ever saying "cap", so the question is left to retrieval."""
@@ -57,6 +60,8 @@ def asked_thing(question: str) -> str | None:
     if match is None:
         return None
     words = next(group for group in match.groups() if group).strip(" '\"").split()
+    if words and words[0].lower() in _OWN:
+        return None  # "does the company pay for my spouse's visa": whether it is covered, not whether it exists
     while words and words[0].lower() in STOPWORDS:
         words.pop(0)
     if not words or words[0].lower() in _VAGUE | _MEASURES:
