@@ -180,6 +180,9 @@ class Settings(BaseSettings):
     max_chunks_per_doc: int = _env("KB_MAX_CHUNKS_PER_DOC", "Chunks of one document among the results at most.", 2, ge=1)
     vector_weight: float = _env("KB_VECTOR_WEIGHT", "Share of the vector score in the hybrid fusion; full text gets the rest.", 0.8, ge=0, le=1)
     min_relevance: float = _env("KB_MIN_RELEVANCE", "Cosine similarity the best match needs, else kb says it found nothing.", 0.38)
+    min_sentence_relevance: float = _env(
+        "KB_MIN_SENTENCE_RELEVANCE", "A question whose best match is under KB_MIN_RELEVANCE is still answered when a "
+        "sentence of the top pages is at least this similar (0: off).", 0.45, ge=0, le=1)
     not_mentioned: Literal["off", "index", "retrieved"] = _env(
         "KB_NOT_MENTIONED", "When a 'do we have X?' question is answered 'not found': off; index (a word of X is in "
         "no runbook); retrieved (also when no retrieved section is about X: its head word and half the others).", "retrieved")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,6 +13,9 @@ from bot.answer.compose import SOURCE_SHARE, citations_for
 from bot.answer.coverage import asked_thing, unmentioned
 from bot.answer.retrieve import Result
 from bot.answer.snippets import best_snippet, lexical_scores
+from bot.config import Settings
+from bot.index.embedding import Embedder
+from bot.index.sources import local_folder
 from bot.index import sentence_vectors
 from bot.index.sentences import sentences_of
 from bot.runtime import Runtime
@@ -319,3 +323,37 @@ def test_a_thing_written_with_letters_and_digits_is_found_however_the_runbook_wr
     """"403b" in a question, "403(b)" in the runbook: the index and the word splitter part them."""
     assert not unmentioned("403b plan", ["Larkspur matches 4% of pay in the 403(b) plan."])
     assert unmentioned("pet insurance", ["Larkspur matches 4% of pay in the 403(b) plan."])
+
+
+ODDS_AND_ENDS = """# Office notes
+
+## Odds and ends
+
+The kitchen fridge is cleared every Friday afternoon, so label anything you want to keep. Plants on the third
+floor are watered by a service on Tuesdays. The meeting room screens turn off at seven in the evening to save
+power. Our lobby art rotates each season and comes from local painters. The recycling bins are collected on
+Mondays and Thursdays. Quiet hours in the library corner run from nine to eleven each morning. Bike racks fill
+up early in summer. Guests who drive park in the blue garage on Hollis Street and get their ticket stamped at
+reception. The coffee machine descales itself every night. Lost umbrellas go to the basket by the front door.
+"""
+
+
+@pytest.mark.parametrize("sentence_relevance, answered", [(0.45, True), (0.0, False)])
+def test_one_sentence_answering_in_a_section_about_other_things_is_found(tmp_path: Path, embedder: Embedder,
+                                                                         sentence_relevance: float,
+                                                                         answered: bool) -> None:
+    """The section as a whole is under the relevance floor for the question; its one sentence is not."""
+    (tmp_path / "runbooks").mkdir()
+    (tmp_path / "runbooks" / "office.md").write_text(ODDS_AND_ENDS, encoding="utf-8")
+    rt = Runtime(Settings(data_dir=str(tmp_path / "index"), min_sentence_relevance=sentence_relevance))
+    rt.embedder = embedder
+    rt.sync_engine.sync(local_folder(str(tmp_path / "runbooks"), rt.settings))
+    question = "where can my visitors park their car?"
+
+    best = max(result.similarity for result in rt.answers.retriever.search(question))
+    answer = rt.answers.answer(question)
+
+    assert best < rt.settings.min_relevance
+    assert answer.no_answer is not answered
+    if answered:
+        assert "blue garage on Hollis Street" in answer.citations[0].snippet
