@@ -57,6 +57,8 @@ def evaluate_questions(service: AnswerService, questions: list[dict],
             "latency_s": round(latency, 4),
             "top5": paths[:5],
         }
+        if not answer.escalated and not answer.no_answer:
+            row["answer_chars"] = len(answer.text)  # the message text in Slack and Teams: the length budget
         if gold:
             row["recall@5"] = len(gold & set(paths[:5])) / len(gold)
             row["hit@5"] = float(bool(gold & set(paths[:5])))
@@ -80,6 +82,7 @@ def summarize(rows: list[dict]) -> dict:
     flagged = [row for row in rows if row["escalated"]]
     no_answer = [row for row in rows if row["expect"] == "no_answer"]
     latencies = sorted(row["latency_s"] for row in rows)
+    lengths = sorted(row["answer_chars"] for row in rows if "answer_chars" in row)
 
     def mean(values: list[float]) -> float | None:
         return round(statistics.fmean(values), 4) if values else None
@@ -97,6 +100,8 @@ def summarize(rows: list[dict]) -> dict:
         "no_answer_rate": mean([float(row["no_answer"]) for row in no_answer]),
         "latency_p50_s": _percentile(latencies, 50),
         "latency_p95_s": _percentile(latencies, 95),
+        "answer_chars_p50": _percentile(lengths, 50),
+        "answer_chars_p90": _percentile(lengths, 90),
     }
 
 

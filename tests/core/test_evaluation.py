@@ -27,15 +27,18 @@ def test_ndcg_matches_a_hand_computation() -> None:
 def test_summary_counts_escalations_and_not_found() -> None:
     rows = [
         {"expect": "answer", "escalated": False, "no_answer": False, "latency_s": 0.1, "recall@5": 0.5, "hit@5": 1.0,
-         "rr@10": 0.5, "contains": True},
+         "rr@10": 0.5, "contains": True, "answer_chars": 1200},
+        {"expect": "answer", "escalated": False, "no_answer": False, "latency_s": 0.1, "contains": False,
+         "answer_chars": 1800},
         {"expect": "escalate", "escalated": True, "no_answer": False, "latency_s": 0.2},
         {"expect": "escalate", "escalated": False, "no_answer": False, "latency_s": 0.3},
         {"expect": "no_answer", "escalated": True, "no_answer": False, "latency_s": 0.4},
     ]
     metrics = summarize(rows)
-    assert metrics["recall@5"] == 0.5 and metrics["mrr@10"] == 0.5 and metrics["answer_contains"] == 1.0
+    assert metrics["recall@5"] == 0.5 and metrics["mrr@10"] == 0.5 and metrics["answer_contains"] == 0.5
     assert metrics["escalation_recall"] == 0.5 and metrics["escalation_precision"] == 0.5
     assert metrics["no_answer_rate"] == 0.0 and metrics["latency_p50_s"] == 0.2
+    assert (metrics["answer_chars_p50"], metrics["answer_chars_p90"]) == (1200, 1800)  # answered questions only
 
 
 def test_question_set_metrics_on_the_small_corpus(runtime: Runtime, corpus: Path) -> None:
@@ -49,6 +52,8 @@ def test_question_set_metrics_on_the_small_corpus(runtime: Runtime, corpus: Path
     report = evaluate_questions(runtime.answers, questions)
     assert report["metrics"]["recall@5"] == 1.0 and report["metrics"]["mrr@10"] == 1.0
     assert report["metrics"]["answer_contains"] == 1.0
+    lengths = [row["answer_chars"] for row in report["questions"]]
+    assert report["metrics"]["answer_chars_p90"] == max(lengths) and all(length > 20 for length in lengths)
 
 
 def test_beir_eval_reports_all_three_modes(embedder: Embedder, tmp_path: Path) -> None:
