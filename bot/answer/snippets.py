@@ -35,8 +35,8 @@ QUOTE_CHARS = 600
 """About how long a quote may grow around its best sentence. The fact asked for is often a sentence
 or two from the one that scores best (the amount after the rule, the address after "contact"): on
 18F, the examples and the Sourcegraph development set, 450 characters showed it in 116 of 179
-answers and 600 in 126, with answers about a fifth longer (README, Message size); past 600 the
-gain flattens (650: one more)."""
+answers and 600 in 126, with answers about a fifth longer (`kb eval`'s answer_chars, README); past
+600 the gain flattens (650: one more)."""
 
 PROCEDURE_CHARS = 900
 """The most a quoted procedure may take; longer lists end with "…" and the link has the rest."""
