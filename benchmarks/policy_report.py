@@ -20,7 +20,7 @@ import json
 import os
 import sys
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -30,7 +30,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from bot.config import Settings  # noqa: E402
 from bot.index.embedding import get_embedder  # noqa: E402
-from bot.policy.classifier import ExampleClassifier  # noqa: E402
+from bot.policy.classifier import ExampleClassifier, escalates  # noqa: E402
 from bot.policy.policy_file import PolicyFile, Thresholds, load_policy_file  # noqa: E402
 from bot.policy.regulated import RegulatedTopicPolicy  # noqa: E402
 from bot.policy.rules import match_rules  # noqa: E402
@@ -106,6 +106,9 @@ class TuningGroup:
     advice: dict[int, np.ndarray]
     stance: np.ndarray
     """Rows: questions; columns: SIGNS order (judgement, situation, process, impersonal)."""
+    own_case: np.ndarray
+    """1 where the question asks for a judgement on the asker's own case in so many words (its weight is
+    the policy file's, not searched; it also lifts the `min_margin` floor)."""
 
 
 SIGNS = {"judgement": 1.0, "situation": 1.0, "process": -1.0, "impersonal": -1.0}
@@ -126,9 +129,10 @@ def tuning_group(name: str, classifier: ExampleClassifier, policy_file: PolicyFi
         advice[neighbours] = np.array([v.advice_similarity for v in verdicts])
     classifier.policy = policy_file
     ruled = [(match.category if (match := match_rules(text, policy_file)) else None) for text in texts]
-    stance = np.array([[getattr(signals(text, policy_file.signals), kind) for kind in SIGNS] for text in texts],
-                      dtype=np.float32)
-    return TuningGroup(name, truth, ruled, category, similarity, advice, stance)
+    stances = [signals(text, policy_file.signals) for text in texts]
+    stance = np.array([[getattr(found, kind) for kind in SIGNS] for found in stances], dtype=np.float32)
+    own_case = np.array([found.own_case for found in stances], dtype=np.float32)
+    return TuningGroup(name, truth, ruled, category, similarity, advice, stance, own_case)
 
 
 def tune(policy_file: PolicyFile, extra: list[Path]) -> None:
@@ -149,7 +153,7 @@ def tune(policy_file: PolicyFile, extra: list[Path]) -> None:
         questions = [normalize(item["question"]) for item in items]
         groups.append(tuning_group(str(path), classifier, policy_file, questions, [expected_category(item) for item in items],
                                    classifier.similarities(questions), leave_one_out=False))
-    floor, min_margin = policy_file.thresholds.min_similarity, policy_file.thresholds.min_margin
+    own_weight = policy_file.thresholds.weights.get("own_case", 0.0)
     best = None
     grid = itertools.product(NEIGHBOURS, (-0.1, -0.08, -0.06, -0.04, -0.02, 0.0, 0.02, 0.04), (0.0, 0.04, 0.08, 0.12),
                              (0.0, 0.03, 0.06, 0.09), (0.0, 0.05, 0.1, 0.15), (0.0, 0.03, 0.06, 0.09))
@@ -157,9 +161,9 @@ def tune(policy_file: PolicyFile, extra: list[Path]) -> None:
         signed = np.array([w * sign for w, sign in zip(weights, SIGNS.values())], dtype=np.float32)
         results, predictions = [], []
         for group in groups:
-            score = group.similarity[neighbours] + group.stance @ signed
-            escalate = ((score >= escalate_at) & (group.advice[neighbours] >= floor)
-                        & (group.similarity[neighbours] >= min_margin))
+            score = group.similarity[neighbours] + group.stance @ signed + own_weight * group.own_case
+            escalate = escalates(replace(policy_file.thresholds, escalate_at=escalate_at), score,
+                                 group.advice[neighbours], group.similarity[neighbours], group.own_case)
             predicted = [ruled or (str(category) if flag else "none") for ruled, category, flag
                          in zip(group.ruled, group.category[neighbours], escalate)]
             results.append(scores(group.truth, predicted))

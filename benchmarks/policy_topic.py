@@ -36,8 +36,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from bot.config import Settings  # noqa: E402
 from bot.index.embedding import get_embedder  # noqa: E402
-from bot.policy.classifier import ExampleClassifier, _top_mean  # noqa: E402
-from bot.policy.policy_file import load_policy_file  # noqa: E402
+from bot.policy.classifier import ExampleClassifier, _top_mean, escalates  # noqa: E402
+from bot.policy.policy_file import Thresholds, load_policy_file  # noqa: E402
 from bot.policy.rules import match_rules  # noqa: E402
 from bot.policy.signals import normalize, signals  # noqa: E402
 
@@ -87,10 +87,11 @@ def parts(classifier: ExampleClassifier, texts: list[str], sims: np.ndarray, loo
         own_logistics = {c: _top_mean(row[((topic_of_example == c) & ~advice_mask) | (topic_of_example == "")], k)
                          for c in classifier.categories}
         rule = match_rules(text, policy)
+        stance = signals(text, policy.signals)
         rows.append({"advice": advice, "topics": topics, "topic": topic_similarity, "own_logistics": own_logistics,
                      "logistics": _top_mean(row[~advice_mask], k),
                      "ordinary": _top_mean(row[(topic_of_example == "")], k),
-                     "stance": signals(text, policy.signals).score(policy.thresholds.weights),
+                     "stance": stance.score(policy.thresholds.weights), "own_case": stance.own_case,
                      "rule": rule.category if rule else None})
     return rows
 
@@ -139,6 +140,7 @@ def predict(rows: list[dict], variant: Variant, escalate_at: float, floor: float
             min_margin: float = float("-inf")) -> list[str]:
     """Each question's decision under `variant`; `min_margin` is the policy file's floor on the
     advice-minus-logistics similarity (the stance signals cannot escalate below it)."""
+    thresholds = Thresholds(escalate_at=escalate_at, min_similarity=floor, min_margin=min_margin)
     out = []
     for p in rows:
         if p["rule"]:
@@ -146,7 +148,7 @@ def predict(rows: list[dict], variant: Variant, escalate_at: float, floor: float
             continue
         category, score, advice = variant(p)
         margin = p["advice"][category] - p["logistics"]
-        out.append(category if score >= escalate_at and advice >= floor and margin >= min_margin else "none")
+        out.append(category if escalates(thresholds, score, advice, margin, p["own_case"]) else "none")
     return out
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bot.index.embedding import Embedder
-from bot.policy.policy_file import PolicyFile
+from bot.policy.policy_file import PolicyFile, Thresholds
 from bot.policy.signals import Signals, normalize, signals
 
 
@@ -75,15 +75,21 @@ class ExampleClassifier:
         logistics = _top_mean(row[self.labels == ""], k)
         stance = signals(text, self.policy.signals)
         score = best_similarity - logistics - t.margin + stance.score(t.weights)
-        # Below the floor only a judgement asked on one's own case in so many words still escalates:
-        # "given my prognosis, which leave?" reads like the leave process examples, yet a person must answer.
-        escalate = (score >= t.escalate_at and best_similarity >= t.min_similarity
-                    and (best_similarity - logistics >= t.min_margin or bool(stance.own_case)))
+        escalate = bool(escalates(t, score, best_similarity, best_similarity - logistics, stance.own_case))
         return Verdict(best_category, float(best_similarity), float(logistics), stance, float(score), bool(escalate))
 
     def classify(self, question: str) -> Verdict:
         text = normalize(question)
         return self.judge(text, self.similarities([text])[0])
+
+
+def escalates(t: Thresholds, score, advice, margin, own_case):  # noqa: ANN001, ANN201 - numbers or numpy arrays
+    """The decision on a question's parts, written once for the classifier and the benchmarks that
+    tune or replay it over arrays: the score reaches the threshold, the question is near some advice
+    example at all, and its advice side is not below its logistics side by more than `min_margin`,
+    unless it asks for a judgement on the asker's own case in so many words ("given my prognosis,
+    which leave?" reads like the leave process examples, yet a person must answer)."""
+    return (score >= t.escalate_at) & (advice >= t.min_similarity) & ((margin >= t.min_margin) | (own_case > 0))
 
 
 _VECTORS: dict[tuple[int, str, int], np.ndarray] = {}
