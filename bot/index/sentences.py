@@ -16,9 +16,11 @@ _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
 _BLOCK_START = re.compile(r"^\s*(?:[-*+]\s|\d{1,3}[.)]\s|#{1,6}\s|>|\||```|~~~)")
 _MARKDOWN = re.compile(r"^\s*(?:[-*+]|\d+[.)]|#{1,6}|>)\s+|\*\*|__|`")
 _FENCE = re.compile(r"^\s*(```|~~~)")
-_STEP_NUMBER = re.compile(r"^\d{1,3}[.)]$")
-_ITEM = re.compile(r"^\s*(\d{1,3}[.)]|[-*+])\s+")
-_NESTED_STEP = re.compile(r"(\d{1,3}[.)])\s+")
+_STEP_MARK = r"\d{1,3}[.)]"
+"""A numbered list item's marker: "1." or "1)"."""
+_STEP_NUMBER = re.compile(rf"^{_STEP_MARK}$")
+_ITEM = re.compile(rf"^\s*({_STEP_MARK}|[-*+])\s+")
+_NESTED_STEP = re.compile(rf"({_STEP_MARK})\s+")
 _LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
 _HTML_NAMES = r"(?:table|thead|tbody|tr|td|th|ul|ol|li|p|br|div|span|strong|em|b|i|u|a|img|code|pre|sup|sub|details|summary|h[1-6]|hr|center|font|small)"
 _HTML_BREAK = re.compile(rf"\s*(?:</(?:li|tr|p|div)>|<br\s*/?>)\s*", re.IGNORECASE)
@@ -88,10 +90,12 @@ def _pieces(text: str) -> tuple[Piece, ...]:
             continue
         marker = None if line.lstrip().startswith("|") else _ITEM.match(line)
         kind = "table" if line.lstrip().startswith("|") else ("list" if marker else "")
-        body, step = (line[marker.end():], marker.group(1) if marker.group(1)[0].isdigit() else None) if marker \
-            else (line, None)
-        if marker and step is None and (nested := _NESTED_STEP.match(body)):
-            body, step = body[nested.end():], nested.group(1)  # "- 1. Click…": a numbered step written as a bullet
+        body, step = line, None
+        if marker:
+            body = line[marker.end():]
+            step = marker.group(1) if marker.group(1)[0].isdigit() else None
+            if step is None and (nested := _NESTED_STEP.match(body)):
+                body, step = body[nested.end():], nested.group(1)  # "- 1. Click…": a numbered step as a bullet
         indent = len(line) - len(line.lstrip())
         if kind != block_kind or (blank and kind == "table") or (kind == "list" and (
                 (step and not numbered) or (numbered and indent < block_indent))):
