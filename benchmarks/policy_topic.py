@@ -136,11 +136,9 @@ def ordinary_topic(p: dict) -> tuple[str, float, float]:
     return category, score if p["topic"][category] >= p["ordinary"] else -np.inf, advice
 
 
-def predict(rows: list[dict], variant: Variant, escalate_at: float, floor: float,
-            min_margin: float = float("-inf")) -> list[str]:
-    """Each question's decision under `variant`; `min_margin` is the policy file's floor on the
-    advice-minus-logistics similarity (the stance signals cannot escalate below it)."""
-    thresholds = Thresholds(escalate_at=escalate_at, min_similarity=floor, min_margin=min_margin)
+def predict(rows: list[dict], variant: Variant, thresholds: Thresholds) -> list[str]:
+    """Each question's decision under `variant`, by the classifier's own rule (`escalates`) with the
+    policy file's threshold, advice floor and `min_margin`."""
     out = []
     for p in rows:
         if p["rule"]:
@@ -152,13 +150,12 @@ def predict(rows: list[dict], variant: Variant, escalate_at: float, floor: float
     return out
 
 
-def coherence(rows: list[dict], truth: list[str], escalate_at: float, floor: float,
-              min_margin: float = float("-inf")) -> dict[str, int]:
+def coherence(rows: list[dict], truth: list[str], thresholds: Thresholds) -> dict[str, int]:
     """How often the advice side's best category is not the topic, among false escalations and advice items.
 
     The hypothesis needs the first to be common and the second rare; printed for development data only.
     """
-    predicted = predict(rows, base, escalate_at, floor, min_margin)
+    predicted = predict(rows, base, thresholds)
     mismatch = [base(p)[0] != topic_of(p) for p in rows]
     false = [m for m, e, p in zip(mismatch, truth, predicted) if e == "none" and p != "none"]
     advice = [m for m, e in zip(mismatch, truth) if e != "none"]
@@ -191,8 +188,7 @@ def main() -> None:
     weights = (0.02, 0.04, 0.06, 0.08, 0.1, 0.15, 0.2)
 
     def objective(variant: Variant) -> float:
-        return float(np.mean([f1(scores(groups[g][1], predict(groups[g][0], variant, t.escalate_at, t.min_similarity,
-                                                               t.min_margin)))
+        return float(np.mean([f1(scores(groups[g][1], predict(groups[g][0], variant, t)))
                               for g in development]))
 
     best_weight = max(weights, key=lambda w: (objective(penalty(w)), -w))
@@ -201,7 +197,7 @@ def main() -> None:
     searched = {(side, topic_k, w): objective(penalty(w, side, topic_k))
                 for side in TOPIC_SIDES for topic_k in TOPIC_NEIGHBOURS for w in (*weights, np.inf)}
     for group in development:
-        print(f"{group}: {json.dumps(coherence(*groups[group], t.escalate_at, t.min_similarity, t.min_margin))}")
+        print(f"{group}: {json.dumps(coherence(*groups[group], t))}")
     print(f"development mean F1: base {objective(base):.4f}")
     for (side, topic_k, w), value in searched.items():
         print(f"  topic from {side:9} k={topic_k:<2} penalty {w:<4}: {value:.4f}")
@@ -213,7 +209,7 @@ def main() -> None:
             continue
         print(f"\n== {name} (development mean F1 {objective(variant):.4f})")
         for group, (rows, truth) in groups.items():
-            predicted = predict(rows, variant, t.escalate_at, t.min_similarity, t.min_margin)
+            predicted = predict(rows, variant, t)
             result = scores(truth, predicted)
             kinds = expects.get(group, ["none"] * len(truth))
             answer_escalated = sum(1 for e, p in zip(kinds, predicted) if e == "answer" and p != "none")

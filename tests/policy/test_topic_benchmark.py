@@ -16,8 +16,9 @@ import pytest
 from bot.policy.regulated import RegulatedTopicPolicy
 from bot.policy.signals import normalize
 from tests.conftest import REPO
-from tests.policy.test_classification import (OWN_CASE_ADVICE, PAIRS, PLAINLY_PROCESS, RULE_QUESTIONS, RULES_OF_MY_CASE,
-                                              SENSITIVE_LOGISTICS, UNSEEN_ADVICE, UNSEEN_LOGISTICS)
+from tests.policy.test_classification import (OWN_CASE_ADVICE, OWN_CASE_BELOW_FLOOR, PAIRS, PLAINLY_PROCESS,
+                                              RULE_QUESTIONS, RULES_OF_MY_CASE, SENSITIVE_LOGISTICS, UNSEEN_ADVICE,
+                                              UNSEEN_LOGISTICS)
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +34,7 @@ def benchmark() -> ModuleType:
 
 QUESTIONS = ([question for pair in PAIRS.values() for question in pair] + UNSEEN_ADVICE + UNSEEN_LOGISTICS
              + RULES_OF_MY_CASE + SENSITIVE_LOGISTICS + [question for question, _ in OWN_CASE_ADVICE]
-             + RULE_QUESTIONS + [PLAINLY_PROCESS])
+             + RULE_QUESTIONS + [PLAINLY_PROCESS, OWN_CASE_BELOW_FLOOR])
 
 
 def test_the_benchmarks_base_decides_as_the_policy_does(benchmark: ModuleType, policy: RegulatedTopicPolicy) -> None:
@@ -42,7 +43,7 @@ def test_the_benchmarks_base_decides_as_the_policy_does(benchmark: ModuleType, p
     rows = benchmark.parts(classifier, texts, classifier.similarities(texts), loo=False)
     t = policy.policy.thresholds
 
-    predicted = benchmark.predict(rows, benchmark.base, t.escalate_at, t.min_similarity, t.min_margin)
+    predicted = benchmark.predict(rows, benchmark.base, t)
 
     expected = [(decision.category if (decision := policy.classify(q)) else "none") for q in QUESTIONS]
     assert predicted == expected
