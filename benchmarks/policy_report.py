@@ -30,7 +30,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from bot.config import Settings  # noqa: E402
 from bot.index.embedding import get_embedder  # noqa: E402
-from bot.policy.classifier import ExampleClassifier, escalates  # noqa: E402
+from bot.policy.classifier import ExampleClassifier, escalates, held_out_probabilities  # noqa: E402
 from bot.policy.policy_file import PolicyFile, Thresholds, load_policy_file  # noqa: E402
 from bot.policy.regulated import RegulatedTopicPolicy  # noqa: E402
 from bot.policy.rules import match_rules  # noqa: E402
@@ -80,7 +80,7 @@ def report(policy: RegulatedTopicPolicy, path: Path, show_errors: bool) -> dict:
         if (want == "none") != (got == "none"):
             v = judgement.verdict
             why = judgement.source + (f" score={v.score:+.3f} adv={v.advice_similarity:.3f} log={v.logistics_similarity:.3f} "
-                                      f"{v.signals}" if v else "")
+                                      f"lin={v.linear:.2f} {v.signals}" if v else "")
             errors.append(f"  {item.get('id')}: expected {want}, got {got} ({why})")
     labels = [*policy.policy.categories, "none"]
     print(f"\n== {path} ({len(items)} questions)")
@@ -109,6 +109,8 @@ class TuningGroup:
     own_case: np.ndarray
     """1 where the question asks for a judgement on the asker's own case in so many words (its weight is
     the policy file's, not searched; it also lifts the `min_margin` floor)."""
+    linear: np.ndarray
+    """The global view's weighted term in the score (the policy file's `linear` weight)."""
 
 
 SIGNS = {"judgement": 1.0, "situation": 1.0, "process": -1.0, "impersonal": -1.0}
@@ -116,13 +118,17 @@ NEIGHBOURS = (3, 5, 7)
 
 
 def tuning_group(name: str, classifier: ExampleClassifier, policy_file: PolicyFile, texts: list[str],
-                 truth: list[str], sims: np.ndarray, leave_one_out: bool) -> TuningGroup:
-    """Judge `texts` once per k (with each one held out of the examples when they are the examples)."""
+                 truth: list[str], sims: np.ndarray, linear: np.ndarray, leave_one_out: bool) -> TuningGroup:
+    """Judge `texts` once per k (with each one held out of the examples when they are the examples).
+
+    `linear` is each question's advice probability from the classifier's global view (for the examples,
+    from fits that did not see them); like own_case, its weight is the policy file's, not searched."""
     category, similarity, advice = {}, {}, {}
     for neighbours in NEIGHBOURS:
         classifier.policy = PolicyFile(**{**policy_file.__dict__, "thresholds": Thresholds(
-            neighbours=neighbours, escalate_at=0.0, min_similarity=policy_file.thresholds.min_similarity)})
-        verdicts = [classifier.judge(text, sims[index], exclude=index if leave_one_out else None)
+            neighbours=neighbours, escalate_at=0.0, min_similarity=policy_file.thresholds.min_similarity,
+            linear=policy_file.thresholds.linear)})
+        verdicts = [classifier.judge(text, sims[index], float(linear[index]), exclude=index if leave_one_out else None)
                     for index, text in enumerate(texts)]
         category[neighbours] = np.array([v.category for v in verdicts])
         similarity[neighbours] = np.array([v.margin for v in verdicts])
@@ -132,7 +138,8 @@ def tuning_group(name: str, classifier: ExampleClassifier, policy_file: PolicyFi
     stances = [signals(text, policy_file.signals) for text in texts]
     stance = np.array([[getattr(found, kind) for kind in SIGNS] for found in stances], dtype=np.float32)
     own_case = np.array([found.own_case for found in stances], dtype=np.float32)
-    return TuningGroup(name, truth, ruled, category, similarity, advice, stance, own_case)
+    return TuningGroup(name, truth, ruled, category, similarity, advice, stance, own_case,
+                       policy_file.thresholds.linear * (np.asarray(linear, dtype=np.float32) - 0.5))
 
 
 def tune(policy_file: PolicyFile, extra: list[Path]) -> None:
@@ -147,12 +154,12 @@ def tune(policy_file: PolicyFile, extra: list[Path]) -> None:
     texts = [normalize(text) for text in classifier.texts]
     groups = [tuning_group("own examples (leave-one-out)", classifier, policy_file, texts,
                            [label or "none" for label in classifier.labels], classifier.vectors @ classifier.vectors.T,
-                           leave_one_out=True)]
+                           held_out_probabilities(classifier.vectors, classifier.labels != ""), leave_one_out=True)]
     for path in extra:
         items = load_items(path)
         questions = [normalize(item["question"]) for item in items]
         groups.append(tuning_group(str(path), classifier, policy_file, questions, [expected_category(item) for item in items],
-                                   classifier.similarities(questions), leave_one_out=False))
+                                   *classifier.views(questions), leave_one_out=False))
     own_weight = policy_file.thresholds.weights.get("own_case", 0.0)
     best = None
     grid = itertools.product(NEIGHBOURS, (-0.1, -0.08, -0.06, -0.04, -0.02, 0.0, 0.02, 0.04), (0.0, 0.04, 0.08, 0.12),
@@ -161,7 +168,7 @@ def tune(policy_file: PolicyFile, extra: list[Path]) -> None:
         signed = np.array([w * sign for w, sign in zip(weights, SIGNS.values())], dtype=np.float32)
         results, predictions = [], []
         for group in groups:
-            score = group.similarity[neighbours] + group.stance @ signed + own_weight * group.own_case
+            score = group.similarity[neighbours] + group.stance @ signed + own_weight * group.own_case + group.linear
             escalate = escalates(replace(policy_file.thresholds, escalate_at=escalate_at), score,
                                  group.advice[neighbours], group.similarity[neighbours], group.own_case)
             predicted = [ruled or (str(category) if flag else "none") for ruled, category, flag

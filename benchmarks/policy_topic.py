@@ -36,7 +36,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from bot.config import Settings  # noqa: E402
 from bot.index.embedding import get_embedder  # noqa: E402
-from bot.policy.classifier import ExampleClassifier, _top_mean, escalates  # noqa: E402
+from bot.policy.classifier import ExampleClassifier, _top_mean, escalates, held_out_probabilities  # noqa: E402
 from bot.policy.policy_file import Thresholds, load_policy_file  # noqa: E402
 from bot.policy.rules import match_rules  # noqa: E402
 from bot.policy.signals import normalize, signals  # noqa: E402
@@ -64,8 +64,9 @@ def example_topics(classifier: ExampleClassifier) -> np.ndarray:
     return np.array(topics)
 
 
-def parts(classifier: ExampleClassifier, texts: list[str], sims: np.ndarray, loo: bool) -> list[dict]:
-    """Per question: the similarity parts every variant needs (advice k from the policy file)."""
+def parts(classifier: ExampleClassifier, texts: list[str], sims: np.ndarray, linear: np.ndarray, loo: bool) -> list[dict]:
+    """Per question: the similarity parts every variant needs (advice k from the policy file), and the
+    global view's weighted term (`linear`: advice probabilities, held out for the examples)."""
     policy = classifier.policy
     k = max(1, policy.thresholds.neighbours)
     advice_mask = classifier.labels != ""
@@ -92,6 +93,7 @@ def parts(classifier: ExampleClassifier, texts: list[str], sims: np.ndarray, loo
                      "logistics": _top_mean(row[~advice_mask], k),
                      "ordinary": _top_mean(row[(topic_of_example == "")], k),
                      "stance": stance.score(policy.thresholds.weights), "own_case": stance.own_case,
+                     "linear": policy.thresholds.linear * (float(linear[index]) - 0.5),
                      "rule": rule.category if rule else None})
     return rows
 
@@ -102,7 +104,7 @@ Variant = Callable[[dict], tuple[str, float, float]]
 
 def base(p: dict) -> tuple[str, float, float]:
     category = max(p["advice"], key=p["advice"].get)
-    return category, p["advice"][category] - p["logistics"] + p["stance"], p["advice"][category]
+    return category, p["advice"][category] - p["logistics"] + p["stance"] + p["linear"], p["advice"][category]
 
 
 def topic_of(p: dict) -> str:
@@ -116,12 +118,12 @@ def require(p: dict) -> tuple[str, float, float]:
 
 def within(p: dict) -> tuple[str, float, float]:
     topic = topic_of(p)
-    return topic, p["advice"][topic] - p["logistics"] + p["stance"], p["advice"][topic]
+    return topic, p["advice"][topic] - p["logistics"] + p["stance"] + p["linear"], p["advice"][topic]
 
 
 def within_own(p: dict) -> tuple[str, float, float]:
     topic = topic_of(p)
-    return topic, p["advice"][topic] - p["own_logistics"][topic] + p["stance"], p["advice"][topic]
+    return topic, p["advice"][topic] - p["own_logistics"][topic] + p["stance"] + p["linear"], p["advice"][topic]
 
 
 def penalty(weight: float, side: str = "examples", topic_k: int = 5) -> Variant:
@@ -173,12 +175,13 @@ def main() -> None:
     t = policy.thresholds
     own = [normalize(text) for text in classifier.texts]
     expects: dict[str, list[str]] = {}
-    groups = {"own examples (leave-one-out)": (parts(classifier, own, classifier.vectors @ classifier.vectors.T, True),
+    held_out = held_out_probabilities(classifier.vectors, classifier.labels != "")
+    groups = {"own examples (leave-one-out)": (parts(classifier, own, classifier.vectors @ classifier.vectors.T, held_out, True),
                                                [label or "none" for label in classifier.labels])}
     for path in [DEVELOPMENT, *args.measure]:
         items = load_items(path)
         texts = [normalize(item["question"]) for item in items]
-        groups[str(path)] = (parts(classifier, texts, classifier.similarities(texts), False),
+        groups[str(path)] = (parts(classifier, texts, *classifier.views(texts), False),
                              [expected_category(item) for item in items])
         expects[str(path)] = [item.get("expect") for item in items]
     development = list(groups)[:2]

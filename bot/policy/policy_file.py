@@ -61,6 +61,9 @@ class Thresholds:
     file without it keeps the older behaviour)."""
     weights: dict[str, float] = field(default_factory=lambda: {"judgement": 0.08, "situation": 0.05, "process": 0.09,
                                                                               "impersonal": 0.0})
+    linear: float = 0.0
+    """Weight of the classifier's global view (its advice probability minus 0.5) in the score; 0 leaves
+    the nearest examples and the signals to decide, as policy files written before it did."""
 
 
 @dataclass(frozen=True)
@@ -128,6 +131,7 @@ def load_policy_file(path: str | Path | None = None) -> PolicyFile:
                             escalate_at=float(raw.get("escalate_at", defaults.escalate_at)),
                             min_similarity=float(raw.get("min_similarity", defaults.min_similarity)),
                             min_margin=float(raw.get("min_margin", defaults.min_margin)),
+                            linear=float(raw.get("linear", defaults.linear)),
                             weights={**defaults.weights, **{k: float(v) for k, v in (raw.get("weights") or {}).items()}})
     signals = {kind: compile_patterns((data.get("signals") or {}).get(kind), f"{source}: signals.{kind}")
                for kind in SIGNAL_KINDS}

@@ -56,7 +56,7 @@ class RegulatedTopicPolicy:
             source = "crisis" if rule.crisis else "rules"
             judgement = Judgement(self.decision(rule.category, crisis=rule.crisis), source)
         else:
-            verdict = self.classifier.judge(text, self.classifier.similarities([text])[0])
+            verdict = self.classifier.classify(text)
             if verdict.escalate:
                 judgement = Judgement(self.decision(verdict.category), "classifier", verdict)
             elif self.llm is not None and verdict.advice_similarity >= self.llm_min_similarity:

@@ -40,7 +40,7 @@ QUESTIONS = ([question for pair in PAIRS.values() for question in pair] + UNSEEN
 def test_the_benchmarks_base_decides_as_the_policy_does(benchmark: ModuleType, policy: RegulatedTopicPolicy) -> None:
     classifier = policy.classifier
     texts = [normalize(question) for question in QUESTIONS]
-    rows = benchmark.parts(classifier, texts, classifier.similarities(texts), loo=False)
+    rows = benchmark.parts(classifier, texts, *classifier.views(texts), loo=False)
     t = policy.policy.thresholds
 
     predicted = benchmark.predict(rows, benchmark.base, t)

@@ -1,0 +1,58 @@
+"""The classifier's global view: one logistic regression over every example, beside the nearest ones."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bot.policy.classifier import LINEAR_C, fit_linear, held_out_probabilities
+from bot.policy.policy_file import load_policy_file
+from bot.policy.regulated import RegulatedTopicPolicy
+
+PROCESS_NEAR_A_TIE = "who do i tell if my manager keeps messaging me while i'm on pto"
+"""Written for this test: a process question ("who do I tell") whose nearest examples are harassment
+advice by a hair; the global view reads it as process."""
+
+
+def test_the_global_view_is_a_regularised_logistic_regression(policy: RegulatedTopicPolicy) -> None:
+    linear_model = pytest.importorskip("sklearn.linear_model")
+    classifier = policy.classifier
+    advice = classifier.labels != ""
+    reference = linear_model.LogisticRegression(C=LINEAR_C, tol=1e-10, max_iter=5000).fit(classifier.vectors, advice)
+
+    ours = fit_linear(classifier.vectors, advice).probability(classifier.vectors)
+
+    assert np.abs(ours - reference.predict_proba(classifier.vectors)[:, 1]).max() < 1e-4
+    assert np.abs(classifier.linear.probability(classifier.vectors) - ours).max() < 1e-9
+
+
+def test_examples_are_judged_by_fits_that_did_not_see_them(policy: RegulatedTopicPolicy) -> None:
+    classifier = policy.classifier
+    advice = classifier.labels != ""
+
+    seen = classifier.linear.probability(classifier.vectors)
+    unseen = held_out_probabilities(classifier.vectors, advice)
+
+    def errors(probability: np.ndarray) -> int:
+        return int(((probability >= 0.5) != advice).sum())
+
+    assert errors(unseen) > errors(seen)
+    assert np.abs(unseen - seen).max() > 0.05
+
+
+def test_the_global_view_keeps_a_process_question_from_a_human_queue(policy: RegulatedTopicPolicy, policy_file,
+                                                                     embedder, tmp_path: Path) -> None:  # noqa: ANN001
+    text = Path(policy_file.path).read_text(encoding="utf-8")
+    assert "\n  linear: 0.16\n" in text
+    without = tmp_path / "policy.yaml"
+    without.write_text(text.replace("\n  linear: 0.16\n", "\n", 1), encoding="utf-8")
+    nearest_only = RegulatedTopicPolicy(load_policy_file(without), embedder)
+
+    kept = policy.judge(PROCESS_NEAR_A_TIE)
+    old = nearest_only.judge(PROCESS_NEAR_A_TIE)
+
+    assert nearest_only.policy.thresholds.linear == 0.0
+    assert old.decision is not None and old.decision.category == "harassment"
+    assert kept.decision is None and kept.verdict is not None and kept.verdict.linear < 0.5
