@@ -7,6 +7,7 @@ composition. Surfaces only translate events in and render the `Answer` out.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import structlog
@@ -28,6 +29,9 @@ log = structlog.get_logger(__name__)
 PROMPT_TURNS = 6
 """Earlier messages of a thread the model sees (retrieval uses fewer: old turns blur the query)."""
 
+
+CLAUSE = re.compile(r"(?<=[?!.])\s+|\s*\n\s*")
+"""Where a chat message's clauses end: after a question mark, exclamation or full stop, or at a line break."""
 
 RESCUE_PAGES = 3
 """Pages whose sentences may vouch for a question whose best chunk is weak: the three the answer would
@@ -61,9 +65,25 @@ class AnswerService:
             return []
         if max(result.similarity for result in results) < self.settings.min_relevance \
                 and not self.a_sentence_answers(question, results, where):
-            return []
+            results = self.a_clause_answers(question, where)
+            if not results:
+                return []
         floor = self.settings.min_relevance * 0.8  # weaker companions of a good match are noise
         return [result for result in results if result.similarity >= floor]
+
+    def a_clause_answers(self, question: str, where: str | None = None) -> list[Result]:
+        """What the question's own ask retrieves when chat around it blurs the whole ("is there a budget for
+        a desk for wfh? my back is dying"): each clause of three words or more is searched alone, and the
+        first whose best chunk clears `min_relevance` gives the results."""
+        clauses = [clause for clause in CLAUSE.split(question) if len(clause.split()) >= 3]
+        if len(clauses) < 2:
+            return []
+        for clause in clauses:
+            results = self.retriever.search(clause, k=self.settings.top_k * 2, per_doc=self.settings.max_chunks_per_doc,
+                                            where=where)
+            if results and max(result.similarity for result in results) >= self.settings.min_relevance:
+                return results
+        return []
 
     def a_sentence_answers(self, question: str, results: list[Result], where: str | None = None) -> bool:
         """Whether a sentence of the top `RESCUE_PAGES` pages of `results` is `min_sentence_relevance`

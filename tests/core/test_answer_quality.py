@@ -357,3 +357,20 @@ def test_one_sentence_answering_in_a_section_about_other_things_is_found(tmp_pat
     assert answer.no_answer is not answered
     if answered:
         assert "blue garage on Hollis Street" in answer.citations[0].snippet
+
+
+CHAT_AROUND_THE_ASK = ("will the company cover a chair for my home office? been perched on a wobbly kitchen stool for "
+                       "a month and my neck hates me")
+"""Written for this test: the ask, then chat that blurs the whole message under the relevance floor."""
+
+
+def test_the_ask_is_searched_alone_when_chat_around_it_blurs_the_message(example_runtime: Runtime) -> None:
+    service = example_runtime.answers
+    whole = service.retriever.search(CHAT_AROUND_THE_ASK)
+
+    answer = service.answer(CHAT_AROUND_THE_ASK)
+
+    assert max(result.similarity for result in whole) < example_runtime.settings.min_relevance
+    assert not service.a_sentence_answers(CHAT_AROUND_THE_ASK, whole), "the sentence rule alone would turn it away"
+    assert not answer.no_answer
+    assert "home office setup stipend" in answer.citations[0].snippet
