@@ -128,6 +128,8 @@ def fit_linear(vectors: np.ndarray, advice: np.ndarray, c: float = LINEAR_C) -> 
     no solver dependency and the same result on every machine."""
     x = np.hstack([np.asarray(vectors, dtype=np.float64), np.ones((len(vectors), 1))])
     y = np.asarray(advice, dtype=np.float64)
+    if not 0 < y.sum() < len(y):  # one side only (a policy file without advice or without logistics)
+        return LinearView(np.zeros(x.shape[1] - 1), 0.0)  # 0.5 for every question: the view says nothing
     penalty = np.eye(x.shape[1]) / c
     penalty[-1, -1] = 0.0
     beta = np.zeros(x.shape[1])

@@ -56,3 +56,12 @@ def test_the_global_view_keeps_a_process_question_from_a_human_queue(policy: Reg
     assert nearest_only.policy.thresholds.linear == 0.0
     assert old.decision is not None and old.decision.category == "harassment"
     assert kept.decision is None and kept.verdict is not None and kept.verdict.linear < 0.5
+
+
+@pytest.mark.parametrize("advice", [np.zeros(6, dtype=bool), np.ones(6, dtype=bool)])
+def test_a_policy_with_one_side_only_gets_a_view_that_says_nothing(advice: np.ndarray) -> None:
+    vectors = np.random.default_rng(7).normal(size=(6, 4))
+
+    view = fit_linear(vectors, advice)
+
+    assert np.allclose(view.probability(vectors), 0.5)
