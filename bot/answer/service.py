@@ -33,6 +33,9 @@ PROMPT_TURNS = 6
 CLAUSE = re.compile(r"(?<=[?!.])\s+|\s*\n\s*")
 """Where a chat message's clauses end: after a question mark, exclamation or full stop, or at a line break."""
 
+MAX_CLAUSES = 4
+"""Clauses searched alone, at most (a search each): a long message pasted whole costs four searches, not forty."""
+
 RESCUE_PAGES = 3
 """Pages whose sentences may vouch for a question whose best chunk is weak: the three the answer would
 lead with (each read once; their sentence vectors are stored with their chunks)."""
@@ -73,12 +76,12 @@ class AnswerService:
 
     def a_clause_answers(self, question: str, where: str | None = None) -> list[Result]:
         """What the question's own ask retrieves when chat around it blurs the whole ("is there a budget for
-        a desk for wfh? my back is dying"): each clause of three words or more is searched alone, and the
-        first whose best chunk clears `min_relevance` gives the results."""
+        a desk for wfh? my back is dying"): each clause of three words or more is searched alone (the first
+        `MAX_CLAUSES`), and the first whose best chunk clears `min_relevance` gives the results."""
         clauses = [clause for clause in CLAUSE.split(question) if len(clause.split()) >= 3]
         if len(clauses) < 2:
             return []
-        for clause in clauses:
+        for clause in clauses[:MAX_CLAUSES]:
             results = self.retriever.search(clause, k=self.settings.top_k * 2, per_doc=self.settings.max_chunks_per_doc,
                                             where=where)
             if results and max(result.similarity for result in results) >= self.settings.min_relevance:

@@ -12,6 +12,7 @@ from bot.answer.asks import Ask, asks, holds
 from bot.answer.compose import SOURCE_SHARE, citations_for
 from bot.answer.coverage import asked_thing, unmentioned
 from bot.answer.retrieve import Result
+from bot.answer.service import MAX_CLAUSES
 from bot.answer.snippets import best_snippet, lexical_scores
 from bot.config import Settings
 from bot.index.embedding import Embedder
@@ -374,3 +375,22 @@ def test_the_ask_is_searched_alone_when_chat_around_it_blurs_the_message(example
     assert not service.a_sentence_answers(CHAT_AROUND_THE_ASK, whole), "the sentence rule alone would turn it away"
     assert not answer.no_answer
     assert "home office setup stipend" in answer.citations[0].snippet
+
+
+def test_a_long_chatty_message_costs_a_bounded_number_of_searches(example_runtime: Runtime,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    service = example_runtime.answers
+    searched: list[str] = []
+    search = service.retriever.search
+
+    def counted(query: str, *args, **kwargs):  # noqa: ANN002, ANN003, ANN202 - the same signature
+        searched.append(query)
+        return search(query, *args, **kwargs)
+
+    monkeypatch.setattr(service.retriever, "search", counted)
+    message = " ".join(f"my cat knocked plant number {n} off the shelf again." for n in range(30))
+
+    results = service.relevant(message)
+
+    assert results == []
+    assert len(searched) == 1 + MAX_CLAUSES, "the whole message, then at most MAX_CLAUSES of its clauses"
