@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+
 import pytest
 
 from bot.index.embedding import Embedder
@@ -18,3 +21,17 @@ def policy_file() -> PolicyFile:
 def policy(policy_file: PolicyFile, embedder: Embedder) -> RegulatedTopicPolicy:
     """Examples are embedded once per session (the classifier caches them per model)."""
     return RegulatedTopicPolicy(policy_file, embedder)
+
+
+@pytest.fixture
+def policy_without(policy_file: PolicyFile, embedder: Embedder, tmp_path: Path) -> Callable[[str], RegulatedTopicPolicy]:
+    """The bundled policy with a part of its text cut out: what it decided before that part existed."""
+    text = Path(policy_file.path).read_text(encoding="utf-8")
+
+    def build(cut: str) -> RegulatedTopicPolicy:
+        assert cut in text, "the bundled policy no longer holds the part the test removes"
+        copy = tmp_path / "policy.yaml"
+        copy.write_text(text.replace(cut, "", 1), encoding="utf-8")
+        return RegulatedTopicPolicy(load_policy_file(copy), embedder)
+
+    return build

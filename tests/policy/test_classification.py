@@ -263,12 +263,8 @@ situation signals ("what do i do", "my salary") that would otherwise carry it ov
 
 
 def test_signals_do_not_escalate_a_question_that_reads_plainly_as_process(policy: RegulatedTopicPolicy, policy_file,
-                                                                         embedder, tmp_path: Path) -> None:  # noqa: ANN001
-    text = Path(policy_file.path).read_text(encoding="utf-8")
-    assert "\n  min_margin: -0.06\n" in text
-    without_floor = tmp_path / "policy.yaml"
-    without_floor.write_text(text.replace("\n  min_margin: -0.06\n", "\n", 1), encoding="utf-8")
-    unfloored = RegulatedTopicPolicy(load_policy_file(without_floor), embedder)
+                                                                         policy_without) -> None:  # noqa: ANN001
+    unfloored = policy_without("\n  min_margin: -0.06")
 
     kept = policy.judge(PLAINLY_PROCESS)
     old = unfloored.judge(PLAINLY_PROCESS)
@@ -285,12 +281,9 @@ for a judgement on the asker's own case in so many words ("given my diagnosis"):
 
 
 def test_asking_for_a_judgement_on_my_own_case_escalates_below_the_floor(policy: RegulatedTopicPolicy, policy_file,
-                                                                          embedder, tmp_path: Path) -> None:  # noqa: ANN001
+                                                                          policy_without) -> None:  # noqa: ANN001
     text = Path(policy_file.path).read_text(encoding="utf-8")
-    start, end = text.index("  own_case:\n"), text.index("  personal:\n")
-    without = tmp_path / "policy.yaml"
-    without.write_text(text[:start] + text[end:], encoding="utf-8")
-    plain = RegulatedTopicPolicy(load_policy_file(without), embedder)
+    plain = policy_without(text[text.index("  own_case:\n"):text.index("  personal:\n")])
 
     kept = policy.judge(OWN_CASE_BELOW_FLOOR)
     old = plain.judge(OWN_CASE_BELOW_FLOOR)

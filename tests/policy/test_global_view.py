@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 from bot.policy.classifier import LINEAR_C, fit_linear, held_out_probabilities
-from bot.policy.policy_file import load_policy_file
 from bot.policy.regulated import RegulatedTopicPolicy
 
 PROCESS_NEAR_A_TIE = "who do i tell if my manager keeps messaging me while i'm on pto"
@@ -42,13 +39,9 @@ def test_examples_are_judged_by_fits_that_did_not_see_them(policy: RegulatedTopi
     assert np.abs(unseen - seen).max() > 0.05
 
 
-def test_the_global_view_keeps_a_process_question_from_a_human_queue(policy: RegulatedTopicPolicy, policy_file,
-                                                                     embedder, tmp_path: Path) -> None:  # noqa: ANN001
-    text = Path(policy_file.path).read_text(encoding="utf-8")
-    assert "\n  linear: 0.16\n" in text
-    without = tmp_path / "policy.yaml"
-    without.write_text(text.replace("\n  linear: 0.16\n", "\n", 1), encoding="utf-8")
-    nearest_only = RegulatedTopicPolicy(load_policy_file(without), embedder)
+def test_the_global_view_keeps_a_process_question_from_a_human_queue(policy: RegulatedTopicPolicy,
+                                                                     policy_without) -> None:  # noqa: ANN001
+    nearest_only = policy_without("\n  linear: 0.16")
 
     kept = policy.judge(PROCESS_NEAR_A_TIE)
     old = nearest_only.judge(PROCESS_NEAR_A_TIE)
