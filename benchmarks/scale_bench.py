@@ -5,9 +5,10 @@
 
 Each size runs in a child process of its own, so its peak memory is its own. The index is written
 and indexed by kb's own Store (chunk schema, `Store.optimize`: full text, LabelList on the access
-lists, the vector index), in Arrow batches of 100k rows so the build never holds the corpus; then both legs of a hybrid search run as `kb ask` runs
-them (`Store.search_vector`, `Store.search_text`) with an asker's access filter
-(`array_has_any(acl, ...)` from bot.access). Prints build time (writing, then each index, with
+lists, the vector index), in Arrow batches of 100k rows so the build never holds the corpus; then both legs of a
+hybrid search run with an asker's access filter (`array_has_any(acl, ...)` from bot.access): one after the other
+(`Store.search_vector`, `Store.search_text`), which times each leg, and side by side as `kb ask` runs them
+(`Store.search_both`). Prints build time (writing, then each index, with
 CPU time), peak RSS, size on disk, p50/p99 of each leg and of both together (wall clock, and the CPU
 time of the process's threads, which other load on the machine does not inflate as much), and the
 vector leg's recall@10 against exact search under the same filter; `--compare-acl` searches again
@@ -191,17 +192,21 @@ def run_size(rows: int, index: str, queries: int, nprobes: int | None, refine: i
 
         def measure(label: str) -> None:
             times: dict[str, list[float]] = {name: [] for name in ("vector", "text", "hybrid", "vector_cpu", "text_cpu",
-                                                                   "cpu")}
+                                                                   "cpu", "together", "together_cpu")}
             for vector, text in zip(query_vectors, texts):
                 cpu, started = time.process_time(), time.perf_counter()
                 vector_leg(vector)
                 middle_cpu, middle = time.process_time(), time.perf_counter()
                 store.search_text(text, 50, where)
                 ended_cpu, ended = time.process_time(), time.perf_counter()
+                if not (nprobes or refine):
+                    store.search_both(vector, text, 50, where)  # the pair as `kb ask` runs it: legs side by side
+                both_cpu, both = time.process_time(), time.perf_counter()
                 # CPU time: all of LanceDB's threads, the work itself whatever else loads the machine
                 for name, value in (("vector", middle - started), ("text", ended - middle), ("hybrid", ended - started),
                                     ("vector_cpu", middle_cpu - cpu), ("text_cpu", ended_cpu - middle_cpu),
-                                    ("cpu", ended_cpu - cpu)):
+                                    ("cpu", ended_cpu - cpu), ("together", both - ended),
+                                    ("together_cpu", both_cpu - ended_cpu)):
                     times[name].append(value * 1000)
             for name, values in times.items():
                 report[f"{label}{name}_p50_ms"] = statistics.median(values)
@@ -228,9 +233,12 @@ def summary(result: dict, label: str = "") -> str:
         return (f"p50 {result[f'{label}{name}_p50_ms']:.1f} ms p99 {result[f'{label}{name}_p99_ms']:.1f} ms "
                 f"(CPU p50 {result[f'{label}{name}_cpu_p50_ms']:.1f} p99 {result[f'{label}{name}_cpu_p99_ms']:.1f})")
 
-    return (f"vector {leg('vector')}; full text {leg('text')}; both legs p50 {result[f'{label}hybrid_p50_ms']:.1f} ms "
-            f"p99 {result[f'{label}hybrid_p99_ms']:.1f} ms (CPU p50 {result[f'{label}cpu_p50_ms']:.1f} "
-            f"p99 {result[f'{label}cpu_p99_ms']:.1f})")
+    together = (f"; both legs side by side, as `kb ask` runs them, p50 {result[f'{label}together_p50_ms']:.1f} ms "
+                f"p99 {result[f'{label}together_p99_ms']:.1f} ms (CPU p50 {result[f'{label}together_cpu_p50_ms']:.1f} "
+                f"p99 {result[f'{label}together_cpu_p99_ms']:.1f})") if result[f"{label}together_p50_ms"] > 0 else ""
+    return (f"vector {leg('vector')}; full text {leg('text')}; both legs one after the other p50 "
+            f"{result[f'{label}hybrid_p50_ms']:.1f} ms p99 {result[f'{label}hybrid_p99_ms']:.1f} ms (CPU p50 "
+            f"{result[f'{label}cpu_p50_ms']:.1f} p99 {result[f'{label}cpu_p99_ms']:.1f}){together}")
 
 
 def main() -> None:

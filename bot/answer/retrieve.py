@@ -98,9 +98,11 @@ class Retriever:
         vector = self.embedder.embed_queries([query])[0]
         candidates: dict[str, Result] = {}
         lists: dict[str, list[Hit]] = {}
-        if mode in ("hybrid", "vector"):
+        if mode == "hybrid":
+            lists["vector"], lists["text"] = self.store.search_both(vector, fts_query(query), self.depth, where)
+        elif mode == "vector":
             lists["vector"] = self.store.search_vector(vector, self.depth, where)
-        if mode in ("hybrid", "text"):
+        else:
             lists["text"] = self.store.search_text(fts_query(query), self.depth, where)
         text_scores: dict[str, float] = {}
         for name, hits in lists.items():

@@ -12,6 +12,7 @@ import math
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, NamedTuple
@@ -529,6 +530,19 @@ class Store(Database):
         parts = self.section_chunks([(doc_id, section)], where).get((doc_id, section), [])
         return "\n\n".join(part.text for part in parts)
 
+    def search_both(self, vector: np.ndarray, text: str, limit: int,
+                    where: str | None = None) -> tuple[list[Hit], list[Hit]]:
+        """Both legs of a hybrid search, the full-text one on another thread while this one runs the
+        vector one: LanceDB does each in native code without the GIL and keeps about one core busy per
+        query, so on two cores the pair takes about as long as the slower leg, not their sum
+        (`benchmarks/scale_bench.py`, README)."""
+        text_leg = _LEGS.submit(self.search_text, text, limit, where)
+        try:
+            vector_hits = self.search_vector(vector, limit, where)
+        finally:
+            text_hits = text_leg.result()
+        return vector_hits, text_hits
+
     def search_text(self, text: str, limit: int, where: str | None = None) -> list[Hit]:
         rows = self._full_text(text, limit, [*_RESULT_COLUMNS, "_score"], where)
         return [Hit(row, float(row.pop("_score"))) for row in rows]
@@ -548,6 +562,10 @@ class Store(Database):
             for row in rows:
                 row.pop("_score", None)
         return rows
+
+
+_LEGS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="kb-search")
+"""Threads for the full-text leg of hybrid searches (`Store.search_both`): one per answer in flight."""
 
 
 def _outgrown(stats: Any) -> bool:

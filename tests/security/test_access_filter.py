@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,7 @@ import pytest
 from bot.access import Access, AccessControl, Asker
 from bot.access.control import AccessFileError
 from bot.answer.retrieve import fts_query
+from bot.index.store import Store
 from bot.runtime import Runtime
 from tests.security.conftest import (
     ALICE,
@@ -140,3 +142,29 @@ def test_reading_a_whole_document_applies_the_askers_filter_too(secure_runtime: 
         whole = retriever.documents([doc_id], RESTRICTED_QUESTION)[doc_id]
         assert whole and all(result.doc_id == doc_id and -1.0 <= result.similarity <= 1.0 for result in whole)
         assert retriever.documents([doc_id], RESTRICTED_QUESTION, public) == {}
+
+
+def test_a_hybrid_search_runs_its_legs_side_by_side_with_the_same_filter(secure_runtime: Runtime) -> None:
+    """`kb ask`'s pair of searches: the same hits as the legs one after the other, the full-text leg on
+    another thread (on two cores the pair then costs about the slower leg, not the sum)."""
+    threads: list[str] = []
+
+    class Recording(Store):
+        def search_text(self, text: str, limit: int, where: str | None = None) -> list:
+            threads.append(threading.current_thread().name)
+            return super().search_text(text, limit, where)
+
+    store = Recording(secure_runtime.store.uri)
+    vector = secure_runtime.embedder.embed_queries([RESTRICTED_QUESTION])[0]
+    public = secure_runtime.access.for_asker(None).where()
+    text = fts_query("laptop codename Bluebird")
+
+    vector_hits, text_hits = store.search_both(vector, text, 50, public)
+
+    def ids(hits: list) -> list[str]:
+        return [hit.row["id"] for hit in hits]
+
+    assert ids(vector_hits) == ids(store.search_vector(vector, 50, public))
+    assert ids(text_hits) == ids(store.search_text(text, 50, public)) and text_hits
+    assert not {hit.row["doc_id"] for hit in vector_hits + text_hits} & RESTRICTED_IDS
+    assert threads[0] != threading.current_thread().name and threads[0].startswith("kb-search")
