@@ -16,7 +16,7 @@ import numpy as np
 from bot.answer.asks import Ask, asks
 from bot.answer.model import Citation
 from bot.answer.retrieve import Result
-from bot.answer.snippets import best_snippet, fact_bonuses, lexical_scores
+from bot.answer.snippets import best_snippet, bonuses, lexical_scores
 from bot.index import sentence_vectors
 from bot.index.chunking import plain_heading
 from bot.index.sentences import sentences_of
@@ -233,7 +233,7 @@ def _best_score(question: str, sentences: list[str], semantic: list[float] | Non
     if not sentences:
         return float("-inf")
     lexical = lexical_scores(question, sentences)
-    bonus = fact_bonuses(sentences, wants)
+    bonus = bonuses(question, sentences, wants)
     if semantic is None:
         return max(lex + extra for lex, extra in zip(lexical, bonus))
     return max(0.1 * lex + sem + extra for lex, sem, extra in zip(lexical, semantic, bonus))

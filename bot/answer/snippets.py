@@ -12,6 +12,7 @@ import re
 from functools import lru_cache
 
 from bot.answer.asks import Ask, asks, holds
+from bot.answer.audience import asker_region, audience_bonuses
 from bot.index.sentences import Piece, pieces_of
 
 _WORD = re.compile(r"[a-z0-9]+")
@@ -107,7 +108,14 @@ def sentence_scores(question: str, sentences: list[str], semantic: list[float] |
     scores = [value / top for value in lexical]
     if semantic is not None and len(semantic) == len(sentences):
         scores = [0.5 * lex + sem for lex, sem in zip(scores, semantic)]
-    return [score + bonus for score, bonus in zip(scores, fact_bonuses(sentences, wants))]
+    return [score + bonus for score, bonus in zip(scores, bonuses(question, sentences, wants))]
+
+
+def bonuses(question: str, sentences: list[str], wants: frozenset[Ask]) -> list[float]:
+    """What each sentence gains beside its words and meaning: the kind of fact asked for
+    (`fact_bonuses`), and being for the asker's region, or losing it for another's (`bot.answer.audience`)."""
+    region = asker_region(question)
+    return [fact + audience for fact, audience in zip(fact_bonuses(sentences, wants), audience_bonuses(region, sentences))]
 
 
 def fact_bonuses(sentences: list[str], wants: frozenset[Ask]) -> list[float]:

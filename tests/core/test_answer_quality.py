@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from bot.answer.asks import Ask, asks, holds
+from bot.answer.audience import ABROAD, AUDIENCE_BONUS, US, asker_region, audience_bonuses
 from bot.answer.compose import SOURCE_SHARE, citations_for
 from bot.answer.coverage import asked_thing, unmentioned
 from bot.answer.retrieve import Result
@@ -394,3 +395,63 @@ def test_a_long_chatty_message_costs_a_bounded_number_of_searches(example_runtim
 
     assert results == []
     assert len(searched) == 1 + MAX_CLAUSES, "the whole message, then at most MAX_CLAUSES of its clauses"
+
+
+LEAVE_BY_REGION = (  # a chunk of the section "Starting a leave of absence"
+    "- **US teammates:** open Harbor from the HR portal and file a new leave case.\n"
+    "  - If your dates change, update the case in Harbor the same day.\n"
+    "- **Non-US teammates:** email leave@northwind.example with your dates and country.\n"
+    "  - If your dates change, reply on the same email thread.\n"
+)
+"""Written for this test: one procedure given per region, as handbooks often write it."""
+
+
+@pytest.mark.parametrize("question, theirs, not_theirs", [
+    ("US based here, how do i start my leave of absence?", "open Harbor", "email leave@"),
+    ("im in germany, how do i start my leave of absence?", "email leave@", "open Harbor"),
+    ("on leave (US) and my dates changed, what do i do?", "Harbor", "email"),
+    ("working from the non-US entity, my dates changed, what now?", "email", "Harbor"),
+])
+def test_a_question_that_says_where_the_asker_is_quotes_that_regions_instructions(
+        question: str, theirs: str, not_theirs: str, embedder: Embedder) -> None:
+    """A label holds for the sentences under it; without the asker's region the two read alike.
+    (A short quote budget stands for a section too long to quote whole.)"""
+    sentences = sentences_of(LEAVE_BY_REGION)
+    semantic = (embedder.embed_documents(sentences) @ embedder.embed_queries([question])[0]).tolist()
+
+    quote = best_snippet(question, LEAVE_BY_REGION, max_chars=120, semantic=semantic)
+
+    assert theirs in quote and not_theirs not in quote, quote
+
+
+def test_the_chunk_for_the_askers_region_wins_its_documents_quote() -> None:
+    question = "im in germany, how do i start my leave of absence?"
+    us = _chunk(0, "Starting leave", "US teammates: open Harbor from the HR portal and file a new leave case.", 0.6)
+    abroad = _chunk(1, "Starting leave abroad", "Non-US teammates: email leave@northwind.example with your dates.", 0.6)
+
+    cited = citations_for(question, [us], limit=5, documents=lambda ids: {d: [us, abroad] for d in ids})
+
+    assert "email leave@" in cited[-1].snippet and len(cited) == 2, "the asker's region's chunk is quoted too"
+
+
+@pytest.mark.parametrize("question, region", [
+    ("baby due in march (US based). where do i kick off the paperwork?", US),
+    ("on medical leave (US) and my doc pushed my return date", US),
+    ("started monday in the us, how long do i have to pick insurance", US),
+    ("im in germany and need surgery leave, how do i file", "germany"),
+    ("any bike scheme for folks outside the US?", ABROAD),
+    ("can you tell us where the forms are?", None),
+    ("let us know how to file expenses", None),
+])
+def test_where_a_question_says_its_asker_is(question: str, region: str | None) -> None:
+    assert asker_region(question) == region
+
+
+def test_a_label_holds_until_the_next_one_and_us_as_a_pronoun_is_no_label() -> None:
+    sentences = ["US teammates: open Harbor.", "Then file the case.", "Non-US teammates: email leave@.",
+                 "Then wait for a reply.", "Please contact us only for emergencies."]
+
+    assert audience_bonuses("germany", sentences) == [-AUDIENCE_BONUS, -AUDIENCE_BONUS, AUDIENCE_BONUS,
+                                                      AUDIENCE_BONUS, AUDIENCE_BONUS]
+    assert audience_bonuses(None, sentences) == [0.0] * 5
+    assert audience_bonuses(US, ["Please contact us only for emergencies."]) == [0.0]
