@@ -16,7 +16,7 @@ import numpy as np
 from bot.answer.asks import Ask, asks
 from bot.answer.model import Citation
 from bot.answer.retrieve import Result
-from bot.answer.snippets import best_snippet, bonuses, lexical_scores
+from bot.answer.snippets import announces, best_snippet, bonuses, lexical_scores, opening
 from bot.index import sentence_vectors
 from bot.index.chunking import plain_heading
 from bot.index.sentences import sentences_of
@@ -104,6 +104,8 @@ def citations_for(question: str, results: list[Result], limit: int, scorer: Sent
 
     A document is cited at all only if its best chunk scores `SOURCE_SHARE` of the lead's, and a
     document's chunks compete by their best sentence plus their own similarity (`PLACE_WEIGHT`).
+    A quote that ends announcing a list its chunk does not hold ("Bring these on your last day:")
+    is continued from the next chunk of its section (`continuation`): chunks are cut by length.
     """
     wants = asks(question)
     by_doc: dict[str, list[Result]] = {}
@@ -135,12 +137,25 @@ def citations_for(question: str, results: list[Result], limit: int, scorer: Sent
         by_section: dict[str, Citation] = {}
         for result in quoted:
             snippet = best_snippet(question, result.text, semantic=scored[result.id][1], wants=wants)
+            if announces(snippet):
+                snippet = f"{snippet} {continuation(result, pages.get(result.doc_id, []))}".rstrip()
             if result.link in by_section:  # two chunks of one long section: one citation, both quotes
                 by_section[result.link].snippet += f" … {snippet}"
             else:
                 by_section[result.link] = citation_of(result, snippet)
         citations.extend(by_section.values())
     return citations[:limit]  # what Slack and Teams show (five sources): a citation past it would be unseen
+
+
+def continuation(result: Result, page: list[Result]) -> str:
+    """What follows `result` in its section, for a quote that ends announcing it ("…set up two-factor
+    verification:") where the chunk ends: the opening of the page's next chunk, when it is in the
+    same section ("" when there is none, or the page was not read)."""
+    held = [index for index, chunk in enumerate(page) if chunk.text in result.text]
+    after = held[-1] + 1 if held else None
+    if after is None or after >= len(page) or page[after].section != result.section:
+        return ""
+    return opening(page[after].text)
 
 
 SectionReader = Callable[[list[tuple[str, str]]], dict[tuple[str, str], list[ChunkText]]]

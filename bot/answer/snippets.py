@@ -42,6 +42,9 @@ answers and 600 in 126, with answers about a fifth longer (`kb eval`'s answer_ch
 PROCEDURE_CHARS = 900
 """The most a quoted procedure may take; longer lists end with "…" and the link has the rest."""
 
+OPENING_CHARS = 300
+"""The most a quote ending in "…the following:" takes from the next chunk of its section (`opening`)."""
+
 FOLLOWING_BONUS = 0.1
 """How much a following sentence is preferred over an equally relevant preceding one when a quote
 grows: runbooks tend to announce a step and then give it ("If you lose your laptop, do this:")."""
@@ -134,7 +137,8 @@ def best_snippet(question: str, text: str, max_chars: int = QUOTE_CHARS, semanti
     `PROCEDURE_CHARS`. Otherwise the best sentence (`sentence_scores`) is quoted with the sentence
     it depends on (a table's header row, a list's lead-in, the sentence "This" or "It" refers to)
     and grows one neighbour at a time, the more relevant of the two first (a following one wins
-    ties), while the quote fits in ~max_chars.
+    ties), while the quote fits in ~max_chars. It never ends on a sentence announcing what follows
+    ("…is responsible for:"): what it announces comes with it.
     """
     pieces = pieces_of(text)
     sentences = [piece.text for piece in pieces]
@@ -168,6 +172,8 @@ def best_snippet(question: str, text: str, max_chars: int = QUOTE_CHARS, semanti
     while start < best and pieces[start].item is not None and pieces[start].item not in (start, best) \
             and pieces[start].numbered:
         start += 1  # grown back into the tail of a numbered step: begin at the next whole sentence
+    while end < len(sentences) and announces(sentences[end - 1]) and end != context:
+        end += 1  # "…is responsible for:" says nothing without what it announces (cut below if long)
     snippet = " ".join(sentences[start:end])
     if context is not None and context < start:
         snippet = f"{sentences[context]} … {snippet}"
@@ -216,10 +222,30 @@ def _procedure(pieces: list[Piece], scores: list[float]) -> tuple[int, int] | No
 _LEAD_IN = re.compile(r"\b(below|following|as follows|these steps|the steps)\b", re.IGNORECASE)
 
 
+def announces(text: str) -> bool:
+    """Whether a sentence ends by announcing what follows ("Here are a few guides you might find useful:"):
+    a quote must not end on one."""
+    return text.rstrip().endswith(":")
+
+
+def opening(text: str, max_chars: int = OPENING_CHARS) -> str:
+    """The start of a chunk that continues a quote ending in `announces`: its first list (bounded, "…"
+    when cut) or its first sentence."""
+    pieces = pieces_of(text)
+    if not pieces:
+        return ""
+    first = pieces[0]
+    end = 1
+    if first.block == 0:
+        while end < len(pieces) and pieces[end].block == 0:
+            end += 1
+    return _bounded([piece.text for piece in pieces], 0, end, max_chars)
+
+
 def _introduces(text: str) -> bool:
     """Whether a sentence right before a list announces it: it ends with a colon, or points at what
     follows ("…fill out this form to answer the below questions."), which is often where the how is."""
-    return text.rstrip().endswith(":") or bool(_LEAD_IN.search(text))
+    return announces(text) or bool(_LEAD_IN.search(text))
 
 
 def _bounded(sentences: list[str], first: int, end: int, max_chars: int) -> str:

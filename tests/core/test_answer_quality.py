@@ -455,3 +455,31 @@ def test_a_label_holds_until_the_next_one_and_us_as_a_pronoun_is_no_label() -> N
                                                       AUDIENCE_BONUS, AUDIENCE_BONUS]
     assert audience_bonuses(None, sentences) == [0.0] * 5
     assert audience_bonuses(US, ["Please contact us only for emergencies."]) == [0.0]
+
+
+def test_a_quote_never_ends_on_the_sentence_that_announces_a_list() -> None:
+    text = ("When a teammate leaves, Tech Ops takes care of the following:\n\n- Wiping the laptop remotely.\n"
+            "- Removing every account the same day.\n")
+
+    quote = best_snippet("what does tech ops take care of when a teammate leaves?", text, max_chars=60)
+
+    assert quote.startswith("When a teammate leaves") and "Wiping the laptop" in quote, quote
+
+
+def test_a_quote_announcing_what_the_next_chunk_holds_is_continued_from_it() -> None:
+    """Chunks are cut by length, so "…verify these:" can end one and its list start the next."""
+    question = "what do departing teammates hand back to tech ops?"
+    announcing = _chunk(0, "Leaving", "Departing teammates hand back a few things to Tech Ops. Bring these on your "
+                                      "last day:", 0.7)
+    listed = _chunk(1, "Leaving", "- Your laptop and charger.\n- Your badge.\n\nTech Ops signs the checklist.", 0.4)
+    elsewhere = _chunk(2, "Payroll", "Your last payslip arrives on the next pay date.", 0.2)
+
+    def pages(ids: list[str]) -> dict[str, list[Result]]:
+        return {doc: [announcing, listed, elsewhere] for doc in ids}
+
+    continued = citations_for(question, [announcing], limit=5, documents=pages)
+    last_in_section = citations_for(question, [announcing], limit=5,
+                                    documents=lambda ids: {doc: [announcing, elsewhere] for doc in ids})
+
+    assert continued[0].snippet.endswith("last day: Your laptop and charger. Your badge."), continued[0].snippet
+    assert last_in_section[0].snippet.endswith("last day:"), "a chunk of another section is no continuation"
