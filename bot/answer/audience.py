@@ -96,21 +96,17 @@ def _fits(label: tuple[bool, str], region: str) -> int:
     return 1 if (place == region) != negated else -1
 
 
-def audience_bonuses(region: str | None, sentences: list[str], heading: str = "") -> list[float]:
+def audience_bonuses(region: str | None, sentences: list[str]) -> list[float]:
     """+/- `AUDIENCE_BONUS` for each of a chunk's sentences labelled (or under a label) for the asker's
-    `region` or for another; 0 for the rest, and for every sentence when the region is unknown.
-
-    `heading` is the chunk's heading path: a label there ("FAQ for US-based Teammates", "Q: … _(this
-    only applies to US Employees)_") holds for every sentence until one of them carries its own."""
+    `region` or for another; 0 for the rest, and for every sentence when the region is unknown."""
     if region is None:
         return [0.0] * len(sentences)
-    above = _labelled(heading) if heading else None
-    bonuses, current = [], above
+    bonuses, current = [], None
     for sentence in sentences:
         label = _labelled(sentence)
         if label is not None:
             current = label
         elif _QUESTION.match(sentence):
-            current = above  # a new FAQ question: the last one's label is not this one's
+            current = None  # a new FAQ question: the last one's label is not this one's
         bonuses.append(0.0 if current is None else AUDIENCE_BONUS * _fits(current, region))
     return bonuses

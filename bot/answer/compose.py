@@ -122,7 +122,7 @@ def citations_for(question: str, results: list[Result], limit: int, scorer: Sent
     scored = _scored(question, [result for group in groups for result in group], scorer, on_pages)
 
     def score(result: Result) -> float:
-        return _best_score(question, *scored[result.id], wants, result.section) + PLACE_WEIGHT * result.similarity
+        return _best_score(question, *scored[result.id], wants) + PLACE_WEIGHT * result.similarity
 
     citations: list[Citation] = []
     for place, group in enumerate(groups):
@@ -136,8 +136,7 @@ def citations_for(question: str, results: list[Result], limit: int, scorer: Sent
                 quoted.append(top)  # the document's best place retrieval missed, after what it found
         by_section: dict[str, Citation] = {}
         for result in quoted:
-            snippet = best_snippet(question, result.text, semantic=scored[result.id][1], wants=wants,
-                                   heading=result.section)
+            snippet = best_snippet(question, result.text, semantic=scored[result.id][1], wants=wants)
             if announces(snippet):
                 snippet = f"{snippet} {continuation(result, pages.get(result.doc_id, []))}".rstrip()
             if result.link in by_section:  # two chunks of one long section: one citation, both quotes
@@ -243,13 +242,13 @@ def citation_of(result: Result, snippet: str) -> Citation:
 
 
 def _best_score(question: str, sentences: list[str], semantic: list[float] | None,
-                wants: frozenset[Ask] = frozenset(), heading: str = "") -> float:
+                wants: frozenset[Ask] = frozenset()) -> float:
     """The chunk's best sentence score, on the same scale across chunks (unlike best_snippet's):
     a chunk whose sentence holds the kind of fact asked for gains FACT_BONUS, as in the quote."""
     if not sentences:
         return float("-inf")
     lexical = lexical_scores(question, sentences)
-    bonus = bonuses(question, sentences, wants, heading)
+    bonus = bonuses(question, sentences, wants)
     if semantic is None:
         return max(lex + extra for lex, extra in zip(lexical, bonus))
     return max(0.1 * lex + sem + extra for lex, sem, extra in zip(lexical, semantic, bonus))

@@ -98,7 +98,7 @@ def lexical_scores(question: str, sentences: list[str]) -> list[float]:
 
 
 def sentence_scores(question: str, sentences: list[str], semantic: list[float] | None = None,
-                    wants: frozenset[Ask] = frozenset(), heading: str = "") -> list[float]:
+                    wants: frozenset[Ask] = frozenset()) -> list[float]:
     """How well each sentence answers the question, on one scale within a chunk.
 
     Shared words (scaled to the chunk's best) catch names and numbers, the embedding similarity
@@ -111,16 +111,14 @@ def sentence_scores(question: str, sentences: list[str], semantic: list[float] |
     scores = [value / top for value in lexical]
     if semantic is not None and len(semantic) == len(sentences):
         scores = [0.5 * lex + sem for lex, sem in zip(scores, semantic)]
-    return [score + bonus for score, bonus in zip(scores, bonuses(question, sentences, wants, heading))]
+    return [score + bonus for score, bonus in zip(scores, bonuses(question, sentences, wants))]
 
 
-def bonuses(question: str, sentences: list[str], wants: frozenset[Ask], heading: str = "") -> list[float]:
+def bonuses(question: str, sentences: list[str], wants: frozenset[Ask]) -> list[float]:
     """What each sentence gains beside its words and meaning: the kind of fact asked for
-    (`fact_bonuses`), and being for the asker's region, or losing it for another's (`bot.answer.audience`;
-    `heading`, the chunk's heading path, may carry the label)."""
+    (`fact_bonuses`), and being for the asker's region, or losing it for another's (`bot.answer.audience`)."""
     region = asker_region(question)
-    return [fact + audience for fact, audience
-            in zip(fact_bonuses(sentences, wants), audience_bonuses(region, sentences, heading))]
+    return [fact + audience for fact, audience in zip(fact_bonuses(sentences, wants), audience_bonuses(region, sentences))]
 
 
 def fact_bonuses(sentences: list[str], wants: frozenset[Ask]) -> list[float]:
@@ -131,11 +129,11 @@ def fact_bonuses(sentences: list[str], wants: frozenset[Ask]) -> list[float]:
 
 
 def best_snippet(question: str, text: str, max_chars: int = QUOTE_CHARS, semantic: list[float] | None = None,
-                 wants: frozenset[Ask] | None = None, heading: str = "") -> str:
+                 wants: frozenset[Ask] | None = None) -> str:
     """What to quote from `text` for `question`: the fact asked for, with what it depends on.
 
     `wants` is what the question asks for (`bot.answer.asks`; derived from the question when not
-    given); `heading` is the text's heading path (it may say whom the text is for). A procedure gets its whole numbered list, from the line that introduces it, within
+    given). A procedure gets its whole numbered list, from the line that introduces it, within
     `PROCEDURE_CHARS`. Otherwise the best sentence (`sentence_scores`) is quoted with the sentence
     it depends on (a table's header row, a list's lead-in, the sentence "This" or "It" refers to)
     and grows one neighbour at a time, the more relevant of the two first (a following one wins
@@ -147,7 +145,7 @@ def best_snippet(question: str, text: str, max_chars: int = QUOTE_CHARS, semanti
     if not sentences:
         return ""
     wants = asks(question) if wants is None else wants
-    scores = sentence_scores(question, sentences, semantic, wants, heading)
+    scores = sentence_scores(question, sentences, semantic, wants)
     best = max(range(len(sentences)), key=lambda i: (scores[i], -i))
     if Ask.PROCEDURE in wants:
         steps = _procedure(pieces, scores)

@@ -483,13 +483,3 @@ def test_a_quote_announcing_what_the_next_chunk_holds_is_continued_from_it() -> 
 
     assert continued[0].snippet.endswith("last day: Your laptop and charger. Your badge."), continued[0].snippet
     assert last_in_section[0].snippet.endswith("last day:"), "a chunk of another section is no continuation"
-
-
-def test_a_label_in_the_heading_holds_for_the_sections_sentences_until_one_carries_its_own() -> None:
-    heading = "Parental leave › FAQ for US-based Teammates › Q: How do I add my child to my insurance?"
-    sentences = ["A: Add them in Rippling within 30 days.", "Non-US teammates: ask your Deel contact.",
-                 "Q: What about dental?", "A: Dental follows the same window."]
-
-    assert audience_bonuses(US, sentences, heading) == [AUDIENCE_BONUS, -AUDIENCE_BONUS, AUDIENCE_BONUS,
-                                                        AUDIENCE_BONUS]
-    assert audience_bonuses(US, sentences[:1], "Parental leave › FAQ") == [0.0]
