@@ -311,7 +311,8 @@ class Store(Database):
         """Replace each document's chunks (with their vectors and sentence vectors) and record its new hash.
 
         Chunks are merged by id, then each document's chunks past its new last one are deleted, so
-        a reader never sees a changed document with no chunks. The document rows (with the new
+        a reader never sees a changed document with no chunks; a batch whose documents have no chunk
+        yet is appended instead (most of a first sync). The document rows (with the new
         hash) are written last, so a batch a crash interrupted anywhere is simply redone by the next
         sync: its documents still carry their old hash.
         """
@@ -347,31 +348,35 @@ class Store(Database):
         # The merge adds or replaces the chunks by id, through the id index; then the document's
         # chunks past its new last one go (it got shorter, or a crashed run left them). A reader
         # between the two sees the new chunks and some stale ones, never a document without chunks.
-        self.chunks.merge_insert("id").when_matched_update_all().when_not_matched_insert_all().execute(
-            _chunk_table(self.chunks.schema, rows, [item.vectors for item in items]))
+        # Documents with no chunk yet (a first sync) are appended: a merge costs more memory and time
+        # as the table grows (benchmarks/sync_memory_bench.py), an append does not.
+        table = _chunk_table(self.chunks.schema, rows, [item.vectors for item in items])
         stale = in_list("doc_id", doc_ids)
-        self.chunks.delete(f"{stale} AND NOT {in_list('id', [row['id'] for row in rows])}" if rows else stale)
-        self.documents.merge_insert("id").when_matched_update_all().when_not_matched_insert_all().execute(
-            pa.Table.from_pylist(
-                [
-                    {
-                        "id": document.id,
-                        "scope": scope,
-                        "source": document.source,
-                        "hash": digest,
-                        "title": document.title,
-                        "url": document.url,
-                        "path": document.path,
-                        "updated_at": document.updated_at,
-                        "synced_at": synced,
-                        "chunks": len(chunks),
-                        "acl": normalise_acl(document.acl),
-                    }
-                    for document, digest, chunks, *_ in items
-                ],
-                schema=DOCUMENTS,
-            )
+        if self.chunks.count_rows(stale) == 0:
+            self.chunks.add(table)  # new documents (a first sync): nothing to match or to delete
+        else:
+            self.chunks.merge_insert("id").when_matched_update_all().when_not_matched_insert_all().execute(table)
+            self.chunks.delete(f"{stale} AND NOT {in_list('id', [row['id'] for row in rows])}" if rows else stale)
+        records = pa.Table.from_pylist(
+            [
+                {
+                    "id": document.id,
+                    "scope": scope,
+                    "source": document.source,
+                    "hash": digest,
+                    "title": document.title,
+                    "url": document.url,
+                    "path": document.path,
+                    "updated_at": document.updated_at,
+                    "synced_at": synced,
+                    "chunks": len(chunks),
+                    "acl": normalise_acl(document.acl),
+                }
+                for document, digest, chunks, *_ in items
+            ],
+            schema=DOCUMENTS,
         )
+        self.documents.merge_insert("id").when_matched_update_all().when_not_matched_insert_all().execute(records)
         self._index_keys(refresh=True)
 
     def set_acls(self, acls: Mapping[str, Iterable[str]], batch: int = 500) -> None:
