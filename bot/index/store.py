@@ -349,7 +349,8 @@ class Store(Database):
         # chunks past its new last one go (it got shorter, or a crashed run left them). A reader
         # between the two sees the new chunks and some stale ones, never a document without chunks.
         # Documents with no chunk yet (a first sync) are appended: a merge costs more memory and time
-        # as the table grows (benchmarks/sync_memory_bench.py), an append does not.
+        # as the table grows (benchmarks/sync_memory_bench.py), an append does not. Checking first is
+        # safe because one sync at a time writes an index (bot/index/sync_lock.py), across machines too.
         table = _chunk_table(self.chunks.schema, rows, [item.vectors for item in items])
         stale = in_list("doc_id", doc_ids)
         if self.chunks.count_rows(stale) == 0:
