@@ -66,9 +66,13 @@ def asker_region(question: str) -> str | None:
     return None
 
 
+_ONE_COUNTRY = {"united kingdom": "uk", "england": "uk", "scotland": "uk", "wales": "uk", "czech republic": "czechia"}
+"""Names that mean the same country, so that an asker "in england" reads a label for "UK teammates"."""
+
+
 def _country(name: str) -> str:
     name = name.lower()
-    return {"united kingdom": "uk", "england": "uk", "scotland": "uk", "wales": "uk", "czech republic": "czechia"}.get(name, name)
+    return _ONE_COUNTRY.get(name, name)
 
 
 def _labelled(sentence: str) -> tuple[bool, str] | None:

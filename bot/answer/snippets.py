@@ -210,9 +210,7 @@ def _procedure(pieces: list[Piece], scores: list[float]) -> tuple[int, int] | No
                 and _introduces(piece.text):
             piece = pieces[index + 1]  # the lead-in of a list (prose, or the end of an item above it)
         if piece.block is not None and piece.numbered:
-            first, end = piece.block, piece.block
-            while end < len(pieces) and pieces[end].block == piece.block:
-                end += 1
+            first, end = piece.block, _block_end(pieces, piece.block)
             if first > 0 and _introduces(pieces[first - 1].text):
                 first -= 1
             return first, end
@@ -234,12 +232,16 @@ def opening(text: str, max_chars: int = OPENING_CHARS) -> str:
     pieces = pieces_of(text)
     if not pieces:
         return ""
-    first = pieces[0]
-    end = 1
-    if first.block == 0:
-        while end < len(pieces) and pieces[end].block == 0:
-            end += 1
+    end = _block_end(pieces, 0) if pieces[0].block == 0 else 1
     return _bounded([piece.text for piece in pieces], 0, end, max_chars)
+
+
+def _block_end(pieces: list[Piece], block: int) -> int:
+    """Where the list or table starting at `pieces[block]` ends (the index after its last sentence)."""
+    end = block
+    while end < len(pieces) and pieces[end].block == block:
+        end += 1
+    return end
 
 
 def _introduces(text: str) -> bool:
