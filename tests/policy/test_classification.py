@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from bot.answer.service import AnswerService
 from bot.policy.policy_file import PolicyFileError, load_policy_file
 from bot.policy.regulated import RegulatedTopicPolicy
+from bot.policy.signals import normalize, signals
 from bot.runtime import Runtime
 
 # Written for these tests (not taken from any evaluation set): one advice question and one
@@ -257,9 +258,22 @@ def test_a_judgement_on_my_own_situation_is_escalated(policy: RegulatedTopicPoli
     assert decision is not None and decision.category == category
 
 
-PLAINLY_PROCESS = "my landlord wants someone at work to confirm my salary for the lease, what do i do?"
+A_PROCEDURE_ASKED_FOR = "a vendor emailed asking me to wire money urgently and it looks like it's from our cfo, what do i do?"
+"""A phishing report: "what do i do?" after a situation asks for the procedure, as "what should i do?"
+asks for a judgement. Read as a judgement it sent this to the legal queue."""
+
+
+def test_what_do_i_do_asks_for_the_procedure_and_what_should_i_do_for_a_judgement(
+        policy: RegulatedTopicPolicy, policy_file) -> None:  # noqa: ANN001
+    assert not signals(normalize(A_PROCEDURE_ASKED_FOR), policy_file.signals).judgement
+    assert signals(normalize(A_PROCEDURE_ASKED_FOR.replace("what do i do", "what should i do")),
+                   policy_file.signals).judgement
+    assert policy.classify(A_PROCEDURE_ASKED_FOR) is None
+
+
+PLAINLY_PROCESS = "my landlord wants someone at work to confirm my salary for the lease, what should i do?"
 """Nearer the process examples than the advice ones by more than `min_margin`, with judgement and
-situation signals ("what do i do", "my salary") that would otherwise carry it over the threshold."""
+situation signals ("what should i do", "my salary") that would otherwise carry it over the threshold."""
 
 
 def test_signals_do_not_escalate_a_question_that_reads_plainly_as_process(policy: RegulatedTopicPolicy, policy_file,
