@@ -271,6 +271,19 @@ def test_what_do_i_do_asks_for_the_procedure_and_what_should_i_do_for_a_judgemen
     assert policy.classify(A_PROCEDURE_ASKED_FOR) is None
 
 
+WHAT_MY_BOSS_CAN_SEE = "can my boss see which sites i browse on the company laptop? just curious"
+"""What the rules let a manager see: "my boss" is the subject of the question, not a situation of the
+asker's own. Read as one, it went to the legal queue."""
+
+
+def test_what_a_manager_can_see_is_no_situation_of_my_own(policy: RegulatedTopicPolicy, policy_file) -> None:  # noqa: ANN001
+    asked = signals(normalize(WHAT_MY_BOSS_CAN_SEE), policy_file.signals)
+
+    assert asked.process and not asked.situation
+    assert signals(normalize("my boss keeps reading my dms out loud"), policy_file.signals).situation
+    assert policy.classify(WHAT_MY_BOSS_CAN_SEE) is None
+
+
 PLAINLY_PROCESS = "my landlord wants someone at work to confirm my salary for the lease, what should i do?"
 """Nearer the process examples than the advice ones by more than `min_margin`, with judgement and
 situation signals ("what should i do", "my salary") that would otherwise carry it over the threshold."""
