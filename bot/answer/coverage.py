@@ -39,7 +39,11 @@ _CUT = re.compile(r"\s+(?:" + "|".join([*_JOINERS, "anymore", "these days", "now
 _INDEX_STOPWORDS = frozenset("""against between through during without within upon among across along around
     behind beyond toward towards onto into over under again further once also than very""".split())
 """Words the full-text index drops as stop words: looked up there they would seem never written."""
-_VAGUE = frozenset("somewhere someone somebody anyone anybody anything anywhere something way ways".split())
+_VAGUE = frozenset("""somewhere someone somebody anyone anybody anything anywhere something way ways workaround
+    workarounds fix fixes solution solutions trick tricks tip tips hack hacks advice help idea ideas suggestion
+    suggestions alternative alternatives recommendation recommendations guidance""".split())
+"""Words that ask how, not whether a thing exists: "is there someone I can talk to", "is there a way to…",
+"the record button is greyed out, any workaround?" name nothing to look for in the runbooks."""
 _OWN = frozenset(("my", "mine"))
 """X that is the asker's own ("…pay for *my* spouse's visa", "…cover *my* physio") exists whatever the
 runbooks say: the question is whether it is covered, which they may answer in other words ("family visas")."""
