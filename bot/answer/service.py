@@ -30,8 +30,10 @@ PROMPT_TURNS = 6
 """Earlier messages of a thread the model sees (retrieval uses fewer: old turns blur the query)."""
 
 
-CLAUSE = re.compile(r"(?<=[?!.])\s+|\s*\n\s*")
-"""Where a chat message's clauses end: after a question mark, exclamation or full stop, or at a line break."""
+CLAUSE = re.compile(r"(?<=[?!.\u2600-\u27bf\ufe0f\U0001f300-\U0001faff])\s+|\s*\n\s*")
+"""Where a chat message's clauses end: after a question mark, exclamation or full stop, after an emoji
+(chat's punctuation: "my grandpa passed away last night 💔 can i step away for a few days?"), or at
+a line break."""
 
 MAX_CLAUSES = 4
 """Clauses searched alone, at most (a search each): a long message pasted whole costs four searches, not forty."""

@@ -380,6 +380,22 @@ def test_the_ask_is_searched_alone_when_chat_around_it_blurs_the_message(example
     assert "home office setup stipend" in answer.citations[0].snippet
 
 
+ASK_AFTER_AN_EMOJI = ("been perched on a wobbly kitchen stool for a month and my neck hates me 😩 will the company "
+                      "cover a chair for my home office")
+"""Written for this test: chat, then the ask, with an emoji for the full stop between them."""
+
+
+def test_an_emoji_ends_a_clause_so_the_ask_after_it_is_searched_alone(example_runtime: Runtime) -> None:
+    service = example_runtime.answers
+    whole = service.retriever.search(ASK_AFTER_AN_EMOJI)
+
+    answer = service.answer(ASK_AFTER_AN_EMOJI)
+
+    assert max(result.similarity for result in whole) < example_runtime.settings.min_relevance
+    assert not answer.no_answer
+    assert "home office setup stipend" in answer.citations[0].snippet
+
+
 def test_a_long_chatty_message_costs_a_bounded_number_of_searches(example_runtime: Runtime,
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     service = example_runtime.answers
