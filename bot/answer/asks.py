@@ -69,6 +69,20 @@ _HOLDS = {
     ),
 }
 _STEP = re.compile(r"^\d{1,3}[.)] ")
+_EMPHASIS = re.compile(r"[*_`]")
+_ACT = (r"(?:fill out|fill in|submit|e-?mail|send|post|contact|reach out|log ?in|login|sign in|sign up|go to|visit"
+        r"|open|create|click|use|complete|request|notify|message|slack|ask|file|book|add|initiate|start|select|head to"
+        r"|follow|tell|check with|acquire|clone|forward|type|press|install|download|update)")
+_INSTRUCTION = re.compile(
+    r"^(?:(?:step \d+|[a-z][\w /&'-]{0,30}):\s+)?"  # a label: "US Teammates: To formally request leave, please…"
+    rf"(?:(?:to|in order to|if you|when you)\b[^.:;]{{3,160}}?,\s*(?:please\s+)?(?:first\s+)?{_ACT}\b"
+    rf"|(?:please\s+)?(?:first\s+)?{_ACT}\b(?! (?:of|is|are|was|were|has|have|can|will)\b))",
+    re.IGNORECASE,
+)
+"""A sentence that tells the reader what to do: "To formally request leave, please login to Tilt…", "If
+you'd like to change your email, please fill out this form", "Notify people-ops@… with your request",
+after a label or not ("US Teammates: …"). Runbooks often give a procedure in one such sentence instead
+of a numbered list."""
 
 
 def asks(question: str) -> frozenset[Ask]:
@@ -82,3 +96,8 @@ def holds(sentence: str, kind: Ask) -> bool:
     if kind is Ask.PROCEDURE:
         return bool(_STEP.match(sentence))
     return bool(_HOLDS[kind].search(sentence))
+
+
+def instructs(sentence: str) -> bool:
+    """Whether `sentence` is a procedure in one sentence (`_INSTRUCTION`), not a numbered step."""
+    return bool(_INSTRUCTION.search(_EMPHASIS.sub("", sentence).lstrip("-• ")))

@@ -11,7 +11,7 @@ import math
 import re
 from functools import lru_cache
 
-from bot.answer.asks import Ask, asks, holds
+from bot.answer.asks import Ask, asks, holds, instructs
 from bot.answer.audience import asker_region, audience_bonuses
 from bot.index.sentences import Piece, pieces_of
 
@@ -122,10 +122,13 @@ def bonuses(question: str, sentences: list[str], wants: frozenset[Ask]) -> list[
 
 
 def fact_bonuses(sentences: list[str], wants: frozenset[Ask]) -> list[float]:
-    """FACT_BONUS for each sentence holding a kind of fact the question asks for (a procedure's
-    steps are handled by quoting the list whole, not by a bonus), else 0."""
+    """FACT_BONUS for each sentence holding a kind of fact the question asks for, else 0. A procedure's
+    numbered steps are handled by quoting the list whole, not by a bonus; a procedure given in one
+    sentence ("To request leave, please login to Tilt…") gains it (`bot.answer.asks.instructs`)."""
     kinds = [kind for kind in wants if kind is not Ask.PROCEDURE]
-    return [FACT_BONUS if any(holds(sentence, kind) for kind in kinds) else 0.0 for sentence in sentences]
+    how = Ask.PROCEDURE in wants
+    return [FACT_BONUS if any(holds(sentence, kind) for kind in kinds) or (how and instructs(sentence)) else 0.0
+            for sentence in sentences]
 
 
 def best_snippet(question: str, text: str, max_chars: int = QUOTE_CHARS, semantic: list[float] | None = None,

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot.answer.asks import Ask, asks, holds
+from bot.answer.asks import Ask, asks, holds, instructs
 from bot.answer.audience import ABROAD, AUDIENCE_BONUS, US, asker_region, audience_bonuses
 from bot.answer.compose import SOURCE_SHARE, citations_for
 from bot.answer.coverage import asked_thing, unmentioned
@@ -101,6 +101,27 @@ def test_a_who_question_is_quoted_with_the_address() -> None:
     quote = best_snippet("i clicked a link in a fake payroll email, who do I tell?", text, max_chars=130)
 
     assert "phish@larkspur.example" in quote or "#security-help" in quote, quote
+
+
+def test_a_how_to_question_is_quoted_with_the_sentence_that_says_what_to_do() -> None:
+    text = ("Badges are printed by the front desk. A lost badge stops working as soon as it is reported. "
+            "To replace a lost badge, please submit the badge request form on the intranet. "
+            "Replacement badges are free the first time.")
+    quote = best_snippet("lost my badge 😩 how do i get a new one?", text, max_chars=90)
+
+    assert "badge request form" in quote, quote  # not "stops working…", which shares as many words
+
+
+@pytest.mark.parametrize("sentence, says_what_to_do", [
+    ("To formally request leave, please login to Tilt through your Rippling account.", True),
+    ("If you'd like to change your email address, please fill out this form.", True),
+    ("Please email people-ops@larkspur.example with the new name.", True),
+    ("To be eligible, you must have worked here four months.", False),
+    ("To date, we have hired 100 people.", False),
+    ("2. Click Connect.", False),  # a numbered step: the list is quoted whole instead
+])
+def test_a_procedure_in_one_sentence_is_recognised(sentence: str, says_what_to_do: bool) -> None:
+    assert instructs(sentence) is says_what_to_do
 
 
 def test_a_table_row_is_quoted_with_its_header() -> None:
