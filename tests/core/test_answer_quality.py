@@ -387,32 +387,21 @@ def test_one_sentence_answering_in_a_section_about_other_things_is_found(tmp_pat
 CHAT_AROUND_THE_ASK = ("will the company cover a chair for my home office? been perched on a wobbly kitchen stool for "
                        "a month and my neck hates me")
 """Written for this test: the ask, then chat that blurs the whole message under the relevance floor."""
-
-
-def test_the_ask_is_searched_alone_when_chat_around_it_blurs_the_message(example_runtime: Runtime) -> None:
-    service = example_runtime.answers
-    whole = service.retriever.search(CHAT_AROUND_THE_ASK)
-
-    answer = service.answer(CHAT_AROUND_THE_ASK)
-
-    assert max(result.similarity for result in whole) < example_runtime.settings.min_relevance
-    assert not service.a_sentence_answers(CHAT_AROUND_THE_ASK, whole), "the sentence rule alone would turn it away"
-    assert not answer.no_answer
-    assert "home office setup stipend" in answer.citations[0].snippet
-
-
 ASK_AFTER_AN_EMOJI = ("been perched on a wobbly kitchen stool for a month and my neck hates me 😩 will the company "
                       "cover a chair for my home office")
-"""Written for this test: chat, then the ask, with an emoji for the full stop between them."""
+"""Written for this test: chat, then the ask, with an emoji for the full stop between them (chat's punctuation)."""
 
 
-def test_an_emoji_ends_a_clause_so_the_ask_after_it_is_searched_alone(example_runtime: Runtime) -> None:
+@pytest.mark.parametrize("message", [CHAT_AROUND_THE_ASK, ASK_AFTER_AN_EMOJI])
+def test_the_ask_is_searched_alone_when_chat_around_it_blurs_the_message(example_runtime: Runtime,
+                                                                         message: str) -> None:
     service = example_runtime.answers
-    whole = service.retriever.search(ASK_AFTER_AN_EMOJI)
+    whole = service.retriever.search(message)
 
-    answer = service.answer(ASK_AFTER_AN_EMOJI)
+    answer = service.answer(message)
 
     assert max(result.similarity for result in whole) < example_runtime.settings.min_relevance
+    assert not service.a_sentence_answers(message, whole), "the sentence rule alone would turn it away"
     assert not answer.no_answer
     assert "home office setup stipend" in answer.citations[0].snippet
 
