@@ -125,10 +125,8 @@ def fact_bonuses(sentences: list[str], wants: frozenset[Ask]) -> list[float]:
     """FACT_BONUS for each sentence holding a kind of fact the question asks for, else 0. A procedure's
     numbered steps are handled by quoting the list whole, not by a bonus; a procedure given in one
     sentence ("To request leave, please login to Tilt…") gains it (`bot.answer.asks.instructs`)."""
-    kinds = [kind for kind in wants if kind is not Ask.PROCEDURE]
-    how = Ask.PROCEDURE in wants
-    return [FACT_BONUS if any(holds(sentence, kind) for kind in kinds) or (how and instructs(sentence)) else 0.0
-            for sentence in sentences]
+    return [FACT_BONUS if any(instructs(sentence) if kind is Ask.PROCEDURE else holds(sentence, kind) for kind in wants)
+            else 0.0 for sentence in sentences]
 
 
 def best_snippet(question: str, text: str, max_chars: int = QUOTE_CHARS, semantic: list[float] | None = None,
