@@ -179,6 +179,9 @@ class Settings(BaseSettings):
     top_k: int = _env("KB_TOP_K", "Snippets an answer cites at most.", 5, ge=1, le=20)
     max_chunks_per_doc: int = _env("KB_MAX_CHUNKS_PER_DOC", "Chunks of one document among the results at most.", 2, ge=1)
     vector_weight: float = _env("KB_VECTOR_WEIGHT", "Share of the vector score in the hybrid fusion; full text gets the rest.", 0.8, ge=0, le=1)
+    chat_terms: bool = _env(
+        "KB_CHAT_TERMS", "Full-text search also looks for the runbooks' words for chat phrasing ('hand in my notice': "
+        "resignation; 'sus email': phishing); off for runbooks not in English.", True)
     min_relevance: float = _env("KB_MIN_RELEVANCE", "Cosine similarity the best match needs, else kb says it found nothing.", 0.38)
     min_sentence_relevance: float = _env(
         "KB_MIN_SENTENCE_RELEVANCE", "A question whose best match is under KB_MIN_RELEVANCE is still answered when a "

@@ -49,7 +49,8 @@ class Runtime:
 
     @cached_property
     def retriever(self) -> Retriever:
-        return Retriever(self.store, self.embedder, vector_weight=self.settings.vector_weight)
+        return Retriever(self.store, self.embedder, vector_weight=self.settings.vector_weight,
+                         chat_terms=self.settings.chat_terms)
 
     @cached_property
     def sync_engine(self) -> SyncEngine:

@@ -19,6 +19,7 @@ from typing import Literal
 
 import numpy as np
 
+from bot.answer.chat_terms import expanded
 from bot.answer.spelling import Speller, model_vocabulary
 from bot.index.embedding import Embedder
 from bot.index.store import Hit, Store
@@ -70,13 +71,16 @@ def fts_query(text: str) -> str:
 
 
 class Retriever:
-    def __init__(self, store: Store, embedder: Embedder, *, depth: int = 50, vector_weight: float = 0.8) -> None:
+    def __init__(self, store: Store, embedder: Embedder, *, depth: int = 50, vector_weight: float = 0.8,
+                 chat_terms: bool = True) -> None:
         if not 0.0 <= vector_weight <= 1.0:
             raise ValueError(f"vector_weight must be between 0 and 1, not {vector_weight}")
         self.store = store
         self.embedder = embedder
         self.depth = depth
         self.vector_weight = vector_weight
+        self.chat_terms = chat_terms
+        """Whether the full-text leg also searches the runbooks' words for chat phrasing (`bot.answer.chat_terms`)."""
         self._speller: tuple[int | None, Speller] | None = None
 
     def corrected(self, query: str) -> str:
@@ -96,14 +100,17 @@ class Retriever:
         """The best `k` chunks, at most `per_doc` from one document (None: no cap)."""
         query = self.corrected(query)
         vector = self.embedder.embed_queries([query])[0]
+        # The runbooks' words for chat phrasing go to the full-text leg only: the vector leg reads meaning,
+        # and moving the question's vector toward a formal term cost as many answers as it gained (README).
+        text_query = expanded(query) if self.chat_terms else query
         candidates: dict[str, Result] = {}
         lists: dict[str, list[Hit]] = {}
         if mode == "hybrid":
-            lists["vector"], lists["text"] = self.store.search_both(vector, fts_query(query), self.depth, where)
+            lists["vector"], lists["text"] = self.store.search_both(vector, fts_query(text_query), self.depth, where)
         elif mode == "vector":
             lists["vector"] = self.store.search_vector(vector, self.depth, where)
         else:
-            lists["text"] = self.store.search_text(fts_query(query), self.depth, where)
+            lists["text"] = self.store.search_text(fts_query(text_query), self.depth, where)
         text_scores: dict[str, float] = {}
         for name, hits in lists.items():
             for rank, hit in enumerate(hits, start=1):

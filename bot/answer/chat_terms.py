@@ -1,0 +1,78 @@
+"""The runbooks' words for what people say in chat.
+
+People ask a bot the way they talk in Slack: they "hand in their notice", get a "sus" email, have
+"beef" with a teammate, want a "promo". Runbooks are written in the other register: resignation,
+phishing, conflict, promotion. The full-text leg of retrieval matches words, and a small embedding
+model knows little slang, so such a question can miss the one page that answers it while every
+word of it is ordinary.
+
+`expanded` adds the formal words after the question (the question itself is untouched), from a
+table of workplace chat written for the register, not for one company's handbook: slang,
+abbreviations, idioms, a situation told in lay words ("pregnant", "a journalist DMd me") and
+brand names, each mapped to the name every HR and IT runbook gives the thing. A word that is
+already a runbook's term is never mapped to a neighbouring one ("equity" to "stock options",
+"salary band" to "compensation"): measured, that pulls in the neighbour's page instead. The policy never sees the expansion (it reads what the asker
+wrote), nor does a "do we have X?" check, which must judge the asker's own words.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+CHAT_TERMS: dict[str, str] = {
+    # leaving, and being let go
+    r"hand(ing|ed)? in (my|a|the|our) notice|put(ting)? in (my|a|the) notice|(two|2) weeks'? notice"
+    r"|\bquit(ting)?\b|leaving the company|leave the company|moving on from": "resign resignation",
+    r"\blet go\b|laid off|lay-?offs?\b|got fired|getting fired|\bfired\b|\bcanned\b|\baxed\b": "termination",
+    r"\bmy last day\b": "offboarding",
+    # time away
+    r"\bvacay\b|\bday off\b|\bdays off\b|\btime away\b": "time off",
+    r"\booo\b": "out of office",
+    r"\bsick day|\bcalling in sick|\bcall in sick|\bfeeling sick|\bunder the weather": "sick leave",
+    r"\bmat leave|\bpat leave|\bbaby\b|\bnewborn|\bpregnan|\bdue date\b": "parental leave",
+    r"\bpassed away|\bfuneral|\b(mom|dad|mother|father|grandma|grandpa|grandmother|grandfather|brother|sister"
+    r"|wife|husband|partner|son|daughter|uncle|aunt|cousin) died": "bereavement leave",
+    # where and how people work
+    r"\bwfh\b": "remote work from home",
+    r"\bdigital nomad|\bwork(ing)? from (abroad|another country)|\bwork(ing)? while travel": "working abroad",
+    r"\bboss\b|\bmgr\b": "manager",
+    r"\bco-?workers?\b": "teammate colleague",
+    # pay and money
+    r"\bperf\b": "performance",
+    r"\bpromo\b|\blevel up\b": "promotion",
+    r"\bcomp\b": "compensation",
+    r"\b(a|my|get|getting|got|ask for|asking for) raise\b|\bpay bump\b|\bpay rise\b": "salary increase",
+    r"\bpayday\b|\bpaycheck|\bpay ?stub|\bpayslip|\bget(ting)? paid\b": "payroll",
+    r"\bpay(ing)? me back\b|\bmoney back\b|\bpaid back\b": "reimbursement",
+    r"\bside (hustle|gig|job|business)|\bmoonlight": "outside employment",
+    # IT and security
+    r"\bsus\b|\bsketchy\b|\bshady\b|\bphishy\b|\bscam(my)?\b|\bspammy\b|\bweird (email|text|link|message)"
+    r"|\bfake (email|text|message)": "suspicious phishing spam",
+    r"\bhacked\b|\bpwned\b": "security incident compromised",
+    r"\bpw\b|\bpwd\b|\bpasswd\b": "password",
+    r"\bcreds\b": "credentials",
+    r"\bperms\b": "permissions access",
+    r"\bchat ?gpt\b|\bgpt\b|\bcopilot\b|\bclaude\b|\bgemini\b": "AI tools",
+    r"\bjournalists?\b|\breporters?\b": "press media",
+    r"\bspill(ed)?\b|\bcracked\b|\bwon'?t turn on\b|\bwon'?t boot\b|\bdied on me\b|\bbricked\b": "damaged broken",
+    r"\bhelp ?desk\b|\btech support\b|(?-i:\bIT\b)": "IT support",
+    r"\bwi-?fi\b": "internet",
+    r"\bmerch\b": "swag",
+    # people
+    r"\bbeef\b|\bclash(ing)?\b|\bfriction\b|\bbutting heads|\bdon'?t get along|\bdrama\b": "conflict",
+}
+"""Chat phrasing (a regular expression) → the words a runbook uses for it."""
+
+_TABLE = [(re.compile(pattern, re.IGNORECASE), words) for pattern, words in CHAT_TERMS.items()]
+
+
+@lru_cache(maxsize=4096)
+def expanded(question: str) -> str:
+    """`question` followed by the runbook words for the chat phrasing it uses, those it does not already say."""
+    present = set(re.findall(r"[a-z0-9]+", question.lower()))
+    added: list[str] = []
+    for pattern, words in _TABLE:
+        if pattern.search(question):
+            added.extend(word for word in words.split() if word.lower() not in present and word not in added)
+    return f"{question} ({' '.join(added)})" if added else question

@@ -1,0 +1,66 @@
+"""Chat phrasing meets the runbooks' words in full-text search ("i want to quit" finds the resignation page)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.answer.chat_terms import expanded
+from bot.config import Settings
+from bot.index.embedding import Embedder
+from bot.index.sources import local_folder
+from bot.runtime import Runtime
+
+LEAVING = """# Leaving Northwind
+
+## Resigning
+
+Resignations go to your manager first, in a call, and then in writing to people@northwind.example. Your
+resignation email names your last working day; the standard resignation period is four weeks.
+"""
+
+TIME_OFF = """# Time off
+
+## Booking holidays
+
+Book time off in the HR portal at least two weeks ahead and tell your team first, in its channel.
+"""
+"""Written for this test: it shares "tell" and "first" with the question, the resignation page none of its words."""
+
+
+@pytest.mark.parametrize("chat_terms, first", [(True, "leaving.md"), (False, "time-off.md")])
+def test_full_text_search_finds_the_runbooks_word_for_chat_phrasing(tmp_path: Path, embedder: Embedder,
+                                                                    chat_terms: bool, first: str) -> None:
+    (tmp_path / "runbooks").mkdir()
+    (tmp_path / "runbooks" / "leaving.md").write_text(LEAVING, encoding="utf-8")
+    (tmp_path / "runbooks" / "time-off.md").write_text(TIME_OFF, encoding="utf-8")
+    rt = Runtime(Settings(data_dir=str(tmp_path / "index"), chat_terms=chat_terms))
+    rt.embedder = embedder
+    rt.sync_engine.sync(local_folder(str(tmp_path / "runbooks"), rt.settings))
+
+    results = rt.answers.retriever.search("i want to quit, who do i tell first?", mode="text")
+
+    assert results[0].path == first
+
+
+@pytest.mark.parametrize("question, added", [
+    ("thinking of handing in my notice, what's step one?", "resign resignation"),
+    ("got a sus email from 'the ceo' asking for gift cards", "suspicious phishing spam"),
+    ("my coworker and i keep butting heads", "teammate colleague conflict"),
+    ("forgot my okta pw", "password"),
+    ("i'm pregnant! what do i sort out first?", "parental leave"),
+    ("who do i ask in IT about a new monitor?", "support"),
+])
+def test_chat_phrasing_gains_the_runbooks_words(question: str, added: str) -> None:
+    assert expanded(question) == f"{question} ({added})"
+
+
+@pytest.mark.parametrize("question", [
+    "how do i request parental leave?",  # already the runbook's words: nothing to add
+    "does it help to raise a concern with my manager first?",  # "it" and "raise" in their everyday sense
+    "my laptop died, can i get a loaner?",  # died, but nobody passed away
+    "can i move to another team?",  # a move, not a relocation abroad
+])
+def test_plain_questions_are_left_as_asked(question: str) -> None:
+    assert expanded(question) == question
