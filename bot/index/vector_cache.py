@@ -2,9 +2,9 @@
 
 Answering a question embeds the same short texts again and again: the question itself (by the
 policy, retrieval and the quote scorer) and the sentences of the chunks that popular questions
-retrieve. A vector depends only on its text (the ONNX backend embeds each text alone; see
-bot/index/onnx_model.py), so a cached one is the vector the model would give, and what is chosen
-from it does not change.
+retrieve. A vector depends only on its text (the ONNX backend runs a text alone or with others of
+its exact length, never padded; see bot/index/onnx_model.py), so a cached one is the vector the model
+would give, to float rounding, and what is chosen from it does not change.
 """
 
 from __future__ import annotations

@@ -141,3 +141,35 @@ def test_onnx_and_torch_embeddings_agree_on_the_test_corpus(tmp_path: Path, int8
     assert len(texts) >= 5 and cosines.min() > least, cosines
     assert query_cosines.min() > least, query_cosines
 
+
+
+class _CountingSession:
+    """The model's real ONNX Runtime session, counting its forward passes and the texts in each."""
+
+    def __init__(self, session) -> None:  # noqa: ANN001 - onnxruntime.InferenceSession
+        self.session = session
+        self.passes: list[int] = []
+
+    def run(self, outputs, feeds):  # noqa: ANN001, ANN201 - InferenceSession.run's own signature
+        self.passes.append(len(next(iter(feeds.values()))))
+        return self.session.run(outputs, feeds)
+
+
+def test_fp32_onnx_runs_texts_of_one_length_together_and_each_vector_is_the_one_it_has_alone(
+        embedder) -> None:  # noqa: ANN001 - the session's Embedder
+    model = embedder.sentence_model
+    assert model.meta.int8 == "none"  # the default: fp32
+    texts = ["Book it in Tilt.", "Send it to payroll.", "Ask in #it-help.", "Tell your manager first, then People Ops.",
+             "Book it in Tilt."]
+    lengths = [len(encoding.ids) for encoding in model.tokenizer.encode_batch([text.lower() for text in texts])]
+    alone = np.stack([model.encode([text])[0] for text in texts])
+    counting = _CountingSession(model.session)
+    model.session = counting
+    try:
+        together = model.encode(texts, batch_size=32)
+    finally:
+        model.session = counting.session
+
+    assert sorted(counting.passes) == sorted(lengths.count(length) for length in set(lengths))  # no padding computed
+    assert len(counting.passes) < len(texts)
+    assert np.abs(together - alone).max() < 1e-5
