@@ -37,7 +37,17 @@ Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Log progress det
 def runtime(data_dir: str | None, verbose: bool = False) -> Runtime:
     settings = Settings(data_dir=data_dir) if data_dir else Settings()
     logs.configure("DEBUG" if verbose else "WARNING", settings.log_format, settings.secret_values())
-    return Runtime(settings)
+    return checked(Runtime(settings))
+
+
+def checked(rt: Runtime) -> Runtime:
+    """`rt`, once the files its settings name beside the index are read: a bad one stops the command with
+    its reason instead of failing the first question."""
+    try:
+        rt.chat_terms  # noqa: B018 - read for its error
+    except ValueError as error:
+        raise fail(str(error)) from None
+    return rt
 
 
 SYNC_BUSY_EXIT = 75
@@ -421,7 +431,7 @@ def serve(
 
     settings = Settings(data_dir=data_dir) if data_dir else Settings()
     logs.configure("DEBUG" if verbose else settings.log_level, settings.log_format, settings.secret_values())
-    server.serve(Runtime(settings), host, port)
+    server.serve(checked(Runtime(settings)), host, port)
 
 
 @app.command("settings")

@@ -182,6 +182,9 @@ class Settings(BaseSettings):
     chat_terms: bool = _env(
         "KB_CHAT_TERMS", "Full-text search also looks for the runbooks' words for chat phrasing ('hand in my notice': "
         "resignation; 'sus email': phishing); off for runbooks not in English.", True)
+    chat_terms_file: str = _env(
+        "KB_CHAT_TERMS_FILE", "YAML file of your own chat phrasing (a regular expression) mapped to the runbooks' "
+        "words, added to the built-in table: product nicknames, internal tool names; empty: none.", "")
     min_relevance: float = _env("KB_MIN_RELEVANCE", "Cosine similarity the best match needs, else kb says it found nothing.", 0.38)
     min_sentence_relevance: float = _env(
         "KB_MIN_SENTENCE_RELEVANCE", "A question whose best match is under KB_MIN_RELEVANCE is still answered when a "

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 from bot.access import AccessControl
 from bot.llm.breaker import CircuitBreaker
+from bot.answer.chat_terms import Table
+from bot.answer.chat_terms import load as load_chat_terms
 from bot.answer.grounded import GroundedWriter
 from bot.answer.retrieve import Retriever
 from bot.answer.service import AnswerService
@@ -48,9 +50,15 @@ class Runtime:
         return get_embedder(self.settings)
 
     @cached_property
+    def chat_terms(self) -> Table | None:
+        """The chat phrasing table retrieval searches with (None: KB_CHAT_TERMS off); ValueError names a bad
+        KB_CHAT_TERMS_FILE, which the CLI and `kb serve` read at start."""
+        return load_chat_terms(self.settings.chat_terms_file) if self.settings.chat_terms else None
+
+    @cached_property
     def retriever(self) -> Retriever:
         return Retriever(self.store, self.embedder, vector_weight=self.settings.vector_weight,
-                         chat_terms=self.settings.chat_terms)
+                         chat_terms=self.chat_terms)
 
     @cached_property
     def sync_engine(self) -> SyncEngine:

@@ -18,7 +18,11 @@ wrote), nor does a "do we have X?" check, which must judge the asker's own words
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from functools import lru_cache
+from pathlib import Path
+
+import yaml
 
 CHAT_TERMS: dict[str, str] = {
     # leaving, and being let go
@@ -78,15 +82,47 @@ CHAT_TERMS: dict[str, str] = {
 }
 """Chat phrasing (a regular expression) → the words a runbook uses for it."""
 
-_TABLE = [(re.compile(pattern, re.IGNORECASE), words) for pattern, words in CHAT_TERMS.items()]
+Table = tuple[tuple[re.Pattern[str], str], ...]
+
+
+def compiled(terms: Mapping[str, str], origin: str = "the built-in table") -> Table:
+    """`terms` ready to match, case-insensitively; a pattern that does not compile is refused, naming
+    where it came from, so a typo in an operator's file stops the start instead of matching nothing."""
+    table = []
+    for pattern, words in terms.items():
+        if not isinstance(pattern, str) or not isinstance(words, str) or not words.split():
+            raise ValueError(f"{origin}: each entry must be a pattern and the words to add, not {pattern!r}: {words!r}")
+        try:
+            table.append((re.compile(pattern, re.IGNORECASE), words))
+        except re.error as error:
+            raise ValueError(f"{origin}: {pattern!r} is not a regular expression ({error})") from None
+    return tuple(table)
+
+
+BUILT_IN = compiled(CHAT_TERMS)
+
+
+def load(path: str) -> Table:
+    """The built-in table and the operator's own (`KB_CHAT_TERMS_FILE`: a YAML mapping of pattern to
+    words), for the company's jargon: product nicknames, internal tool names, team shorthand."""
+    if not path:
+        return BUILT_IN
+    source = Path(path)
+    try:
+        data = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as error:
+        raise ValueError(f"KB_CHAT_TERMS_FILE {path}: cannot be read ({error})") from None
+    if not isinstance(data, dict):
+        raise ValueError(f"KB_CHAT_TERMS_FILE {path}: expected a mapping of pattern to words, got {type(data).__name__}")
+    return BUILT_IN + compiled(data, f"KB_CHAT_TERMS_FILE {path}")
 
 
 @lru_cache(maxsize=4096)
-def expanded(question: str) -> str:
+def expanded(question: str, table: Table = BUILT_IN) -> str:
     """`question` followed by the runbook words for the chat phrasing it uses, those it does not already say."""
     present = set(re.findall(r"[a-z0-9]+", question.lower()))
     added: list[str] = []
-    for pattern, words in _TABLE:
+    for pattern, words in table:
         if pattern.search(question):
             added.extend(word for word in words.split() if word.lower() not in present and word not in added)
     return f"{question} ({' '.join(added)})" if added else question

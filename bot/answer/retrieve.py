@@ -19,7 +19,7 @@ from typing import Literal
 
 import numpy as np
 
-from bot.answer.chat_terms import expanded
+from bot.answer.chat_terms import BUILT_IN, Table, expanded
 from bot.answer.spelling import Speller, model_vocabulary
 from bot.index.embedding import Embedder
 from bot.index.store import Hit, Store
@@ -72,7 +72,7 @@ def fts_query(text: str) -> str:
 
 class Retriever:
     def __init__(self, store: Store, embedder: Embedder, *, depth: int = 50, vector_weight: float = 0.8,
-                 chat_terms: bool = True) -> None:
+                 chat_terms: Table | None = BUILT_IN) -> None:
         if not 0.0 <= vector_weight <= 1.0:
             raise ValueError(f"vector_weight must be between 0 and 1, not {vector_weight}")
         self.store = store
@@ -80,7 +80,7 @@ class Retriever:
         self.depth = depth
         self.vector_weight = vector_weight
         self.chat_terms = chat_terms
-        """Whether the full-text leg also searches the runbooks' words for chat phrasing (`bot.answer.chat_terms`)."""
+        """Chat phrasing → runbook words the full-text leg also searches (`bot.answer.chat_terms`); None: off."""
         self._speller: tuple[int | None, Speller] | None = None
 
     def corrected(self, query: str) -> str:
@@ -102,7 +102,7 @@ class Retriever:
         vector = self.embedder.embed_queries([query])[0]
         # The runbooks' words for chat phrasing go to the full-text leg only: the vector leg reads meaning,
         # and moving the question's vector toward a formal term cost as many answers as it gained (README).
-        text_query = expanded(query) if self.chat_terms else query
+        text_query = expanded(query, self.chat_terms) if self.chat_terms is not None else query
         candidates: dict[str, Result] = {}
         lists: dict[str, list[Hit]] = {}
         if mode == "hybrid":

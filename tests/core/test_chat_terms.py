@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
-from bot.answer.chat_terms import expanded
+from bot.answer.chat_terms import expanded, load
+from bot.cli import app
 from bot.config import Settings
 from bot.index.embedding import Embedder
 from bot.index.sources import local_folder
@@ -64,3 +66,31 @@ def test_chat_phrasing_gains_the_runbooks_words(question: str, added: str) -> No
 ])
 def test_plain_questions_are_left_as_asked(question: str) -> None:
     assert expanded(question) == question
+
+
+def test_the_companys_own_jargon_is_added_from_its_file(tmp_path: Path) -> None:
+    own = tmp_path / "chat-terms.yaml"
+    own.write_text("'\\bthe hub\\b': intranet portal\n'\\bpeeps\\b': people team\n", encoding="utf-8")
+
+    table = load(str(own))
+
+    assert expanded("where's the leave form on the hub?", table) == "where's the leave form on the hub? (intranet portal)"
+    assert expanded("got a sus email", table) == "got a sus email (suspicious phishing spam)"  # the built-in rows stay
+    assert expanded("where's the leave form on the hub?") == "where's the leave form on the hub?"  # not in the built-in
+
+
+@pytest.mark.parametrize("content, reason", [
+    ("'(unclosed': words\n", "is not a regular expression"),
+    ("- just\n- a list\n", "expected a mapping"),
+    ("'\\bhub\\b': ''\n", "must be a pattern and the words to add"),
+])
+def test_a_bad_jargon_file_stops_the_command_with_its_reason(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                             content: str, reason: str) -> None:
+    own = tmp_path / "chat-terms.yaml"
+    own.write_text(content, encoding="utf-8")
+    monkeypatch.setenv("KB_CHAT_TERMS_FILE", str(own))
+
+    result = CliRunner().invoke(app, ["ask", "where is the hub?", "--data-dir", str(tmp_path / "index")])
+
+    assert result.exit_code == 1
+    assert str(own) in " ".join(result.output.split()) and reason in " ".join(result.output.split())
