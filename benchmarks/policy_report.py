@@ -170,8 +170,7 @@ def tune(policy_file: PolicyFile, extra: list[Path]) -> None:
         for group in groups:
             score = group.similarity[neighbours] + group.stance @ signed + own_weight * group.own_case + group.linear
             escalate = escalates(replace(policy_file.thresholds, escalate_at=escalate_at), score,
-                                 group.advice[neighbours], group.similarity[neighbours], group.own_case,
-                                 group.stance[:, 0] + group.stance[:, 1] + group.own_case)
+                                 group.advice[neighbours], group.similarity[neighbours], group.own_case)
             predicted = [ruled or (str(category) if flag else "none") for ruled, category, flag
                          in zip(group.ruled, group.category[neighbours], escalate)]
             results.append(scores(group.truth, predicted))

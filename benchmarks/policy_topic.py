@@ -36,7 +36,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from bot.config import Settings  # noqa: E402
 from bot.index.embedding import get_embedder  # noqa: E402
-from bot.policy.classifier import ExampleClassifier, _top_mean, escalates, held_out_probabilities, toward_advice  # noqa: E402
+from bot.policy.classifier import ExampleClassifier, _top_mean, escalates, held_out_probabilities  # noqa: E402
 from bot.policy.policy_file import Thresholds, load_policy_file  # noqa: E402
 from bot.policy.rules import match_rules  # noqa: E402
 from bot.policy.signals import normalize, signals  # noqa: E402
@@ -92,7 +92,7 @@ def parts(classifier: ExampleClassifier, texts: list[str], sims: np.ndarray, lin
         rows.append({"advice": advice, "topics": topics, "topic": topic_similarity, "own_logistics": own_logistics,
                      "logistics": _top_mean(row[~advice_mask], k),
                      "ordinary": _top_mean(row[(topic_of_example == "")], k),
-                     "stance": stance.score(policy.thresholds.weights), "own_case": stance.own_case, "toward": toward_advice(stance),
+                     "stance": stance.score(policy.thresholds.weights), "own_case": stance.own_case,
                      "linear": policy.thresholds.linear * (float(linear[index]) - 0.5),
                      "rule": rule.category if rule else None})
     return rows
@@ -148,7 +148,7 @@ def predict(rows: list[dict], variant: Variant, thresholds: Thresholds) -> list[
             continue
         category, score, advice = variant(p)
         margin = p["advice"][category] - p["logistics"]
-        out.append(category if escalates(thresholds, score, advice, margin, p["own_case"], p["toward"]) else "none")
+        out.append(category if escalates(thresholds, score, advice, margin, p["own_case"]) else "none")
     return out
 
 

@@ -86,8 +86,7 @@ class ExampleClassifier:
         logistics = _top_mean(row[self.labels == ""], k)
         stance = signals(text, self.policy.signals)
         score = best_similarity - logistics - t.margin + stance.score(t.weights) + t.linear * (linear - 0.5)
-        escalate = bool(escalates(t, score, best_similarity, best_similarity - logistics, stance.own_case,
-                                  toward_advice(stance)))
+        escalate = bool(escalates(t, score, best_similarity, best_similarity - logistics, stance.own_case))
         return Verdict(best_category, float(best_similarity), float(logistics), stance, float(score), bool(escalate),
                        float(linear))
 
@@ -97,26 +96,13 @@ class ExampleClassifier:
         return self.judge(text, sims[0], float(linear[0]))
 
 
-def escalates(t: Thresholds, score, advice, margin, own_case, toward):  # noqa: ANN001, ANN201 - numbers or arrays
+def escalates(t: Thresholds, score, advice, margin, own_case):  # noqa: ANN001, ANN201 - numbers or numpy arrays
     """The decision on a question's parts, written once for the classifier and the benchmarks that
     tune or replay it over arrays: the score reaches the threshold, the question is near some advice
-    example at all, and its advice side is nearer than its logistics side, or below it by at most
-    `min_margin` when the question's own words lean toward advice (`toward`: a judgement, a situation
-    or the asker's own case; see `toward_advice`). A judgement on the asker's own case in so many
-    words escalates below that floor too ("given my prognosis, which leave?" reads like the leave
-    process examples, yet a person must answer).
-
-    Without the words, a near tie is process: "taking 3 wks off for my wedding, do i need anyone to
-    approve that" sits a little nearer the leave process examples than any advice, and the global
-    view's lean alone sent it to the termination queue. On the development sets (docs/escalation.md)
-    this removed five wrong escalations and lost two real ones."""
-    return (score >= t.escalate_at) & (advice >= t.min_similarity) & (
-        (margin >= 0) | ((margin >= t.min_margin) & (toward > 0)) | (own_case > 0))
-
-
-def toward_advice(stance: Signals) -> int:
-    """How many of a question's stance signals lean toward advice: judgement, situation, own case."""
-    return stance.judgement + stance.situation + stance.own_case
+    example at all, and its advice side is not below its logistics side by more than `min_margin`,
+    unless it asks for a judgement on the asker's own case in so many words ("given my prognosis,
+    which leave?" reads like the leave process examples, yet a person must answer)."""
+    return (score >= t.escalate_at) & (advice >= t.min_similarity) & ((margin >= t.min_margin) | (own_case > 0))
 
 
 LINEAR_C = 0.3

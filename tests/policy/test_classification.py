@@ -9,7 +9,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.answer.service import AnswerService
-from bot.policy.classifier import escalates
 from bot.policy.policy_file import PolicyFileError, load_policy_file
 from bot.policy.regulated import RegulatedTopicPolicy
 from bot.policy.signals import normalize, signals
@@ -319,19 +318,3 @@ def test_asking_for_a_judgement_on_my_own_case_escalates_below_the_floor(policy:
     assert old.decision is None and old.verdict is not None
     assert kept.verdict is not None and kept.verdict.margin < policy_file.thresholds.min_margin
     assert kept.decision is not None and kept.decision.category == "medical"
-
-
-@pytest.mark.parametrize("margin, own_case, toward, escalated", [
-    (0.01, 0, 0, True),    # nearer the advice examples: the score decides
-    (-0.03, 0, 0, False),  # a near tie on the process side, and no word leaning toward advice
-    (-0.03, 0, 1, True),   # the same tie with a judgement or a situation in the question's words
-    (-0.10, 0, 1, False),  # below the floor, a judgement alone cannot make process advice
-    (-0.10, 1, 1, True),   # a judgement on one's own case in so many words can
-])
-def test_a_near_tie_on_the_process_side_needs_words_that_lean_toward_advice(margin: float, own_case: int, toward: int,
-                                                                          escalated: bool) -> None:
-    thresholds = load_policy_file(None).thresholds
-    assert thresholds.min_margin < -0.03 < 0 and thresholds.min_margin > -0.10
-    score = thresholds.escalate_at + 0.05  # over the threshold in every case: the margin rule decides
-
-    assert bool(escalates(thresholds, score, thresholds.min_similarity + 0.1, margin, own_case, toward)) is escalated
