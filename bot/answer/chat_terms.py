@@ -27,6 +27,7 @@ import yaml
 CHAT_TERMS: dict[str, str] = {
     # leaving, and being let go
     r"hand(ing|ed)? in (my|a|the|our) notice|put(ting)? in (my|a|the) notice|(two|2) weeks'? notice"
+    r"|put(ting)? in (my|your|the) (two|2) weeks"
     r"|\bquit(ting)?\b|leaving the company|leave the company|moving on from": "resign resignation",
     r"\blet go\b|laid off|lay-?offs?\b|got fired|getting fired|\bfired\b|\bcanned\b|\baxed\b": "termination",
     r"\bmy last day\b": "offboarding",

@@ -48,6 +48,7 @@ def test_full_text_search_finds_the_runbooks_word_for_chat_phrasing(tmp_path: Pa
 
 @pytest.mark.parametrize("question, added", [
     ("thinking of handing in my notice, what's step one?", "resign resignation"),
+    ("putting in my two weeks friday, who do i email?", "resign resignation"),
     ("got a sus email from 'the ceo' asking for gift cards", "suspicious phishing spam"),
     ("my coworker and i keep butting heads", "teammate colleague conflict"),
     ("forgot my okta pw", "password"),
