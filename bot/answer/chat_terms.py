@@ -11,8 +11,9 @@ table of workplace chat written for the register, not for one company's handbook
 abbreviations, idioms, a situation told in lay words ("pregnant", "a journalist DMd me") and
 brand names, each mapped to the name every HR and IT runbook gives the thing. A word that is
 already a runbook's term is never mapped to a neighbouring one ("equity" to "stock options",
-"salary band" to "compensation"): measured, that pulls in the neighbour's page instead. The policy never sees the expansion (it reads what the asker
-wrote), nor does a "do we have X?" check, which must judge the asker's own words.
+"salary band" to "compensation"): measured, that pulls in the neighbour's page instead. The
+policy never sees the expansion (it reads what the asker wrote), nor does a "do we have X?" check,
+which must judge the asker's own words.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ CHAT_TERMS: dict[str, str] = {
     r"\blet go\b|laid off|lay-?offs?\b|got fired|getting fired|\bfired\b|\bcanned\b|\baxed\b": "termination",
     r"\bmy last day\b": "offboarding",
     # time away
-    r"\bvacay\b|\bday off\b|\bdays off\b|\btime away\b|\bannual leave\b|\bon holiday\b|\bgoing on holiday\b": "time off",
+    r"\bvacay\b|\bday off\b|\bdays off\b|\btime away\b|\bannual leave\b|\bon holiday\b": "time off",
     r"\booo\b|\booto\b": "out of office",
     r"\bsick day|\bcalling in sick|\bcall in sick|\bfeeling sick|\bunder the weather": "sick leave",
     r"\bsick note|\bfit note": "doctor's note",
@@ -114,7 +115,8 @@ def load(path: str) -> Table:
     except (OSError, yaml.YAMLError) as error:
         raise ValueError(f"KB_CHAT_TERMS_FILE {path}: cannot be read ({error})") from None
     if not isinstance(data, dict):
-        raise ValueError(f"KB_CHAT_TERMS_FILE {path}: expected a mapping of pattern to words, got {type(data).__name__}")
+        raise ValueError(f"KB_CHAT_TERMS_FILE {path}: expected a mapping of pattern to words, "
+                         f"got {type(data).__name__}")
     return BUILT_IN + compiled(data, f"KB_CHAT_TERMS_FILE {path}")
 
 
