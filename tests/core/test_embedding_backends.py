@@ -142,7 +142,6 @@ def test_onnx_and_torch_embeddings_agree_on_the_test_corpus(tmp_path: Path, int8
     assert query_cosines.min() > least, query_cosines
 
 
-
 class _CountingSession:
     """The model's real ONNX Runtime session, counting its forward passes and the texts in each."""
 
