@@ -59,6 +59,11 @@ CASES = [
     ("as her manager what do I need to do when she goes on leave", "process", 1),
     ("one of my reports is going on leave, what's next", "process", 1),
     ("can someone on a PIP still take PTO", "process", 1),
+    # Who signs off on a plan, whom else to tell, how pay arrives: facts, in chat's wording too.
+    ("off for two weeks in the spring for a family trip, do i need someone to approve it", "process", 1),
+    ("my lead is the problem, who else can i loop in", "process", 1),
+    ("could contractors be paid in pounds instead of dollars", "process", 1),
+    ("how much will i be paid if the deal closes", "process", 1),
     # "How do I keep my job / cope" asks how to get through one's own situation, not for a fact.
     ("how do I keep my job after this", "process", 0),
     ("how do I cope with the stress", "process", 0),
