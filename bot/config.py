@@ -192,6 +192,9 @@ class Settings(BaseSettings):
     not_mentioned: Literal["off", "index", "retrieved"] = _env(
         "KB_NOT_MENTIONED", "When a 'do we have X?' question is answered 'not found': off; index (a word of X is in "
         "no runbook); retrieved (also when no retrieved section is about X: its head word and half the others).", "retrieved")
+    help_channels: str = _env(
+        "KB_HELP_CHANNELS", "Where people can ask a person, as kb's replies name it when nothing relevant is found "
+        "or no help queue is set up (your own channels); empty: those replies name none.", "#it-help or #people-ops")
     max_question_chars: int = _env("KB_MAX_QUESTION_CHARS", "Longest question accepted, in characters.", 4000, ge=1)
 
     @field_validator(*SECRETS, mode="before")

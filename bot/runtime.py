@@ -13,6 +13,7 @@ from bot.access import AccessControl
 from bot.llm.breaker import CircuitBreaker
 from bot.answer.chat_terms import Table
 from bot.answer.chat_terms import load as load_chat_terms
+from bot.answer.compose import not_found
 from bot.answer.grounded import GroundedWriter
 from bot.answer.retrieve import Retriever
 from bot.answer.service import AnswerService
@@ -122,7 +123,7 @@ class Runtime:
                            base_url=self.settings.anthropic_base_url, deadline=self.settings.llm_timeout,
                            retries=self.settings.llm_retries, max_tokens=self.settings.llm_max_tokens,
                            breaker=self.llm_breaker)
-        return GroundedWriter(client, self.settings.llm_system_prompt)
+        return GroundedWriter(client, self.settings.llm_system_prompt, not_found(self.settings.help_channels))
 
     @cached_property
     def answers(self) -> AnswerService:

@@ -26,10 +26,11 @@ from bot.index.vector_cache import VectorCache
 SentenceScorer = Callable[[str, list[list[str]], Mapping[str, np.ndarray]], list[list[float]]]
 """Given the question, each chunk's sentences and the sentence vectors the index stores, a similarity per sentence."""
 
-NOT_FOUND = (
-    "I couldn't find this in the runbooks. Try rewording with the name of the system or policy, "
-    "or ask in #it-help or #people-ops."
-)
+def not_found(help_channels: str) -> str:
+    """What kb says when nothing relevant was found: how to ask again, and where people can help
+    (KB_HELP_CHANNELS: the company's own channels, which only its operators know)."""
+    hint = "I couldn't find this in the runbooks. Try rewording with the name of the system or policy"
+    return f"{hint}, or ask in {help_channels.strip()}." if help_channels.strip() else f"{hint}."
 
 
 PLACE_WEIGHT = 1.0

@@ -14,7 +14,7 @@ import structlog
 
 from bot import metrics
 from bot.answer.citations import check, without_markers
-from bot.answer.compose import NOT_FOUND, citation_of
+from bot.answer.compose import citation_of
 from bot.llm.client import LLMClient, LLMUnavailable
 from bot.answer.model import Answer
 from bot.llm.prompt import NO_ANSWER, Snippet, build, leaks_rules
@@ -28,9 +28,11 @@ Partial = Callable[[str], None]
 
 
 class GroundedWriter:
-    def __init__(self, llm: LLMClient, voice: str) -> None:
+    def __init__(self, llm: LLMClient, voice: str, not_found: str) -> None:
         self.llm = llm
         self.voice = voice
+        self.not_found = not_found
+        """The reply when the model finds no answer in the snippets (`bot.answer.compose.not_found`)."""
 
     def write(self, question: str, results: Sequence[Result], history: Sequence[str] = (),
               on_text: Partial | None = None) -> Answer | None:
@@ -58,7 +60,7 @@ class GroundedWriter:
         checked = check(text.replace(NO_ANSWER, ""), [result.link for result in results])
         if NO_ANSWER in text and not checked.grounded:
             log.info("answer.generated_not_found")
-            return Answer(question=question, text=NOT_FOUND, no_answer=True, generated=True)
+            return Answer(question=question, text=self.not_found, no_answer=True, generated=True)
         if checked.dropped:
             metrics.LLM_DROPPED_CITATIONS.inc(len(checked.dropped))
             log.warning("answer.citations_dropped", numbers=checked.dropped, snippets=len(results))

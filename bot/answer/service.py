@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import structlog
 
 from bot import metrics
-from bot.answer.compose import (NOT_FOUND, citations_for, embedding_scorer, not_found_about, snippets_answer,
+from bot.answer.compose import (citations_for, embedding_scorer, not_found, not_found_about, snippets_answer,
                                 with_neighbours)
 from bot.answer.coverage import asked_thing, key_terms, spellings, unmentioned
 from bot.answer.grounded import GroundedWriter, Partial
@@ -133,7 +133,7 @@ class AnswerService:
         results = self.relevant(query, where)
         if not results:
             log.info("answer.not_found")
-            return Answer(question=checked.text, text=NOT_FOUND, no_answer=True)
+            return Answer(question=checked.text, text=not_found(self.settings.help_channels), no_answer=True)
         corrected = self.retriever.corrected(checked.text)
         thing = self.absent_thing(corrected, results)
 

@@ -24,7 +24,7 @@ from bot.conversation.admins import is_admin
 from bot.conversation.ports import Outcome
 from bot.conversation.ratelimit import UserRateLimiter
 from bot.conversation.reindex import ConnectorsFor, Reindexer, ReindexRun
-from bot.conversation.wording import ALREADY_PASSED, NO_QUEUES
+from bot.conversation.wording import ALREADY_PASSED, no_queues
 from bot.handover import EscalationOutcome, EscalationRequest, Escalator
 from bot.records.dedupe import SeenEvents
 from bot.records.feedback import Feedback, FeedbackLog
@@ -38,11 +38,14 @@ log = structlog.get_logger(__name__)
 
 
 class NoQueues:
-    """No human queues configured: say so, and point at the help channels."""
+    """No human queues configured: say so, and point at the help channels (KB_HELP_CHANNELS)."""
+
+    def __init__(self, help_channels: str) -> None:
+        self.message = no_queues(help_channels)
 
     def escalate(self, request: EscalationRequest) -> EscalationOutcome:
         log.info("escalation.unconfigured", surface=request.surface, reason=request.reason)
-        return EscalationOutcome(accepted=False, message=NO_QUEUES)
+        return EscalationOutcome(accepted=False, message=self.message)
 
 
 @dataclass
@@ -73,7 +76,7 @@ class ChatServices:
         """Recent questions per thread, for surfaces that cannot read a thread back (Teams)."""
         self.desk: EscalationDesk | None = runtime.escalation_desk if runtime.settings.policy_enabled else None
         """Tickets and queues (bot.policy.desk); None when KB_POLICY_ENABLED is false."""
-        self.escalator: Escalator = escalator or self.desk or NoQueues()
+        self.escalator: Escalator = escalator or self.desk or NoQueues(runtime.settings.help_channels)
         self.access = runtime.access
         self.people = TTLCache(runtime.settings.directory_ttl)
         """Directory lookups (email, guest) by surface and user id, shared by admin checks and access."""

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from bot import metrics
-from bot.answer.compose import NOT_FOUND
+from bot.answer.compose import not_found
 from bot.llm.prompt import NO_ANSWER
 from bot.runtime import Runtime
 from tests.answer.conftest import API_KEY, MODEL, LLMRuntime
@@ -103,7 +103,7 @@ def test_the_models_not_found_sentinel_is_a_no_answer(llm_runtime: LLMRuntime, f
 
     answer = llm_runtime().answers.answer(QUESTION)
 
-    assert answer.no_answer and answer.text == NOT_FOUND and not answer.citations
+    assert answer.no_answer and answer.text == not_found("#it-help or #people-ops") and not answer.citations
 
 
 @pytest.mark.parametrize("status", [500, 401])

@@ -73,9 +73,15 @@ def test_pruning_keeps_recent_claims(tmp_path: Path) -> None:
 
 
 def test_without_queues_the_escalation_hook_says_so_honestly() -> None:
-    outcome = NoQueues().escalate(EscalationRequest(surface="slack", user="U1", question="q", answer="a"))
+    outcome = NoQueues("#it-help or #people-ops").escalate(EscalationRequest(surface="slack", user="U1", question="q", answer="a"))
 
     assert not outcome.accepted and outcome.ticket_id is None and "#it-help" in outcome.message
+
+
+def test_without_queues_or_help_channels_the_reply_names_no_channel() -> None:
+    outcome = NoQueues("").escalate(EscalationRequest(surface="teams", user="U1", question="q", answer="a"))
+
+    assert not outcome.accepted and "no help queues" in outcome.message and "#" not in outcome.message
 
 
 def test_replicas_sharing_an_index_see_each_others_claims(tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.answer.service import AnswerService
 from bot.runtime import Runtime
 
 
@@ -35,6 +36,18 @@ def test_question_about_something_unrelated_is_not_found(example_runtime: Runtim
     answer = example_runtime.answers.answer("what is the airspeed velocity of an unladen swallow?")
     assert answer.no_answer and not answer.citations
     assert "couldn't find" in answer.text
+
+
+@pytest.mark.parametrize("channels", ["#ask-it-tech-ops or #people-ops-help", ""])
+def test_not_found_points_at_the_companys_own_channels(example_runtime: Runtime, channels: str) -> None:
+    """The bundled company's channels mean nothing elsewhere: KB_HELP_CHANNELS names the operator's, or none."""
+    service = AnswerService(example_runtime.settings.model_copy(update={"help_channels": channels}),
+                            example_runtime.retriever)
+
+    answer = service.answer("what is the airspeed velocity of an unladen swallow?")
+
+    assert answer.no_answer and "#it-help" not in answer.text
+    assert answer.text.endswith(f"or ask in {channels}." if channels else "policy.")
 
 
 @pytest.mark.parametrize(
