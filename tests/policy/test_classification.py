@@ -318,3 +318,20 @@ def test_asking_for_a_judgement_on_my_own_case_escalates_below_the_floor(policy:
     assert old.decision is None and old.verdict is not None
     assert kept.verdict is not None and kept.verdict.margin < policy_file.thresholds.min_margin
     assert kept.decision is not None and kept.decision.category == "medical"
+
+
+STRONG_STANCE_BELOW_FLOOR = "my brother wants me to co-sign his car loan, is that a good idea for me"
+"""Under `min_similarity` to every advice example (no example speaks of co-signing), yet its signals and the
+global view agree it asks for a judgement on the asker's own case: `stance_passes_floor` lets it through."""
+
+
+def test_a_strong_stance_escalates_under_the_advice_floor(policy: RegulatedTopicPolicy, policy_file,
+                                                         policy_without) -> None:  # noqa: ANN001
+    absolute = policy_without("\n  stance_passes_floor: 0.10")
+
+    kept = policy.judge(STRONG_STANCE_BELOW_FLOOR)
+    old = absolute.judge(STRONG_STANCE_BELOW_FLOOR)
+
+    assert old.decision is None and old.verdict is not None
+    assert kept.verdict is not None and kept.verdict.advice_similarity < policy_file.thresholds.min_similarity
+    assert kept.verdict.score >= policy_file.thresholds.stance_passes_floor and kept.decision is not None
