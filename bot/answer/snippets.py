@@ -151,7 +151,8 @@ def best_snippet(question: str, text: str, max_chars: int = QUOTE_CHARS, semanti
     if Ask.PROCEDURE in wants:
         steps = _procedure(pieces, scores)
         if steps is not None:
-            return _bounded(sentences, *steps, max(max_chars, PROCEDURE_CHARS))
+            first, end = _with_prose_before(pieces, *steps, max(max_chars, PROCEDURE_CHARS))
+            return _bounded(sentences, first, end, max(max_chars, PROCEDURE_CHARS))
     start = _list_start(sentences, best, max_chars)
     end, length = best + 1, sum(len(sentence) + 1 for sentence in sentences[start:best + 1]) - 1
     context = _depends_on(pieces, best)
@@ -216,6 +217,18 @@ def _procedure(pieces: list[Piece], scores: list[float]) -> tuple[int, int] | No
                 first -= 1
             return first, end
     return None
+
+
+def _with_prose_before(pieces: list[Piece], first: int, end: int, max_chars: int) -> tuple[int, int]:
+    """A procedure's steps with the prose before them in its chunk, as much as fits in `max_chars` with the
+    steps: runbooks often say what the steps are for, or the shortcut, just above the list ("You can use
+    your personal email address to reset your password. … 1. Go to the login page"); the heading-aware
+    chunk keeps that prose within the list's own section."""
+    room = max_chars - sum(len(piece.text) + 1 for piece in pieces[first:end])
+    while first > 0 and pieces[first - 1].block is None and len(pieces[first - 1].text) + 1 <= room:
+        room -= len(pieces[first - 1].text) + 1
+        first -= 1
+    return first, end
 
 
 _LEAD_IN = re.compile(r"\b(below|following|as follows|these steps|the steps)\b", re.IGNORECASE)

@@ -303,6 +303,17 @@ def test_a_procedure_comes_with_the_sentence_that_announces_it_without_a_colon()
     assert "1. What type of leave" in quote and "3. How many weeks" in quote
 
 
+def test_a_procedure_comes_with_the_prose_above_it_when_it_fits() -> None:
+    """The shortcut is often the sentence before the steps, with nothing announcing the list."""
+    text = ("You can reset it yourself with the personal email address HR has on file.\n\n"
+            "The sign-in page has a help link. It sends a reset email.\n\n"
+            "1. Open the sign-in page\n2. Click Need help\n3. Choose Forgot password\n4. Follow the email")
+    quote = best_snippet("how do i reset my sso password?", text)
+
+    assert quote.startswith("You can reset it yourself with the personal email address"), quote
+    assert quote.endswith("4. Follow the email")
+
+
 def test_a_chunk_whose_headings_match_the_question_wins_its_documents_quote() -> None:
     """Chunks are embedded with their headings and sentences are not: the section titled for the
     asker's situation holds the answer although another chunk's sentence shares more words."""
