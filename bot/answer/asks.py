@@ -33,6 +33,7 @@ _QUESTION = {
         r"|\bhow to\b|\bsteps?\b|\bwhat (do|should|would) (i|we) (do|need to do|have to do)\b|\bwhat now\b"
         r"|\bwhat (am|are) (i|we) supposed to do\b|\bwhat'?s the (process|procedure)\b|\b(process|procedure) (for|to)\b"
         r"|\bset ?up\b|\bwalk me through\b|\banything (i|we) (need|have|should) to do\b|\bwhat (do|should) i do\b"
+        r"|\b(can|could) (i|we)\b.{0,40}\b(myself|ourselves|on (my|our) own|by (myself|ourselves))\b"
     ),
     Ask.QUANTITY: re.compile(
         r"\bhow (long|much|many|often|soon|fast|early|late|far in advance|quickly|far)\b|^when\b"

@@ -142,6 +142,7 @@ def test_a_table_row_is_quoted_with_its_header() -> None:
     ("which slack channel is for IT help?", {Ask.CONTACT}),
     ("where do I find my pay stubs", {Ask.PLACE}),
     ("is jury duty paid?", set()),
+    ("can i unlock the account myself or do i have to wait for IT?", {Ask.PROCEDURE}),  # how to, self-service
 ])
 def test_what_a_question_asks_for(question: str, kinds: set[Ask]) -> None:
     assert asks(question) == kinds
