@@ -12,8 +12,9 @@ abbreviations, idioms, a situation told in lay words ("pregnant", "a journalist 
 brand names, each mapped to the name every HR and IT runbook gives the thing. A word that is
 already a runbook's term is never mapped to a neighbouring one ("equity" to "stock options",
 "salary band" to "compensation"): measured, that pulls in the neighbour's page instead. The
-policy never sees the expansion (it reads what the asker wrote), nor does a "do we have X?" check,
-which must judge the asker's own words.
+policy never sees the expansion (it reads what the asker wrote). A "do we have X?" check judges X with
+its chat words replaced by the runbooks' (`translated`): "do we get a wfh stipend?" is not turned away
+by runbooks that only ever say "remote".
 """
 
 from __future__ import annotations
@@ -129,3 +130,11 @@ def expanded(question: str, table: Table = BUILT_IN) -> str:
         if pattern.search(question):
             added.extend(word for word in words.split() if word.lower() not in present and word not in added)
     return f"{question} ({' '.join(added)})" if added else question
+
+
+def translated(thing: str, table: Table = BUILT_IN) -> str:
+    """`thing` with its chat phrasing replaced by the runbooks' words ("wfh stipend": "remote work from home
+    stipend"), for a "do we have X?" check: X said in chat is not absent from runbooks that say it formally."""
+    for pattern, words in table:
+        thing = pattern.sub(words, thing)
+    return " ".join(thing.split())
