@@ -43,12 +43,6 @@ RESCUE_PAGES = 3
 """Pages whose sentences may vouch for a question whose best chunk is weak: the three the answer would
 lead with (each read once; their sentence vectors are stored with their chunks)."""
 
-THING_IN_OTHER_WORDS = 0.65
-"""How close a sentence of the top pages must be to the asked-about thing itself (not the whole question)
-for "do we have X?" to count as answered although X's words are missing: "is there a gym stipend?" meets
-"We offer a $100 monthly wellness stipend" (0.74). On 18F, the examples and three Sourcegraph
-development sets, every thing truly absent stayed at 0.60 or under (34 questions); README."""
-
 PROMPT_SECTION_WINDOW = 3
 """Chunks of a cited section the model sees on each side of a matched one (~200 tokens each)."""
 
@@ -142,7 +136,7 @@ class AnswerService:
             log.info("answer.not_found")
             return Answer(question=checked.text, text=not_found(self.settings.help_channels), no_answer=True)
         corrected = self.retriever.corrected(checked.text)
-        thing = self.absent_thing(corrected, results, where)
+        thing = self.absent_thing(corrected, results)
 
         def sections(keys: list[tuple[str, str]]) -> dict[tuple[str, str], list[str]]:
             return self.retriever.store.section_chunks(keys, where)
@@ -165,12 +159,11 @@ class AnswerService:
                           no_answer=True)
         return Answer(question=checked.text, text=snippets_answer(citations), citations=citations)
 
-    def absent_thing(self, question: str, results: list[Result], where: str | None = None) -> str | None:
+    def absent_thing(self, question: str, results: list[Result]) -> str | None:
         """The X of a "do we have X?" question when the runbooks never mention it, else None.
 
         X is absent when one of its key words is in no chunk at all (KB_NOT_MENTIONED=index), or
-        also when no retrieved section is about it (retrieved: `bot.answer.coverage.unmentioned`),
-        unless a sentence of the top pages names it in other words (`named_in_other_words`). X's chat
+        also when no retrieved section is about it (retrieved: `bot.answer.coverage.unmentioned`). X's chat
         words are judged as the runbooks' words for them (`bot.answer.chat_terms.translated`); the reply
         still names X as the asker wrote it.
         Other question shapes are never judged here: the relevance threshold covers them.
@@ -183,14 +176,4 @@ class AnswerService:
         said = translated(thing, table) if table is not None else thing  # "wfh stipend": the runbooks say "remote"
         absent = any(not any(map(self.retriever.store.mentions, spellings(term))) for term in key_terms(said)) \
             or mode == "retrieved" and unmentioned(said, [f"{r.title} {r.section} {r.text}" for r in results])
-        return thing if absent and not self.named_in_other_words(thing, question, results, where) else None
-
-    def named_in_other_words(self, thing: str, question: str, results: list[Result], where: str | None = None) -> bool:
-        """Whether a sentence of the top `RESCUE_PAGES` pages is `THING_IN_OTHER_WORDS` close to `thing`
-        alone, by the sentence vectors stored at sync: the runbooks' name for it ("wellness stipend") shares
-        no word with the asker's ("gym stipend")."""
-        pages = self.retriever.documents(documents_ranked(results)[:RESCUE_PAGES], question, where)
-        vector = self.retriever.embedder.embed_queries([thing])[0]
-        stored = sentence_vectors.known(pair for page in pages.values() for chunk in page for pair in chunk.stored)
-        return any(known.shape == vector.shape and float(known @ vector) >= THING_IN_OTHER_WORDS
-                   for known in stored.values())
+        return thing if absent else None
