@@ -73,7 +73,8 @@ def test_pruning_keeps_recent_claims(tmp_path: Path) -> None:
 
 
 def test_without_queues_the_escalation_hook_says_so_honestly() -> None:
-    outcome = NoQueues("#it-help or #people-ops").escalate(EscalationRequest(surface="slack", user="U1", question="q", answer="a"))
+    request = EscalationRequest(surface="slack", user="U1", question="q", answer="a")
+    outcome = NoQueues("#it-help or #people-ops").escalate(request)
 
     assert not outcome.accepted and outcome.ticket_id is None and "#it-help" in outcome.message
 
