@@ -11,6 +11,10 @@ miss comes from, so work goes to the stage that loses it:
 - retrieval: no retrieved chunk holds it;
 - not found / escalated: kb gave no citations at all.
 
+A miss by quote, section, ranking or retrieval also says where the gold page (the item's `gold`)
+stood: the answer led with it, cited it lower, retrieved it among its top five documents without
+citing it, or not at all. "Led" and "cited" misses are lost in the choice among the page's chunks.
+
 Each miss prints the question, the phrases and what was quoted; the totals come last. `--all`
 prints the hits too, and `--length` the quotes' length in characters (the chat-message budget)
 and how many sources an answer lists.
@@ -37,6 +41,19 @@ def _has(phrases: list[str], text: str) -> bool:
     return evaluation.contains(phrases, text)
 
 
+def _gold_page(gold: list[str], citations, results) -> str:  # noqa: ANN001 - Citation and Result lists
+    """Where the gold page stood in one answer: led, cited (lower), retrieved (top five documents, not
+    cited), absent, or unknown (the item names no gold page)."""
+    if not gold:
+        return "unknown"
+    if citations and citations[0].path in gold:
+        return "led"
+    if any(citation.path in gold for citation in citations):
+        return "cited"
+    documents = list(dict.fromkeys(result.path for result in results))[:5]
+    return "retrieved" if any(path in gold for path in documents) else "absent"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("questions", type=Path)
@@ -47,6 +64,7 @@ def main() -> None:
     runtime = Runtime(Settings(data_dir=args.data_dir))
     service = runtime.answers
     causes: Counter[str] = Counter()
+    pages: Counter[str] = Counter()
     lengths: list[int] = []
     sources: list[int] = []
     for item in evaluation.load_jsonl(args.questions):
@@ -75,14 +93,20 @@ def main() -> None:
                 cause = "ranking"
             else:
                 cause = "retrieval"
+            page = _gold_page(item.get("gold") or [], answer.citations, results)
+            pages[page] += 1
         causes[cause] += 1
         if cause != "hit" or args.all:
-            print(f"--- {item.get('id')} [{cause}] {item['question']}")
+            where = f", gold page {page}" if cause in ("quote", "section", "ranking", "retrieval") else ""
+            print(f"--- {item.get('id')} [{cause}{where}] {item['question']}")
             print(f"    want: {phrases}")
             for number, citation in enumerate(answer.citations[:3], start=1):
                 print(f"    [{number}] {citation.path} › {citation.section}: {citation.snippet[:600]}")
     total = sum(causes.values())
     print("\n" + ", ".join(f"{cause} {count}" for cause, count in causes.most_common()) + f" (of {total})")
+    if pages:
+        print("where the gold page stood in those missed by quote, section, ranking or retrieval: "
+              + ", ".join(f"{page} {count}" for page, count in pages.most_common()))
     if args.length and lengths:
         lengths.sort()
         print(f"answer length: median {statistics.median(lengths):.0f} chars, "
