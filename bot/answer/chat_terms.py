@@ -136,5 +136,5 @@ def translated(thing: str, table: Table = BUILT_IN) -> str:
     """`thing` with its chat phrasing replaced by the runbooks' words ("wfh stipend": "remote work from home
     stipend"), for a "do we have X?" check: X said in chat is not absent from runbooks that say it formally."""
     for pattern, words in table:
-        thing = pattern.sub(words, thing)
+        thing = pattern.sub(lambda _: words, thing)  # as written: a backslash in an operator's words is no group
     return " ".join(thing.split())

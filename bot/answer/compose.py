@@ -26,6 +26,7 @@ from bot.index.vector_cache import VectorCache
 SentenceScorer = Callable[[str, list[list[str]], Mapping[str, np.ndarray]], list[list[float]]]
 """Given the question, each chunk's sentences and the sentence vectors the index stores, a similarity per sentence."""
 
+
 def not_found(help_channels: str) -> str:
     """What kb says when nothing relevant was found: how to ask again, and where people can help
     (KB_HELP_CHANNELS: the company's own channels, which only its operators know)."""

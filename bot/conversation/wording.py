@@ -28,6 +28,8 @@ OFFER = "Sorry that didn't help. Should I pass your question to a person?"
 ALREADY_PASSED = "I've already passed this question to a person; they'll follow up with you privately."
 NOT_THE_ASKER = ("Only the person who asked this question can pass it to a person. If you need help with it too, "
                  "ask me yourself and I'll answer you.")
+
+
 def no_queues(help_channels: str) -> str:
     """The reply to "ask a person" when no help queue is set up, pointing at KB_HELP_CHANNELS when there are some."""
     reply = "I can't hand questions to a person yet (no help queues are set up)."

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from bot.answer.chat_terms import expanded, load
+from bot.answer.chat_terms import expanded, load, translated
 from bot.cli import app
 from bot.config import Settings
 from bot.index.embedding import Embedder
@@ -78,6 +78,15 @@ def test_the_companys_own_jargon_is_added_from_its_file(tmp_path: Path) -> None:
     assert expanded("where's the leave form on the hub?", table) == "where's the leave form on the hub? (intranet portal)"
     assert expanded("got a sus email", table) == "got a sus email (suspicious phishing spam)"  # the built-in rows stay
     assert expanded("where's the leave form on the hub?") == "where's the leave form on the hub?"  # not in the built-in
+
+
+def test_a_do_we_have_thing_is_judged_in_the_runbooks_words(tmp_path: Path) -> None:
+    own = tmp_path / "chat-terms.yaml"
+    own.write_text("'\\bthe hub\\b': intranet \\1 portal\n", encoding="utf-8")
+
+    assert translated("wfh stipend") == "remote work from home stipend"
+    assert translated("pet insurance") == "pet insurance"  # nothing to translate
+    assert translated("the hub login", load(str(own))) == "intranet \\1 portal login"  # the words as written
 
 
 @pytest.mark.parametrize("content, reason", [
