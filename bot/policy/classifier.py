@@ -102,8 +102,7 @@ def escalates(t: Thresholds, score, advice, margin, own_case):  # noqa: ANN001, 
     example at all, and its advice side is not below its logistics side by more than `min_margin`,
     unless it asks for a judgement on the asker's own case in so many words ("given my prognosis,
     which leave?" reads like the leave process examples, yet a person must answer)."""
-    near_advice = (advice >= t.min_similarity) | (score >= t.stance_passes_floor)
-    return (score >= t.escalate_at) & near_advice & ((margin >= t.min_margin) | (own_case > 0))
+    return (score >= t.escalate_at) & (advice >= t.min_similarity) & ((margin >= t.min_margin) | (own_case > 0))
 
 
 LINEAR_C = 0.3

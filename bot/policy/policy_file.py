@@ -55,10 +55,6 @@ class Thresholds:
     margin: float = 0.0
     escalate_at: float = 0.05
     min_similarity: float = 0.30
-    stance_passes_floor: float = float("inf")
-    """A score at or above this escalates below `min_similarity` too: a question that asks for a judgement
-    on the asker's own situation in words no advice example shares ("…which one would you pick?" about two
-    health plans and a chronic illness) is still advice (a policy file without it keeps the floor absolute)."""
     min_margin: float = float("-inf")
     """Advice-minus-logistics similarity below which no signal can escalate, but `own_case`: the stance
     signals tip a near tie, they do not overturn a question that reads plainly as process (a policy
@@ -134,7 +130,6 @@ def load_policy_file(path: str | Path | None = None) -> PolicyFile:
                             margin=float(raw.get("margin", defaults.margin)),
                             escalate_at=float(raw.get("escalate_at", defaults.escalate_at)),
                             min_similarity=float(raw.get("min_similarity", defaults.min_similarity)),
-                            stance_passes_floor=float(raw.get("stance_passes_floor", defaults.stance_passes_floor)),
                             min_margin=float(raw.get("min_margin", defaults.min_margin)),
                             linear=float(raw.get("linear", defaults.linear)),
                             weights={**defaults.weights, **{k: float(v) for k, v in (raw.get("weights") or {}).items()}})

@@ -102,6 +102,25 @@ def test_ordinary_it_questions_are_not_regulated(policy: RegulatedTopicPolicy) -
         assert policy.classify(question) is None, question
 
 
+OPINIONS_ON_ORDINARY_THINGS = [
+    "which laptop would you pick for me, the air or the pro",
+    "should i learn rust or go first for my next project",
+    "is it a good idea for me to switch teams to platform?",
+]
+"""Written for this test: a judgement asked on one's own case, about nothing regulated. The stance signals
+score them as advice; only `min_similarity` (no advice example is near) keeps them from a human queue."""
+
+
+@pytest.mark.parametrize("question", OPINIONS_ON_ORDINARY_THINGS)
+def test_an_opinion_on_something_unregulated_is_not_escalated(policy: RegulatedTopicPolicy, policy_file,
+                                                              question: str) -> None:  # noqa: ANN001
+    judged = policy.judge(question)
+
+    assert judged.verdict is not None and judged.verdict.signals.judgement and judged.verdict.score > 0.1
+    assert judged.verdict.advice_similarity < policy_file.thresholds.min_similarity
+    assert judged.decision is None
+
+
 def test_a_rule_escalates_even_when_examples_disagree(policy_file, embedder, tmp_path: Path) -> None:  # noqa: ANN001
     """Whoever edits the policy file can rely on a pattern: it is final."""
     text = Path(policy_file.path).read_text(encoding="utf-8").replace(
@@ -318,20 +337,3 @@ def test_asking_for_a_judgement_on_my_own_case_escalates_below_the_floor(policy:
     assert old.decision is None and old.verdict is not None
     assert kept.verdict is not None and kept.verdict.margin < policy_file.thresholds.min_margin
     assert kept.decision is not None and kept.decision.category == "medical"
-
-
-STRONG_STANCE_BELOW_FLOOR = "my brother wants me to co-sign his car loan, is that a good idea for me"
-"""Under `min_similarity` to every advice example (no example speaks of co-signing), yet its signals and the
-global view agree it asks for a judgement on the asker's own case: `stance_passes_floor` lets it through."""
-
-
-def test_a_strong_stance_escalates_under_the_advice_floor(policy: RegulatedTopicPolicy, policy_file,
-                                                         policy_without) -> None:  # noqa: ANN001
-    absolute = policy_without("\n  stance_passes_floor: 0.10")
-
-    kept = policy.judge(STRONG_STANCE_BELOW_FLOOR)
-    old = absolute.judge(STRONG_STANCE_BELOW_FLOOR)
-
-    assert old.decision is None and old.verdict is not None
-    assert kept.verdict is not None and kept.verdict.advice_similarity < policy_file.thresholds.min_similarity
-    assert kept.verdict.score >= policy_file.thresholds.stance_passes_floor and kept.decision is not None
