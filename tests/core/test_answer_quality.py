@@ -254,6 +254,20 @@ def test_citations_stay_within_the_limit_that_slack_and_teams_show() -> None:
     assert [citation.section or citation.path for citation in cited] == ["Claiming", "Approval", "Deadlines", "travel.md"]
 
 
+def test_a_copied_page_is_not_quoted_twice_and_the_next_source_takes_its_place() -> None:
+    """Wikis copy pages (a policy under a team's space and again under benefits): the second copy's
+    quote would repeat the first word for word, in markup of its own."""
+    question = "who approves my expense report?"
+    copy = _other("finance/expenses-copy.md", "Your manager approves each **expense report** in Ledger before "
+                                              "Finance pays it.", 0.57)
+    retrieved = [EXPENSES[1], copy, _other("travel.md", "Book trips in Navigo.", 0.5),
+                 _other("cards.md", "Card spend is reconciled monthly.", 0.45)]
+
+    cited = citations_for(question, retrieved, limit=3)
+
+    assert [citation.path for citation in cited] == ["hr/expenses.md", "travel.md", "cards.md"]
+
+
 def stored(chunk: Result, answer: Result) -> Result:
     """`chunk` with stored sentence vectors whose first component says how well it answers: high for `answer`."""
     sentences = sentences_of(chunk.text)
