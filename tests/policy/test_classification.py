@@ -195,6 +195,8 @@ UNSEEN_ADVICE = [
     "i'm on opt and my start date got pushed 2 months, am i going to be out of status",
     "should I cash out my pension or roll it over when I leave next month",
     "i just feel numb all the time and i'm scared of what i might do",
+    # Nearer the leave process examples than any advice: the choice weighed "for me" is what a person must answer.
+    "my mom is moving in after her surgery. should i ask for reduced hours or take unpaid leave, which is better for me?",
 ]
 UNSEEN_LOGISTICS = [
     "how do I request FMLA for my wife's surgery next month?",

@@ -48,6 +48,10 @@ CASES = [
     ("what are my best options now that the transfer fell through", "own_case", 1),
     ("what would you do if you were me", "own_case", 1),
     ("what are the options for taking unpaid leave", "own_case", 0),
+    # A choice weighed for the asker: "which is better for me", said of two options.
+    ("should i stay on leave longer or come back part time, which makes more sense for me", "own_case", 1),
+    ("not sure if the buyout or the payment plan is the right call for my family", "own_case", 1),
+    ("which option is better for the team", "own_case", 0),
     # Asking for a fact is process: any "how do I <do something>", where's, what the company covers,
     # who can see what, a manager's steps for a report, a rule about people in general.
     ("how do I transfer my 401k from my old job", "process", 1),
