@@ -157,7 +157,8 @@ def citations_for(question: str, results: list[Result], limit: int, scorer: Sent
                 continue  # a copied page: the quote is shown already, and its place goes to the next source
             quoted_already.append(words)
             if result.link in by_section:  # two chunks of one long section: one citation, both quotes
-                by_section[result.link].snippet += f" … {snippet}"
+                cited = by_section[result.link]
+                cited.snippet = f"{cited.snippet.removesuffix('…').rstrip()} … {snippet}"
             else:
                 by_section[result.link] = citation_of(result, snippet)
         citations.extend(by_section.values())

@@ -545,3 +545,17 @@ def test_a_quote_announcing_what_the_next_chunk_holds_is_continued_from_it() -> 
 
     assert continued[0].snippet.endswith("last day: Your laptop and charger. Your badge."), continued[0].snippet
     assert last_in_section[0].snippet.endswith("last day:"), "a chunk of another section is no continuation"
+
+
+def test_two_quotes_of_one_section_are_joined_by_one_ellipsis() -> None:
+    """A procedure cut at its length budget ends "…"; the section's second quote follows after one more."""
+    steps = "To file a claim:\n\n" + "\n".join(f"{n}. Fill in box {n} of the Ledger claim form and attach the "
+                                              "receipt that goes with it." for n in range(1, 25))
+    first = _chunk(0, "Claiming", steps, 0.62)
+    second = replace(_chunk(1, "Claiming", "Claims over $500 also need a director's approval in Ledger.", 0.58),
+                     id="expenses-1")
+
+    cited = citations_for("how do I file an expense claim in Ledger?", [first, second], limit=5)
+
+    assert len(cited) == 1 and "director's approval" in cited[0].snippet
+    assert "… …" not in cited[0].snippet and cited[0].snippet.count("…") == 1, cited[0].snippet
