@@ -50,6 +50,7 @@ CHAT_TERMS: dict[str, str] = {
     r"\bergs?\b": "employee resource group",
     r"\bl&d\b": "learning development",
     r"\bco-?workers?\b": "teammate colleague",
+    r"\ball[- ]hands\b|\btown ?hall\b": "company meeting",
     # pay and money
     r"\bperf\b": "performance",
     r"\bpromo\b|\blevel up\b": "promotion",

@@ -63,7 +63,8 @@ class AnswerService:
         A section that answers in one sentence among many on other things can score under
         `min_relevance` as a whole ("where can my visitors park?" against a page of office odds and
         ends): its results still count when a sentence of the top pages is `min_sentence_relevance`
-        close to the question.
+        close to the question. Failing that, a clause of it may clear the bar alone (`a_clause_answers`),
+        or the question said in the runbooks' words (`said_formally`).
         """
         results = self.retriever.search(question, k=self.settings.top_k * 2, per_doc=self.settings.max_chunks_per_doc,
                                          where=where)
@@ -71,7 +72,7 @@ class AnswerService:
             return []
         if max(result.similarity for result in results) < self.settings.min_relevance \
                 and not self.a_sentence_answers(question, results, where):
-            results = self.a_clause_answers(question, where)
+            results = self.a_clause_answers(question, where) or self.said_formally(question, where)
             if not results:
                 return []
         floor = self.settings.min_relevance * 0.8  # weaker companions of a good match are noise
@@ -90,6 +91,19 @@ class AnswerService:
             if results and max(result.similarity for result in results) >= self.settings.min_relevance:
                 return results
         return []
+
+    def said_formally(self, question: str, where: str | None = None) -> list[Result]:
+        """What the question retrieves with its chat words in the runbooks' ("when's the all hands?" as
+        "when's the company meeting?", `bot.answer.chat_terms.translated`) when that clears
+        `min_relevance`: the model reads meaning, and slang it never saw is far from every section.
+        Only a question otherwise turned away is searched again, so no answer found as asked changes."""
+        table = self.retriever.chat_terms
+        formal = translated(question, table) if table is not None else question
+        if formal == " ".join(question.split()):
+            return []
+        results = self.retriever.search(formal, k=self.settings.top_k * 2, per_doc=self.settings.max_chunks_per_doc,
+                                        where=where)
+        return results if results and max(r.similarity for r in results) >= self.settings.min_relevance else []
 
     def a_sentence_answers(self, question: str, results: list[Result], where: str | None = None) -> bool:
         """Whether a sentence of the top `RESCUE_PAGES` pages of `results` is `min_sentence_relevance`

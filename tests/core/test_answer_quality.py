@@ -440,6 +440,21 @@ def test_the_ask_is_searched_alone_when_chat_around_it_blurs_the_message(example
     assert "home office setup stipend" in answer.citations[0].snippet
 
 
+def test_a_question_in_chat_words_the_model_never_learned_is_searched_again_in_the_runbooks_words(
+        example_runtime: Runtime) -> None:
+    """"Putting in my two weeks" is far from every section for a small model; said as "resign" it is not."""
+    service = example_runtime.answers
+    message = "putting in my two weeks, what now?"
+    as_asked = service.retriever.search(message, k=10)
+
+    answer = service.answer(message)
+
+    assert max(result.similarity for result in as_asked) < example_runtime.settings.min_relevance
+    assert not service.a_sentence_answers(message, as_asked) and not service.a_clause_answers(message)
+    assert not answer.no_answer and answer.citations[0].path == "hr/offboarding.md"
+    assert "Submit your resignation" in answer.citations[0].snippet
+
+
 def test_a_long_chatty_message_costs_a_bounded_number_of_searches(example_runtime: Runtime,
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     service = example_runtime.answers
