@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import statistics
 import sys
 from collections import Counter
@@ -54,6 +55,12 @@ def _gold_page(gold: list[str], citations, results) -> str:  # noqa: ANN001 - Ci
     return "retrieved" if any(path in gold for path in documents) else "absent"
 
 
+def _repeats(citations) -> bool:  # noqa: ANN001 - a Citation list
+    """Whether one quote of the answer is held whole by another (copied pages quoted twice)."""
+    words = [" ".join(re.findall(r"\w+", citation.snippet.lower())) for citation in citations]
+    return any(a in b for i, a in enumerate(words) for j, b in enumerate(words) if i != j and a)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("questions", type=Path)
@@ -67,6 +74,7 @@ def main() -> None:
     pages: Counter[str] = Counter()
     lengths: list[int] = []
     sources: list[int] = []
+    repeated = 0
     for item in evaluation.load_jsonl(args.questions):
         phrases = item.get("answer_contains") or []
         if item.get("expect", "answer") != "answer" or not phrases:
@@ -75,6 +83,7 @@ def main() -> None:
         lengths.append(len(answer.text))
         if answer.citations and not answer.no_answer:
             sources.append(len(answer.citations))
+            repeated += _repeats(answer.citations)
         quoted = " ".join(citation.snippet for citation in answer.citations)
         if _has(phrases, quoted):
             cause = "hit"
@@ -112,7 +121,8 @@ def main() -> None:
         print(f"answer length: median {statistics.median(lengths):.0f} chars, "
               f"p90 {lengths[int(0.9 * (len(lengths) - 1))]}, max {lengths[-1]}")
     if args.length and sources:
-        print(f"sources per answered question: {statistics.mean(sources):.2f} ({len(sources)} answered)")
+        print(f"sources per answered question: {statistics.mean(sources):.2f} ({len(sources)} answered), "
+              f"{repeated} showing a quote another of its sources holds word for word")
 
 
 if __name__ == "__main__":

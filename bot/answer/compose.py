@@ -114,7 +114,7 @@ def citations_for(question: str, results: list[Result], limit: int, scorer: Sent
     A quote that ends announcing a list its chunk does not hold ("Bring these on your last day:")
     is continued from the next chunk of its section (`continuation`): chunks are cut by length.
     A quote that repeats one already cited (a copied page) is left out, and up to `SPARE_SOURCES` more
-    documents stand by to fill the place: on the four Sourcegraph development sets, 21 of 383 answers
+    documents stand by to fill the place: on the four Sourcegraph development sets, 20 of 383 answers
     showed a quote twice, 3 (a copy that adds to what was shown) after.
     """
     wants = asks(question)
