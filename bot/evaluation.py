@@ -68,6 +68,9 @@ def evaluate_questions(service: AnswerService, questions: list[dict],
             # What the asker sees: the quotes, and a generated answer's own words too.
             shown = " ".join([answer.text if answer.generated else "", *(c.snippet for c in answer.citations)])
             row["contains"] = contains(item["answer_contains"], shown)
+            # What Slack and Teams put in front of the asker: the message, and one line of each source
+            # it does not quote (the answer's citations hold more than the sources list shows).
+            row["shown_contains"] = contains(item["answer_contains"], answer.shown())
             row["generated"] = answer.generated
         rows.append(row)
         if progress:
@@ -93,6 +96,7 @@ def summarize(rows: list[dict]) -> dict:
         "hit@5": mean([row["hit@5"] for row in with_gold]),
         "mrr@10": mean([row["rr@10"] for row in with_gold]),
         "answer_contains": mean([float(row["contains"]) for row in answer_rows if "contains" in row]),
+        "answer_contains_shown": mean([float(row["shown_contains"]) for row in answer_rows if "shown_contains" in row]),
         "answered": mean([float(not row["no_answer"] and not row["escalated"]) for row in answer_rows]),
         "generated": mean([float(row["generated"]) for row in answer_rows if "generated" in row]),
         "escalation_precision": mean([float(row["expect"] == "escalate") for row in flagged]) if flagged else None,

@@ -17,7 +17,7 @@ import numpy as np
 from bot.answer.asks import Ask, asks
 from bot.answer.model import Citation
 from bot.answer.retrieve import Result
-from bot.answer.snippets import announces, best_snippet, bonuses, lexical_scores, opening
+from bot.answer.snippets import announces, best_quote, bonuses, lexical_scores, opening
 from bot.index import sentence_vectors
 from bot.index.chunking import plain_heading
 from bot.index.sentences import sentences_of
@@ -149,7 +149,7 @@ def citations_for(question: str, results: list[Result], limit: int, scorer: Sent
                 quoted.append(top)  # the document's best place retrieval missed, after what it found
         by_section: dict[str, Citation] = {}
         for result in quoted:
-            snippet = best_snippet(question, result.text, semantic=scored[result.id][1], wants=wants)
+            snippet, gist = best_quote(question, result.text, semantic=scored[result.id][1], wants=wants)
             if announces(snippet):
                 snippet = f"{snippet} {continuation(result, pages.get(result.doc_id, []))}".rstrip()
             words = _words(snippet)
@@ -160,7 +160,7 @@ def citations_for(question: str, results: list[Result], limit: int, scorer: Sent
                 cited = by_section[result.link]
                 cited.snippet = f"{cited.snippet.removesuffix('…').rstrip()} … {snippet}"
             else:
-                by_section[result.link] = citation_of(result, snippet)
+                by_section[result.link] = citation_of(result, snippet, gist)
         citations.extend(by_section.values())
     return citations[:limit]  # what Slack and Teams show (five sources): a citation past it would be unseen
 
@@ -256,11 +256,11 @@ def _scored(question: str, chunks: list[Result], scorer: SentenceScorer | None,
     return {result.id: (sents, sem) for result, sents, sem in zip(chunks, sentences, semantic)}
 
 
-def citation_of(result: Result, snippet: str) -> Citation:
-    """The citation of one chunk: its section link and the quoted `snippet`."""
+def citation_of(result: Result, snippet: str, gist: str = "") -> Citation:
+    """The citation of one chunk: its section link, the quoted `snippet` and the sentence it was built around."""
     # Indexes synced before headings were stored plain still hold their markdown emphasis.
     return Citation(title=plain_heading(result.title), url=result.link, path=result.path,
-                    section=plain_heading(result.section), snippet=snippet,
+                    section=plain_heading(result.section), snippet=snippet, gist=gist,
                     doc_id=result.doc_id, source=result.source, updated_at=result.updated_at)
 
 

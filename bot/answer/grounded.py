@@ -19,7 +19,7 @@ from bot.llm.client import LLMClient, LLMUnavailable
 from bot.answer.model import Answer
 from bot.llm.prompt import NO_ANSWER, Snippet, build, leaks_rules
 from bot.answer.retrieve import Result
-from bot.answer.snippets import best_snippet
+from bot.answer.snippets import best_quote
 
 log = structlog.get_logger(__name__)
 
@@ -69,7 +69,7 @@ class GroundedWriter:
         if checked.uncited:
             metrics.LLM_UNCITED_SENTENCES.inc(len(checked.uncited))
             log.warning("answer.uncited_sentences", count=len(checked.uncited))
-        citations = [citation_of(results[number - 1], best_snippet(question, results[number - 1].text))
+        citations = [citation_of(results[number - 1], *best_quote(question, results[number - 1].text))
                      for number in checked.cited]
         return Answer(question=question, text=checked.text, citations=citations, generated=True,
                       uncited=checked.uncited)

@@ -6,6 +6,18 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
 
+SNIPPET_CHARS = 160
+"""How much of a source Slack and Teams show under its title in the sources list: a hint, one line."""
+
+
+def one_line(text: str, limit: int = SNIPPET_CHARS) -> str:
+    """`text` on one line, cut at a word boundary with "…" past `limit`: a hint, not a quote to scroll."""
+    flat = " ".join(text.split())
+    if len(flat) <= limit:
+        return flat
+    return (flat[:limit].rsplit(" ", 1)[0] or flat[: limit - 1]) + "…"
+
+
 @dataclass
 class Citation:
     """A source the answer points at: numbered [n] in the answer text, n = position + 1."""
@@ -18,9 +30,13 @@ class Citation:
     doc_id: str
     source: str = "local"
     updated_at: datetime | None = None
+    gist: str = ""
+    """The snippet's sentence that answers best: what the one-line hint in the sources list shows
+    ("" when unknown: the snippet's opening). A quote starts with what its best sentence depends on,
+    so its first 160 characters are often that context, not the fact."""
 
     def to_json(self) -> dict:
-        return {key: value for key, value in asdict(self).items() if key not in ("source", "updated_at")}
+        return {key: value for key, value in asdict(self).items() if key not in ("source", "updated_at", "gist")}
 
 
 @dataclass
@@ -43,11 +59,16 @@ class Answer:
         return list(dict.fromkeys(citation.doc_id for citation in self.citations[:limit]))
 
     def source_snippets(self) -> list[str]:
-        """What each source in the list under the answer shows beneath its title: the citation's
-        snippet, or "" when the answer text already quotes it word for word (a snippets answer quotes
-        its first three): shown twice, the same words doubled the message's length."""
-        return ["" if citation.snippet and citation.snippet in self.text else citation.snippet
+        """What each source in the list under the answer shows beneath its title: one line of the
+        citation's best sentence (its `gist`, else its snippet), or "" when the answer text already
+        quotes the snippet word for word (a snippets answer quotes its first three): shown twice, the
+        same words doubled the message's length."""
+        return ["" if citation.snippet and citation.snippet in self.text else one_line(citation.gist or citation.snippet)
                 for citation in self.citations]
+
+    def shown(self) -> str:
+        """All the text a chat surface shows of this answer: the message and the sources' hints."""
+        return " ".join([self.text, *(hint for hint in self.source_snippets() if hint)])
 
     def to_json(self) -> dict:
         return {

@@ -131,7 +131,14 @@ def fact_bonuses(sentences: list[str], wants: frozenset[Ask]) -> list[float]:
 
 def best_snippet(question: str, text: str, max_chars: int = QUOTE_CHARS, semantic: list[float] | None = None,
                  wants: frozenset[Ask] | None = None) -> str:
-    """What to quote from `text` for `question`: the fact asked for, with what it depends on.
+    """What to quote from `text` for `question` (`best_quote`'s text)."""
+    return best_quote(question, text, max_chars, semantic, wants)[0]
+
+
+def best_quote(question: str, text: str, max_chars: int = QUOTE_CHARS, semantic: list[float] | None = None,
+               wants: frozenset[Ask] | None = None) -> tuple[str, str]:
+    """What to quote from `text` for `question`: the fact asked for, with what it depends on; and the
+    sentence the quote was built around (its gist: what a one-line hint of it should show).
 
     `wants` is what the question asks for (`bot.answer.asks`; derived from the question when not
     given). A procedure gets its whole numbered list, from the line that introduces it, within
@@ -144,7 +151,7 @@ def best_snippet(question: str, text: str, max_chars: int = QUOTE_CHARS, semanti
     pieces = pieces_of(text)
     sentences = [piece.text for piece in pieces]
     if not sentences:
-        return ""
+        return "", ""
     wants = asks(question) if wants is None else wants
     scores = sentence_scores(question, sentences, semantic, wants)
     best = max(range(len(sentences)), key=lambda i: (scores[i], -i))
@@ -152,7 +159,7 @@ def best_snippet(question: str, text: str, max_chars: int = QUOTE_CHARS, semanti
         steps = _procedure(pieces, scores)
         if steps is not None:
             first, end = _with_prose_before(pieces, *steps, max(max_chars, PROCEDURE_CHARS))
-            return _bounded(sentences, first, end, max(max_chars, PROCEDURE_CHARS))
+            return _bounded(sentences, first, end, max(max_chars, PROCEDURE_CHARS)), sentences[first]
     start = _list_start(sentences, best, max_chars)
     end, length = best + 1, sum(len(sentence) + 1 for sentence in sentences[start:best + 1]) - 1
     context = _depends_on(pieces, best)
@@ -181,7 +188,7 @@ def best_snippet(question: str, text: str, max_chars: int = QUOTE_CHARS, semanti
         snippet = f"{sentences[context]} … {snippet}"
     if len(snippet) > max_chars + 160:
         snippet = snippet[:max_chars + 160].rsplit(" ", 1)[0] + "…"
-    return snippet
+    return snippet, sentences[best]
 
 
 _ANAPHOR = re.compile(r"^(this|that|these|those|it|they|such|its|their|then|otherwise|in that case|if so|if not)\b",

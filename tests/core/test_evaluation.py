@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+from bot.answer.model import SNIPPET_CHARS, Answer, Citation
 from bot.cli import app
 from bot.evaluation import evaluate_questions, ndcg_at_10, summarize
 from bot.index.embedding import Embedder
@@ -34,8 +36,10 @@ def test_summary_counts_escalations_and_not_found() -> None:
         {"expect": "escalate", "escalated": False, "no_answer": False, "latency_s": 0.3},
         {"expect": "no_answer", "escalated": True, "no_answer": False, "latency_s": 0.4},
     ]
+    rows[0]["shown_contains"], rows[1]["shown_contains"] = False, False  # in a citation, not in what chat shows
     metrics = summarize(rows)
     assert metrics["recall@5"] == 0.5 and metrics["mrr@10"] == 0.5 and metrics["answer_contains"] == 0.5
+    assert metrics["answer_contains_shown"] == 0.0
     assert metrics["escalation_recall"] == 0.5 and metrics["escalation_precision"] == 0.5
     assert metrics["no_answer_rate"] == 0.0 and metrics["latency_p50_s"] == 0.2
     assert (metrics["answer_chars_p50"], metrics["answer_chars_p90"]) == (1200, 1800)  # answered questions only
@@ -51,7 +55,7 @@ def test_question_set_metrics_on_the_small_corpus(runtime: Runtime, corpus: Path
     ]
     report = evaluate_questions(runtime.answers, questions)
     assert report["metrics"]["recall@5"] == 1.0 and report["metrics"]["mrr@10"] == 1.0
-    assert report["metrics"]["answer_contains"] == 1.0
+    assert report["metrics"]["answer_contains"] == 1.0 and report["metrics"]["answer_contains_shown"] == 1.0
     lengths = [row["answer_chars"] for row in report["questions"]]
     assert report["metrics"]["answer_chars_p90"] == max(lengths) and all(length > 20 for length in lengths)
 
@@ -74,3 +78,21 @@ def test_beir_eval_reports_all_three_modes(embedder: Embedder, tmp_path: Path) -
     assert report["queries"] == 2
     assert report["ndcg@10_hybrid"] == pytest.approx(1.0) and report["ndcg@10_vector"] == pytest.approx(1.0)
     assert 0 < report["ndcg@10_text"] <= 1.0
+
+
+def test_what_chat_shows_of_a_source_is_one_line_of_its_best_sentence() -> None:
+    """The sources list under an answer shows a hint of each source the text does not quote."""
+    quoted = Citation(title="Expenses", url="u1", path="hr/expenses.md", section="", doc_id="d1",
+                      snippet="Reports are filed in Ledger.")
+    unquoted = Citation(title="Travel", url="u2", path="hr/travel.md", section="", doc_id="d2",
+                        snippet="Bookings: every trip is booked in Navigo. " + "Hotels are capped at $200 a night. " * 9,
+                        gist="Hotels are capped at $200 a night.")
+    bare = replace(unquoted, gist="", doc_id="d3")
+    answer = Answer(question="q", text="From Expenses: > Reports are filed in Ledger.", citations=[quoted, unquoted, bare])
+
+    hints = answer.source_snippets()
+
+    assert hints[0] == "" and hints[1] == "Hotels are capped at $200 a night."
+    assert hints[2].startswith("Bookings: every trip") and hints[2].endswith("…") and len(hints[2]) <= SNIPPET_CHARS + 1
+    assert " ".join(hints[2][:-1].split()) == hints[2][:-1] and not hints[2][:-1].endswith(" ")  # cut at a word boundary
+    assert "$200 a night" in answer.shown() and "Navigo" in answer.shown()

@@ -111,3 +111,22 @@ def test_a_quoted_source_is_not_quoted_again_in_the_source_list_on_both_surfaces
     assert slack_sources[0].count("\n") == 0  # title and link only
     body = [block.get("text", "") for block in card.cards[0]["body"]]
     assert sum(quoted[:40] in text for text in body) == 1  # in the answer text, not again under source 1
+
+
+def test_a_source_the_text_does_not_quote_shows_its_best_sentence_on_both_surfaces(
+        slack_bot: SlackBotFactory, teams_bot: TeamsBotFactory) -> None:
+    """The one line under a source was its quote's opening, often the context the quote starts with
+    (a table's header row); it is now the sentence the quote was built around."""
+    hint, opening = "Office Wi-Fi — No password", "Password — How to reset"
+    slack, teams = slack_bot(), teams_bot()
+    _, slack_answer = ask(slack, "wifi password for guests?")
+    teams.send(personal_message(teams.connector_url, "wifi password for guests?"))
+    [card] = [m for m in teams.connector.wait_for(lambda s: any(m.cards for m in s)) if m.cards]
+    slack.drain()
+    teams.drain()
+
+    slack_sources = [b["text"]["text"] for b in slack_answer.blocks() if b["type"] == "section"][1:]
+    [password_page] = [source for source in slack_sources if "Password Reset" in source]
+    assert password_page.split("\n")[1].startswith(hint) and opening not in password_page
+    body = [block.get("text", "") for block in card.cards[0]["body"]]
+    assert any(text.startswith(hint) for text in body) and not any(text.startswith(opening) for text in body)

@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from bot.answer.citations import link_markers
-from bot.answer.model import Answer, Citation
+from bot.answer.model import Answer, Citation, one_line
 from bot.conversation.wording import ASK_A_PERSON, HELPFUL, NOT_HELPFUL, OFFER, Markup, feedback_thanks
 
 ACTION_HELPFUL = "kb_feedback_helpful"
@@ -26,7 +26,6 @@ BLOCK_FEEDBACK = "kb_feedback"
 MAX_SOURCES = 5
 SECTION_LIMIT = 3000
 VALUE_LIMIT = 2000
-SNIPPET_CHARS = 160
 
 SOURCE_LABELS = {"local": "Runbooks folder", "confluence": "Confluence", "gdrive": "Google Drive", "notion": "Notion"}
 
@@ -46,11 +45,6 @@ def link(url: str, label: str) -> str:
     """`<url|label>`, with the characters that would end the link encoded."""
     safe_url = url.replace(">", "%3E").replace("|", "%7C").replace("<", "%3C").replace(" ", "%20")
     return f"<{safe_url}|{escape(label).replace('|', '¦')}>"
-
-
-def one_line(text: str, limit: int = SNIPPET_CHARS) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
 
 
 def age(when: datetime | None, now: datetime | None = None) -> str | None:
@@ -102,7 +96,7 @@ def source_blocks(citations: Sequence[Citation], snippets: Sequence[str], now: d
         title = citation.title + (f" › {citation.section}" if citation.section else "")
         text = f"*{number}.* {link(citation.url, title)}"
         if snippet:
-            text += f"\n{escape(one_line(snippet))}"
+            text += f"\n{escape(snippet)}"
         blocks.append(_mrkdwn_section(text[:SECTION_LIMIT]))
         facts = [SOURCE_LABELS.get(citation.source, citation.source), age(citation.updated_at, now)]
         if citation.path:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.answer.citations import link_markers
-from bot.answer.model import Answer, Citation
+from bot.answer.model import Answer, Citation, one_line
 from bot.conversation.wording import ASK_A_PERSON, HELPFUL, NOT_FOUND, NOT_HELPFUL, OFFER, Markup, feedback_thanks
 
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
@@ -25,19 +25,10 @@ ACTION_KEY = "kb_action"
 ACTION_FEEDBACK = "feedback"
 ACTION_ASK_PERSON = "ask_person"
 MAX_SOURCES = 5
-SNIPPET_CHARS = 160
 QUESTION_CHARS = 500
 ANSWER_CHARS = 2000
 
 Card = dict[str, Any]
-
-
-def one_line(text: str, limit: int = SNIPPET_CHARS) -> str:
-    """Collapse whitespace and cut at a word boundary: a snippet is a hint, not a quote to scroll."""
-    flat = " ".join(text.split())
-    if len(flat) <= limit:
-        return flat
-    return flat[:limit].rsplit(" ", 1)[0] + "…"
 
 
 def md_escape(text: str) -> str:
@@ -70,7 +61,7 @@ class FeedbackData:
     @classmethod
     def of(cls, answer_id: str, answer: Answer, asker: str = "") -> FeedbackData:
         cited = answer.citations[:MAX_SOURCES]  # the snippets as the card shows them: none under a quoted source
-        sources = [{**{name: str(getattr(c, name) or "") for name in SOURCE_FIELDS}, "snippet": one_line(shown)}
+        sources = [{**{name: str(getattr(c, name) or "") for name in SOURCE_FIELDS}, "snippet": shown}
                    for c, shown in zip(cited, answer.source_snippets())]
         return cls(answer_id, answer.question, answer.text, answer.cited_documents(MAX_SOURCES), sources, asker)
 
@@ -132,7 +123,7 @@ def source_blocks(citations: Sequence[Citation], snippets: Sequence[str]) -> lis
         section = f" — {md_escape(citation.section)}" if citation.section else ""
         blocks.append(_text(f"{number}. {linked}{section}", spacing="Small"))
         if snippet:
-            blocks.append(_text(one_line(snippet), isSubtle=True, size="Small", spacing="None"))
+            blocks.append(_text(snippet, isSubtle=True, size="Small", spacing="None"))
     return blocks
 
 
