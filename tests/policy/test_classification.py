@@ -339,3 +339,16 @@ def test_asking_for_a_judgement_on_my_own_case_escalates_below_the_floor(policy:
     assert old.decision is None and old.verdict is not None
     assert kept.verdict is not None and kept.verdict.margin < policy_file.thresholds.min_margin
     assert kept.decision is not None and kept.decision.category == "medical"
+
+
+@pytest.mark.parametrize("question", [
+    "my manager sexually assaulted me at the offsite, who do i report it to?",
+    "someone threatened to kill me at work, who do i tell",
+    "i was just fired and i think it's because i'm pregnant, who do i talk to?",
+    "i think i'm having a breakdown, who can i talk to?",
+])
+def test_a_grave_situation_asked_as_who_do_i_tell_still_goes_to_a_person(policy: RegulatedTopicPolicy,
+                                                                          question: str) -> None:
+    """"Who do I tell?" is a process question in every development set, yet these need a person: the
+    wording alone must not decide (docs/escalation.md)."""
+    assert policy.classify(question) is not None
