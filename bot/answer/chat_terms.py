@@ -38,6 +38,8 @@ CHAT_TERMS: dict[str, str] = {
     r"\booo\b|\booto\b": "out of office",
     r"\bsick day|\bcalling in sick|\bcall in sick|\bfeeling sick|\bunder the weather": "sick leave",
     r"\bsick note|\bfit note": "doctor's note",
+    r"\badhd\b|\bautis(m|tic)\b|\bdyslexi|\bneurodivergen|\bdisabilit|\b(reasonable )?adjustments? (to|for) my"
+    r" (schedule|hours|workload|desk|setup|work)": "accommodation disability",
     r"\bmat leave|\bpat leave|\bmaternity|\bpaternity|\bbaby\b|\bnewborn|\bpregnan|\bdue date\b": "parental leave",
     r"\bpassed away|\bfuneral|\b(mom|dad|mother|father|grandma|grandpa|grandmother|grandfather|brother|sister"
     r"|wife|husband|partner|son|daughter|uncle|aunt|cousin) died": "bereavement leave",

@@ -55,6 +55,7 @@ def test_full_text_search_finds_the_runbooks_word_for_chat_phrasing(tmp_path: Pa
     ("i'm pregnant! what do i sort out first?", "parental leave"),
     ("who do i ask in IT about a new monitor?", "support"),
     ("is the all-hands recorded if i miss it?", "company meeting"),
+    ("i'm dyslexic, can i get a screen reader licence?", "accommodation disability"),
 ])
 def test_chat_phrasing_gains_the_runbooks_words(question: str, added: str) -> None:
     assert expanded(question) == f"{question} ({added})"
