@@ -159,7 +159,7 @@ def best_quote(question: str, text: str, max_chars: int = QUOTE_CHARS, semantic:
         steps = _procedure(pieces, scores)
         if steps is not None:
             first, end = _with_prose_before(pieces, *steps, max(max_chars, PROCEDURE_CHARS))
-            return _bounded(sentences, first, end, max(max_chars, PROCEDURE_CHARS)), sentences[first]
+            return bounded(sentences, first, end, max(max_chars, PROCEDURE_CHARS)), sentences[first]
     start = _list_start(sentences, best, max_chars)
     end, length = best + 1, sum(len(sentence) + 1 for sentence in sentences[start:best + 1]) - 1
     context = _depends_on(pieces, best)
@@ -254,7 +254,7 @@ def opening(text: str, max_chars: int = OPENING_CHARS) -> str:
     if not pieces:
         return ""
     end = _block_end(pieces, 0) if pieces[0].block == 0 else 1
-    return _bounded([piece.text for piece in pieces], 0, end, max_chars)
+    return bounded([piece.text for piece in pieces], 0, end, max_chars)
 
 
 def _block_end(pieces: list[Piece], block: int) -> int:
@@ -271,7 +271,7 @@ def _introduces(text: str) -> bool:
     return announces(text) or bool(_LEAD_IN.search(text))
 
 
-def _bounded(sentences: list[str], first: int, end: int, max_chars: int) -> str:
+def bounded(sentences: list[str], first: int, end: int, max_chars: int) -> str:
     """`sentences[first:end]` joined, cut after the last whole sentence that fits: "…" says the link has the rest."""
     quote: list[str] = []
     length = 0

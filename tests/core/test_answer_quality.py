@@ -268,6 +268,40 @@ def test_a_copied_page_is_not_quoted_twice_and_the_next_source_takes_its_place()
     assert [citation.path for citation in cited] == ["hr/expenses.md", "travel.md", "cards.md"]
 
 
+def _leave_step(ordinal: int, step: str, text: str, similarity: float) -> Result:
+    section = f"Requesting leave › {step}"
+    return replace(_chunk(ordinal, section, text, similarity), id=f"leave-{ordinal}", doc_id="local:hr/leave.md",
+                   title="Leave", url="file:///hr/leave.md", path="hr/leave.md")
+
+
+LEAVE_STEPS = [
+    _leave_step(0, "Step 1: Tell your manager", "Tell your manager about your leave at least a month ahead. "
+                                                "Agree on who covers your work.", 0.61),
+    _leave_step(1, "Step 2: File the request", "Open a leave case in Harbor from the HR portal. "
+                                               "Pick the leave type and your dates.", 0.44),
+    _leave_step(2, "Step 3: Before you go", "Set your out-of-office reply. Hand over your open tickets.", 0.40),
+]
+"""A procedure written as headed sections, one step each, as many handbooks write leave requests."""
+
+
+def test_a_procedure_written_as_step_sections_is_quoted_as_its_outline() -> None:
+    question = "already told my manager, how do i officially kick off my leave?"
+
+    cited = citations_for(question, LEAVE_STEPS[:1], limit=5, documents=lambda ids: {d: LEAVE_STEPS for d in ids})
+
+    lead = cited[0].snippet
+    assert lead.index("Step 1: Tell your manager") < lead.index("Step 2: File the request — Open a leave case in Harbor") \
+        < lead.index("Step 3: Before you go"), lead
+    assert cited[0].url == LEAVE_STEPS[0].link
+
+
+def test_steps_are_outlined_only_for_a_procedure() -> None:
+    cited = citations_for("how far ahead should my manager hear about my leave?", LEAVE_STEPS[:1], limit=5,
+                          documents=lambda ids: {d: LEAVE_STEPS for d in ids})
+
+    assert "Step 2" not in cited[0].snippet and "a month ahead" in cited[0].snippet
+
+
 def stored(chunk: Result, answer: Result) -> Result:
     """`chunk` with stored sentence vectors whose first component says how well it answers: high for `answer`."""
     sentences = sentences_of(chunk.text)
