@@ -35,6 +35,7 @@ CHAT_TERMS: dict[str, str] = {
     r"\bmy last day\b": "offboarding",
     # time away
     r"\bvacay\b|\bday off\b|\bdays off\b|\btime away\b|\bannual leave\b|\bon holiday\b": "time off",
+    r"\bx-?mas\b": "christmas",
     r"\booo\b|\booto\b": "out of office",
     r"\bsick day|\bcalling in sick|\bcall in sick|\bfeeling sick|\bunder the weather": "sick leave",
     r"\bsick note|\bfit note": "doctor's note",

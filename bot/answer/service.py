@@ -187,7 +187,9 @@ class AnswerService:
         if thing is None:
             return None
         table = self.retriever.chat_terms
-        said = translated(thing, table) if table is not None else thing  # "wfh stipend": the runbooks say "remote"
+        # "wfh stipend": the runbooks say "remote"; translated whole first, so that stopwords trimmed off
+        # the thing ("an all hands") do not break a chat phrase apart.
+        said = (asked_thing(translated(question, table)) or translated(thing, table)) if table is not None else thing
         absent = any(not any(map(self.retriever.store.mentions, spellings(term))) for term in key_terms(said)) \
             or mode == "retrieved" and unmentioned(said, [f"{r.title} {r.section} {r.text}" for r in results])
         return thing if absent else None

@@ -56,6 +56,7 @@ def test_full_text_search_finds_the_runbooks_word_for_chat_phrasing(tmp_path: Pa
     ("who do i ask in IT about a new monitor?", "support"),
     ("is the all-hands recorded if i miss it?", "company meeting"),
     ("i'm dyslexic, can i get a screen reader licence?", "accommodation disability"),
+    ("anyone around the office over xmas week?", "christmas"),
 ])
 def test_chat_phrasing_gains_the_runbooks_words(question: str, added: str) -> None:
     assert expanded(question) == f"{question} ({added})"
@@ -106,3 +107,26 @@ def test_a_bad_jargon_file_stops_the_command_with_its_reason(tmp_path: Path, mon
 
     assert result.exit_code == 1
     assert str(own) in " ".join(result.output.split()) and reason in " ".join(result.output.split())
+
+
+MEETINGS = """# Company meetings
+
+## The company meeting
+
+Everyone joins the company meeting every other Thursday at 16:00 UTC; the recording is posted in #announcements.
+"""
+"""Written for this test: the runbooks' word for what chat calls the all-hands."""
+
+
+def test_a_chat_phrase_is_read_whole_before_do_we_have_trims_its_thing(tmp_path: Path, embedder: Embedder) -> None:
+    """"is there an all hands…" trims "an all" off the thing it judges; read whole first, "all hands" is
+    the company meeting the runbooks describe, not a missing "hands"."""
+    (tmp_path / "runbooks").mkdir()
+    (tmp_path / "runbooks" / "meetings.md").write_text(MEETINGS, encoding="utf-8")
+    (tmp_path / "runbooks" / "time-off.md").write_text(TIME_OFF, encoding="utf-8")
+    rt = Runtime(Settings(data_dir=str(tmp_path / "index")))
+    rt.embedder = embedder
+    rt.sync_engine.sync(local_folder(str(tmp_path / "runbooks"), rt.settings))
+    question = "is there an all hands?"
+
+    assert rt.answers.absent_thing(question, rt.answers.retriever.search(question)) is None
