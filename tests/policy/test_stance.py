@@ -56,6 +56,8 @@ CASES = [
     # who can see what, a manager's steps for a report, a rule about people in general.
     ("how do I transfer my 401k from my old job", "process", 1),
     ("where's the leave questionnaire", "process", 1),
+    ("does my dental plan stop the day my notice ends", "process", 1),
+    ("will our unused learning budget roll over to next year", "process", 1),
     ("does the company cover fertility treatment", "process", 1),
     ("can IT see my personal email on the work laptop", "process", 1),
     ("can my manager see my browser history", "process", 1),
