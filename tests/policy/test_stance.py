@@ -57,6 +57,7 @@ CASES = [
     ("how do I transfer my 401k from my old job", "process", 1),
     ("where's the leave questionnaire", "process", 1),
     ("does my dental plan stop the day my notice ends", "process", 1),
+    ("got a text claiming to be from payroll asking me to confirm my bank login", "process", 1),
     ("will our unused learning budget roll over to next year", "process", 1),
     ("does the company cover fertility treatment", "process", 1),
     ("can IT see my personal email on the work laptop", "process", 1),
