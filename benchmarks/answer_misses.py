@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import statistics
 import sys
 from collections import Counter
@@ -34,6 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from bot import evaluation  # noqa: E402
+from bot.answer.compose import word_key  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.runtime import Runtime  # noqa: E402
 
@@ -57,7 +57,7 @@ def _gold_page(gold: list[str], citations, results) -> str:  # noqa: ANN001 - Ci
 
 def _repeats(citations) -> bool:  # noqa: ANN001 - a Citation list
     """Whether one quote of the answer is held whole by another (copied pages quoted twice)."""
-    words = [" ".join(re.findall(r"\w+", citation.snippet.lower())) for citation in citations]
+    words = [word_key(citation.snippet) for citation in citations]
     return any(a in b for i, a in enumerate(words) for j, b in enumerate(words) if i != j and a)
 
 

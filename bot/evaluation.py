@@ -66,8 +66,8 @@ def evaluate_questions(service: AnswerService, questions: list[dict],
             row["rr@10"] = 1.0 / rank if rank else 0.0
         if item.get("answer_contains"):
             # What the asker sees: the quotes, and a generated answer's own words too.
-            shown = " ".join([answer.text if answer.generated else "", *(c.snippet for c in answer.citations)])
-            row["contains"] = contains(item["answer_contains"], shown)
+            quoted = " ".join([answer.text if answer.generated else "", *(c.snippet for c in answer.citations)])
+            row["contains"] = contains(item["answer_contains"], quoted)
             # What Slack and Teams put in front of the asker: the message, and one line of each source
             # it does not quote (the answer's citations hold more than the sources list shows).
             row["shown_contains"] = contains(item["answer_contains"], answer.shown())

@@ -153,7 +153,7 @@ def citations_for(question: str, results: list[Result], limit: int, scorer: Sent
             snippet, gist = best_quote(question, result.text, semantic=scored[result.id][1], wants=wants)
             if announces(snippet):
                 snippet = f"{snippet} {continuation(result, pages.get(result.doc_id, []))}".rstrip()
-            words = _words(snippet)
+            words = word_key(snippet)
             if any(words in earlier for earlier in quoted_already):
                 continue  # a copied page: the quote is shown already, and its place goes to the next source
             quoted_already.append(words)
@@ -204,8 +204,8 @@ def _step_of(section: str) -> tuple[str, str] | None:
     return (" › ".join(parent), last) if _STEP_HEADING.match(last) else None
 
 
-def _words(text: str) -> str:
-    """`text`'s words alone, for telling a copy from its original: copies differ in markup and spacing."""
+def word_key(text: str) -> str:
+    """`text`'s words alone, lower case, for telling a copy from its original: copies differ in markup and spacing."""
     return " ".join(re.findall(r"\w+", text.lower()))
 
 

@@ -66,8 +66,7 @@ class AnswerService:
         close to the question. Failing that, a clause of it may clear the bar alone (`a_clause_answers`),
         or the question said in the runbooks' words (`said_formally`).
         """
-        results = self.retriever.search(question, k=self.settings.top_k * 2, per_doc=self.settings.max_chunks_per_doc,
-                                         where=where)
+        results = self._search(question, where)
         if not results:
             return []
         if max(result.similarity for result in results) < self.settings.min_relevance \
@@ -86,9 +85,8 @@ class AnswerService:
         if len(clauses) < 2:
             return []
         for clause in clauses[:MAX_CLAUSES]:
-            results = self.retriever.search(clause, k=self.settings.top_k * 2, per_doc=self.settings.max_chunks_per_doc,
-                                            where=where)
-            if results and max(result.similarity for result in results) >= self.settings.min_relevance:
+            results = self._clearing(clause, where)
+            if results:
                 return results
         return []
 
@@ -99,11 +97,17 @@ class AnswerService:
         Only a question otherwise turned away is searched again, so no answer found as asked changes."""
         table = self.retriever.chat_terms
         formal = translated(question, table) if table is not None else question
-        if formal == " ".join(question.split()):
-            return []
-        results = self.retriever.search(formal, k=self.settings.top_k * 2, per_doc=self.settings.max_chunks_per_doc,
-                                        where=where)
-        return results if results and max(r.similarity for r in results) >= self.settings.min_relevance else []
+        return self._clearing(formal, where) if formal != " ".join(question.split()) else []
+
+    def _search(self, query: str, where: str | None) -> list[Result]:
+        """The answer's search: twice the chunks it cites, a few a document."""
+        return self.retriever.search(query, k=self.settings.top_k * 2, per_doc=self.settings.max_chunks_per_doc,
+                                     where=where)
+
+    def _clearing(self, query: str, where: str | None) -> list[Result]:
+        """`_search`'s results for `query` when its best chunk clears `min_relevance`, else none."""
+        results = self._search(query, where)
+        return results if results and max(result.similarity for result in results) >= self.settings.min_relevance else []
 
     def a_sentence_answers(self, question: str, results: list[Result], where: str | None = None) -> bool:
         """Whether a sentence of the top `RESCUE_PAGES` pages of `results` is `min_sentence_relevance`
