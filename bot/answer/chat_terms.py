@@ -39,8 +39,9 @@ CHAT_TERMS: dict[str, str] = {
     r"\booo\b|\booto\b": "out of office",
     r"\bsick day|\bcalling in sick|\bcall in sick|\bfeeling sick|\bunder the weather": "sick leave",
     r"\bsick note|\bfit note": "doctor's note",
-    r"\badhd\b|\bautis(m|tic)\b|\bdyslexi|\bneurodivergen|\bdisabilit|\b(reasonable )?adjustments? (to|for) my"
+    r"\badhd\b|\bautis(m|tic)\b|\bdyslexi|\bneurodivergen|\b(reasonable )?adjustments? (to|for) my"
     r" (schedule|hours|workload|desk|setup|work)": "accommodation disability",
+    r"\b(baby|dog|pet|house|cat)? ?sitters?\b|\bbabysit|\bnann(y|ies)\b|\bdaycare\b|\bchild ?care\b": "dependent care",
     r"\bmat leave|\bpat leave|\bmaternity|\bpaternity|\bbaby\b|\bnewborn|\bpregnan|\bdue date\b": "parental leave",
     r"\bpassed away|\bfuneral|\b(mom|dad|mother|father|grandma|grandpa|grandmother|grandfather|brother|sister"
     r"|wife|husband|partner|son|daughter|uncle|aunt|cousin) died": "bereavement leave",
@@ -84,6 +85,12 @@ CHAT_TERMS: dict[str, str] = {
     r"\bhelp ?desk\b|\btech support\b|(?-i:\bIT\b)": "IT support",
     r"\bwi-?fi\b": "internet",
     r"\bmerch\b": "swag",
+    r"\bgym\b|\bwork ?outs?\b": "wellness fitness",
+    r"\blawyers?\b": "attorney",
+    r"\bapi (keys?|tokens?)\b|\baccess tokens?\b|\bsecret keys?\b|\b(db|database|root|admin) passwords?\b": "credentials secret",
+    r"\b(keep|buy|purchase) (back )?(my|the|our) old (laptop|mac|macbook|mbp|computer|machine)"
+    r"|\bold (laptop|mac|macbook|computer) (off|from) the company": "buyback",
+    r"\backs?\b|\back'?(ed|ing)\b": "acknowledge",
     # people
     r"\bbeef\b|\bclash(ing)?\b|\bfriction\b|\bbutting heads|\bdon'?t get along|\bdrama\b": "conflict",
 }

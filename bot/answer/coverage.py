@@ -111,7 +111,36 @@ def unmentioned(thing: str, texts: Iterable[str]) -> bool:
         return False
     head, others = wanted[-1], wanted[:-1]
     for text in texts:
-        words = set(terms(text))
+        said = terms(text)
+        words = set(said)
         if mentioned(head, words) and 2 * sum(mentioned(term, words) for term in others) >= len(others):
             return False
+        if named(thing, text):
+            return False
     return True
+
+
+_KINDS = frozenset("insurance coverage plan plans program programs scheme".split())
+"""Last words that name what kind of thing X is, not which: "short-term disability insurance" is named by
+the section that says "short term disability" (and that it is not offered) though it never says "insurance"."""
+
+
+def telling_terms(thing: str) -> list[str]:
+    """`key_terms` without a last word that only says what kind of thing X is, when two or more words say
+    which: an index that never says "insurance" can still hold "short term disability" (`named`)."""
+    terms_ = key_terms(thing)
+    return terms_[:-1] if len(terms_) >= 3 and terms_[-1] in _KINDS else terms_
+
+
+def named(thing: str, text: str) -> bool:
+    """Whether `text` names `thing` word for word, in order (plurals aside; a kind word at its end may be
+    missing), when that is two words or more: a phrase, unlike a single word, is not met by chance on a
+    long page ("long term care" is not in "long term disability", nor "cycle to work" in "the cycle, work")."""
+    wanted = [word.rstrip("s") for word in re.findall(r"[a-z0-9]+", thing.lower())]
+    if wanted and wanted[-1] in {kind.rstrip("s") for kind in _KINDS}:
+        wanted = wanted[:-1]
+    if len(wanted) < 2:
+        return False
+    said = [word.rstrip("s") for word in re.findall(r"[a-z0-9]+", text.lower())]
+    width = len(wanted)
+    return any(said[start:start + width] == wanted for start in range(len(said) - width + 1))

@@ -16,7 +16,7 @@ from bot import metrics
 from bot.answer.chat_terms import translated
 from bot.answer.compose import (citations_for, embedding_scorer, not_found, not_found_about, snippets_answer,
                                 with_neighbours)
-from bot.answer.coverage import asked_thing, key_terms, spellings, unmentioned
+from bot.answer.coverage import asked_thing, named, spellings, telling_terms, unmentioned
 from bot.answer.grounded import GroundedWriter, Partial
 from bot.answer.model import Answer
 from bot.answer.question import check_question
@@ -154,7 +154,7 @@ class AnswerService:
             log.info("answer.not_found")
             return Answer(question=checked.text, text=not_found(self.settings.help_channels), no_answer=True)
         corrected = self.retriever.corrected(checked.text)
-        thing = self.absent_thing(corrected, results)
+        thing = self.absent_thing(corrected, results, where)
 
         def sections(keys: list[tuple[str, str]]) -> dict[tuple[str, str], list[str]]:
             return self.retriever.store.section_chunks(keys, where)
@@ -177,7 +177,7 @@ class AnswerService:
                           no_answer=True)
         return Answer(question=checked.text, text=snippets_answer(citations), citations=citations)
 
-    def absent_thing(self, question: str, results: list[Result]) -> str | None:
+    def absent_thing(self, question: str, results: list[Result], where: str | None = None) -> str | None:
         """The X of a "do we have X?" question when the runbooks never mention it, else None.
 
         X is absent when one of its key words is in no chunk at all (KB_NOT_MENTIONED=index), or
@@ -194,6 +194,13 @@ class AnswerService:
         # "wfh stipend": the runbooks say "remote"; translated whole first, so that stopwords trimmed off
         # the thing ("an all hands") do not break a chat phrase apart.
         said = (asked_thing(translated(question, table)) or translated(thing, table)) if table is not None else thing
-        absent = any(not any(map(self.retriever.store.mentions, spellings(term))) for term in key_terms(said)) \
-            or mode == "retrieved" and unmentioned(said, [f"{r.title} {r.section} {r.text}" for r in results])
-        return thing if absent else None
+        if any(not any(map(self.retriever.store.mentions, spellings(term))) for term in telling_terms(said)):
+            return thing
+        if mode != "retrieved" or not unmentioned(said, [f"{r.title} {r.section} {r.text}" for r in results]):
+            return None
+        # Retrieval keeps two chunks a page; the section that names X ("Does Sourcegraph offer short term
+        # disability?") can be the page's third. The pages the answer would cite are read whole before saying
+        # no, for X named word for word: a single word is met by chance somewhere on a long page.
+        pages = self.retriever.documents(documents_ranked(results)[:RESCUE_PAGES], question, where)
+        texts = [f"{r.title} {r.section} {r.text}" for page in pages.values() for r in page]
+        return None if any(named(said, text) for text in texts) else thing

@@ -44,6 +44,9 @@ class CategoryConfig:
     queue: str
     reply: str
     patterns: tuple[re.Pattern[str], ...] = ()
+    grave: tuple[re.Pattern[str], ...] = ()
+    """Patterns that escalate however the question is put: an assault asked as "who do I report it to?"
+    reads as process, which it is for a rude message but not for violence (`patterns` leave process alone)."""
     advice: tuple[str, ...] = ()
     logistics: tuple[str, ...] = ()
     crisis: bool = False
@@ -118,6 +121,7 @@ def load_policy_file(path: str | Path | None = None) -> PolicyFile:
         categories[name] = CategoryConfig(
             name=name, queue=queue, reply=str(value.get("reply") or "I've passed your question to a person."),
             patterns=compile_patterns(value.get("patterns"), f"{source}: {name}"),
+            grave=compile_patterns(value.get("grave"), f"{source}: {name}.grave"),
             advice=tuple(str(text) for text in value.get("advice") or []),
             logistics=tuple(str(text) for text in value.get("logistics") or []),
             crisis=bool(value.get("crisis", False)))

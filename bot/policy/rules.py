@@ -29,11 +29,15 @@ def match_rules(text: str, policy: PolicyFile, stance: Signals | None = None) ->
 
     A plain process question (a process signal and no judgement signal: "where do I send my work
     permit renewal?") is never a clear case, so category rules leave it to the classifier; crisis
-    patterns apply to everything.
+    patterns, and a category's `grave` ones (violence, assault), apply to everything.
     """
     if crisis_match(text, policy):
         crisis_category = next((c.name for c in policy.categories.values() if c.crisis), "mental_health")
         return RuleMatch(crisis_category, crisis=True)
+    grave = next((category.name for category in policy.categories.values()
+                  if any(pattern.search(text) for pattern in category.grave)), None)
+    if grave is not None:
+        return RuleMatch(grave)
     stance = stance or signals(text, policy.signals)
     if stance.process and not stance.judgement:
         return None

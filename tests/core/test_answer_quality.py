@@ -11,7 +11,7 @@ import pytest
 from bot.answer.asks import Ask, asks, holds, instructs
 from bot.answer.audience import ABROAD, AUDIENCE_BONUS, US, asker_region, audience_bonuses
 from bot.answer.compose import SOURCE_SHARE, citations_for
-from bot.answer.coverage import asked_thing, unmentioned
+from bot.answer.coverage import asked_thing, named, unmentioned
 from bot.answer.retrieve import Result
 from bot.answer.service import MAX_CLAUSES
 from bot.answer.snippets import best_snippet, lexical_scores
@@ -153,6 +153,20 @@ def test_facts_are_recognised_by_their_shape() -> None:
     assert holds("Email benefits@larkspur.example.", Ask.CONTACT) and holds("Ask in #it-help.", Ask.CONTACT)
     assert holds("2. Click Connect.", Ask.PROCEDURE)
     assert not holds("Submit it soon.", Ask.QUANTITY) and not holds("Expenses need receipts.", Ask.CONTACT)
+
+
+@pytest.mark.parametrize("sentence, amount", [
+    ("Share it through 1Password, never in Slack.", False),
+    ("Never use a string like abc123 as a password.", False),
+    ("Your H-1B petition is filed by our law firm.", False),
+    ("Use a passphrase of 15 characters or longer.", True),
+    ("The help desk opens at 9am Pacific.", True),
+    ("The crisis line answers 24/7.", True),
+])
+def test_a_number_counts_as_an_amount_only_standing_alone(sentence: str, amount: bool) -> None:
+    """"How long must my password be?" gained the quantity bonus for "abc123" in the list of what not to do,
+    and every sentence naming 1Password held "a number"."""
+    assert holds(sentence, Ask.QUANTITY) is amount
 
 
 @pytest.mark.parametrize("question, thing", [
@@ -410,6 +424,50 @@ def test_a_document_far_below_the_lead_is_not_cited() -> None:
     cited = citations_for(question, [EXPENSES[3], EXPENSES[0], near, far], limit=5)
 
     assert [citation.path for citation in cited] == ["hr/expenses.md", "hr/expenses.md", "travel.md"]
+
+
+@pytest.mark.parametrize("thing, text, said", [
+    ("short-term disability insurance", "Q. Does Larkspur offer short term disability? Not at present.", True),
+    ("long-term care insurance", "We offer long term disability cover through the plan.", False),
+    ("cycle-to-work scheme", "Each release cycle, work is planned in a scheme of sprints.", False),
+    ("parking", "Parking is in the blue garage.", False),  # one word is met by chance on a long page
+])
+def test_a_thing_is_named_by_its_words_in_order_without_its_kind(thing: str, text: str, said: bool) -> None:
+    """"Insurance", "plan", "scheme" say what kind of thing X is: a section that says "short term disability"
+    names it; one that says "long term disability" does not name "long-term care"."""
+    assert named(thing, text) is said
+
+
+BENEFITS_FAQ = """# Benefits FAQ
+
+## Health plans
+
+Larkspur offers three medical plans through Bluebird Health, with dental and vision cover for every plan.
+
+## Retirement
+
+The 401(k) match is 4% of base pay, vested immediately.
+
+## Disability
+
+Q. Does Larkspur offer short term disability? Not at present: talk to the Leave team about paid leave instead.
+"""
+
+
+def test_do_we_have_x_reads_the_cited_pages_whole_before_saying_not_found(tmp_path: Path, embedder: Embedder) -> None:
+    """Retrieval keeps two chunks a page: the section naming X can be the third, so the page is read."""
+    (tmp_path / "runbooks").mkdir()
+    (tmp_path / "runbooks" / "benefits.md").write_text(BENEFITS_FAQ, encoding="utf-8")
+    rt = Runtime(Settings(data_dir=str(tmp_path / "index")))
+    rt.embedder = embedder
+    rt.sync_engine.sync(local_folder(str(tmp_path / "runbooks"), rt.settings))
+    service = rt.answers
+    first = [result for result in service.retriever.search("medical plans", per_doc=None)
+             if result.section == "Health plans"]
+    assert first and all("disability" not in result.text for result in first)
+
+    assert service.absent_thing("do we have short-term disability insurance?", first) is None
+    assert service.absent_thing("do we have long-term care insurance?", first) == "long-term care insurance"
 
 
 def test_a_thing_written_with_letters_and_digits_is_found_however_the_runbook_writes_it() -> None:

@@ -305,14 +305,14 @@ def test_what_a_manager_can_see_is_no_situation_of_my_own(policy: RegulatedTopic
     assert policy.classify(WHAT_MY_BOSS_CAN_SEE) is None
 
 
-PLAINLY_PROCESS = "my landlord wants someone at work to confirm my salary for the lease, what should i do?"
+PLAINLY_PROCESS = "my mortgage lender needs my employment verified by friday, what should i do?"
 """Nearer the process examples than the advice ones by more than `min_margin`, with judgement and
-situation signals ("what should i do", "my salary") that would otherwise carry it over the threshold."""
+situation signals ("what should i do", "my mortgage") that would otherwise carry it over the threshold."""
 
 
 def test_signals_do_not_escalate_a_question_that_reads_plainly_as_process(policy: RegulatedTopicPolicy, policy_file,
                                                                          policy_without) -> None:  # noqa: ANN001
-    unfloored = policy_without("\n  min_margin: -0.06")
+    unfloored = policy_without("\n  min_margin: -0.09")
 
     kept = policy.judge(PLAINLY_PROCESS)
     old = unfloored.judge(PLAINLY_PROCESS)
@@ -344,6 +344,7 @@ def test_asking_for_a_judgement_on_my_own_case_escalates_below_the_floor(policy:
 @pytest.mark.parametrize("question", [
     "my manager sexually assaulted me at the offsite, who do i report it to?",
     "someone threatened to kill me at work, who do i tell",
+    "someone groped me at the offsite party, who do i report it to?",
     "i was just fired and i think it's because i'm pregnant, who do i talk to?",
     "i think i'm having a breakdown, who can i talk to?",
 ])

@@ -8,9 +8,9 @@ import pytest
 from bot.policy.classifier import LINEAR_C, fit_linear, held_out_probabilities
 from bot.policy.regulated import RegulatedTopicPolicy
 
-PROCESS_NEAR_A_TIE = "who do i tell if my manager keeps messaging me while i'm on pto"
-"""Written for this test: a process question ("who do I tell") whose nearest examples are harassment
-advice by a hair; the global view reads it as process."""
+PROCESS_NEAR_A_TIE = "can my husband use my work laptop to check his email real quick"
+"""Written for this test: a process question (what the acceptable-use rules allow) whose nearest examples
+are legal advice by a hair; the global view reads it as process."""
 
 
 def test_the_global_view_is_a_regularised_logistic_regression(policy: RegulatedTopicPolicy) -> None:
@@ -41,13 +41,13 @@ def test_examples_are_judged_by_fits_that_did_not_see_them(policy: RegulatedTopi
 
 def test_the_global_view_keeps_a_process_question_from_a_human_queue(policy: RegulatedTopicPolicy,
                                                                      policy_without) -> None:  # noqa: ANN001
-    nearest_only = policy_without("\n  linear: 0.16")
+    nearest_only = policy_without("\n  linear: 0.25")
 
     kept = policy.judge(PROCESS_NEAR_A_TIE)
     old = nearest_only.judge(PROCESS_NEAR_A_TIE)
 
     assert nearest_only.policy.thresholds.linear == 0.0
-    assert old.decision is not None and old.decision.category == "harassment"
+    assert old.decision is not None and old.decision.category == "legal"
     assert kept.decision is None and kept.verdict is not None and kept.verdict.linear < 0.5
 
 
