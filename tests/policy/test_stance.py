@@ -71,6 +71,11 @@ CASES = [
     ("my lead is the problem, who else can i loop in", "process", 1),
     ("could contractors be paid in pounds instead of dollars", "process", 1),
     ("how much will i be paid if the deal closes", "process", 1),
+    # What the rules do when my thing lapses is a fact; what happens to me, or if they act, a judgement.
+    ("what happens if my parking permit expires while the new one is being printed", "judgement", 0),
+    ("what happens if i miss the open enrollment deadline", "judgement", 0),
+    ("what happens to me if they find out i recorded the meeting", "judgement", 1),
+    ("what happens if they decide my role is redundant", "judgement", 1),
     # "How do I keep my job / cope" asks how to get through one's own situation, not for a fact.
     ("how do I keep my job after this", "process", 0),
     ("how do I cope with the stress", "process", 0),
