@@ -76,6 +76,8 @@ CASES = [
     ("what happens if i miss the open enrollment deadline", "judgement", 0),
     ("what happens to me if they find out i recorded the meeting", "judgement", 1),
     ("what happens if they decide my role is redundant", "judgement", 1),
+    ("the travel tool says my hotel is out of policy, does that mean i can't book it", "judgement", 0),
+    ("my manager cancelled all my 1:1s, does this mean i'm being pushed out", "judgement", 1),
     # "How do I keep my job / cope" asks how to get through one's own situation, not for a fact.
     ("how do I keep my job after this", "process", 0),
     ("how do I cope with the stress", "process", 0),
