@@ -345,6 +345,7 @@ def test_asking_for_a_judgement_on_my_own_case_escalates_below_the_floor(policy:
     "my manager sexually assaulted me at the offsite, who do i report it to?",
     "someone threatened to kill me at work, who do i tell",
     "someone groped me at the offsite party, who do i report it to?",
+    "does it stay confidential if i tell hr my manager touched me?",
     "i was just fired and i think it's because i'm pregnant, who do i talk to?",
     "i think i'm having a breakdown, who can i talk to?",
 ])

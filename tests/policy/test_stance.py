@@ -59,6 +59,8 @@ CASES = [
     ("does my dental plan stop the day my notice ends", "process", 1),
     ("got a text claiming to be from payroll asking me to confirm my bank login", "process", 1),
     ("will our unused learning budget roll over to next year", "process", 1),
+    ("could my title change if i move to the data team", "process", 1),
+    ("if i flag an expense problem to my lead, does it stay between us", "process", 1),
     ("does the company cover fertility treatment", "process", 1),
     ("can IT see my personal email on the work laptop", "process", 1),
     ("can my manager see my browser history", "process", 1),
