@@ -47,6 +47,9 @@ _VAGUE = frozenset("""somewhere someone somebody anyone anybody anything anywher
 _OWN = frozenset(("my", "mine"))
 """X that is the asker's own ("…pay for *my* spouse's visa", "…cover *my* physio") exists whatever the
 runbooks say: the question is whether it is covered, which they may answer in other words ("family visas")."""
+_PARTICLES = frozenset("in into out back away through off over ahead along around rid by".split())
+"""Words after "get" or "have" that make a phrasal verb ("get in trouble", "get out of", "get back"), not
+the start of a thing the runbooks would name."""
 _MEASURES = frozenset("cap caps limit limits max maximum minimum min deadline deadlines cutoff cut-off ceiling".split())
 """"Is there a cap on the stipend?" asks how much, not whether a thing exists: the runbooks may give
 the amount without ever saying "cap", so the question is left to retrieval."""
@@ -64,6 +67,8 @@ def asked_thing(question: str) -> str | None:
     if match is None:
         return None
     words = next(group for group in match.groups() if group).strip(" '\"").split()
+    if words and words[0].lower() in _PARTICLES:
+        return None  # "will i get in trouble…", "can i get out of on-call": a verb's particle, no thing after it
     if words and words[0].lower() in _OWN:
         return None  # "does the company pay for my spouse's visa": whether it is covered, not whether it exists
     while words and words[0].lower() in STOPWORDS:

@@ -185,6 +185,8 @@ def test_a_number_counts_as_an_amount_only_standing_alone(sentence: str, amount:
     ("does the company pay for my partner's visa when it sponsors mine", None),  # the asker's own: is it covered
     ("does the dental plan include braces for adults?", "braces"),
     ("does larkspur match donations to food banks", "donations"),
+    ("will i get in trouble if i report my manager?", None),  # "get in": a phrasal verb, not a thing
+    ("do we get paid leave for jury duty?", "paid leave"),
 ])
 def test_the_thing_a_do_we_have_question_asks_about(question: str, thing: str | None) -> None:
     assert asked_thing(question) == thing
