@@ -79,6 +79,8 @@ CASES = [
     ("what happens to me if they find out i recorded the meeting", "judgement", 1),
     ("what happens if they decide my role is redundant", "judgement", 1),
     ("the travel tool says my hotel is out of policy, does that mean i can't book it", "judgement", 0),
+    ("my last company says they might come after me over the side project", "judgement", 1),
+    ("a vendor wants me to sign their terms personally, is that legally binding", "judgement", 1),
     ("my manager cancelled all my 1:1s, does this mean i'm being pushed out", "judgement", 1),
     # "How do I keep my job / cope" asks how to get through one's own situation, not for a fact.
     ("how do I keep my job after this", "process", 0),
