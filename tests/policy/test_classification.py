@@ -143,6 +143,23 @@ def test_an_invalid_pattern_fails_loudly(tmp_path: Path) -> None:
         load_policy_file(broken)
 
 
+def test_grave_patterns_apply_to_process_questions_and_ordinary_patterns_do_not(tmp_path: Path, embedder) -> None:  # noqa: ANN001
+    """A category's `grave` patterns escalate whatever the question's shape; its `patterns` leave a plain
+    process question ("who do i report…?") to the classifier."""
+    original = Path(load_policy_file().path).read_text(encoding="utf-8")
+    edited = tmp_path / "policy.yaml"
+    edited.write_text(original.replace("    grave:\n", '    grave:\n      - "\\\\bpurple printer\\\\b"\n', 1)
+                      .replace("    patterns:\n", '    patterns:\n      - "\\\\bgreen stapler\\\\b"\n', 1),
+                      encoding="utf-8")
+    custom = RegulatedTopicPolicy(load_policy_file(edited), embedder)
+
+    grave = custom.judge("the purple printer jammed again, who do i report it to?")
+    plain = custom.judge("the green stapler jammed again, who do i report it to?")
+
+    assert grave.source == "rules" and grave.decision is not None and grave.decision.category == "harassment"
+    assert plain.source != "rules"
+
+
 def test_kb_policy_file_setting_points_the_runtime_at_another_file(runtime: Runtime, tmp_path: Path) -> None:
     text = Path(load_policy_file().path).read_text(encoding="utf-8").replace('name: "Legal"', 'name: "Counsel"', 1)
     (tmp_path / "mine.yaml").write_text(text, encoding="utf-8")
