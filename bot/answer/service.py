@@ -21,6 +21,7 @@ from bot.answer.grounded import GroundedWriter, Partial
 from bot.answer.model import Answer
 from bot.answer.question import check_question
 from bot.answer.retrieve import Result, Retriever, documents_ranked
+from bot.answer.snippets import terms
 from bot.config import Settings
 from bot.index import sentence_vectors
 from bot.policy import AnswerEverything, Policy
@@ -45,6 +46,22 @@ lead with (each read once; their sentence vectors are stored with their chunks).
 
 PROMPT_SECTION_WINDOW = 3
 """Chunks of a cited section the model sees on each side of a matched one (~200 tokens each)."""
+
+
+_OWN_ASK = re.compile(r"^\W*(?:and |also |or |plus |if not,? |if so,? )?(?:who|how|where|what|which|when|can|could|do|does|is|are)\b",
+                      re.IGNORECASE)
+_BACK = re.compile(r"\b(it|its|that|this|they|them|those|these|one|ones|there)\b", re.IGNORECASE)
+
+
+def another_ask(question: str, thing: str) -> bool:
+    """Whether the message asks something else besides "do we have X?" ("does our insurance cover couples
+    counseling? who can tell me what my plan pays for"): a further question that does not point back at X
+    ("is there a secret santa? who organizes it" does) and names a topic of its own in two words or more
+    ("…? how do i join" leaves X implied). Such a message is answered, not judged "not found"."""
+    clauses = [clause for clause in CLAUSE.split(question) if clause.strip()]
+    named = set(terms(thing))
+    return any(_OWN_ASK.search(clause) and not _BACK.search(clause) and len(set(terms(clause)) - named) >= 2
+               for clause in clauses if thing.lower() not in clause.lower())
 
 
 class AnswerService:
@@ -188,7 +205,7 @@ class AnswerService:
         """
         mode = self.settings.not_mentioned
         thing = asked_thing(question) if mode != "off" else None
-        if thing is None:
+        if thing is None or another_ask(question, thing):
             return None
         table = self.retriever.chat_terms
         # "wfh stipend": the runbooks say "remote"; translated whole first, so that stopwords trimmed off

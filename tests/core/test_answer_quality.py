@@ -13,7 +13,7 @@ from bot.answer.audience import ABROAD, AUDIENCE_BONUS, US, asker_region, audien
 from bot.answer.compose import SOURCE_SHARE, citations_for
 from bot.answer.coverage import asked_thing, named, unmentioned
 from bot.answer.retrieve import Result
-from bot.answer.service import MAX_CLAUSES
+from bot.answer.service import MAX_CLAUSES, another_ask
 from bot.answer.snippets import best_snippet, lexical_scores
 from bot.config import Settings
 from bot.index.embedding import Embedder
@@ -208,6 +208,20 @@ def test_do_we_have_something_said_in_chat_words_is_judged_in_the_runbooks_words
     answer = example_runtime.answers.answer("do we get a wfh stipend?")
 
     assert not answer.no_answer and answer.citations[0].path == "hr/remote-work-and-home-office.md"
+
+
+@pytest.mark.parametrize("question, thing, more", [
+    ("does our plan cover acupuncture? who can tell me what else it pays for", "acupuncture", False),  # "it": X
+    ("does our plan cover acupuncture? who do i ask about my claims", "acupuncture", True),
+    ("is there a chess club? how do i join", "chess club", False),  # joining it
+    ("do we have pet insurance? my dog keeps eating socks", "pet insurance", False),  # no second ask
+    ("money's tight 😬 can i get an advance on my paycheck?", "advance", False),  # the ask after the chat is X's
+])
+def test_a_message_asking_something_else_too_is_not_judged_by_its_do_we_have_clause(question: str, thing: str,
+                                                                                  more: bool) -> None:
+    """"Not found" answers the "do we have X?" clause only; a second ask of its own still needs an answer."""
+    assert asked_thing(question) == thing
+    assert another_ask(question, thing) is more
 
 
 def test_do_we_have_something_the_runbooks_cover_is_answered(example_runtime: Runtime) -> None:
