@@ -116,8 +116,7 @@ def unmentioned(thing: str, texts: Iterable[str]) -> bool:
         return False
     head, others = wanted[-1], wanted[:-1]
     for text in texts:
-        said = terms(text)
-        words = set(said)
+        words = set(terms(text))
         if mentioned(head, words) and 2 * sum(mentioned(term, words) for term in others) >= len(others):
             return False
         if named(thing, text):
@@ -128,6 +127,7 @@ def unmentioned(thing: str, texts: Iterable[str]) -> bool:
 _KINDS = frozenset("insurance coverage plan plans program programs scheme".split())
 """Last words that name what kind of thing X is, not which: "short-term disability insurance" is named by
 the section that says "short term disability" (and that it is not offered) though it never says "insurance"."""
+_KIND_STEMS = frozenset(kind.rstrip("s") for kind in _KINDS)
 
 
 def telling_terms(thing: str) -> list[str]:
@@ -142,7 +142,7 @@ def named(thing: str, text: str) -> bool:
     missing), when that is two words or more: a phrase, unlike a single word, is not met by chance on a
     long page ("long term care" is not in "long term disability", nor "cycle to work" in "the cycle, work")."""
     wanted = [word.rstrip("s") for word in re.findall(r"[a-z0-9]+", thing.lower())]
-    if wanted and wanted[-1] in {kind.rstrip("s") for kind in _KINDS}:
+    if wanted and wanted[-1] in _KIND_STEMS:
         wanted = wanted[:-1]
     if len(wanted) < 2:
         return False

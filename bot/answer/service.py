@@ -59,8 +59,8 @@ def another_ask(question: str, thing: str) -> bool:
     ("is there a secret santa? who organizes it" does) and names a topic of its own in two words or more
     ("…? how do i join" leaves X implied). Such a message is answered, not judged "not found"."""
     clauses = [clause for clause in CLAUSE.split(question) if clause.strip()]
-    named = set(terms(thing))
-    return any(_OWN_ASK.search(clause) and not _BACK.search(clause) and len(set(terms(clause)) - named) >= 2
+    about_thing = set(terms(thing))
+    return any(_OWN_ASK.search(clause) and not _BACK.search(clause) and len(set(terms(clause)) - about_thing) >= 2
                for clause in clauses if thing.lower() not in clause.lower())
 
 
@@ -197,8 +197,10 @@ class AnswerService:
     def absent_thing(self, question: str, results: list[Result], where: str | None = None) -> str | None:
         """The X of a "do we have X?" question when the runbooks never mention it, else None.
 
-        X is absent when one of its key words is in no chunk at all (KB_NOT_MENTIONED=index), or
-        also when no retrieved section is about it (retrieved: `bot.answer.coverage.unmentioned`). X's chat
+        X is absent when one of its telling words is in no chunk at all (KB_NOT_MENTIONED=index), or
+        also when no retrieved section is about it (retrieved: `bot.answer.coverage.unmentioned`) and no
+        chunk of the pages it would cite names it word for word (`bot.answer.coverage.named`). A message
+        that asks something else too (`another_ask`) is not judged here. X's chat
         words are judged as the runbooks' words for them (`bot.answer.chat_terms.translated`); the reply
         still names X as the asker wrote it.
         Other question shapes are never judged here: the relevance threshold covers them.
