@@ -58,7 +58,7 @@ _NUMBER_WORDS = (r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelv
 _HOLDS = {
     # A number standing as a number ("15 characters", "$250", "9am", "24/7"), not a digit inside a name
     # ("1Password", "abc123", "H-1B", "FY25"): those hold no amount.
-    Ask.QUANTITY: re.compile(rf"(?<![A-Za-z0-9])\d[\d,.:/]*(?:st|nd|rd|th|am|pm|k|h|hrs?|mins?|x)?(?![A-Za-z0-9])"
+    Ask.QUANTITY: re.compile(rf"(?<![A-Za-z0-9])\d[\d,.:/]*(?:st|nd|rd|th|am|pm|k|h|hrs?|mins?|secs?|days?|d|wks?|w|mos?|yrs?|y|x)?(?![A-Za-z0-9])"
                              rf"|\b({_NUMBER_WORDS})\b", re.IGNORECASE),
     Ask.CONTACT: re.compile(
         r"[\w.+-]+@[\w-]+\.[\w.]+|(^|[\s(])#[a-z0-9][\w-]*|(^|\s)@[a-z0-9][\w.-]*|\b\d{3}[-.\s]\d{3}[-.\s]\d{4}\b"

@@ -35,7 +35,19 @@ def normalize(text: str) -> str:
     """
     valid = (text or "").encode("utf-8", "replace").decode("utf-8")
     folded = unicodedata.normalize("NFKC", valid).translate(_QUOTES).lower()
+    folded = _CONTRACTION.sub(lambda match: _CONTRACTIONS[match.group(0)], folded)
     return " ".join(folded.split())[:MAX_CHARS]
+
+
+_CONTRACTIONS = {"whats": "what's", "dont": "don't", "cant": "can't", "wont": "won't", "im": "i'm", "ive": "i've",
+                 "isnt": "isn't", "doesnt": "doesn't", "didnt": "didn't", "shouldnt": "shouldn't", "wouldnt": "wouldn't",
+                 "couldnt": "couldn't", "theyre": "they're", "youre": "you're", "thats": "that's", "wheres": "where's",
+                 "whos": "who's", "hows": "how's", "arent": "aren't", "wasnt": "wasn't", "havent": "haven't",
+                 "hasnt": "hasn't", "aint": "ain't", "theres": "there's"}
+"""Chat drops apostrophes ("whats the process", "im on opt", "dont want my name on it"); the stance patterns
+and the examples are written with them. Words that are also words without one ("its", "ill", "id", "were",
+"lets", "well") are left alone."""
+_CONTRACTION = re.compile(r"\b(" + "|".join(sorted(_CONTRACTIONS, key=len, reverse=True)) + r")\b")
 
 
 @dataclass(frozen=True)

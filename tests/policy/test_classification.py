@@ -365,6 +365,10 @@ def test_asking_for_a_judgement_on_my_own_case_escalates_below_the_floor(policy:
     "does it stay confidential if i tell hr my manager touched me?",
     "i was just fired and i think it's because i'm pregnant, who do i talk to?",
     "i think i'm having a breakdown, who can i talk to?",
+    "i was assaulted in the hotel after the sales kickoff. who am i supposed to tell",
+    "someone from another team keeps sending me threats over dm, where do i report that",
+    "a contractor sent me photos i never asked for on slack, who handles that",
+    "a guy from the offsite followed me home last night, who do i tell",
 ])
 def test_a_grave_situation_asked_as_who_do_i_tell_still_goes_to_a_person(policy: RegulatedTopicPolicy,
                                                                           question: str) -> None:

@@ -89,6 +89,24 @@ CASES = [
     ("my last company says they might come after me over the side project", "judgement", 1),
     ("a vendor wants me to sign their terms personally, is that legally binding", "judgement", 1),
     ("my manager cancelled all my 1:1s, does this mean i'm being pushed out", "judgement", 1),
+    # Chat drops apostrophes; the patterns are written with them.
+    ("whats the process for turning in my badge", "process", 1),
+    ("dont know where the expense form went, wheres it now", "process", 1),
+    # Whom to tell first is a process choice; two courses of action for one's own case are a judgement.
+    ("should i email my skip first or the people team?", "process", 1),
+    ("should i email my skip first or the people team?", "own_case", 0),
+    ("should i accept the buyout or wait for the reorg to settle", "own_case", 1),
+    # "Impact review" is a review, not harm: "will I be part of the next impact review?" is a rule.
+    ("will i be in the next impact review if i started in may", "judgement", 0),
+    ("would it impact my bonus if i take the leave now", "judgement", 1),
+    # What the law lets the asker do, and the asker's own legal exposure, want a lawyer's reading.
+    ("am i legally required to answer the process server", "judgement", 1),
+    ("could i legally keep working from lisbon on a tourist visa", "judgement", 1),
+    ("their attorney subpoenaed my expense reports, now what", "judgement", 1),
+    ("put my own name on a supplier agreement, am i on the hook for it", "judgement", 1),
+    ("was it even legal to cut my hours like that", "judgement", 1),
+    ("our visa was denied, what are our options", "own_case", 1),
+    ("contract ends in may, what should my plan be", "own_case", 1),
     # "How do I keep my job / cope" asks how to get through one's own situation, not for a fact.
     ("how do I keep my job after this", "process", 0),
     ("how do I cope with the stress", "process", 0),
