@@ -107,6 +107,23 @@ CASES = [
     ("was it even legal to cut my hours like that", "judgement", 1),
     ("our visa was denied, what are our options", "own_case", 1),
     ("contract ends in may, what should my plan be", "own_case", 1),
+    # "What should I use / bring / check" asks for a thing; "what should I do / say" for a judgement.
+    ("what should i bring to the benefits session", "judgement", 0),
+    ("my lead snapped at me again today, what should i say to him", "judgement", 1),
+    # The channels for a report are a fact, even asked as "my options"; options for one's case are not.
+    ("a vendor rep made a gross joke at dinner, what are my options for reporting it", "own_case", 0),
+    ("want to flag something my skip said but not through my manager, what are my options", "own_case", 0),
+    ("my transfer fell through and my lease ends next month, what are my options", "own_case", 1),
+    # Who gets told, what shows up where, what a written rule says, what the company can take on: facts.
+    ("if i go on leave will my team be told the reason", "process", 1),
+    ("will my pulse survey comments get back to my manager", "process", 1),
+    ("will an old speeding ticket show up on the background check", "process", 1),
+    ("how does our policy treat a teammate who keeps interrupting", "process", 1),
+    ("what does the code of conduct say about dating a coworker", "process", 1),
+    ("can the company sponsor my partner's work permit", "process", 1),
+    ("will my laptop access get cut off during a long leave", "process", 1),
+    ("will i still get my bonus if i resign in march", "process", 1),
+    ("can i still use the wellness budget for a massage", "process", 1),
     # "How do I keep my job / cope" asks how to get through one's own situation, not for a fact.
     ("how do I keep my job after this", "process", 0),
     ("how do I cope with the stress", "process", 0),
