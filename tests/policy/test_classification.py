@@ -53,7 +53,10 @@ def test_the_issue_line_fmla_process_answered_firing_question_escalated(policy: 
 
 
 @pytest.mark.parametrize("message", ["I want to kill myself", "honestly thinking about suicide lately",
-                                     "everyone would be better off without me", "I keep hurting myself after work"])
+                                     "everyone would be better off without me", "I keep hurting myself after work",
+                                     "lately i keep thinking about not being around anymore",
+                                     "i can't see the point in going on, work included",
+                                     "some days i just don't want to wake up"])
 def test_crisis_gets_emergency_and_eap_contacts_first(policy: RegulatedTopicPolicy, message: str) -> None:
     judgement = policy.judge(message)
 

@@ -124,6 +124,11 @@ CASES = [
     ("will my laptop access get cut off during a long leave", "process", 1),
     ("will i still get my bonus if i resign in march", "process", 1),
     ("can i still use the wellness budget for a massage", "process", 1),
+    ("does the company sponsor green cards for contractors", "process", 1),
+    ("is showing up late every day allowed under our attendance policy", "process", 1),
+    ("my uncle died on sunday, not sure who i'm supposed to tell besides my lead", "process", 1),
+    ("emailed payroll on monday, what's their usual turnaround", "process", 1),
+    ("in your opinion do i have enough for a disability claim", "judgement", 1),
     # "How do I keep my job / cope" asks how to get through one's own situation, not for a fact.
     ("how do I keep my job after this", "process", 0),
     ("how do I cope with the stress", "process", 0),
