@@ -165,6 +165,12 @@ CASES = [
     ("what time does my laptop get locked on my last day", "process", 1),
     ("when am i due for a laptop refresh", "process", 1),
     ("is my bonus based on the old salary or the new one", "process", 1),
+    ("whats the sabbatical policy, asking bc im thinking of taking one right before my review, good idea?", "judgement", 1),
+    ("started freelancing without asking anyone, am i gonna get in trouble", "judgement", 1),
+    ("got a letter from uscis about my petition, do i need a lawyer", "judgement", 1),
+    ("my skip made a comment about my age, not sure if that counts as discrimination", "judgement", 1),
+    ("fired two weeks after filing a complaint, do i have a case", "own_case", 1),
+    ("my divorce attorney wants my rsu statements, can i share them", "judgement", 1),
     # "How do I keep my job / cope" asks how to get through one's own situation, not for a fact.
     ("how do I keep my job after this", "process", 0),
     ("how do I cope with the stress", "process", 0),
