@@ -162,6 +162,8 @@ def test_facts_are_recognised_by_their_shape() -> None:
     ("Use a passphrase of 15 characters or longer.", True),
     ("The help desk opens at 9am Pacific.", True),
     ("The crisis line answers 24/7.", True),
+    ("Engineering and Product : 2.5yrs", True),  # a unit glued on, as lists and tables write it
+    ("Keep receipts for 3mos after the trip.", True),
 ])
 def test_a_number_counts_as_an_amount_only_standing_alone(sentence: str, amount: bool) -> None:
     """"How long must my password be?" gained the quantity bonus for "abc123" in the list of what not to do,
