@@ -56,7 +56,9 @@ def test_the_issue_line_fmla_process_answered_firing_question_escalated(policy: 
                                      "everyone would be better off without me", "I keep hurting myself after work",
                                      "lately i keep thinking about not being around anymore",
                                      "i can't see the point in going on, work included",
-                                     "some days i just don't want to wake up"])
+                                     "some days i just don't want to wake up",
+                                     "tbh i don't see the point anymore",
+                                     "feels like it would be easier for everyone if i just wasn't around"])
 def test_crisis_gets_emergency_and_eap_contacts_first(policy: RegulatedTopicPolicy, message: str) -> None:
     judgement = policy.judge(message)
 
