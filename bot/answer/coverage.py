@@ -141,11 +141,16 @@ def named(thing: str, text: str) -> bool:
     """Whether `text` names `thing` word for word, in order (plurals aside; a kind word at its end may be
     missing), when that is two words or more: a phrase, unlike a single word, is not met by chance on a
     long page ("long term care" is not in "long term disability", nor "cycle to work" in "the cycle, work")."""
-    wanted = [word.rstrip("s") for word in re.findall(r"[a-z0-9]+", thing.lower())]
+    wanted = _stems(thing)
     if wanted and wanted[-1] in _KIND_STEMS:
         wanted = wanted[:-1]
     if len(wanted) < 2:
         return False
-    said = [word.rstrip("s") for word in re.findall(r"[a-z0-9]+", text.lower())]
+    said = _stems(text)
     width = len(wanted)
     return any(said[start:start + width] == wanted for start in range(len(said) - width + 1))
+
+
+def _stems(text: str) -> list[str]:
+    """`text`'s words in order, lower case, a plural's "s" dropped: what `named` compares."""
+    return [word.rstrip("s") for word in re.findall(r"[a-z0-9]+", text.lower())]
