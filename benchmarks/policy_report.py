@@ -30,6 +30,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from bot.config import Settings  # noqa: E402
 from bot.index.embedding import get_embedder  # noqa: E402
+from bot.index.onnx_build import cache_dir_of  # noqa: E402
 from bot.policy.classifier import ExampleClassifier, escalates, held_out_probabilities  # noqa: E402
 from bot.policy.policy_file import PolicyFile, Thresholds, load_policy_file  # noqa: E402
 from bot.policy.regulated import RegulatedTopicPolicy  # noqa: E402
@@ -150,6 +151,7 @@ def tune(policy_file: PolicyFile, extra: list[Path]) -> None:
     fitting: never pass a frozen set here.
     """
     embedder = get_embedder(Settings())
+    policy_file = replace(policy_file, labelled=())  # the search is over the examples (leave-one-out) and given sets
     classifier = ExampleClassifier(policy_file, embedder)
     texts = [normalize(text) for text in classifier.texts]
     groups = [tuning_group("own examples (leave-one-out)", classifier, policy_file, texts,
@@ -206,9 +208,11 @@ def main() -> None:
     if args.tune:
         tune(policy_file, args.tune_with)
     if args.questions:
-        policy = RegulatedTopicPolicy(policy_file, get_embedder(Settings()))
+        embedder = get_embedder(Settings())
+        cache = cache_dir_of(Settings().embed_cache_dir) / "policy"
         for path in args.questions:
-            report(policy, path, args.errors)
+            # Each set is judged by a classifier that never saw its questions (the labelled pool holds them).
+            report(RegulatedTopicPolicy(policy_file.leaving_out(path.stem), embedder, cache_dir=cache), path, args.errors)
 
 
 if __name__ == "__main__":

@@ -232,6 +232,10 @@ def evaluate(
         items = evaluation.load_jsonl(questions)
         if rt.store.count_chunks() == 0:
             raise fail("the index is empty: run `kb sync --path DIR` first")
+        left_out = rt.leave_out(questions.stem)
+        if left_out and not as_json:
+            err.print(f"{left_out} labelled questions of {questions.stem} left out of the escalation classifier's "
+                      "neighbours: it is measured on questions it never saw")
         report = _with_progress(lambda tick: evaluation.evaluate_questions(rt.answers, items, progress=tick),
                                 "questions", len(items))
     else:

@@ -102,7 +102,7 @@ class Settings(BaseSettings):
     embed_device: str = _env("KB_EMBED_DEVICE", "Device for in-process embedding: auto (CUDA when present), cpu, cuda.", "auto")
     embed_backend: Literal["auto", "torch", "onnx"] = _env("KB_EMBED_BACKEND", "What runs the in-process model (and kb worker's): onnx (a copy exported at first use, CPU; KB_EMBED_INT8 says how much of it is int8), torch, or auto (torch on CUDA, onnx otherwise).", "auto")
     embed_int8: Literal["none", "ffn-up", "all-but-ffn-down", "all"] = _env("KB_EMBED_INT8", "Which weight matrix products of the ONNX model are int8: none (fp32, the same vectors as torch), ffn-up (feed-forward up-projections), all-but-ffn-down, or all. Each int8 set is faster and moves answers (README, Embedding on a CPU). Part of the cached model's key.", "none")
-    embed_cache_dir: str = _env("KB_EMBED_CACHE_DIR", "Folder for the ONNX models built at first use, one per model and quantization; empty: ~/.cache/kb/onnx.", "")
+    embed_cache_dir: str = _env("KB_EMBED_CACHE_DIR", "Folder for the ONNX models built at first use, one per model and quantization, and (under policy/) the vectors of the policy's labelled questions; empty: ~/.cache/kb/onnx.", "")
     embed_batch_size: int = _env("KB_EMBED_BATCH_SIZE", "Texts per forward pass when embedding.", 32, ge=1)
     query_prefix: str = _env("KB_QUERY_PREFIX", "Text put before each query when embedding (e.g. 'query: ' for e5 models).", "")
     passage_prefix: str = _env("KB_PASSAGE_PREFIX", "Text put before each chunk when embedding (e.g. 'passage: ').", "")

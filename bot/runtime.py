@@ -69,11 +69,22 @@ class Runtime:
     def policy_file(self) -> PolicyFile:
         return load_policy_file(self.settings.policy_file or None)
 
+    def leave_out(self, source: str) -> int:
+        """Judge escalation without the policy's labelled questions from `source` (the question set `kb eval`
+        measures: figures on questions the classifier learned from would say nothing); how many that is.
+        Called before the policy is built."""
+        if "policy" in self.__dict__:
+            raise RuntimeError("leave_out must come before the policy is built")
+        before = len(self.policy_file.neighbours)
+        self.__dict__["policy_file"] = self.policy_file.leaving_out(source)
+        return before - len(self.policy_file.neighbours)
+
     @cached_property
     def policy(self) -> Policy:
         """Regulated-topic detection (rules, examples, and the LLM check when a key is set)."""
         if not self.settings.policy_enabled:
             return AnswerEverything()
+        from bot.index.onnx_build import cache_dir_of
         from bot.policy.regulated import RegulatedTopicPolicy
 
         llm = None
@@ -84,7 +95,8 @@ class Runtime:
                                  timeout=self.settings.policy_llm_timeout, base_url=self.settings.anthropic_base_url,
                                  breaker=self.llm_breaker)
         return RegulatedTopicPolicy(self.policy_file, self.embedder, llm=llm, emergency=self.settings.emergency_contact,
-                                    eap=self.settings.eap_contact)
+                                    eap=self.settings.eap_contact,
+                                    cache_dir=cache_dir_of(self.settings.embed_cache_dir) / "policy")
 
     @cached_property
     def escalation_desk(self) -> EscalationDesk:

@@ -163,9 +163,9 @@ class OnnxEmbedder(LocalEmbedder):
     def __init__(self, model: str = "", *, cache_dir: str = "", int8: str = "none", **kwargs: Any) -> None:
         super().__init__(model, **{**kwargs, "device": "cpu"})
         self.int8 = int8
-        from bot.index.onnx_build import default_cache_dir
+        from bot.index.onnx_build import cache_dir_of
 
-        self.cache_dir = Path(cache_dir).expanduser() if cache_dir else default_cache_dir()
+        self.cache_dir = cache_dir_of(cache_dir)
         self.built: bool | None = None
         """Whether loading built the ONNX model (True) or found it cached (False); None: not loaded, or torch."""
         self.fallback_reason: str | None = None
@@ -277,15 +277,15 @@ def backend_status(settings) -> dict[str, Any]:  # noqa: ANN001 - Settings
         return {"backend": "torch", "device": settings.embed_device}
     from bot.index.onnx_build import (
         OnnxUnavailable,
+        cache_dir_of,
         cpu_quantization,
-        default_cache_dir,
         failure_file,
         model_folder,
     )
     from bot.index.onnx_model import META_FILE, backend_label
 
     quantization = cpu_quantization()
-    cache = Path(settings.embed_cache_dir).expanduser() if settings.embed_cache_dir else default_cache_dir()
+    cache = cache_dir_of(settings.embed_cache_dir)
     path = settings.embed_model or default_model_path()
     try:
         folder = model_folder(path, quantization, settings.embed_int8, cache, _display_name(path, settings.embed_model))

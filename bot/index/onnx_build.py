@@ -86,6 +86,11 @@ def default_cache_dir() -> Path:
     return Path(base) / "kb" / "onnx"
 
 
+def cache_dir_of(configured: str) -> Path:
+    """The folder for what kb builds from the model (KB_EMBED_CACHE_DIR, or the default)."""
+    return Path(configured).expanduser() if configured else default_cache_dir()
+
+
 def resolve_model_path(model: str) -> Path:
     """A local folder for `model`: the path itself, or its snapshot in the Hugging Face cache (no download)."""
     path = Path(model).expanduser()

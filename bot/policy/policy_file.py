@@ -8,8 +8,9 @@ names must exist.
 
 from __future__ import annotations
 
+import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -77,6 +78,16 @@ class Crisis:
 
 
 @dataclass(frozen=True)
+class Labelled:
+    """A question people asked, labelled: the category a person must answer, or "" when the runbooks do."""
+
+    text: str
+    category: str
+    source: str
+    """The question set it came from (its file's stem), so a measurement of that set can leave it out."""
+
+
+@dataclass(frozen=True)
 class PolicyFile:
     queues: dict[str, Queue]
     default_queue: str
@@ -86,6 +97,20 @@ class PolicyFile:
     thresholds: Thresholds
     signals: dict[str, tuple[re.Pattern[str], ...]]
     path: str = ""
+    labelled: tuple[Labelled, ...] = ()
+    """Questions of real wording, labelled, that join the examples as the classifier's neighbours."""
+    left_out: frozenset[str] = frozenset()
+    """Sources of `labelled` the classifier does not use (`leaving_out`)."""
+
+    def leaving_out(self, *sources: str) -> PolicyFile:
+        """This policy without the labelled questions of `sources`: a question set is measured by a
+        classifier that never saw it (`kb eval` leaves out the set it measures)."""
+        return replace(self, left_out=self.left_out | frozenset(sources))
+
+    @property
+    def neighbours(self) -> tuple[Labelled, ...]:
+        """The labelled questions the classifier uses."""
+        return tuple(item for item in self.labelled if item.source not in self.left_out)
 
 
 def compile_patterns(patterns: Any, where: str) -> tuple[re.Pattern[str], ...]:
@@ -139,9 +164,42 @@ def load_policy_file(path: str | Path | None = None) -> PolicyFile:
                             weights={**defaults.weights, **{k: float(v) for k, v in (raw.get("weights") or {}).items()}})
     signals = {kind: compile_patterns((data.get("signals") or {}).get(kind), f"{source}: signals.{kind}")
                for kind in SIGNAL_KINDS}
+    named = data.get("labelled") or []
+    labelled = tuple(item for name in ([named] if isinstance(named, str) else named)
+                     for item in load_labelled(_beside(source, str(name)), categories))
     return PolicyFile(
         queues=queues, default_queue=default_queue, categories=categories,
         none=tuple(str(text) for text in data.get("none") or []),
         crisis=Crisis(emergency=str(crisis.get("emergency") or ""), eap=str(crisis.get("eap") or ""),
                       patterns=compile_patterns(crisis.get("patterns"), f"{source}: crisis")),
-        thresholds=thresholds, signals=signals, path=str(source))
+        thresholds=thresholds, signals=signals, path=str(source), labelled=labelled)
+
+
+def _beside(policy: Path, name: str) -> Path:
+    """A file the policy file names: relative to the policy file, else among the bundled files, so a copy
+    of the bundled policy edited elsewhere still finds the bundled labelled questions."""
+    path = policy.parent / name
+    return path if path.exists() or Path(name).is_absolute() else BUNDLED.parent / name
+
+
+def load_labelled(path: Path, categories: dict[str, CategoryConfig]) -> list[Labelled]:
+    """A labelled-questions file (JSON lines: text, label, source), each label checked against the
+    categories: a misspelt one would silently teach the classifier that advice is process."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as error:
+        raise PolicyFileError(f"cannot read labelled questions {path}: {error}") from None
+    items = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            text, label, origin = str(row["text"]), str(row.get("label") or ""), str(row.get("source") or path.stem)
+        except (ValueError, KeyError, TypeError) as error:
+            raise PolicyFileError(f"{path}:{number}: not a labelled question ({error})") from None
+        if label and label not in categories:
+            raise PolicyFileError(f"{path}:{number}: label {label!r} is not a category")
+        if text.strip():
+            items.append(Labelled(text, label, origin))
+    return items

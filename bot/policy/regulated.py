@@ -9,6 +9,7 @@ an escalation. Nothing later removes what an earlier step decided.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import structlog
 
@@ -35,9 +36,10 @@ class Judgement:
 
 class RegulatedTopicPolicy:
     def __init__(self, policy: PolicyFile, embedder: Embedder, *, llm: EscalationCheck | None = None,
-                 emergency: str = "", eap: str = "", llm_min_similarity: float | None = None) -> None:
+                 emergency: str = "", eap: str = "", llm_min_similarity: float | None = None,
+                 cache_dir: Path | None = None) -> None:
         self.policy = policy
-        self.classifier = ExampleClassifier(policy, embedder)
+        self.classifier = ExampleClassifier(policy, embedder, cache_dir)
         self.llm = llm
         self.emergency = emergency or policy.crisis.emergency
         self.eap = eap or policy.crisis.eap

@@ -251,14 +251,16 @@ def test_without_a_key_nothing_is_generated(example_runtime, fake_llm) -> None: 
 
 def test_the_policy_check_runs_first_and_can_only_add_an_escalation(llm_runtime: LLMRuntime, fake_llm) -> None:  # noqa: ANN001
     fake, _ = fake_llm
-    fake.then("none", "Update the OS [1].", "medical")
+    fake.then("none", "Send the form to HR [1].", "medical")
     rt = llm_runtime(policy_llm=True)
+    near_a_topic = "my doctor says i need surgery, how do i request medical leave?"
+    """Process on a regulated topic: the classifier answers it, and it sits near enough for the LLM to screen."""
 
-    answered = rt.answers.answer(QUESTION)
-    escalated = rt.answers.answer(QUESTION)
+    answered = rt.answers.answer(near_a_topic)
+    escalated = rt.answers.answer(near_a_topic)
 
     screen, write, screen_again = (request["body"] for request in fake.requests)
-    assert screen["max_tokens"] == 10 and screen["messages"][0]["content"] == f"<question>{QUESTION}</question>"
+    assert screen["max_tokens"] == 10 and screen["messages"][0]["content"] == f"<question>{near_a_topic}</question>"
     assert "<documents>" in write["messages"][0]["content"] and answered.generated
     assert escalated.escalated and escalated.category == "medical" and not escalated.citations
     assert len(fake.requests) == 3  # escalated before retrieval: no answer was written

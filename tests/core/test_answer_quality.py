@@ -554,7 +554,7 @@ def test_a_question_in_chat_words_the_model_never_learned_is_searched_again_in_t
         example_runtime: Runtime) -> None:
     """"Putting in my two weeks" is far from every section for a small model; said as "resign" it is not."""
     service = example_runtime.answers
-    message = "putting in my two weeks, what now?"
+    message = "putting in my two weeks, what's step one?"
     as_asked = service.retriever.search(message, k=10)
 
     answer = service.answer(message)

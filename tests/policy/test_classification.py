@@ -110,10 +110,12 @@ def test_ordinary_it_questions_are_not_regulated(policy: RegulatedTopicPolicy) -
 OPINIONS_ON_ORDINARY_THINGS = [
     "which laptop would you pick for me, the air or the pro",
     "should i learn rust or go first for my next project",
-    "is it a good idea for me to switch teams to platform?",
 ]
 """Written for this test: a judgement asked on one's own case, about nothing regulated. The stance signals
-score them as advice; only `min_similarity` (no advice example is near) keeps them from a human queue."""
+read them as advice; no advice example or labelled question is near (`min_similarity`), so no human queue.
+("is it a good idea for me to switch teams to platform?" was a third: the labelled questions' visa
+worries about switching teams now put it near immigration advice, and it goes to a person. A cost of
+the labelled neighbours, kept for the many more they settle: docs/escalation.md.)"""
 
 
 @pytest.mark.parametrize("question", OPINIONS_ON_ORDINARY_THINGS)
@@ -121,7 +123,7 @@ def test_an_opinion_on_something_unregulated_is_not_escalated(policy: RegulatedT
                                                               question: str) -> None:  # noqa: ANN001
     judged = policy.judge(question)
 
-    assert judged.verdict is not None and judged.verdict.signals.judgement and judged.verdict.score > 0.1
+    assert judged.verdict is not None and judged.verdict.signals.judgement
     assert judged.verdict.advice_similarity < policy_file.thresholds.min_similarity
     assert judged.decision is None
 
@@ -333,15 +335,16 @@ situation signals ("what should i do", "my mortgage") that would otherwise carry
 
 
 def test_signals_do_not_escalate_a_question_that_reads_plainly_as_process(policy: RegulatedTopicPolicy, policy_file,
-                                                                         policy_without) -> None:  # noqa: ANN001
+                                                                         examples_only, policy_without) -> None:  # noqa: ANN001
     unfloored = policy_without("\n  min_margin: -0.09")
 
-    kept = policy.judge(PLAINLY_PROCESS)
+    kept = examples_only.judge(PLAINLY_PROCESS)
     old = unfloored.judge(PLAINLY_PROCESS)
 
     assert old.decision is not None and old.verdict is not None and old.verdict.signals.judgement
     assert kept.decision is None and kept.verdict is not None
     assert kept.verdict.margin < policy_file.thresholds.min_margin <= kept.verdict.score
+    assert policy.judge(PLAINLY_PROCESS).decision is None
 
 
 OWN_CASE_BELOW_FLOOR = ("the tumour is back and given my diagnosis i need to choose between a long leave or dropping "
@@ -351,16 +354,18 @@ for a judgement on the asker's own case in so many words ("given my diagnosis"):
 
 
 def test_asking_for_a_judgement_on_my_own_case_escalates_below_the_floor(policy: RegulatedTopicPolicy, policy_file,
-                                                                          policy_without) -> None:  # noqa: ANN001
+                                                                          examples_only, policy_without) -> None:  # noqa: ANN001
     text = Path(policy_file.path).read_text(encoding="utf-8")
     plain = policy_without(text[text.index("  own_case:\n"):text.index("  personal:\n")])
 
-    kept = policy.judge(OWN_CASE_BELOW_FLOOR)
+    kept = examples_only.judge(OWN_CASE_BELOW_FLOOR)
     old = plain.judge(OWN_CASE_BELOW_FLOOR)
 
     assert old.decision is None and old.verdict is not None
     assert kept.verdict is not None and kept.verdict.margin < policy_file.thresholds.min_margin
     assert kept.decision is not None and kept.decision.category == "medical"
+    judged = policy.judge(OWN_CASE_BELOW_FLOOR)
+    assert judged.decision is not None and judged.decision.category == "medical"
 
 
 @pytest.mark.parametrize("question", [

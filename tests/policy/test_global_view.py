@@ -16,22 +16,24 @@ are legal advice by a hair; the global view reads it as process."""
 def test_the_global_view_is_a_regularised_logistic_regression(policy: RegulatedTopicPolicy) -> None:
     linear_model = pytest.importorskip("sklearn.linear_model")
     classifier = policy.classifier
-    advice = classifier.labels != ""
-    vectors = classifier.vectors.astype(np.float64)  # the reference in double precision, as `fit_linear` computes
+    examples = classifier.vectors[: classifier.examples]  # the view is fitted on the examples, not the labelled questions
+    advice = classifier.labels[: classifier.examples] != ""
+    vectors = examples.astype(np.float64)  # the reference in double precision, as `fit_linear` computes
     reference = linear_model.LogisticRegression(C=LINEAR_C, tol=1e-10, max_iter=5000).fit(vectors, advice)
 
-    ours = fit_linear(classifier.vectors, advice).probability(classifier.vectors)
+    ours = fit_linear(examples, advice).probability(examples)
 
     assert np.abs(ours - reference.predict_proba(vectors)[:, 1]).max() < 1e-4
-    assert np.abs(classifier.linear.probability(classifier.vectors) - ours).max() < 1e-9
+    assert np.abs(classifier.linear.probability(examples) - ours).max() < 1e-9
 
 
 def test_examples_are_judged_by_fits_that_did_not_see_them(policy: RegulatedTopicPolicy) -> None:
     classifier = policy.classifier
-    advice = classifier.labels != ""
+    examples = classifier.vectors[: classifier.examples]
+    advice = classifier.labels[: classifier.examples] != ""
 
-    seen = classifier.linear.probability(classifier.vectors)
-    unseen = held_out_probabilities(classifier.vectors, advice)
+    seen = classifier.linear.probability(examples)
+    unseen = held_out_probabilities(examples, advice)
 
     def errors(probability: np.ndarray) -> int:
         return int(((probability >= 0.5) != advice).sum())
@@ -40,16 +42,17 @@ def test_examples_are_judged_by_fits_that_did_not_see_them(policy: RegulatedTopi
     assert np.abs(unseen - seen).max() > 0.05
 
 
-def test_the_global_view_keeps_a_process_question_from_a_human_queue(policy: RegulatedTopicPolicy,
+def test_the_global_view_keeps_a_process_question_from_a_human_queue(policy: RegulatedTopicPolicy, examples_only,
                                                                      policy_without) -> None:  # noqa: ANN001
     nearest_only = policy_without("\n  linear: 0.25")
 
-    kept = policy.judge(PROCESS_NEAR_A_TIE)
+    kept = examples_only.judge(PROCESS_NEAR_A_TIE)
     old = nearest_only.judge(PROCESS_NEAR_A_TIE)
 
     assert nearest_only.policy.thresholds.linear == 0.0
     assert old.decision is not None and old.decision.category == "legal"
     assert kept.decision is None and kept.verdict is not None and kept.verdict.linear < 0.5
+    assert policy.judge(PROCESS_NEAR_A_TIE).decision is None
 
 
 @pytest.mark.parametrize("advice", [np.zeros(6, dtype=bool), np.ones(6, dtype=bool)])

@@ -1,0 +1,65 @@
+"""Write the policy's labelled questions (bot/policy/labelled.jsonl) from the question sets in benchmarks/data.
+
+    .venv/bin/python benchmarks/labelled_pool.py
+
+Every set here was written from a handbook by someone who saw no code and no policy file, in the
+words employees use; each item says whether a person must answer it (`expect: escalate`, with its
+category) or the runbooks do (answer, no_answer). Those thousands of questions join the policy
+file's few hundred examples as the classifier's neighbours (docs/escalation.md). `kb eval` and
+`benchmarks/policy_report.py` leave a set's own questions out when they measure that set, so every
+figure is still on questions the classifier never saw.
+
+The blind sets are never written into the pool: they measure kb as nobody tuned it.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bot.policy.signals import normalize  # noqa: E402
+
+DATA = Path(__file__).resolve().parent / "data"
+POOL = Path(__file__).resolve().parent.parent / "bot" / "policy" / "labelled.jsonl"
+BLIND = frozenset({"sourcegraph_check4", "sourcegraph_check6"})
+"""Sets kept out: check set 4 was never read, check set 6 is run only at a session's start and end."""
+
+
+def labelled(path: Path) -> list[dict[str, str]]:
+    """A set's questions with the label the classifier learns: the category, or "" for the runbooks."""
+    rows = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        item = json.loads(line)
+        if item.get("expect") == "escalate":
+            if not item.get("category"):
+                continue  # no category to learn
+            rows.append({"text": item["question"], "label": item["category"], "source": path.stem})
+        else:
+            rows.append({"text": item["question"], "label": "", "source": path.stem})
+    return rows
+
+
+def main() -> None:
+    seen: set[str] = set()
+    written = 0
+    with POOL.open("w", encoding="utf-8") as out:
+        for path in sorted(DATA.glob("*.jsonl")):
+            if path.stem in BLIND:
+                continue
+            for row in labelled(path):
+                key = normalize(row["text"])
+                if key in seen:
+                    continue  # the same question in two sets: once is enough, under the first set's name
+                seen.add(key)
+                out.write(json.dumps(row, ensure_ascii=False) + "\n")
+                written += 1
+    print(f"{written} labelled questions -> {POOL}")
+
+
+if __name__ == "__main__":
+    main()
