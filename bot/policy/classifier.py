@@ -72,14 +72,15 @@ class ExampleClassifier:
             labels.extend([""] * len(category.logistics))
         texts.extend(policy.none)
         labels.extend([""] * len(policy.none))
-        vectors, self.linear = _example_views(embedder, tuple(normalize(text) for text in texts), np.array(labels) != "")
+        vectors, self.linear = _example_views(embedder, tuple(normalize(text) for text in texts), np.array(labels) != "",
+                                              cache_dir)
         self.examples = len(texts)
         """The policy file's own examples come first in `texts`, `labels` and `vectors`; labelled questions follow."""
         neighbours = policy.neighbours
         if neighbours:
             # The labelled questions join the neighbours only: the global view stays fitted on the
             # examples, whose balance across categories someone chose.
-            every = _labelled_vectors(embedder, tuple(normalize(item.text) for item in policy.labelled), cache_dir)
+            every = _stored_vectors(embedder, tuple(normalize(item.text) for item in policy.labelled), cache_dir)
             used = [index for index, item in enumerate(policy.labelled) if item.source not in policy.left_out]
             vectors = np.vstack([vectors, every[used]])
             texts.extend(item.text for item in neighbours)
@@ -182,21 +183,23 @@ def held_out_probabilities(vectors: np.ndarray, advice: np.ndarray, folds: int =
 _VIEWS: dict[tuple[int, str, int], tuple[np.ndarray, LinearView]] = {}
 
 
-def _example_views(embedder: Embedder, texts: tuple[str, ...], advice: np.ndarray) -> tuple[np.ndarray, LinearView]:
+def _example_views(embedder: Embedder, texts: tuple[str, ...], advice: np.ndarray,
+                   cache_dir: Path | None = None) -> tuple[np.ndarray, LinearView]:
     """The examples' vectors and the global view fitted on them, once per model and policy per process
     (rebuilding a runtime is free)."""
     key = (id(embedder), embedder.model_name, hash((texts, advice.tobytes())))
     if key not in _VIEWS:
         if len(_VIEWS) > 8:
             _VIEWS.clear()
-        vectors = np.asarray(embedder.embed_queries(list(texts)), dtype=np.float32)
+        vectors = _stored_vectors(embedder, texts, cache_dir)
         _VIEWS[key] = vectors, fit_linear(vectors, advice)
     return _VIEWS[key]
 
 
-def _labelled_vectors(embedder: Embedder, texts: tuple[str, ...], cache_dir: Path | None) -> np.ndarray:
-    """The labelled questions' vectors: embedding thousands of them takes seconds on a CPU, at every
-    start of `kb ask` or `kb serve`, so they are kept once per process and, with `cache_dir`, on disk.
+def _stored_vectors(embedder: Embedder, texts: tuple[str, ...], cache_dir: Path | None) -> np.ndarray:
+    """The vectors of the policy's texts (examples, labelled questions): embedding thousands of them takes
+    seconds on a CPU, at every start of `kb ask` or `kb serve`, so they are kept once per process and,
+    with `cache_dir`, on disk.
 
     The file is named for the texts and for the model as it actually embeds (a probe sentence's
     vector), so another model, backend or quantization never reads vectors it did not make.
@@ -205,9 +208,9 @@ def _labelled_vectors(embedder: Embedder, texts: tuple[str, ...], cache_dir: Pat
     digest = hashlib.sha256("\n".join((embedder.model_name, *texts)).encode())
     digest.update(np.round(probe, 3).tobytes())
     key = digest.hexdigest()[:24]
-    if key in _LABELLED:
-        return _LABELLED[key]
-    path = cache_dir / f"labelled-{key}.npy" if cache_dir is not None else None
+    if key in _STORED:
+        return _STORED[key]
+    path = cache_dir / f"vectors-{key}.npy" if cache_dir is not None else None
     vectors = None
     if path is not None and path.is_file():
         try:
@@ -221,14 +224,14 @@ def _labelled_vectors(embedder: Embedder, texts: tuple[str, ...], cache_dir: Pat
             np.zeros((0, probe.shape[0]), dtype=np.float32)
         if path is not None:
             _save(path, vectors)
-    if len(_LABELLED) > 8:
-        _LABELLED.clear()
-    _LABELLED[key] = vectors
+    if len(_STORED) > 8:
+        _STORED.clear()
+    _STORED[key] = vectors
     return vectors
 
 
 _PROBE = "how do i reset my password"
-_LABELLED: dict[str, np.ndarray] = {}
+_STORED: dict[str, np.ndarray] = {}
 
 
 def _save(path: Path, vectors: np.ndarray) -> None:

@@ -106,48 +106,58 @@ def test_labelled_questions_teach_their_twin_and_leaving_their_source_out_forget
     assert forgot.decision is None
 
 
-def test_labelled_vectors_are_embedded_once_and_read_back_from_disk(policy_file: PolicyFile, embedder: Embedder,
-                                                                   tmp_path: Path) -> None:
+def a_new_process() -> None:
+    """Forget what this process embedded: only the disk remembers."""
+    classifier_module._STORED.clear()
+    classifier_module._VIEWS.clear()
+
+
+def test_the_policys_vectors_are_embedded_once_and_read_back_from_disk(policy_file: PolicyFile, embedder: Embedder,
+                                                                       tmp_path: Path) -> None:
     few = replace(policy_file, labelled=tuple(Labelled(f"where is the form number {n} for expenses", "", "mine")
                                               for n in range(40)))
     counting = Counting(embedder)
-    ExampleClassifier(few, counting, tmp_path)  # the examples too: this wrapper is a new model to the process cache
+    a_new_process()
+    ExampleClassifier(few, counting, tmp_path)
     first = counting.texts
 
-    classifier_module._LABELLED.clear()  # a new process: only the disk remembers the labelled questions
+    a_new_process()
     built = ExampleClassifier(few, counting, tmp_path)
 
-    assert first >= built.examples + 40
-    assert counting.texts - first == 1, "the second start embeds the probe sentence alone"
-    assert len(list(tmp_path.glob("labelled-*.npy"))) == 1
+    assert first == built.examples + 40 + 2, "the examples, the labelled questions and a probe sentence for each"
+    assert counting.texts - first == 2, "the second start embeds the probe sentences alone"
+    assert len(list(tmp_path.glob("vectors-*.npy"))) == 2
     assert built.vectors.shape[0] == built.examples + 40
 
 
 def test_a_torn_cache_file_is_embedded_again_and_replaced(policy_file: PolicyFile, embedder: Embedder,
                                                           tmp_path: Path) -> None:
     few = replace(policy_file, labelled=tuple(Labelled(f"who approves trip number {n}", "", "mine") for n in range(12)))
+    a_new_process()
+    ExampleClassifier(few, embedder, tmp_path)
+    [labelled] = [path for path in tmp_path.glob("vectors-*.npy") if np.load(path).shape[0] == 12]
+    labelled.write_bytes(labelled.read_bytes()[:100])
+    a_new_process()
     counting = Counting(embedder)
-    ExampleClassifier(few, counting, tmp_path)
-    [cached] = tmp_path.glob("labelled-*.npy")
-    cached.write_bytes(cached.read_bytes()[:100])
-    classifier_module._LABELLED.clear()
-    before = counting.texts
 
     ExampleClassifier(few, counting, tmp_path)
 
-    assert counting.texts - before == 13 and np.load(cached).shape == (12, 384)
+    assert counting.texts == 2 + 12, "two probes, and the twelve questions whose file was torn"
+    assert np.load(labelled).shape == (12, 384)
 
 
 def test_another_model_never_reads_the_vectors_it_did_not_make(policy_file: PolicyFile, embedder: Embedder,
                                                                tmp_path: Path) -> None:
     few = replace(policy_file, labelled=(Labelled("who signs off on a conference ticket", "", "mine"),))
+    a_new_process()
     ExampleClassifier(few, embedder, tmp_path)
     other = Counting(embedder)
     other.model_name = "another-model"
 
-    ExampleClassifier(few, other, tmp_path)
+    built = ExampleClassifier(few, other, tmp_path)
 
-    assert len(list(tmp_path.glob("labelled-*.npy"))) == 2
+    assert other.texts == 2 + built.examples + 1
+    assert len(list(tmp_path.glob("vectors-*.npy"))) == 4
 
 
 def test_kb_eval_measures_a_set_without_its_own_labelled_questions(example_runtime: Runtime, tmp_path: Path,
