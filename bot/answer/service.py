@@ -158,12 +158,12 @@ class AnswerService:
         checked = check_question(question, self.settings.max_question_chars)
         if checked.problem:
             return Answer(question=checked.text, text=checked.problem, no_answer=True)
-        decision = self.policy.classify(checked.text)
+        turns = [turn for turn in history if turn.strip()]
+        decision = self.policy.classify(checked.text, turns)
         if decision is not None:
             log.info("answer.escalated", category=decision.category, queue=decision.queue)
             return Answer(question=checked.text, text=decision.reply, escalated=True, queue=decision.queue,
                           category=decision.category)
-        turns = [turn for turn in history if turn.strip()]
         context = turns[-2:]
         query = " ".join([*context, checked.text])[-self.settings.max_question_chars :] if context else checked.text
         results = self.relevant(query, where)

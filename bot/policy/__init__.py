@@ -6,6 +6,7 @@ classifier and the queues plug in behind it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -21,13 +22,14 @@ class Decision:
 
 
 class Policy(Protocol):
-    def classify(self, question: str) -> Decision | None:
-        """The decision for a regulated question, None for one the runbooks may answer."""
+    def classify(self, question: str, earlier: Sequence[str] = ()) -> Decision | None:
+        """The decision for a regulated question, None for one the runbooks may answer; `earlier` holds the
+        asker's earlier messages in the thread, oldest first (a follow-up may mean little alone)."""
         ...
 
 
 class AnswerEverything:
     """No regulated topics: every question goes to retrieval."""
 
-    def classify(self, question: str) -> Decision | None:
+    def classify(self, question: str, earlier: Sequence[str] = ()) -> Decision | None:
         return None

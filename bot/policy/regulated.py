@@ -8,6 +8,7 @@ an escalation. Nothing later removes what an earlier step decided.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,8 +47,18 @@ class RegulatedTopicPolicy:
         self.llm_min_similarity = (policy.thresholds.min_similarity - 0.1 if llm_min_similarity is None
                                    else llm_min_similarity)
 
-    def classify(self, question: str) -> Decision | None:
-        return self.judge(question).decision
+    def classify(self, question: str, earlier: Sequence[str] = ()) -> Decision | None:
+        """A follow-up with no stance of its own ("and what if I lose it?") is near whatever advice shares
+        its few words; its topic is the thread's. When the classifier alone sent it to a person on
+        similarity, with no judgement, situation or own-case words, it is judged again after the
+        message it follows, and goes to a person only if it still reads as advice. A follow-up that
+        asks for a judgement in its own words, a rule's match and a crisis stand as they are."""
+        judgement = self.judge(question)
+        verdict = judgement.verdict
+        if (earlier and judgement.source == "classifier" and verdict is not None
+                and not (verdict.signals.judgement or verdict.signals.situation or verdict.signals.own_case)):
+            return self.judge(f"{earlier[-1]} {question}").decision
+        return judgement.decision
 
     def judge(self, question: str) -> Judgement:
         text = normalize(question)
