@@ -55,12 +55,17 @@ class RegulatedTopicPolicy:
         asks for a judgement in its own words, a rule's match and a crisis stand as they are."""
         judgement = self.judge(question)
         verdict = judgement.verdict
-        if (earlier and judgement.source == "classifier" and verdict is not None
-                and not (verdict.signals.judgement or verdict.signals.situation or verdict.signals.own_case)):
-            return self.judge(f"{earlier[-1]} {question}").decision
+        in_thread = bool(earlier and judgement.source == "classifier" and verdict is not None
+                         and not (verdict.signals.judgement or verdict.signals.situation or verdict.signals.own_case))
+        if in_thread:
+            judgement = self.judge(f"{earlier[-1]} {question}")
+        if judgement.decision is not None:
+            log.info("policy.escalate", category=judgement.decision.category, queue=judgement.decision.queue,
+                     source=judgement.source, crisis=judgement.decision.crisis, in_thread=in_thread)
         return judgement.decision
 
     def judge(self, question: str) -> Judgement:
+        """The decision on `question` alone, with why (reports and tests read it; `classify` logs what it decides)."""
         text = normalize(question)
         if not text.strip():
             return Judgement(None, "none")
@@ -78,9 +83,6 @@ class RegulatedTopicPolicy:
                              if category in self.policy.categories else Judgement(None, "none", verdict))
             else:
                 judgement = Judgement(None, "none", verdict)
-        if judgement.decision is not None:
-            log.info("policy.escalate", category=judgement.decision.category, queue=judgement.decision.queue,
-                     source=judgement.source, crisis=judgement.decision.crisis)
         return judgement
 
     def decision(self, category: str, *, crisis: bool = False) -> Decision:
