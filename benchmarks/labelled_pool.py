@@ -35,12 +35,10 @@ def labelled(path: Path) -> list[dict[str, str]]:
         if not line.strip():
             continue
         item = json.loads(line)
-        if item.get("expect") == "escalate":
-            if not item.get("category"):
-                continue  # no category to learn
-            rows.append({"text": item["question"], "label": item["category"], "source": path.stem})
-        else:
-            rows.append({"text": item["question"], "label": "", "source": path.stem})
+        escalate = item.get("expect") == "escalate"
+        if escalate and not item.get("category"):
+            continue  # no category to learn
+        rows.append({"text": item["question"], "label": item["category"] if escalate else "", "source": path.stem})
     return rows
 
 

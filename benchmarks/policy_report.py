@@ -30,10 +30,9 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from bot.config import Settings  # noqa: E402
 from bot.index.embedding import get_embedder  # noqa: E402
-from bot.index.onnx_build import cache_dir_of  # noqa: E402
 from bot.policy.classifier import ExampleClassifier, escalates, held_out_probabilities  # noqa: E402
 from bot.policy.policy_file import PolicyFile, Thresholds, load_policy_file  # noqa: E402
-from bot.policy.regulated import RegulatedTopicPolicy  # noqa: E402
+from bot.policy.regulated import RegulatedTopicPolicy, vector_cache  # noqa: E402
 from bot.policy.rules import match_rules  # noqa: E402
 from bot.policy.signals import normalize, signals  # noqa: E402
 
@@ -208,8 +207,8 @@ def main() -> None:
     if args.tune:
         tune(policy_file, args.tune_with)
     if args.questions:
-        embedder = get_embedder(Settings())
-        cache = cache_dir_of(Settings().embed_cache_dir) / "policy"
+        settings = Settings()
+        embedder, cache = get_embedder(settings), vector_cache(settings.embed_cache_dir)
         for path in args.questions:
             # Each set is judged by a classifier that never saw its questions (the labelled pool holds them).
             report(RegulatedTopicPolicy(policy_file.leaving_out(path.stem), embedder, cache_dir=cache), path, args.errors)

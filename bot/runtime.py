@@ -84,8 +84,7 @@ class Runtime:
         """Regulated-topic detection (rules, examples, and the LLM check when a key is set)."""
         if not self.settings.policy_enabled:
             return AnswerEverything()
-        from bot.index.onnx_build import cache_dir_of
-        from bot.policy.regulated import RegulatedTopicPolicy
+        from bot.policy.regulated import RegulatedTopicPolicy, vector_cache
 
         llm = None
         if self.settings.policy_llm and self.settings.anthropic_api_key is not None:
@@ -96,7 +95,7 @@ class Runtime:
                                  breaker=self.llm_breaker)
         return RegulatedTopicPolicy(self.policy_file, self.embedder, llm=llm, emergency=self.settings.emergency_contact,
                                     eap=self.settings.eap_contact,
-                                    cache_dir=cache_dir_of(self.settings.embed_cache_dir) / "policy")
+                                    cache_dir=vector_cache(self.settings.embed_cache_dir))
 
     @cached_property
     def escalation_desk(self) -> EscalationDesk:

@@ -76,15 +76,15 @@ class ExampleClassifier:
                                               cache_dir)
         self.examples = len(texts)
         """The policy file's own examples come first in `texts`, `labels` and `vectors`; labelled questions follow."""
-        neighbours = policy.neighbours
-        if neighbours:
+        used = [index for index, item in enumerate(policy.labelled) if policy.uses(item)]
+        if used:
             # The labelled questions join the neighbours only: the global view stays fitted on the
-            # examples, whose balance across categories someone chose.
+            # examples, whose balance across categories someone chose. All of them are embedded (and
+            # cached) whichever are left out, so leaving a set out costs no embedding.
             every = _stored_vectors(embedder, tuple(normalize(item.text) for item in policy.labelled), cache_dir)
-            used = [index for index, item in enumerate(policy.labelled) if item.source not in policy.left_out]
             vectors = np.vstack([vectors, every[used]])
-            texts.extend(item.text for item in neighbours)
-            labels.extend(item.category for item in neighbours)
+            texts.extend(policy.labelled[index].text for index in used)
+            labels.extend(policy.labelled[index].category for index in used)
         self.texts = texts
         self.labels = np.array(labels)
         self.vectors = vectors

@@ -107,10 +107,14 @@ class PolicyFile:
         classifier that never saw it (`kb eval` leaves out the set it measures)."""
         return replace(self, left_out=self.left_out | frozenset(sources))
 
+    def uses(self, item: Labelled) -> bool:
+        """Whether the classifier uses this labelled question (its source is not left out)."""
+        return item.source not in self.left_out
+
     @property
     def neighbours(self) -> tuple[Labelled, ...]:
         """The labelled questions the classifier uses."""
-        return tuple(item for item in self.labelled if item.source not in self.left_out)
+        return tuple(filter(self.uses, self.labelled))
 
 
 def compile_patterns(patterns: Any, where: str) -> tuple[re.Pattern[str], ...]:

@@ -15,6 +15,7 @@ from pathlib import Path
 import structlog
 
 from bot.index.embedding import Embedder
+from bot.index.onnx_build import cache_dir_of
 from bot.policy import Decision
 from bot.policy.classifier import ExampleClassifier, Verdict
 from bot.policy.llm_check import EscalationCheck
@@ -23,6 +24,11 @@ from bot.policy.rules import match_rules
 from bot.policy.signals import normalize
 
 log = structlog.get_logger(__name__)
+
+
+def vector_cache(embed_cache_dir: str) -> Path:
+    """Where the policy's vectors are kept: under the folder of what kb builds from the model (KB_EMBED_CACHE_DIR)."""
+    return cache_dir_of(embed_cache_dir) / "policy"
 
 
 @dataclass(frozen=True)
