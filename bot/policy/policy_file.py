@@ -68,6 +68,9 @@ class Thresholds:
     linear: float = 0.0
     """Weight of the classifier's global view (its advice probability minus 0.5) in the score; 0 leaves
     the nearest examples and the signals to decide, as policy files written before it did."""
+    wording: float = 0.0
+    """Weight of the wording view (its advice probability minus 0.5: `bot.policy.classifier.WordingView`,
+    fitted on the examples and labelled questions); 0 does not fit it."""
 
 
 @dataclass(frozen=True)
@@ -165,6 +168,7 @@ def load_policy_file(path: str | Path | None = None) -> PolicyFile:
                             min_similarity=float(raw.get("min_similarity", defaults.min_similarity)),
                             min_margin=float(raw.get("min_margin", defaults.min_margin)),
                             linear=float(raw.get("linear", defaults.linear)),
+                            wording=float(raw.get("wording", defaults.wording)),
                             weights={**defaults.weights, **{k: float(v) for k, v in (raw.get("weights") or {}).items()}})
     signals = {kind: compile_patterns((data.get("signals") or {}).get(kind), f"{source}: signals.{kind}")
                for kind in SIGNAL_KINDS}

@@ -29,8 +29,20 @@ EXAMPLES_FLOOR = 0.32
 
 
 def examples_alone(policy: PolicyFile) -> PolicyFile:
-    """`policy` as it was before labelled questions joined the examples: none, and the floor of that time."""
-    return replace(policy, labelled=(), thresholds=replace(policy.thresholds, min_similarity=EXAMPLES_FLOOR))
+    """`policy` as it was before labelled questions joined the examples: none, the floor of that time, and
+    no wording view (it came after them)."""
+    return replace(policy, labelled=(), thresholds=replace(policy.thresholds, min_similarity=EXAMPLES_FLOOR, wording=0.0))
+
+
+def without_wording(policy: PolicyFile) -> PolicyFile:
+    """`policy` without its wording view: the neighbours, the global view and the signals decide."""
+    return replace(policy, thresholds=replace(policy.thresholds, wording=0.0))
+
+
+@pytest.fixture(scope="session")
+def unworded(policy_file: PolicyFile, embedder: Embedder) -> RegulatedTopicPolicy:
+    """The bundled policy without its wording view (`without_wording`)."""
+    return RegulatedTopicPolicy(without_wording(policy_file), embedder)
 
 
 @pytest.fixture(scope="session")

@@ -9,16 +9,23 @@ VAGUE = "and what if I lose it?"
 alone it sits near whatever advice shares its few words (losing one's options, one's status)."""
 
 
-def test_a_vague_follow_up_takes_its_topic_from_the_thread(policy: RegulatedTopicPolicy) -> None:
-    alone = policy.judge(VAGUE)
+def test_a_vague_follow_up_takes_its_topic_from_the_thread(unworded: RegulatedTopicPolicy) -> None:
+    alone = unworded.judge(VAGUE)
 
     assert alone.decision is not None and alone.source == "classifier", "alone it reads as advice on similarity"
-    assert policy.classify(VAGUE, ["how do I set up my YubiKey for MFA?"]) is None
-    assert policy.classify(VAGUE) == alone.decision, "with no thread nothing changes"
+    assert unworded.classify(VAGUE, ["how do I set up my YubiKey for MFA?"]) is None
+    assert unworded.classify(VAGUE) == alone.decision, "with no thread nothing changes"
 
 
-def test_only_the_last_earlier_message_is_read_with_it(policy: RegulatedTopicPolicy) -> None:
-    decided = policy.classify(VAGUE, ["my green card interview is next month and my visa status worries me",
+def test_the_wording_view_already_reads_the_vague_follow_up_as_no_request_for_advice(policy: RegulatedTopicPolicy) -> None:
+    judged = policy.judge(VAGUE)
+
+    assert judged.decision is None
+    assert judged.verdict is not None and judged.verdict.wording < 0.5
+
+
+def test_only_the_last_earlier_message_is_read_with_it(unworded: RegulatedTopicPolicy) -> None:
+    decided = unworded.classify(VAGUE, ["my green card interview is next month and my visa status worries me",
                                       "how do I set up my YubiKey for MFA?"])
 
     assert decided is None
