@@ -80,7 +80,7 @@ def report(policy: RegulatedTopicPolicy, path: Path, show_errors: bool) -> dict:
         if (want == "none") != (got == "none"):
             v = judgement.verdict
             why = judgement.source + (f" score={v.score:+.3f} adv={v.advice_similarity:.3f} log={v.logistics_similarity:.3f} "
-                                      f"lin={v.linear:.2f} {v.signals}" if v else "")
+                                      f"lin={v.linear:.2f} words={v.wording:.2f} {v.signals}" if v else "")
             errors.append(f"  {item.get('id')}: expected {want}, got {got} ({why})")
     labels = [*policy.policy.categories, "none"]
     print(f"\n== {path} ({len(items)} questions)")
