@@ -131,7 +131,7 @@ class ExampleClassifier:
         stance = signals(text, self.policy.signals)
         score = (best_similarity - logistics - t.margin + stance.score(t.weights) + t.linear * (linear - 0.5)
                  + t.wording * (wording - 0.5))
-        escalate = bool(escalates(t, score, best_similarity, best_similarity - logistics, stance.own_case))
+        escalate = bool(escalates(t, score, best_similarity, best_similarity - logistics, stance.own_case, wording))
         return Verdict(best_category, float(best_similarity), float(logistics), stance, float(score), bool(escalate),
                        float(linear), float(wording))
 
@@ -141,13 +141,16 @@ class ExampleClassifier:
         return self.judge(text, sims[0], float(linear[0]), wording=float(self.wording_of([text])[0]))
 
 
-def escalates(t: Thresholds, score, advice, margin, own_case):  # noqa: ANN001, ANN201 - numbers or numpy arrays
+def escalates(t: Thresholds, score, advice, margin, own_case, wording=0.5):  # noqa: ANN001, ANN201 - numbers or arrays
     """The decision on a question's parts, written once for the classifier and the benchmarks that
     tune or replay it over arrays: the score reaches the threshold, the question is near some advice
     example at all, and its advice side is not below its logistics side by more than `min_margin`,
     unless it asks for a judgement on the asker's own case in so many words ("given my prognosis,
-    which leave?" reads like the leave process examples, yet a person must answer)."""
-    return (score >= t.escalate_at) & (advice >= t.min_similarity) & ((margin >= t.min_margin) | (own_case > 0))
+    which leave?" reads like the leave process examples, yet a person must answer) or the wording view
+    is sure it asks for advice (`wording_floor`: "i already sent the gift card, am i in legal trouble?"
+    reads like the gift-policy questions)."""
+    return (score >= t.escalate_at) & (advice >= t.min_similarity) & (
+        (margin >= t.min_margin) | (own_case > 0) | (wording >= t.wording_floor))
 
 
 LINEAR_C = 0.3

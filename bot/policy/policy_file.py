@@ -71,6 +71,9 @@ class Thresholds:
     wording: float = 0.0
     """Weight of the wording view (its advice probability minus 0.5: `bot.policy.classifier.WordingView`,
     fitted on the examples and labelled questions); 0 does not fit it."""
+    wording_floor: float = 2.0
+    """A wording-view probability at or above which `min_margin` does not hold, as for `own_case`: the
+    view is sure the question asks for advice (the default, above any probability, never lifts it)."""
 
 
 @dataclass(frozen=True)
@@ -169,6 +172,7 @@ def load_policy_file(path: str | Path | None = None) -> PolicyFile:
                             min_margin=float(raw.get("min_margin", defaults.min_margin)),
                             linear=float(raw.get("linear", defaults.linear)),
                             wording=float(raw.get("wording", defaults.wording)),
+                            wording_floor=float(raw.get("wording_floor", defaults.wording_floor)),
                             weights={**defaults.weights, **{k: float(v) for k, v in (raw.get("weights") or {}).items()}})
     signals = {kind: compile_patterns((data.get("signals") or {}).get(kind), f"{source}: signals.{kind}")
                for kind in SIGNAL_KINDS}

@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 
 from bot.index.embedding import Embedder
-from bot.policy.classifier import ExampleClassifier, WordingView
-from bot.policy.policy_file import PolicyFile, load_policy_file
+from bot.policy.classifier import ExampleClassifier, WordingView, escalates
+from bot.policy.policy_file import PolicyFile, Thresholds, load_policy_file
 from tests.policy.test_labelled import FENCE, FENCE_TWINS, write_policy
 
 # Written for these tests: the same errands asked for the asker alone ("should i", advice) and for a team
@@ -58,3 +58,15 @@ def test_the_weight_is_read_from_the_policy_file(tmp_path: Path) -> None:
     edited.write_text(text.replace("\n  wording: ", "\n  wording: 0.7 #", 1), encoding="utf-8")
 
     assert load_policy_file(edited).thresholds.wording == 0.7
+
+
+def test_a_sure_wording_view_lifts_the_margin_floor_as_own_case_words_do(policy_file: PolicyFile) -> None:
+    t = policy_file.thresholds
+    below_floor = dict(score=t.escalate_at + 0.1, advice=t.min_similarity + 0.1, margin=t.min_margin - 0.05, own_case=0)
+
+    assert t.wording_floor < 1.0, "the bundled policy lets a sure wording view lift the floor"
+    assert escalates(t, **below_floor, wording=t.wording_floor)
+    assert not escalates(t, **below_floor, wording=t.wording_floor - 0.01)
+    assert not escalates(replace(t, wording_floor=Thresholds().wording_floor), **below_floor, wording=0.999), \
+        "a policy file without wording_floor keeps the floor"
+    assert escalates(t, **{**below_floor, "own_case": 1})
