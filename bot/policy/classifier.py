@@ -25,7 +25,7 @@ Embeddings read what a question is about more than how it is asked: "could my sa
 switch teams?" sits near advice on pay. A third view reads the words themselves (`WordingView`: a
 logistic regression over word n-grams, fitted on the examples and the labelled questions together),
 where "am i in trouble", "would you", "what's the process" and "is there a" carry the stance across
-topics. Its probability, centred on 0.5 and weighted by the policy file's `wording`, moves the score
+topics (`bot.policy.wording`). Its probability, centred on 0.5 and weighted by the policy file's `wording`, moves the score
 like the global view's. Judged set by set by a classifier fitted without that set, it removed two
 fifths of the false alarms and lost no real escalation (docs/escalation.md, "The wording view").
 """
@@ -44,6 +44,7 @@ import structlog
 from bot.index.embedding import Embedder
 from bot.policy.policy_file import PolicyFile, Thresholds
 from bot.policy.signals import Signals, normalize, signals
+from bot.policy.wording import wording_view
 
 log = structlog.get_logger(__name__)
 
@@ -99,7 +100,7 @@ class ExampleClassifier:
         self.labels = np.array(labels)
         self.vectors = vectors
         self.categories = [name for name in policy.categories]
-        self.wording = _wording_view(tuple(normalize(text) for text in texts), self.labels != "") \
+        self.wording = wording_view(tuple(normalize(text) for text in texts), self.labels != "", cache_dir) \
             if policy.thresholds.wording else None
         """Fitted on the same questions as the neighbours (left-out sources stay out); None without weight."""
 
@@ -200,42 +201,6 @@ def held_out_probabilities(vectors: np.ndarray, advice: np.ndarray, folds: int =
         held = np.arange(len(vectors)) % folds == fold
         out[held] = fit_linear(vectors[~held], advice[~held]).probability(vectors[held])
     return out
-
-
-WORDING_C = 16.0
-"""The wording view's inverse regularisation: n-grams are many and each is rare, so the fit is looser than
-the global view's (C 16 and 64 gave the same leave-one-set-out figures within four questions of 7,400)."""
-
-
-class WordingView:
-    """A logistic regression over a question's words and word sequences (1 to 3 words, tf-idf weighted):
-    advice against the rest. Single letters count as words: "should i" and "would you" are the stance."""
-
-    def __init__(self, texts: tuple[str, ...], advice: np.ndarray, c: float = WORDING_C) -> None:
-        from sklearn.feature_extraction.text import TfidfVectorizer
-        from sklearn.linear_model import LogisticRegression
-
-        self.vectorizer = TfidfVectorizer(ngram_range=(1, 3), token_pattern=r"(?u)\b\w+\b", sublinear_tf=True,
-                                          min_df=2)
-        self.model = LogisticRegression(C=c, max_iter=3000)
-        self.model.fit(self.vectorizer.fit_transform(texts), np.asarray(advice, dtype=bool))
-
-    def probability(self, texts: list[str]) -> np.ndarray:
-        return self.model.predict_proba(self.vectorizer.transform(texts))[:, 1]
-
-
-_WORDING: dict[int, WordingView | None] = {}
-
-
-def _wording_view(texts: tuple[str, ...], advice: np.ndarray) -> WordingView | None:
-    """The wording view of these questions, fitted once per process (half a second for 8,000 questions);
-    None when they hold one side only (nothing to tell apart)."""
-    key = hash((texts, advice.tobytes()))
-    if key not in _WORDING:
-        if len(_WORDING) > 8:
-            _WORDING.clear()
-        _WORDING[key] = WordingView(texts, advice) if 0 < int(advice.sum()) < len(advice) else None
-    return _WORDING[key]
 
 
 _VIEWS: dict[tuple[int, str, int], tuple[np.ndarray, LinearView]] = {}
