@@ -147,7 +147,8 @@ def tune(policy_file: PolicyFile, extra: list[Path]) -> None:
 
     The groups are the policy file's own examples (leave-one-out: each judged with itself held out)
     and any development sets given with --tune-with. Evaluation sets are for measuring, never for
-    fitting: never pass a frozen set here.
+    fitting: never pass a frozen set here. The search judges without the wording view (its `wording`
+    and `wording_floor` were picked on leave-one-set-out figures over every set, docs/escalation.md).
     """
     embedder = get_embedder(Settings())
     policy_file = replace(policy_file, labelled=())  # the search is over the examples (leave-one-out) and given sets
