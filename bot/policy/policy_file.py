@@ -165,15 +165,26 @@ def load_policy_file(path: str | Path | None = None) -> PolicyFile:
     crisis = data.get("crisis") or {}
     raw = data.get("thresholds") or {}
     defaults = Thresholds()
-    thresholds = Thresholds(neighbours=int(raw.get("neighbours", defaults.neighbours)),
-                            margin=float(raw.get("margin", defaults.margin)),
-                            escalate_at=float(raw.get("escalate_at", defaults.escalate_at)),
-                            min_similarity=float(raw.get("min_similarity", defaults.min_similarity)),
-                            min_margin=float(raw.get("min_margin", defaults.min_margin)),
-                            linear=float(raw.get("linear", defaults.linear)),
-                            wording=float(raw.get("wording", defaults.wording)),
-                            wording_floor=float(raw.get("wording_floor", defaults.wording_floor)),
-                            weights={**defaults.weights, **{k: float(v) for k, v in (raw.get("weights") or {}).items()}})
+    def number(key: str, low: float = float("-inf"), high: float = float("inf")) -> float:
+        value = raw.get(key, getattr(defaults, key))
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise PolicyFileError(f"{source}: thresholds.{key} must be a number, not {value!r}") from None
+        if not low <= number <= high:
+            raise PolicyFileError(f"{source}: thresholds.{key} must be between {low} and {high}, not {number}")
+        return number
+
+    try:
+        weights = {**defaults.weights, **{str(k): float(v) for k, v in (raw.get("weights") or {}).items()}}
+    except (TypeError, ValueError, AttributeError):
+        raise PolicyFileError(f"{source}: thresholds.weights must map signal names to numbers") from None
+    thresholds = Thresholds(neighbours=int(number("neighbours", 1)), margin=number("margin"),
+                            escalate_at=number("escalate_at"), min_similarity=number("min_similarity", -1.0, 1.0),
+                            min_margin=number("min_margin"), linear=number("linear", 0.0),
+                            wording=number("wording", 0.0),
+                            # at or under 0.5 the view would lift the floor for questions it reads as process
+                            wording_floor=number("wording_floor", 0.5 + 1e-9), weights=weights)
     signals = {kind: compile_patterns((data.get("signals") or {}).get(kind), f"{source}: signals.{kind}")
                for kind in SIGNAL_KINDS}
     named = data.get("labelled") or []

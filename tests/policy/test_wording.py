@@ -12,7 +12,7 @@ from bot.index.embedding import Embedder
 from bot.policy.classifier import ExampleClassifier, escalates
 from bot.policy import wording
 from bot.policy.wording import WORDING_C, WordingView
-from bot.policy.policy_file import PolicyFile, Thresholds, load_policy_file
+from bot.policy.policy_file import PolicyFile, PolicyFileError, Thresholds, load_policy_file
 from tests.policy.test_labelled import FENCE, FENCE_TWINS, write_policy
 
 # Written for these tests: the same errands asked for the asker alone ("should i", advice) and for a team
@@ -116,3 +116,17 @@ def test_a_fitted_view_is_kept_on_disk_and_a_torn_file_is_fitted_again(tmp_path:
     assert first is not None and again is not None and refitted is not None
     assert np.allclose(first.probability(["should i sue them?"]), again.probability(["should i sue them?"]))
     assert wording.wording_view(texts, np.zeros(len(texts), dtype=bool), tmp_path) is None, "one side only"
+
+
+@pytest.mark.parametrize(("line", "message"), [("wording: -0.3", "thresholds.wording must be between"),
+                                               ("wording_floor: 0.4", "thresholds.wording_floor must be between"),
+                                               ("wording: lots", "thresholds.wording must be a number")])
+def test_a_wording_setting_out_of_range_fails_loudly(tmp_path: Path, line: str, message: str) -> None:
+    text = Path(load_policy_file().path).read_text(encoding="utf-8")
+    key = line.split(":")[0]
+    start = text.index(f"\n  {key}: ") + 1
+    edited = tmp_path / "policy.yaml"
+    edited.write_text(text[:start] + f"  {line}\n" + text[text.index("\n", start) + 1:], encoding="utf-8")
+
+    with pytest.raises(PolicyFileError, match=message):
+        load_policy_file(edited)
