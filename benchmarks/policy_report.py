@@ -79,8 +79,9 @@ def report(policy: RegulatedTopicPolicy, path: Path, show_errors: bool) -> dict:
         predicted.append(got)
         if (want == "none") != (got == "none"):
             v = judgement.verdict
-            why = judgement.source + (f" score={v.score:+.3f} adv={v.advice_similarity:.3f} log={v.logistics_similarity:.3f} "
-                                      f"lin={v.linear:.2f} words={v.wording:.2f} {v.signals}" if v else "")
+            why = judgement.source + (f" score={v.score:+.3f} adv={v.advice_similarity:.3f} "
+                                      f"log={v.logistics_similarity:.3f} lin={v.linear:.2f} words={v.wording:.2f} "
+                                      f"{v.signals}" if v else "")
             errors.append(f"  {item.get('id')}: expected {want}, got {got} ({why})")
     labels = [*policy.policy.categories, "none"]
     print(f"\n== {path} ({len(items)} questions)")

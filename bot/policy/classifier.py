@@ -25,9 +25,10 @@ Embeddings read what a question is about more than how it is asked: "could my sa
 switch teams?" sits near advice on pay. A third view reads the words themselves (`WordingView`: a
 logistic regression over word n-grams, fitted on the examples and the labelled questions together),
 where "am i in trouble", "would you", "what's the process" and "is there a" carry the stance across
-topics (`bot.policy.wording`). Its probability, centred on 0.5 and weighted by the policy file's `wording`, moves the score
-like the global view's. Judged set by set by a classifier fitted without that set, it removed two
-fifths of the false alarms and lost no real escalation (docs/escalation.md, "The wording view").
+topics (`bot.policy.wording`). Its probability, centred on 0.5 and weighted by the policy file's
+`wording`, moves the score like the global view's. Judged set by set by a classifier fitted without
+that set, it removed two fifths of the false alarms and lost no real escalation (docs/escalation.md,
+"The wording view").
 """
 
 from __future__ import annotations

@@ -72,7 +72,8 @@ class WordingView:
 
         rows, cols, values = [], [], []
         for row, counts in enumerate(grams):
-            found = [(self.columns[gram], 1.0 + math.log(count)) for gram, count in counts.items() if gram in self.columns]
+            found = [(self.columns[gram], 1.0 + math.log(count)) for gram, count in counts.items()
+                     if gram in self.columns]
             weighted = [(col, tf * self.idf[col]) for col, tf in found]
             norm = math.sqrt(sum(value * value for _, value in weighted)) or 1.0
             for col, value in weighted:
@@ -99,7 +100,8 @@ class WordingView:
             return None
         try:
             with np.load(path, allow_pickle=True) as saved:
-                grams, idf, weights, bias = list(saved["grams"]), saved["idf"], saved["weights"], float(saved["bias"][0])
+                grams, idf, weights = list(saved["grams"]), saved["idf"], saved["weights"]
+                bias = float(saved["bias"][0])
         except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as error:
             log.warning("policy.cache_unreadable", path=str(path), error=str(error))
             return None

@@ -31,7 +31,8 @@ EXAMPLES_FLOOR = 0.32
 def examples_alone(policy: PolicyFile) -> PolicyFile:
     """`policy` as it was before labelled questions joined the examples: none, the floor of that time, and
     no wording view (it came after them)."""
-    return replace(policy, labelled=(), thresholds=replace(policy.thresholds, min_similarity=EXAMPLES_FLOOR, wording=0.0))
+    return replace(policy, labelled=(),
+                   thresholds=replace(policy.thresholds, min_similarity=EXAMPLES_FLOOR, wording=0.0))
 
 
 def without_wording(policy: PolicyFile) -> PolicyFile:

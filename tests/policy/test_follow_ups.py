@@ -17,7 +17,7 @@ def test_a_vague_follow_up_takes_its_topic_from_the_thread(unworded: RegulatedTo
     assert unworded.classify(VAGUE) == alone.decision, "with no thread nothing changes"
 
 
-def test_the_wording_view_already_reads_the_vague_follow_up_as_no_request_for_advice(policy: RegulatedTopicPolicy) -> None:
+def test_the_wording_view_already_reads_the_vague_follow_up_as_advice_on_nothing(policy: RegulatedTopicPolicy) -> None:
     judged = policy.judge(VAGUE)
 
     assert judged.decision is None
