@@ -34,8 +34,6 @@ that set, it removed two fifths of the false alarms and lost no real escalation 
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,6 +41,7 @@ import numpy as np
 import structlog
 
 from bot.index.embedding import Embedder
+from bot.policy.cache_file import write_atomically
 from bot.policy.policy_file import PolicyFile, Thresholds
 from bot.policy.signals import Signals, normalize, signals
 from bot.policy.wording import wording_view
@@ -84,8 +83,8 @@ class ExampleClassifier:
             labels.extend([""] * len(category.logistics))
         texts.extend(policy.none)
         labels.extend([""] * len(policy.none))
-        vectors, self.linear = _example_views(embedder, tuple(normalize(text) for text in texts), np.array(labels) != "",
-                                              cache_dir)
+        normalized = [normalize(text) for text in texts]
+        vectors, self.linear = _example_views(embedder, tuple(normalized), np.array(labels) != "", cache_dir)
         self.examples = len(texts)
         """The policy file's own examples come first in `texts`, `labels` and `vectors`; labelled questions follow."""
         used = [index for index, item in enumerate(policy.labelled) if policy.uses(item)]
@@ -93,16 +92,18 @@ class ExampleClassifier:
             # The labelled questions join the neighbours only: the global view stays fitted on the
             # examples, whose balance across categories someone chose. All of them are embedded (and
             # cached) whichever are left out, so leaving a set out costs no embedding.
-            every = _stored_vectors(embedder, tuple(normalize(item.text) for item in policy.labelled), cache_dir)
+            labelled = [normalize(item.text) for item in policy.labelled]
+            every = _stored_vectors(embedder, tuple(labelled), cache_dir)
             vectors = np.vstack([vectors, every[used]])
             texts.extend(policy.labelled[index].text for index in used)
+            normalized.extend(labelled[index] for index in used)
             labels.extend(policy.labelled[index].category for index in used)
         self.texts = texts
         self.labels = np.array(labels)
         self.vectors = vectors
         self.categories = [name for name in policy.categories]
-        self.wording = wording_view(tuple(normalize(text) for text in texts), self.labels != "", cache_dir) \
-            if policy.thresholds.wording else None
+        self.wording = (wording_view(tuple(normalized), self.labels != "", cache_dir)
+                        if policy.thresholds.wording else None)
         """Fitted on the same questions as the neighbours (left-out sources stay out); None without weight."""
 
     def views(self, questions: list[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -247,7 +248,7 @@ def _stored_vectors(embedder: Embedder, texts: tuple[str, ...], cache_dir: Path 
         vectors = np.asarray(embedder.embed_queries(list(texts)), dtype=np.float32) if texts else \
             np.zeros((0, probe.shape[0]), dtype=np.float32)
         if path is not None:
-            _save(path, vectors)
+            write_atomically(path, lambda handle: np.save(handle, vectors), ".npy")
     if len(_STORED) > 8:
         _STORED.clear()
     _STORED[key] = vectors
@@ -256,17 +257,6 @@ def _stored_vectors(embedder: Embedder, texts: tuple[str, ...], cache_dir: Path 
 
 _PROBE = "how do i reset my password"
 _STORED: dict[str, np.ndarray] = {}
-
-
-def _save(path: Path, vectors: np.ndarray) -> None:
-    """Written to a temporary name and renamed: processes starting together never read half a file."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".npy", delete=False) as handle:
-            np.save(handle, vectors)
-        os.replace(handle.name, path)
-    except OSError as error:  # a read-only home: the vectors still serve this process
-        log.warning("policy.cache_unwritable", path=str(path), error=str(error))
 
 
 def _top_mean(values: np.ndarray, k: int) -> float:

@@ -168,12 +168,12 @@ def load_policy_file(path: str | Path | None = None) -> PolicyFile:
     def number(key: str, low: float = float("-inf"), high: float = float("inf")) -> float:
         value = raw.get(key, getattr(defaults, key))
         try:
-            number = float(value)
+            parsed = float(value)
         except (TypeError, ValueError):
             raise PolicyFileError(f"{source}: thresholds.{key} must be a number, not {value!r}") from None
-        if not low <= number <= high:
-            raise PolicyFileError(f"{source}: thresholds.{key} must be between {low} and {high}, not {number}")
-        return number
+        if not low <= parsed <= high:
+            raise PolicyFileError(f"{source}: thresholds.{key} must be between {low} and {high}, not {parsed}")
+        return parsed
 
     try:
         weights = {**defaults.weights, **{str(k): float(v) for k, v in (raw.get("weights") or {}).items()}}

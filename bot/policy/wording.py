@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-import os
 import re
-import tempfile
 import zipfile
 from collections import Counter
 from dataclasses import dataclass
@@ -24,6 +22,8 @@ from pathlib import Path
 
 import numpy as np
 import structlog
+
+from bot.policy.cache_file import write_atomically
 
 log = structlog.get_logger(__name__)
 
@@ -58,40 +58,19 @@ class WordingView:
         kept = sorted(gram for gram, count in df.items() if count >= MIN_DF)
         columns = {gram: index for index, gram in enumerate(kept)}
         idf = np.array([math.log((1 + len(texts)) / (1 + df[gram])) + 1.0 for gram in kept])
-        view = cls(columns, idf, np.zeros(len(kept)), 0.0)
-        weights, bias = _logistic(view._matrix(grams), np.asarray(advice, dtype=np.float64), c)
+        weights, bias = _logistic(_rows(grams, columns, idf), np.asarray(advice, dtype=np.float64), c)
         return cls(columns, idf, weights, bias)
 
     def probability(self, texts: list[str]) -> np.ndarray:
-        scores = self._matrix([Counter(ngrams(text)) for text in texts]) @ self.weights + self.bias
-        return 1.0 / (1.0 + np.exp(-scores))
-
-    def _matrix(self, grams: list[Counter[str]]):  # noqa: ANN202 - a scipy.sparse matrix
-        """Rows of sublinear tf-idf, each scaled to unit length (n-grams outside the columns dropped)."""
-        from scipy.sparse import csr_matrix
-
-        rows, cols, values = [], [], []
-        for row, counts in enumerate(grams):
-            found = [(self.columns[gram], 1.0 + math.log(count)) for gram, count in counts.items()
-                     if gram in self.columns]
-            weighted = [(col, tf * self.idf[col]) for col, tf in found]
-            norm = math.sqrt(sum(value * value for _, value in weighted)) or 1.0
-            for col, value in weighted:
-                rows.append(row)
-                cols.append(col)
-                values.append(value / norm)
-        return csr_matrix((values, (rows, cols)), shape=(len(grams), len(self.columns)))
+        rows = _rows([Counter(ngrams(text)) for text in texts], self.columns, self.idf)
+        return 1.0 / (1.0 + np.exp(-(rows @ self.weights + self.bias)))
 
     def save(self, path: Path) -> None:
-        """Written to a temporary name and renamed, as the policy's vectors are."""
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".npz", delete=False) as handle:
-                np.savez(handle, grams=np.array(list(self.columns), dtype=object), idf=self.idf, weights=self.weights,
-                         bias=np.array([self.bias]))
-            os.replace(handle.name, path)
-        except OSError as error:  # a read-only home: the view still serves this process
-            log.warning("policy.cache_unwritable", path=str(path), error=str(error))
+        """Kept as plain arrays (the n-grams as the bytes of one newline-joined string: none holds a newline),
+        so loading it never unpickles anything from the cache folder."""
+        grams = np.frombuffer("\n".join(self.columns).encode("utf-8"), dtype=np.uint8)
+        arrays = {"grams": grams, "idf": self.idf, "weights": self.weights, "bias": np.array([self.bias])}
+        write_atomically(path, lambda handle: np.savez(handle, **arrays), ".npz")
 
     @classmethod
     def load(cls, path: Path) -> WordingView | None:
@@ -99,15 +78,32 @@ class WordingView:
         if not path.is_file():
             return None
         try:
-            with np.load(path, allow_pickle=True) as saved:
-                grams, idf, weights = list(saved["grams"]), saved["idf"], saved["weights"]
+            with np.load(path) as saved:
+                grams = saved["grams"].tobytes().decode("utf-8").split("\n")
+                idf, weights = saved["idf"], saved["weights"]
                 bias = float(saved["bias"][0])
-        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as error:
+        except (OSError, ValueError, KeyError, EOFError, UnicodeDecodeError, zipfile.BadZipFile) as error:
             log.warning("policy.cache_unreadable", path=str(path), error=str(error))
             return None
         if not len(grams) == len(idf) == len(weights):
             return None
-        return cls({str(gram): index for index, gram in enumerate(grams)}, idf, weights, bias)
+        return cls({gram: index for index, gram in enumerate(grams)}, idf, weights, bias)
+
+
+def _rows(grams: list[Counter[str]], columns: dict[str, int], idf: np.ndarray):  # noqa: ANN202 - scipy.sparse
+    """Rows of sublinear tf-idf, each scaled to unit length (n-grams outside the columns dropped)."""
+    from scipy.sparse import csr_matrix
+
+    rows, cols, values = [], [], []
+    for row, counts in enumerate(grams):
+        weighted = [(columns[gram], (1.0 + math.log(count)) * idf[columns[gram]]) for gram, count in counts.items()
+                    if gram in columns]
+        norm = math.sqrt(sum(value * value for _, value in weighted)) or 1.0
+        for col, value in weighted:
+            rows.append(row)
+            cols.append(col)
+            values.append(value / norm)
+    return csr_matrix((values, (rows, cols)), shape=(len(grams), len(columns)))
 
 
 def _logistic(x, y: np.ndarray, c: float) -> tuple[np.ndarray, float]:  # noqa: ANN001 - a scipy.sparse matrix
