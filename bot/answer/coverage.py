@@ -77,6 +77,8 @@ def asked_thing(question: str) -> str | None:
         return None  # "is there someone I can talk to", "is there a way to…": no thing named to look for
     while words and words[0].lower() in GENERIC | STOPWORDS | _LINK_WORDS:
         words.pop(0)
+    if words and words[0].lower() in _VAGUE | _MEASURES:
+        return None  # the same after filler: "is there like a minimum amount of vacation…", "any kind of way to…"
     return _CUT.sub("", " ".join(words)).strip(" '\"") or None
 
 

@@ -10,11 +10,11 @@ import pytest
 
 from bot.answer.asks import Ask, asks, holds, instructs
 from bot.answer.audience import ABROAD, AUDIENCE_BONUS, US, asker_region, audience_bonuses
-from bot.answer.compose import SOURCE_SHARE, citations_for
+from bot.answer.compose import LEAD_QUOTE_CHARS, SOURCE_SHARE, citations_for
 from bot.answer.coverage import asked_thing, named, unmentioned
 from bot.answer.retrieve import Result
 from bot.answer.service import MAX_CLAUSES, another_ask
-from bot.answer.snippets import best_snippet, lexical_scores
+from bot.answer.snippets import QUOTE_CHARS, best_snippet, lexical_scores
 from bot.config import Settings
 from bot.index.embedding import Embedder
 from bot.index.sources import local_folder
@@ -183,6 +183,7 @@ def test_a_number_counts_as_an_amount_only_standing_alone(sentence: str, amount:
     ("do i need receipts for everything or is there a dollar cutoff?", None),  # the ask is the first clause
     ("how do I request parental leave?", None),
     ("is there a cap on the learning budget per year?", None),  # asks how much, not whether a thing exists
+    ("is there like a minimum amount of vacation we're supposed to take each yr?", None),  # the same after filler
     ("does the company cover kids' flights too when we relocate", "kids' flights"),  # "too" is not the thing
     ("does the company pay for my partner's visa when it sponsors mine", None),  # the asker's own: is it covered
     ("does the dental plan include braces for adults?", "braces"),
@@ -442,6 +443,25 @@ def test_a_document_far_below_the_lead_is_not_cited() -> None:
     cited = citations_for(question, [EXPENSES[3], EXPENSES[0], near, far], limit=5)
 
     assert [citation.path for citation in cited] == ["hr/expenses.md", "hr/expenses.md", "travel.md"]
+
+
+def test_the_lead_documents_quote_reaches_a_fact_further_from_its_best_sentence_than_the_others() -> None:
+    """The lead document is the likeliest answer: its quotes grow to LEAD_QUOTE_CHARS, the others' to
+    QUOTE_CHARS, so the same section shows a fact ~700 characters on as the lead and not further down."""
+    filler = [f"Team trips in region {n} are planned by the events team with a budget agreed each quarter, "
+              f"and hotels near the venue are preferred where the rates allow it." for n in range(1, 5)]
+    text = " ".join(["Out-of-policy bookings are emailed to your manager for approval.", *filler,
+                     "After 24 hours without an answer the booking is accepted automatically."])
+    question = "my manager is away, what happens to my out-of-policy booking?"
+    lead = _other("travel/navigo.md", text, 0.6)
+    copy = _other("travel/navigo-copy.md", f"Copied page. {text}", 0.55)
+
+    cited = citations_for(question, [lead, copy], limit=5)
+
+    assert QUOTE_CHARS < len(" ".join(sentences_of(text))) <= LEAD_QUOTE_CHARS
+    assert "accepted automatically" in cited[0].snippet
+    assert "accepted automatically" not in cited[1].snippet
+    assert cited[1].gist == cited[0].gist == "Out-of-policy bookings are emailed to your manager for approval."
 
 
 @pytest.mark.parametrize("thing, text, said", [
