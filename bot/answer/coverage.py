@@ -19,9 +19,9 @@ from bot.answer.snippets import STOPWORDS, terms
 _START = r"(?:^|(?<=[.!?;:\n])\s*|(?<=[^\w\s,'\"()-])\s*)(?:(?:hey|hi|hello|ok|so|also|quick q(?:uestion)?|q|btw)[,:!\s-]+)*"
 _EXISTS = re.compile(
     _START + r"(?:"
-    r"(?:do|does|did|will|would|can|could)\s+(?:we|i|you|they|employees|staff|people|folks|new hires|contractors"
+    r"(?:do|does|did|will|would|can|could)\s+(?P<who>we|i|you|they|employees|staff|people|folks|new hires|contractors"
     r"|(?:the |our |this )?(?:company|team|org|organization|employer)|(?!i\b|we\b)[a-z][\w&.-]*)"
-    r"(?:\s+(?!to\b)\w+){0,2}?\s+(?:have|get|offer|provide|give|cover|pay for|pay|reimburse|support|sponsor"
+    r"(?:\s+(?!to\b)\w+){0,2}?\s+(?P<verb>have|get|offer|provide|give|cover|pay for|pay|reimburse|support|sponsor"
     r"|subsidi[sz]e|run|host|include|match)"
     r"(?!\s+to\b)(?:\s+(?:us|me|employees|staff))?\s+(?P<a>[^?.!,;]+)"
     r"|(?:is|are) there\s+(?P<b>[^?.!,;]+)"
@@ -50,6 +50,9 @@ runbooks say: the question is whether it is covered, which they may answer in ot
 _PARTICLES = frozenset("in into out back away through off over ahead along around rid by".split())
 """Words after "get" or "have" that make a phrasal verb ("get in trouble", "get out of", "get back"), not
 the start of a thing the runbooks would name."""
+_HAVE = frozenset(("have", "get"))
+"""The verbs of "do I have / get X?", which ask whether X exists for the asker. Asked by "I", the others ask
+leave to do something ("can i run ubuntu…", "can i include my partner…"), not whether the runbooks name X."""
 _MEASURES = frozenset("cap caps limit limits max maximum minimum min deadline deadlines cutoff cut-off ceiling".split())
 """"Is there a cap on the stipend?" asks how much, not whether a thing exists: the runbooks may give
 the amount without ever saying "cap", so the question is left to retrieval."""
@@ -66,13 +69,17 @@ def asked_thing(question: str) -> str | None:
     match = _EXISTS.search(" ".join(question.split()))
     if match is None:
         return None
-    words = next(group for group in match.groups() if group).strip(" '\"").split()
+    if (match["who"] or "").lower() == "i" and (match["verb"] or "").lower() not in _HAVE:
+        return None  # "can i run ubuntu…", "can i include my partner…": asks leave to act, not whether X exists
+    words = next(match[name] for name in "abc" if match[name]).strip(" '\"").split()
     if words and words[0].lower() in _PARTICLES:
         return None  # "will i get in trouble…", "can i get out of on-call": a verb's particle, no thing after it
     if words and words[0].lower() in _OWN:
         return None  # "does the company pay for my spouse's visa": whether it is covered, not whether it exists
     while words and words[0].lower() in STOPWORDS:
         words.pop(0)
+    if words and words[0].lower() in _PARTICLES:
+        return None  # "can i still get those back?": the particle after a pronoun, no thing named
     if not words or words[0].lower() in _VAGUE | _MEASURES:
         return None  # "is there someone I can talk to", "is there a way to…": no thing named to look for
     while words and words[0].lower() in GENERIC | STOPWORDS | _LINK_WORDS:

@@ -189,6 +189,9 @@ def test_a_number_counts_as_an_amount_only_standing_alone(sentence: str, amount:
     ("does the dental plan include braces for adults?", "braces"),
     ("does larkspur match donations to food banks", "donations"),
     ("will i get in trouble if i report my manager?", None),  # "get in": a phrasal verb, not a thing
+    ("bought the tests at a pharmacy, not through the app. can i still get those back?", None),  # "get … back"
+    ("can i run ubuntu as my main work machine instead of the mac?", None),  # asks leave to act, names no benefit
+    ("do i get a gym stipend as a contractor?", "gym stipend"),  # "do I get X": X exists or not
     ("do we get paid leave for jury duty?", "paid leave"),
 ])
 def test_the_thing_a_do_we_have_question_asks_about(question: str, thing: str | None) -> None:
