@@ -50,6 +50,11 @@ runbooks say: the question is whether it is covered, which they may answer in ot
 _PARTICLES = frozenset("in into out back away through off over ahead along around rid by".split())
 """Words after "get" or "have" that make a phrasal verb ("get in trouble", "get out of", "get back"), not
 the start of a thing the runbooks would name."""
+_AMOUNT = re.compile(r"(?:^|\s)(?:[$€£]\d|\d+(?:\.\d+)?\s*(?:%|(?:days?|wks?|weeks?|hrs?|hours?|mos?|months?"
+                     r"|yrs?|years?)\b)|\d{1,2}k\b)", re.IGNORECASE)
+"""An amount in X: a sum ("$500", "25k", "3%") or a number of days, weeks, hours, months or years ("16 wks"):
+"do i get a separate 16 wks for each one?" asks how much, and the runbooks say "16 weeks" in words of their
+own. A name with a number in it ("401k", "13th month salary", "529 plan", "1password") is not an amount."""
 _HAVE = frozenset(("have", "get"))
 """The verbs of "do I have / get X?", which ask whether X exists for the asker. Asked by "I", the others ask
 leave to do something ("can i run ubuntu…", "can i include my partner…"), not whether the runbooks name X."""
@@ -86,7 +91,10 @@ def asked_thing(question: str) -> str | None:
         words.pop(0)
     if words and words[0].lower() in _VAGUE | _MEASURES:
         return None  # the same after filler: "is there like a minimum amount of vacation…", "any kind of way to…"
-    return _CUT.sub("", " ".join(words)).strip(" '\"") or None
+    thing = _CUT.sub("", " ".join(words)).strip(" '\"")
+    if _AMOUNT.search(thing):
+        return None  # "do i get a separate 16 wks…", "a fresh 25k": how much, which the runbooks may word otherwise
+    return thing or None
 
 
 def key_terms(thing: str) -> list[str]:

@@ -192,6 +192,11 @@ def test_a_number_counts_as_an_amount_only_standing_alone(sentence: str, amount:
     ("bought the tests at a pharmacy, not through the app. can i still get those back?", None),  # "get … back"
     ("can i run ubuntu as my main work machine instead of the mac?", None),  # asks leave to act, names no benefit
     ("do i get a gym stipend as a contractor?", "gym stipend"),  # "do I get X": X exists or not
+    ("fostering two kids. do i get a separate 16 wks for each one?", None),  # an amount: how much, not whether
+    ("do i get a fresh 25k now or is that already counted?", None),
+    ("is there a 401k match?", "401k match"),  # a name with a number in it is no amount
+    ("do we have a 3d printer for prototypes?", "3d printer"),
+    ("is there a sabbatical after 5 yrs here?", "sabbatical"),  # the amount is past what X names
     ("do we get paid leave for jury duty?", "paid leave"),
 ])
 def test_the_thing_a_do_we_have_question_asks_about(question: str, thing: str | None) -> None:
