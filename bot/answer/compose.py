@@ -160,8 +160,8 @@ def citations_for(question: str, results: list[Result], limit: int, scorer: Sent
             if top is not None and score(top) > min(map(score, quoted), default=float("-inf")):
                 quoted.append(top)  # the document's best place retrieval missed, after what it found
         by_section: dict[str, Citation] = {}
+        length = QUOTE_CHARS if place else LEAD_QUOTE_CHARS
         for result in quoted:
-            length = QUOTE_CHARS if place else LEAD_QUOTE_CHARS
             snippet, gist = best_quote(question, result.text, length, semantic=scored[result.id][1], wants=wants)
             if announces(snippet):
                 snippet = f"{snippet} {continuation(result, pages.get(result.doc_id, []))}".rstrip()

@@ -69,6 +69,19 @@ GENERIC = frozenset(
 )
 
 
+_OPENINGS = (
+    (frozenset(), _PARTICLES | _OWN),
+    (STOPWORDS, _PARTICLES | _VAGUE | _MEASURES),
+    (GENERIC | STOPWORDS | _LINK_WORDS, _VAGUE | _MEASURES),
+)
+"""How the words after "is there" or "do we get" are read, in turn: the words skipped, then the first word
+that says no thing is named. As written, a particle ("will i get *in* trouble", "can i get *out of*
+on-call") or the asker's own ("…pay for *my* spouse's visa": whether it is covered); past stop words, a
+particle after a pronoun ("can i still get those *back*?"), a vague word ("is there *someone* I can talk
+to", "a *way* to…") or a measure ("is there a *cap*…"); past filler too, the last two again ("is there like
+a *minimum* amount…", "any kind of *way* to…")."""
+
+
 def asked_thing(question: str) -> str | None:
     """The X of "do we have X?", "is there an X?", "does the company offer X?"; None for other shapes."""
     match = _EXISTS.search(" ".join(question.split()))
@@ -77,20 +90,11 @@ def asked_thing(question: str) -> str | None:
     if (match["who"] or "").lower() == "i" and (match["verb"] or "").lower() not in _HAVE:
         return None  # "can i run ubuntu…", "can i include my partner…": asks leave to act, not whether X exists
     words = next(match[name] for name in "abc" if match[name]).strip(" '\"").split()
-    if words and words[0].lower() in _PARTICLES:
-        return None  # "will i get in trouble…", "can i get out of on-call": a verb's particle, no thing after it
-    if words and words[0].lower() in _OWN:
-        return None  # "does the company pay for my spouse's visa": whether it is covered, not whether it exists
-    while words and words[0].lower() in STOPWORDS:
-        words.pop(0)
-    if words and words[0].lower() in _PARTICLES:
-        return None  # "can i still get those back?": the particle after a pronoun, no thing named
-    if not words or words[0].lower() in _VAGUE | _MEASURES:
-        return None  # "is there someone I can talk to", "is there a way to…": no thing named to look for
-    while words and words[0].lower() in GENERIC | STOPWORDS | _LINK_WORDS:
-        words.pop(0)
-    if words and words[0].lower() in _VAGUE | _MEASURES:
-        return None  # the same after filler: "is there like a minimum amount of vacation…", "any kind of way to…"
+    for skipped, naming_nothing in _OPENINGS:
+        while words and words[0].lower() in skipped:
+            words.pop(0)
+        if not words or words[0].lower() in naming_nothing:
+            return None
     thing = _CUT.sub("", " ".join(words)).strip(" '\"")
     if _AMOUNT.search(thing):
         return None  # "do i get a separate 16 wks…", "a fresh 25k": how much, which the runbooks may word otherwise

@@ -69,7 +69,7 @@ class Thresholds:
     """Weight of the classifier's global view (its advice probability minus 0.5) in the score; 0 leaves
     the nearest examples and the signals to decide, as policy files written before it did."""
     wording: float = 0.0
-    """Weight of the wording view (its advice probability minus 0.5: `bot.policy.classifier.WordingView`,
+    """Weight of the wording view (its advice probability minus 0.5: `bot.policy.wording.WordingView`,
     fitted on the examples and labelled questions); 0 does not fit it."""
     wording_floor: float = 2.0
     """A wording-view probability at or above which `min_margin` does not hold, as for `own_case`: the
