@@ -55,6 +55,11 @@ _AMOUNT = re.compile(r"(?:^|\s)(?:[$€£]\d|\d+(?:\.\d+)?\s*(?:%|(?:days?|wks?|
 """An amount in X: a sum ("$500", "25k", "3%") or a number of days, weeks, hours, months or years ("16 wks"):
 "do i get a separate 16 wks for each one?" asks how much, and the runbooks say "16 weeks" in words of their
 own. A name with a number in it ("401k", "13th month salary", "529 plan", "1password") is not an amount."""
+_DONE_TO = re.compile(r"^(?:\w{2,}[^e\W]ed|cut|paid|hurt|let go|laid off|put|set|shut|told|sent|spent|held|kept|"
+                      r"lost|left|caught|sold|hit|docked|frozen|taken|given|shown|seen)$", re.IGNORECASE)
+""""Get" and a past participle alone ("get cut", "get reimbursed", "get laid off") is something done to the asker:
+the question asks whether it happens, which the runbooks answer in words of their own. A participle before
+a noun ("do we get paid holidays?") names a thing as usual."""
 _HAVE = frozenset(("have", "get"))
 """The verbs of "do I have / get X?", which ask whether X exists for the asker. Asked by "I", the others ask
 leave to do something ("can i run ubuntu…", "can i include my partner…"), not whether the runbooks name X."""
@@ -96,6 +101,8 @@ def asked_thing(question: str) -> str | None:
         if not words or words[0].lower() in naming_nothing:
             return None
     thing = _CUT.sub("", " ".join(words)).strip(" '\"")
+    if (match["verb"] or "").lower() == "get" and _DONE_TO.match(thing):
+        return None  # "could my salary get cut?", "do we get reimbursed?": something done to the asker, not a thing
     if _AMOUNT.search(thing):
         return None  # "do i get a separate 16 wks…", "a fresh 25k": how much, which the runbooks may word otherwise
     return thing or None

@@ -198,6 +198,10 @@ def test_a_number_counts_as_an_amount_only_standing_alone(sentence: str, amount:
     ("do we have a 3d printer for prototypes?", "3d printer"),
     ("is there a sabbatical after 5 yrs here?", "sabbatical"),  # the amount is past what X names
     ("do we get paid leave for jury duty?", "paid leave"),
+    ("pay bands might drop... could my salary actually get cut if that happens?", None),  # done to the asker
+    ("can i still get reimbursed for a receipt from march?", None),
+    ("will i get laid off if the team is cut?", None),
+    ("do we get paid holidays?", "paid holidays"),  # a participle before a noun names a thing
 ])
 def test_the_thing_a_do_we_have_question_asks_about(question: str, thing: str | None) -> None:
     assert asked_thing(question) == thing
