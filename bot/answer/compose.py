@@ -218,17 +218,20 @@ def by_answering(question: str, groups: list[list[Result]], pages: Mapping[str, 
         return groups
     top = max(result.score for group in groups for result in group) or 1.0
     asked = set(terms(question))
+    # One call for every page: only sentences with a stored vector, so the scorer embeds nothing.
+    stored = [[sentence for chunk in pages.get(group[0].doc_id, []) for sentence in sentences_of(chunk.text)
+               if sentence in on_pages] for group in groups]
+    similarities = scorer(question, stored, on_pages) if scorer is not None else [[] for _ in groups]
 
-    def merit(group: list[Result]) -> float:
+    def merit(group: list[Result], similarity: list[float]) -> float:
         title = set(terms(plain_heading(group[0].title)))
         named = len(title & asked) / len(title) if title else 0.0
-        sentences = [sentence for chunk in pages.get(group[0].doc_id, []) for sentence in sentences_of(chunk.text)
-                     if sentence in on_pages] if scorer is not None else []
-        closest = sorted(scorer(question, [sentences], on_pages)[0], reverse=True) if sentences and scorer else [0.0]
+        closest = sorted(similarity, reverse=True) or [0.0]
         near = BEST_SENTENCE_WEIGHT * closest[0] + TOP_SENTENCES_WEIGHT * float(np.mean(closest[:TOP_SENTENCES]))
         return max(result.score for result in group) / top + TITLE_WEIGHT * named + near
 
-    return sorted(groups, key=merit, reverse=True)
+    ranked = sorted(zip(groups, similarities), key=lambda pair: merit(*pair), reverse=True)
+    return [group for group, _ in ranked]
 
 
 _STEP_HEADING = re.compile(r"^(step|phase|stage)\s*\d+\b", re.IGNORECASE)

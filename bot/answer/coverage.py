@@ -92,7 +92,8 @@ def asked_thing(question: str) -> str | None:
     match = _EXISTS.search(" ".join(question.split()))
     if match is None:
         return None
-    if (match["who"] or "").lower() == "i" and (match["verb"] or "").lower() not in _HAVE:
+    verb = (match["verb"] or "").lower()
+    if (match["who"] or "").lower() == "i" and verb not in _HAVE:
         return None  # "can i run ubuntu…", "can i include my partner…": asks leave to act, not whether X exists
     words = next(match[name] for name in "abc" if match[name]).strip(" '\"").split()
     for skipped, naming_nothing in _OPENINGS:
@@ -101,7 +102,7 @@ def asked_thing(question: str) -> str | None:
         if not words or words[0].lower() in naming_nothing:
             return None
     thing = _CUT.sub("", " ".join(words)).strip(" '\"")
-    if (match["verb"] or "").lower() == "get" and _DONE_TO.match(thing):
+    if verb == "get" and _DONE_TO.match(thing):
         return None  # "could my salary get cut?", "do we get reimbursed?": something done to the asker, not a thing
     if _AMOUNT.search(thing):
         return None  # "do i get a separate 16 wks…", "a fresh 25k": how much, which the runbooks may word otherwise
