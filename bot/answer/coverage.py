@@ -26,15 +26,28 @@ _EXISTS = re.compile(
     r"(?!\s+to\b)(?:\s+(?:us|me|employees|staff))?\s+(?P<a>[^?.!,;]+)"
     r"|(?:is|are) there\s+(?P<b>[^?.!,;]+)"
     r"|any\s+(?P<c>[^?.!,;]+?)\s*\?\s*$"
+    r"|(?:do|does)\s+(?:we|you|they|(?:the |our )?(?:company|team|org|organization|employer)"
+    r"|(?!(?:i|it|that|this|he|she|one|anyone|someone|everyone|people)\b)[a-z][\w&.-]*)"
+    r"\s+(?:do|run|hold|throw|organi[sz]e|celebrate)\s+(?P<d>[^?.!,;]+)"
+    r"|(?:are|is)\s+(?:we|they|you|(?:the |our )?(?:company|team|org|organization|employer))"
+    r"\s+(?:doing|running|hosting|having|holding|throwing|organi[sz]ing)\s+(?P<e>[^?.!,;]+)"
+    r"|(?:any chance|wondering if|do you know if)\s+(?:we|(?:the |our )?(?:company|team|org|organization|employer))"
+    r"\s+(?:have|has|offers?|gets?)\s+(?P<f>[^?.!,;]+)"
+    r"|(?:is\s+|are\s+)?(?P<g>(?:[\w/&'-]+\s+){0,3}[\w/&'-]+)\s+(?:even\s+|still\s+|actually\s+)?a thing\b"
     r")",
     re.IGNORECASE,
 )
+_BARE = re.compile(r"^\W*(?P<h>(?:[a-z0-9][\w/&'-]*\s+){1,3}(?:perks?|stipend|benefit|program|scheme|allowance"
+                   r"|discounts?|club|membership|plan))\s*\?+\W*$", re.IGNORECASE)
+"""A message that is only a name and a question mark ("costco membership perk?", "company book club?"): chat's
+"do we have X?" when X is a kind of benefit or group. Other bare names ("pto policy?") ask about X, not whether it exists."""
 _JOINERS = """for after at in on with if when as during like to from that which so because since or and before by
     through under while where here there""".split()
 """Words that join X to the rest of the question ("pet insurance *for* my dog"): X ends before one."""
 _LINK_WORDS = frozenset([*_JOINERS, "of", "about"])
 _CUT = re.compile(r"\s+(?:" + "|".join([*_JOINERS, "anymore", "these days", "now", "still", "yet", "too", "as well",
-                                        "we", "i", "you"])
+                                        "we", "i", "you", "(?:this|next|every) (?:year|month|week|quarter|season|fall"
+                                        "|autumn|spring|summer|winter|time)"])
                   + r")\b.*$", re.IGNORECASE)
 _INDEX_STOPWORDS = frozenset("""against between through during without within upon among across along around
     behind beyond toward towards onto into over under again further once also than very""".split())
@@ -88,14 +101,17 @@ a *minimum* amount…", "any kind of *way* to…")."""
 
 
 def asked_thing(question: str) -> str | None:
-    """The X of "do we have X?", "is there an X?", "does the company offer X?"; None for other shapes."""
-    match = _EXISTS.search(" ".join(question.split()))
+    """The X of "do we have X?", "is there an X?", "does the company offer X?", and chat's ways of asking it ("do
+    we do a secret santa?", "summer fridays a thing?", "any chance we have an espp?", "costco membership perk?");
+    None for other shapes."""
+    text = " ".join(question.split())
+    match = _EXISTS.search(text) or _BARE.search(text)
     if match is None:
         return None
-    verb = (match["verb"] or "").lower()
-    if (match["who"] or "").lower() == "i" and verb not in _HAVE:
+    verb = (match.groupdict().get("verb") or "").lower()
+    if (match.groupdict().get("who") or "").lower() == "i" and verb not in _HAVE:
         return None  # "can i run ubuntu…", "can i include my partner…": asks leave to act, not whether X exists
-    words = next(match[name] for name in "abc" if match[name]).strip(" '\"").split()
+    words = next(value for name, value in match.groupdict().items() if len(name) == 1 and value).strip(" '\"").split()
     for skipped, naming_nothing in _OPENINGS:
         while words and words[0].lower() in skipped:
             words.pop(0)

@@ -202,6 +202,16 @@ def test_a_number_counts_as_an_amount_only_standing_alone(sentence: str, amount:
     ("can i still get reimbursed for a receipt from march?", None),
     ("will i get laid off if the team is cut?", None),
     ("do we get paid holidays?", "paid holidays"),  # a participle before a noun names a thing
+    ("do we do a secret santa in december?", "secret santa"),  # chat's ways of asking whether X exists
+    ("does the company do a winter closure?", "winter closure"),
+    ("are we doing flu shots this fall?", "flu shots"),
+    ("summer fridays a thing here?", "summer fridays"),
+    ("any chance we have an espp? like buying stock at a discount", "espp"),
+    ("costco membership perk?", "costco membership perk"),
+    ("pto policy?", None),  # a bare name that is no benefit asks about it, not whether it exists
+    ("does anyone do code reviews on weekends?", None),  # someone doing it is no thing the company has
+    ("how do we do a rollback?", None),
+    ("do i do the security training first?", None),
 ])
 def test_the_thing_a_do_we_have_question_asks_about(question: str, thing: str | None) -> None:
     assert asked_thing(question) == thing
@@ -215,6 +225,25 @@ def test_do_we_have_something_never_written_down_is_not_found_with_the_closest_s
     assert "pet insurance" in answer.text.splitlines()[0] and "couldn't find" in answer.text
     assert answer.citations, "the closest sections are still listed"
     assert "[1]" in answer.text
+
+
+@pytest.mark.parametrize("question, thing", [
+    ("summer fridays a thing here? would love a shorter week off", "summer fridays"),
+    ("do we do a summer shutdown week where everyone takes vacation?", "summer shutdown week"),
+])
+def test_chat_ways_of_asking_do_we_have_are_not_found_when_the_runbooks_never_say_it(
+        example_runtime: Runtime, question: str, thing: str) -> None:
+    """Retrieval finds the holidays and time-off pages for these, which used to be quoted as if they answered."""
+    answer = example_runtime.answers.answer(question)
+
+    assert answer.no_answer and not answer.escalated
+    assert f"*{thing}*" in answer.text.splitlines()[0] and answer.citations
+
+
+def test_a_chat_do_we_do_question_about_what_the_runbooks_have_is_answered(example_runtime: Runtime) -> None:
+    answer = example_runtime.answers.answer("does the company do a winter closure?")
+
+    assert not answer.no_answer and "December 24" in answer.citations[0].snippet
 
 
 def test_do_we_have_something_said_in_chat_words_is_judged_in_the_runbooks_words(example_runtime: Runtime) -> None:
