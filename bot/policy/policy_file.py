@@ -51,6 +51,10 @@ class CategoryConfig:
     advice: tuple[str, ...] = ()
     logistics: tuple[str, ...] = ()
     crisis: bool = False
+    urgent: tuple[re.Pattern[str], ...] = ()
+    """Emergencies happening now (someone collapsed, chest pain with a numb arm): escalated however the question
+    is put, like `grave`, and the reply leads with `urgent_contact` (call the emergency number first)."""
+    urgent_contact: str = ""
 
 
 @dataclass(frozen=True)
@@ -159,7 +163,9 @@ def load_policy_file(path: str | Path | None = None) -> PolicyFile:
             grave=compile_patterns(value.get("grave"), f"{source}: {name}.grave"),
             advice=tuple(str(text) for text in value.get("advice") or []),
             logistics=tuple(str(text) for text in value.get("logistics") or []),
-            crisis=bool(value.get("crisis", False)))
+            crisis=bool(value.get("crisis", False)),
+            urgent=compile_patterns((value.get("urgent") or {}).get("patterns"), f"{source}: {name}.urgent"),
+            urgent_contact=str((value.get("urgent") or {}).get("contact") or ""))
     if not categories:
         raise PolicyFileError(f"{source}: no categories defined")
     crisis = data.get("crisis") or {}

@@ -78,7 +78,7 @@ class RegulatedTopicPolicy:
         rule = match_rules(text, self.policy)
         if rule is not None:
             source = "crisis" if rule.crisis else "rules"
-            judgement = Judgement(self.decision(rule.category, crisis=rule.crisis), source)
+            judgement = Judgement(self.decision(rule.category, crisis=rule.crisis, urgent=rule.urgent), source)
         else:
             verdict = self.classifier.classify(text)
             if verdict.escalate:
@@ -91,14 +91,18 @@ class RegulatedTopicPolicy:
                 judgement = Judgement(None, "none", verdict)
         return judgement
 
-    def decision(self, category: str, *, crisis: bool = False) -> Decision:
+    def decision(self, category: str, *, crisis: bool = False, urgent: bool = False) -> Decision:
         """The decision for `category`; `queue` is the queue's key (stable, what metrics and tickets use).
 
         A crisis reply leads with the emergency and EAP contacts; other replies of a category marked
-        `crisis` (mental health) still end with the EAP contact, which helps whoever reads it.
+        `crisis` (mental health) still end with the EAP contact, which helps whoever reads it. An
+        emergency happening now (`urgent`) leads with the category's emergency line: a queue answers in
+        hours, an ambulance in minutes.
         """
         config = self.policy.categories[category]
         reply = config.reply
+        if urgent and config.urgent_contact:
+            reply = f"{config.urgent_contact}\n\n{reply}"
         if crisis:
             contacts = "\n".join(part for part in (self.emergency, self.eap) if part)
             reply = f"{contacts}\n\n{reply}" if contacts else reply

@@ -17,6 +17,7 @@ from bot.policy.signals import Signals, signals
 class RuleMatch:
     category: str
     crisis: bool = False
+    urgent: bool = False
 
 
 def crisis_match(text: str, policy: PolicyFile) -> bool:
@@ -25,15 +26,20 @@ def crisis_match(text: str, policy: PolicyFile) -> bool:
 
 
 def match_rules(text: str, policy: PolicyFile, stance: Signals | None = None) -> RuleMatch | None:
-    """The first rule a normalised question matches: crisis first, then categories in file order.
+    """The first rule a normalised question matches: crisis first, then emergencies, then categories in file order.
 
     A plain process question (a process signal and no judgement signal: "where do I send my work
     permit renewal?") is never a clear case, so category rules leave it to the classifier; crisis
-    patterns, and a category's `grave` ones (violence, assault), apply to everything.
+    patterns, a category's `urgent` ones (a medical emergency) and its `grave` ones (violence, assault)
+    apply to everything.
     """
     if crisis_match(text, policy):
         crisis_category = next((c.name for c in policy.categories.values() if c.crisis), "mental_health")
         return RuleMatch(crisis_category, crisis=True)
+    urgent = next((category.name for category in policy.categories.values()
+                   if any(pattern.search(text) for pattern in category.urgent)), None)
+    if urgent is not None:
+        return RuleMatch(urgent, urgent=True)
     grave = next((category.name for category in policy.categories.values()
                   if any(pattern.search(text) for pattern in category.grave)), None)
     if grave is not None:
