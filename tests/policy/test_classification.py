@@ -105,11 +105,26 @@ def test_an_emergency_happening_now_leads_with_the_emergency_number(policy: Regu
 
 
 @pytest.mark.parametrize("message", [
+    "my ex coworker is outside my house and won't leave, he threatened me at work today",
+    "a guy from the customer threatened to kill me on the call and said he knows where i live",
+    "someone is following me right now after the offsite party, what do i do",
+])
+def test_danger_now_leads_the_harassment_reply_with_the_emergency_number(policy: RegulatedTopicPolicy,
+                                                                        message: str) -> None:
+    decision = policy.classify(message)
+
+    urgent_contact = policy.policy.categories["harassment"].urgent_contact
+    assert decision is not None and decision.category == "harassment"
+    assert urgent_contact and decision.reply.startswith(urgent_contact)
+
+
+@pytest.mark.parametrize("message", [
     "the slack sidebar collapsed and i can't find my channels",
     "when is the unconscious bias training due?",
     "my dad had a stroke last week and i'm his caregiver now, does leave cover caring for a parent?",
     "what's the point of the retro if nobody reads the notes",
     "how do i take my own life insurance policy with me when i leave?",
+    "is there a policy if a teammate threatened to quit over the reorg?",
 ])
 def test_emergency_and_crisis_words_in_ordinary_senses_get_no_emergency_reply(policy: RegulatedTopicPolicy,
                                                                             message: str) -> None:
