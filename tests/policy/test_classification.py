@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -91,6 +92,7 @@ def test_a_safety_risk_is_a_crisis_even_with_a_practical_question_attached(polic
     "teammate collapsed at dinner during the offsite and is in hospital now, what do we do",
     "how do i log a sick day... also chest pain since yesterday and my left arm is kinda numb, ok to wait?",
     "i think my manager is having a stroke on our zoom call, his face is drooping",
+    "at the team dinner a teammate ate something with peanuts and his lips are swelling up, what do we do",
 ])
 def test_an_emergency_happening_now_leads_with_the_emergency_number(policy: RegulatedTopicPolicy, message: str) -> None:
     """A queue answers in hours; someone collapsing needs the emergency number first, whatever else is asked."""
@@ -119,12 +121,32 @@ def test_danger_now_leads_the_harassment_reply_with_the_emergency_number(policy:
 
 
 @pytest.mark.parametrize("message", [
+    "two detectives showed up asking about my roommate and want to look through my work laptop. do i have to let them",
+    "was held for hours at the border coming back from the offsite and they took my work laptop. what do i do now",
+])
+def test_police_or_border_agents_going_through_a_company_device_go_to_legal(policy: RegulatedTopicPolicy,
+                                                                           message: str) -> None:
+    judgement = policy.judge(message)
+
+    assert judgement.source == "rules" and judgement.decision is not None and judgement.decision.category == "legal"
+
+
+@pytest.mark.parametrize("message", [
+    "If a customs officer at the airport asks me to unlock my work laptop, what does the policy say I should do?",
+    "the agent took my old laptop for recycling, do i need a receipt",
+])
+def test_a_device_question_that_reports_no_search_is_no_legal_rule(policy: RegulatedTopicPolicy, message: str) -> None:
+    assert policy.judge(message).source != "rules"
+
+
+@pytest.mark.parametrize("message", [
     "the slack sidebar collapsed and i can't find my channels",
     "when is the unconscious bias training due?",
     "my dad had a stroke last week and i'm his caregiver now, does leave cover caring for a parent?",
     "what's the point of the retro if nobody reads the notes",
     "how do i take my own life insurance policy with me when i leave?",
     "is there a policy if a teammate threatened to quit over the reorg?",
+    "my throat is swollen, can i take a sick day?",
 ])
 def test_emergency_and_crisis_words_in_ordinary_senses_get_no_emergency_reply(policy: RegulatedTopicPolicy,
                                                                             message: str) -> None:
@@ -214,7 +236,8 @@ def test_grave_patterns_apply_to_process_questions_and_ordinary_patterns_do_not(
     grave = custom.judge("the purple printer jammed again, who do i report it to?")
     plain = custom.judge("the green stapler jammed again, who do i report it to?")
 
-    assert grave.source == "rules" and grave.decision is not None and grave.decision.category == "harassment"
+    owner = re.findall(r"\n  (\w+):\n", original[:original.index("\n    grave:\n")])[-1]  # the category edited
+    assert grave.source == "rules" and grave.decision is not None and grave.decision.category == owner
     assert plain.source != "rules"
 
 
