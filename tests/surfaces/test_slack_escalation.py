@@ -117,6 +117,21 @@ def test_a_crisis_message_gets_the_contacts_before_anything_else(slack_bot: Slac
     assert posts.index(first) == 0 and first.at <= queued.at
 
 
+def test_an_emergency_happening_now_is_told_the_emergency_number_before_the_benefits_queue_hears(
+        slack_bot: SlackBotFactory) -> None:
+    bot = escalation_bot(slack_bot)
+    event = direct_message("my coworker just collapsed at her desk and isn't responding, what do we do??")
+
+    bot.send_event(event)
+
+    [first] = bot.fake.wait_for("chat.postMessage", in_thread(event["channel"], event["ts"]))
+    [queued] = bot.fake.wait_for("chat.postMessage", to_channel("C0BENEFIT"))
+    bot.drain()
+    medical = bot.services.runtime.policy_file.categories["medical"]
+    assert first.args["text"].startswith(medical.urgent_contact) and "911" in first.args["text"]
+    assert first.at <= queued.at
+
+
 def test_the_bot_stays_out_of_a_thread_a_person_has_until_it_is_resolved(slack_bot: SlackBotFactory) -> None:
     bot = escalation_bot(slack_bot)
     event, _, post = ask(bot, PIP_QUESTION)
