@@ -87,37 +87,28 @@ def test_a_safety_risk_is_a_crisis_even_with_a_practical_question_attached(polic
     assert decision.reply.startswith(policy.policy.crisis.emergency)
 
 
-@pytest.mark.parametrize("message", [
-    "my coworker just passed out at her desk, what do i do",
-    "teammate collapsed at dinner during the offsite and is in hospital now, what do we do",
-    "how do i log a sick day... also chest pain since yesterday and my left arm is kinda numb, ok to wait?",
-    "i think my manager is having a stroke on our zoom call, his face is drooping",
-    "at the team dinner a teammate ate something with peanuts and his lips are swelling up, what do we do",
+@pytest.mark.parametrize("category, message", [
+    ("medical", "my coworker just passed out at her desk, what do i do"),
+    ("medical", "teammate collapsed at dinner during the offsite and is in hospital now, what do we do"),
+    ("medical", "how do i log a sick day... also chest pain since yesterday and my left arm is kinda numb, ok to wait?"),
+    ("medical", "i think my manager is having a stroke on our zoom call, his face is drooping"),
+    ("medical", "at the team dinner a teammate ate something with peanuts and his lips are swelling up, what do we do"),
+    ("harassment", "my ex coworker is outside my house and won't leave, he threatened me at work today"),
+    ("harassment", "a guy from the customer threatened to kill me on the call and said he knows where i live"),
+    ("harassment", "someone is following me right now after the offsite party, what do i do"),
 ])
-def test_an_emergency_happening_now_leads_with_the_emergency_number(policy: RegulatedTopicPolicy, message: str) -> None:
-    """A queue answers in hours; someone collapsing needs the emergency number first, whatever else is asked."""
+def test_an_emergency_happening_now_leads_with_the_emergency_number(policy: RegulatedTopicPolicy, category: str,
+                                                                    message: str) -> None:
+    """A queue answers in hours; someone collapsing, or in danger, needs the emergency number first, whatever
+    else is asked."""
     judgement = policy.judge(message)
 
     assert judgement.source == "rules"
     decision = judgement.decision
-    assert decision is not None and decision.category == "medical" and not decision.crisis
-    urgent_contact = policy.policy.categories["medical"].urgent_contact
-    assert urgent_contact and "911" in urgent_contact
-    assert decision.reply.startswith(urgent_contact) and policy.policy.categories["medical"].reply in decision.reply
-
-
-@pytest.mark.parametrize("message", [
-    "my ex coworker is outside my house and won't leave, he threatened me at work today",
-    "a guy from the customer threatened to kill me on the call and said he knows where i live",
-    "someone is following me right now after the offsite party, what do i do",
-])
-def test_danger_now_leads_the_harassment_reply_with_the_emergency_number(policy: RegulatedTopicPolicy,
-                                                                        message: str) -> None:
-    decision = policy.classify(message)
-
-    urgent_contact = policy.policy.categories["harassment"].urgent_contact
-    assert decision is not None and decision.category == "harassment"
-    assert urgent_contact and decision.reply.startswith(urgent_contact)
+    assert decision is not None and decision.category == category and not decision.crisis
+    config = policy.policy.categories[category]
+    assert "911" in config.urgent_contact
+    assert decision.reply.startswith(config.urgent_contact) and config.reply in decision.reply
 
 
 @pytest.mark.parametrize("message", [
@@ -150,9 +141,10 @@ def test_a_device_question_that_reports_no_search_is_no_legal_rule(policy: Regul
 ])
 def test_emergency_and_crisis_words_in_ordinary_senses_get_no_emergency_reply(policy: RegulatedTopicPolicy,
                                                                             message: str) -> None:
+    contacts = [config.urgent_contact for config in policy.policy.categories.values() if config.urgent_contact]
     decision = policy.classify(message)
 
-    assert decision is None or not (decision.crisis or decision.reply.startswith("If this is happening now"))
+    assert decision is None or not (decision.crisis or decision.reply.startswith(tuple(contacts)))
 
 
 def test_mental_health_disclosure_without_a_subject_still_escalates(policy: RegulatedTopicPolicy) -> None:
