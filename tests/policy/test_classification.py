@@ -295,6 +295,8 @@ UNSEEN_LOGISTICS = [
     "how many days of bereavement leave do we get, my grandma passed",
     "who do i contact to update my visa expiration date in workday",
     "when does the ESPP enrollment window open?",
+    # A rule's deadline asked from one's own layoff: the termination rule leaves a process question alone.
+    "i'm being laid off next month. what's my window to exercise the options that already vested?",
 ]
 
 
