@@ -17,21 +17,23 @@ from collections.abc import Iterable
 from bot.answer.snippets import STOPWORDS, terms
 
 _START = r"(?:^|(?<=[.!?;:\n])\s*|(?<=[^\w\s,'\"()-])\s*)(?:(?:hey|hi|hello|ok|so|also|quick q(?:uestion)?|q|btw)[,:!\s-]+)*"
+_ORG = r"(?:company|team|org|organization|employer)"
+"""Who "we" is when a question names it: "does the company…", "is our team doing…"."""
 _EXISTS = re.compile(
     _START + r"(?:"
     r"(?:do|does|did|will|would|can|could)\s+(?P<who>we|i|you|they|employees|staff|people|folks|new hires|contractors"
-    r"|(?:the |our |this )?(?:company|team|org|organization|employer)|(?!i\b|we\b)[a-z][\w&.-]*)"
+    r"|(?:the |our |this )?" + _ORG + r"|(?!i\b|we\b)[a-z][\w&.-]*)"
     r"(?:\s+(?!to\b)\w+){0,2}?\s+(?P<verb>have|get|offer|provide|give|cover|pay for|pay|reimburse|support|sponsor"
     r"|subsidi[sz]e|run|host|include|match)"
     r"(?!\s+to\b)(?:\s+(?:us|me|employees|staff))?\s+(?P<a>[^?.!,;]+)"
     r"|(?:is|are) there\s+(?P<b>[^?.!,;]+)"
     r"|any\s+(?P<c>[^?.!,;]+?)\s*\?\s*$"
-    r"|(?:do|does)\s+(?:we|you|they|(?:the |our )?(?:company|team|org|organization|employer)"
+    r"|(?:do|does)\s+(?:we|you|they|(?:the |our )?" + _ORG +
     r"|(?!(?:i|it|that|this|he|she|one|anyone|someone|everyone|people)\b)[a-z][\w&.-]*)"
     r"\s+(?:do|run|hold|throw|organi[sz]e|celebrate)\s+(?P<d>[^?.!,;]+)"
-    r"|(?:are|is)\s+(?:we|they|you|(?:the |our )?(?:company|team|org|organization|employer))"
+    r"|(?:are|is)\s+(?:we|they|you|(?:the |our )?" + _ORG + r")"
     r"\s+(?:doing|running|hosting|having|holding|throwing|organi[sz]ing)\s+(?P<e>[^?.!,;]+)"
-    r"|(?:any chance|wondering if|do you know if)\s+(?:we|(?:the |our )?(?:company|team|org|organization|employer))"
+    r"|(?:any chance|wondering if|do you know if)\s+(?:we|(?:the |our )?" + _ORG + r")"
     r"\s+(?:have|has|offers?|gets?)\s+(?P<f>[^?.!,;]+)"
     r"|(?:is\s+|are\s+)?(?P<g>(?:[\w/&'-]+\s+){0,3}[\w/&'-]+)\s+(?:even\s+|still\s+|actually\s+)?a thing\b"
     r")",
@@ -108,10 +110,12 @@ def asked_thing(question: str) -> str | None:
     match = _EXISTS.search(text) or _BARE.search(text)
     if match is None:
         return None
-    verb = (match.groupdict().get("verb") or "").lower()
-    if (match.groupdict().get("who") or "").lower() == "i" and verb not in _HAVE:
+    found = match.groupdict()
+    verb = (found.get("verb") or "").lower()
+    if (found.get("who") or "").lower() == "i" and verb not in _HAVE:
         return None  # "can i run ubuntu…", "can i include my partner…": asks leave to act, not whether X exists
-    words = next(value for name, value in match.groupdict().items() if len(name) == 1 and value).strip(" '\"").split()
+    # X is whichever one-letter group matched: each shape of the question captures it under its own letter.
+    words = next(value for name, value in found.items() if len(name) == 1 and value).strip(" '\"").split()
     for skipped, naming_nothing in _OPENINGS:
         while words and words[0].lower() in skipped:
             words.pop(0)

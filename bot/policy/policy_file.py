@@ -157,6 +157,11 @@ def load_policy_file(path: str | Path | None = None) -> PolicyFile:
         queue = str(value.get("queue") or "")
         if queue not in queues:
             raise PolicyFileError(f"{source}: category {name!r} names unknown queue {queue!r}")
+        urgent = value.get("urgent") or {}
+        if not isinstance(urgent, dict):
+            raise PolicyFileError(f"{source}: {name}.urgent must be a mapping with contact and patterns")
+        if urgent.get("patterns") and not str(urgent.get("contact") or "").strip():
+            raise PolicyFileError(f"{source}: {name}.urgent has patterns but no contact to lead the reply with")
         categories[name] = CategoryConfig(
             name=name, queue=queue, reply=str(value.get("reply") or "I've passed your question to a person."),
             patterns=compile_patterns(value.get("patterns"), f"{source}: {name}"),
@@ -164,8 +169,8 @@ def load_policy_file(path: str | Path | None = None) -> PolicyFile:
             advice=tuple(str(text) for text in value.get("advice") or []),
             logistics=tuple(str(text) for text in value.get("logistics") or []),
             crisis=bool(value.get("crisis", False)),
-            urgent=compile_patterns((value.get("urgent") or {}).get("patterns"), f"{source}: {name}.urgent"),
-            urgent_contact=str((value.get("urgent") or {}).get("contact") or ""))
+            urgent=compile_patterns(urgent.get("patterns"), f"{source}: {name}.urgent"),
+            urgent_contact=str(urgent.get("contact") or ""))
     if not categories:
         raise PolicyFileError(f"{source}: no categories defined")
     crisis = data.get("crisis") or {}

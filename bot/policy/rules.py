@@ -7,9 +7,11 @@ patterns come first, because a person in crisis must get the emergency contacts 
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.policy.policy_file import PolicyFile
+from bot.policy.policy_file import CategoryConfig, PolicyFile
 from bot.policy.signals import Signals, signals
 
 
@@ -36,18 +38,19 @@ def match_rules(text: str, policy: PolicyFile, stance: Signals | None = None) ->
     if crisis_match(text, policy):
         crisis_category = next((c.name for c in policy.categories.values() if c.crisis), "mental_health")
         return RuleMatch(crisis_category, crisis=True)
-    urgent = next((category.name for category in policy.categories.values()
-                   if any(pattern.search(text) for pattern in category.urgent)), None)
-    if urgent is not None:
+    if (urgent := _first_matching(text, policy, lambda category: category.urgent)) is not None:
         return RuleMatch(urgent, urgent=True)
-    grave = next((category.name for category in policy.categories.values()
-                  if any(pattern.search(text) for pattern in category.grave)), None)
-    if grave is not None:
+    if (grave := _first_matching(text, policy, lambda category: category.grave)) is not None:
         return RuleMatch(grave)
     stance = stance or signals(text, policy.signals)
     if stance.process and not stance.judgement:
         return None
-    for category in policy.categories.values():
-        if any(pattern.search(text) for pattern in category.patterns):
-            return RuleMatch(category.name)
-    return None
+    ruled = _first_matching(text, policy, lambda category: category.patterns)
+    return RuleMatch(ruled) if ruled is not None else None
+
+
+def _first_matching(text: str, policy: PolicyFile,
+                    patterns: Callable[[CategoryConfig], tuple[re.Pattern[str], ...]]) -> str | None:
+    """The first category, in file order, one of whose `patterns` (urgent, grave or plain) matches `text`."""
+    return next((category.name for category in policy.categories.values()
+                 if any(pattern.search(text) for pattern in patterns(category))), None)

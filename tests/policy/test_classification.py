@@ -215,6 +215,20 @@ def test_an_invalid_pattern_fails_loudly(tmp_path: Path) -> None:
         load_policy_file(broken)
 
 
+@pytest.mark.parametrize("replacement, message", [
+    ("    urgent:\n      note:", "has patterns but no contact"),  # the contact line renamed away
+    ("    urgent: [oops]\n    unused:\n      contact:", "must be a mapping"),
+])
+def test_an_urgent_block_without_its_contact_fails_loudly(tmp_path: Path, replacement: str, message: str) -> None:
+    """Emergency patterns with no line to lead the reply would escalate without telling the asker to call anyone."""
+    original = Path(load_policy_file().path).read_text(encoding="utf-8")
+    assert "    urgent:\n      contact:" in original
+    broken = tmp_path / "policy.yaml"
+    broken.write_text(original.replace("    urgent:\n      contact:", replacement, 1), encoding="utf-8")
+    with pytest.raises(PolicyFileError, match=message):
+        load_policy_file(broken)
+
+
 def test_grave_patterns_apply_to_process_questions_and_ordinary_patterns_do_not(tmp_path: Path, embedder) -> None:  # noqa: ANN001
     """A category's `grave` patterns escalate whatever the question's shape; its `patterns` leave a plain
     process question ("who do i report…?") to the classifier."""
