@@ -191,7 +191,8 @@ class Settings(BaseSettings):
         "sentence of the top pages is at least this similar (0: off).", 0.45, ge=0, le=1)
     not_mentioned: Literal["off", "index", "retrieved"] = _env(
         "KB_NOT_MENTIONED", "When a 'do we have X?' question is answered 'not found': off; index (a word of X is in "
-        "no runbook); retrieved (also when no retrieved section is about X: its head word and half the others).", "retrieved")
+        "no runbook); retrieved (also when no retrieved section is about X: none has its head word and half the others, "
+        "or none has any of its particular words).", "retrieved")
     help_channels: str = _env(
         "KB_HELP_CHANNELS", "Where people can ask a person, as kb's replies name it when nothing relevant is found "
         "or no help queue is set up (your own channels); empty: those replies name none.", "#it-help or #people-ops")

@@ -16,7 +16,8 @@ from bot import metrics
 from bot.answer.chat_terms import translated
 from bot.answer.compose import (citations_for, embedding_scorer, not_found, not_found_about, snippets_answer,
                                 with_neighbours)
-from bot.answer.coverage import asked_thing, named, spellings, telling_terms, unmentioned
+from bot.answer.coverage import (DISTINCTIVE, asked_thing, distinctive_unmentioned, named, spellings, telling_terms,
+                                 unmentioned)
 from bot.answer.grounded import GroundedWriter, Partial
 from bot.answer.model import Answer
 from bot.answer.question import check_question
@@ -198,7 +199,8 @@ class AnswerService:
         """The X of a "do we have X?" question when the runbooks never mention it, else None.
 
         X is absent when one of its telling words is in no chunk at all (KB_NOT_MENTIONED=index), or
-        also when no retrieved section is about it (retrieved: `bot.answer.coverage.unmentioned`) and no
+        also when no retrieved section is about it (retrieved: `bot.answer.coverage.unmentioned`, or none names
+        any of its particular words: `distinctive_unmentioned`) and no
         chunk of the pages it would cite names it word for word (`bot.answer.coverage.named`). A message
         that asks something else too (`another_ask`) is not judged here. X's chat
         words are judged as the runbooks' words for them (`bot.answer.chat_terms.translated`); the reply
@@ -215,7 +217,11 @@ class AnswerService:
         said = (asked_thing(translated(question, table)) or translated(thing, table)) if table is not None else thing
         if any(not any(map(self.retriever.store.mentions, spellings(term))) for term in telling_terms(said)):
             return thing
-        if mode != "retrieved" or not unmentioned(said, [f"{r.title} {r.section} {r.text}" for r in results]):
+        if mode != "retrieved":
+            return None
+        found = [f"{r.title} {r.section} {r.text}" for r in results]
+        if not unmentioned(said, found) and not distinctive_unmentioned(
+                said, found, lambda word: self.retriever.store.chunks_mentioning(word, DISTINCTIVE, where)):
             return None
         # Retrieval keeps two chunks a page; the section that names X ("Does Sourcegraph offer short term
         # disability?") can be the page's third. The pages the answer would cite are read whole before saying

@@ -490,6 +490,11 @@ class Store(Database):
         whoever may read that chunk: "is X in the runbooks at all" leaks nothing when the answer is no."""
         return bool(self._full_text(word, 1, ["id"]))
 
+    def chunks_mentioning(self, word: str, most: int, where: str | None = None) -> int:
+        """How many chunks the asker may read hold `word` (as `mentions` matches it), counted up to `most`: a
+        word few chunks hold names something particular, one most pages hold does not."""
+        return len(self._full_text(word, most, ["id"], where))
+
     def section_chunks(self, keys: Iterable[tuple[str, str]],
                        where: str | None = None) -> dict[tuple[str, str], list[ChunkText]]:
         """Every chunk of each (doc_id, section), text and sentence vectors, in document order, in one query.

@@ -11,7 +11,7 @@ import pytest
 from bot.answer.asks import Ask, asks, holds, instructs
 from bot.answer.audience import ABROAD, AUDIENCE_BONUS, US, asker_region, audience_bonuses
 from bot.answer.compose import LEAD_QUOTE_CHARS, SOURCE_SHARE, citations_for
-from bot.answer.coverage import asked_thing, named, unmentioned
+from bot.answer.coverage import DISTINCTIVE, asked_thing, distinctive_unmentioned, named, unmentioned
 from bot.answer.retrieve import Result
 from bot.answer.service import MAX_CLAUSES, another_ask
 from bot.answer.snippets import QUOTE_CHARS, best_snippet, lexical_scores
@@ -212,6 +212,7 @@ def test_a_number_counts_as_an_amount_only_standing_alone(sentence: str, amount:
     ("does anyone do code reviews on weekends?", None),  # someone doing it is no thing the company has
     ("how do we do a rollback?", None),
     ("do i do the security training first?", None),
+    ("any expenses older than how many days need finance approval?", None),  # a question of its own about X
 ])
 def test_the_thing_a_do_we_have_question_asks_about(question: str, thing: str | None) -> None:
     assert asked_thing(question) == thing
@@ -589,6 +590,69 @@ def test_do_we_have_x_reads_the_cited_pages_whole_before_saying_not_found(tmp_pa
 
     assert service.absent_thing("do we have short-term disability insurance?", first) is None
     assert service.absent_thing("do we have long-term care insurance?", first) == "long-term care insurance"
+
+
+TIME_OFF = "# Time off\n\n## Paid time off\n\nEveryone gets 25 paid days off a year. Unused days do not carry over.\n" + "".join(
+    f"\n## Office closure {number}\n\nOffice closure {number} gives everyone paid days off.\n" for number in range(DISTINCTIVE))
+"""A page where "paid" and "days" are in more chunks than `DISTINCTIVE`: common words, as on a real handbook."""
+
+COMMUNITY = """# Community
+
+## Food bank
+
+The social club volunteers at the Hollis Street food bank each month, and everyone may take two volunteer days a
+year for it; sign up in #social.
+"""
+
+
+def test_do_we_have_x_is_not_found_when_no_cited_section_names_its_most_particular_word(
+        tmp_path: Path, embedder: Embedder) -> None:
+    """The time-off section says "paid" and "days", the head word and half of "paid volunteer days", yet
+    never "volunteer", the word few chunks hold: it does not answer whether volunteer days exist."""
+    (tmp_path / "runbooks").mkdir()
+    (tmp_path / "runbooks" / "time-off.md").write_text(TIME_OFF, encoding="utf-8")
+    (tmp_path / "runbooks" / "community.md").write_text(COMMUNITY, encoding="utf-8")
+    rt = Runtime(Settings(data_dir=str(tmp_path / "index")))
+    rt.embedder = embedder
+    rt.sync_engine.sync(local_folder(str(tmp_path / "runbooks"), rt.settings))
+    service = rt.answers
+    time_off = [result for result in service.retriever.search("paid days off", per_doc=None)
+                if result.path == "time-off.md"]
+    community = [result for result in service.retriever.search("food bank", per_doc=None)
+                 if result.path == "community.md"]
+    assert time_off and community and not unmentioned("paid volunteer days", [r.text for r in time_off])
+
+    assert service.absent_thing("do we get paid volunteer days?", time_off) == "paid volunteer days"
+    assert service.absent_thing("do we get paid volunteer days?", community) is None
+    assert service.absent_thing("do we get paid closures?", time_off) is None
+    assert service.absent_thing("is there a volunteer day / paid day off?", time_off) is None  # one is there
+
+
+def test_a_thing_of_common_words_only_is_left_to_its_head_word() -> None:
+    """Every word of "annual license fee" on many pages: no word of it names something particular."""
+    texts = ["Each license is renewed by Tech Ops; the fee is billed yearly."]
+
+    assert not distinctive_unmentioned("annual license fee", texts, lambda word: DISTINCTIVE)
+    assert distinctive_unmentioned("adobe license", texts, lambda word: 2 if word == "adobe" else DISTINCTIVE)
+    assert not distinctive_unmentioned("adobe", texts, lambda word: 2), "one word: the head word rule judges it"
+
+
+def test_a_thing_is_met_by_any_of_its_particular_words_not_only_the_rarest() -> None:
+    """The page says "alias" but not "shorter": a modifier the runbooks word otherwise turns no answer away."""
+    counts = {"shorter": 8, "alias": 11}
+    page = ["An alias is a second address for your mailbox; it does not change your Okta username."]
+
+    assert not distinctive_unmentioned("shorter email alias", page, lambda word: counts.get(word, DISTINCTIVE))
+    assert distinctive_unmentioned("shorter email alias", ["Email signatures use the brand template."],
+                                   lambda word: counts.get(word, DISTINCTIVE))
+
+
+def test_a_word_is_counted_only_in_the_chunks_the_asker_may_read(example_runtime: Runtime) -> None:
+    store = example_runtime.store
+
+    assert store.chunks_mentioning("vpn", DISTINCTIVE) > 1 and store.chunks_mentioning("vpn", 1) == 1
+    assert store.chunks_mentioning("zzyzxunknownword", DISTINCTIVE) == 0
+    assert store.chunks_mentioning("vpn", DISTINCTIVE, where="doc_id = 'nobody:nothing'") == 0
 
 
 def test_a_thing_written_with_letters_and_digits_is_found_however_the_runbook_writes_it() -> None:
