@@ -180,6 +180,11 @@ CASES = [
     ("they let me go for missing a deadline i never knew about, how do i fight this", "own_case", 1),
     ("torn whether to take unpaid leave or go part time while he recovers", "own_case", 1),
     ("is a 4 day week a good idea for my career", "own_case", 1),
+    # Which kind of time off a day away falls under is a rule; whether to take leave at all is not.
+    ("called to give evidence at my neighbour's trial, is that regular pto or a special leave type?", "process", 1),
+    ("my kid's asthma keeps me home now and then, does that just count as sick pto?", "process", 1),
+    ("out for my mom's hearing thursday, which bucket do i log it under", "process", 1),
+    ("is it worth going on loa for my knee or should i push through", "process", 0),
     # "How do I keep my job / cope" asks how to get through one's own situation, not for a fact.
     ("how do I keep my job after this", "process", 0),
     ("how do I cope with the stress", "process", 0),
