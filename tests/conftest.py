@@ -68,6 +68,21 @@ def counting(embedder: Embedder) -> CountingEmbedder:
     return CountingEmbedder(embedder)
 
 
+def synced_runtime(tmp_path: Path, embedder: Embedder, pages: dict[str, str], **settings: object) -> Runtime:
+    """A runtime over runbooks written from `pages` (file name: markdown) and synced with the session's model:
+    for tests whose point is in a page of their own."""
+    from bot.index.sources import local_folder
+
+    folder = tmp_path / "runbooks"
+    folder.mkdir()
+    for name, text in pages.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    rt = Runtime(Settings(data_dir=str(tmp_path / "index"), **settings))
+    rt.embedder = embedder
+    rt.sync_engine.sync(local_folder(str(folder), rt.settings))
+    return rt
+
+
 @pytest.fixture(scope="session")
 def example_runtime(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Runtime:
     """The bundled example runbooks indexed once per run, for answer-quality tests."""

@@ -15,12 +15,11 @@ from bot.answer.coverage import DISTINCTIVE, asked_thing, distinctive_unmentione
 from bot.answer.retrieve import Result
 from bot.answer.service import MAX_CLAUSES, another_ask
 from bot.answer.snippets import QUOTE_CHARS, best_snippet, lexical_scores
-from bot.config import Settings
 from bot.index.embedding import Embedder
-from bot.index.sources import local_folder
 from bot.index import sentence_vectors
 from bot.index.sentences import sentences_of
 from bot.runtime import Runtime
+from tests.conftest import synced_runtime
 
 
 def test_a_how_to_question_is_quoted_from_step_one(example_runtime: Runtime) -> None:
@@ -578,11 +577,7 @@ Q. Does Larkspur offer short term disability? Not at present: talk to the Leave 
 
 def test_do_we_have_x_reads_the_cited_pages_whole_before_saying_not_found(tmp_path: Path, embedder: Embedder) -> None:
     """Retrieval keeps two chunks a page: the section naming X can be the third, so the page is read."""
-    (tmp_path / "runbooks").mkdir()
-    (tmp_path / "runbooks" / "benefits.md").write_text(BENEFITS_FAQ, encoding="utf-8")
-    rt = Runtime(Settings(data_dir=str(tmp_path / "index")))
-    rt.embedder = embedder
-    rt.sync_engine.sync(local_folder(str(tmp_path / "runbooks"), rt.settings))
+    rt = synced_runtime(tmp_path, embedder, {"benefits.md": BENEFITS_FAQ})
     service = rt.answers
     first = [result for result in service.retriever.search("medical plans", per_doc=None)
              if result.section == "Health plans"]
@@ -609,12 +604,7 @@ def test_do_we_have_x_is_not_found_when_no_cited_section_names_its_most_particul
         tmp_path: Path, embedder: Embedder) -> None:
     """The time-off section says "paid" and "days", the head word and half of "paid volunteer days", yet
     never "volunteer", the word few chunks hold: it does not answer whether volunteer days exist."""
-    (tmp_path / "runbooks").mkdir()
-    (tmp_path / "runbooks" / "time-off.md").write_text(TIME_OFF, encoding="utf-8")
-    (tmp_path / "runbooks" / "community.md").write_text(COMMUNITY, encoding="utf-8")
-    rt = Runtime(Settings(data_dir=str(tmp_path / "index")))
-    rt.embedder = embedder
-    rt.sync_engine.sync(local_folder(str(tmp_path / "runbooks"), rt.settings))
+    rt = synced_runtime(tmp_path, embedder, {"time-off.md": TIME_OFF, "community.md": COMMUNITY})
     service = rt.answers
     time_off = [result for result in service.retriever.search("paid days off", per_doc=None)
                 if result.path == "time-off.md"]
@@ -679,11 +669,7 @@ def test_one_sentence_answering_in_a_section_about_other_things_is_found(tmp_pat
                                                                          sentence_relevance: float,
                                                                          answered: bool) -> None:
     """The section as a whole is under the relevance floor for the question; its one sentence is not."""
-    (tmp_path / "runbooks").mkdir()
-    (tmp_path / "runbooks" / "office.md").write_text(ODDS_AND_ENDS, encoding="utf-8")
-    rt = Runtime(Settings(data_dir=str(tmp_path / "index"), min_sentence_relevance=sentence_relevance))
-    rt.embedder = embedder
-    rt.sync_engine.sync(local_folder(str(tmp_path / "runbooks"), rt.settings))
+    rt = synced_runtime(tmp_path, embedder, {"office.md": ODDS_AND_ENDS}, min_sentence_relevance=sentence_relevance)
     question = "where can my visitors park their car?"
 
     best = max(result.similarity for result in rt.answers.retriever.search(question))

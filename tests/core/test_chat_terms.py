@@ -9,10 +9,8 @@ from typer.testing import CliRunner
 
 from bot.answer.chat_terms import expanded, load, translated
 from bot.cli import app
-from bot.config import Settings
 from bot.index.embedding import Embedder
-from bot.index.sources import local_folder
-from bot.runtime import Runtime
+from tests.conftest import synced_runtime
 
 LEAVING = """# Leaving Northwind
 
@@ -34,12 +32,7 @@ Book time off in the HR portal at least two weeks ahead and tell your team first
 @pytest.mark.parametrize("chat_terms, first", [(True, "leaving.md"), (False, "time-off.md")])
 def test_full_text_search_finds_the_runbooks_word_for_chat_phrasing(tmp_path: Path, embedder: Embedder,
                                                                     chat_terms: bool, first: str) -> None:
-    (tmp_path / "runbooks").mkdir()
-    (tmp_path / "runbooks" / "leaving.md").write_text(LEAVING, encoding="utf-8")
-    (tmp_path / "runbooks" / "time-off.md").write_text(TIME_OFF, encoding="utf-8")
-    rt = Runtime(Settings(data_dir=str(tmp_path / "index"), chat_terms=chat_terms))
-    rt.embedder = embedder
-    rt.sync_engine.sync(local_folder(str(tmp_path / "runbooks"), rt.settings))
+    rt = synced_runtime(tmp_path, embedder, {"leaving.md": LEAVING, "time-off.md": TIME_OFF}, chat_terms=chat_terms)
 
     results = rt.answers.retriever.search("i want to quit, who do i tell first?", mode="text")
 
@@ -121,12 +114,7 @@ Everyone joins the company meeting every other Thursday at 16:00 UTC; the record
 def test_a_chat_phrase_is_read_whole_before_do_we_have_trims_its_thing(tmp_path: Path, embedder: Embedder) -> None:
     """"is there an all hands…" trims "an all" off the thing it judges; read whole first, "all hands" is
     the company meeting the runbooks describe, not a missing "hands"."""
-    (tmp_path / "runbooks").mkdir()
-    (tmp_path / "runbooks" / "meetings.md").write_text(MEETINGS, encoding="utf-8")
-    (tmp_path / "runbooks" / "time-off.md").write_text(TIME_OFF, encoding="utf-8")
-    rt = Runtime(Settings(data_dir=str(tmp_path / "index")))
-    rt.embedder = embedder
-    rt.sync_engine.sync(local_folder(str(tmp_path / "runbooks"), rt.settings))
+    rt = synced_runtime(tmp_path, embedder, {"meetings.md": MEETINGS, "time-off.md": TIME_OFF})
     question = "is there an all hands?"
 
     assert rt.answers.absent_thing(question, rt.answers.retriever.search(question)) is None
