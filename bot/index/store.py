@@ -488,7 +488,7 @@ class Store(Database):
     def mentions(self, word: str) -> bool:
         """Whether any chunk holds `word`, as the full-text index matches it (stemmed, accents folded),
         whoever may read that chunk: "is X in the runbooks at all" leaks nothing when the answer is no."""
-        return bool(self._full_text(word, 1, ["id"]))
+        return self.chunks_mentioning(word, 1) > 0
 
     def chunks_mentioning(self, word: str, most: int, where: str | None = None) -> int:
         """How many chunks the asker may read hold `word` (as `mentions` matches it), counted up to `most`: a
