@@ -24,7 +24,7 @@ from bot.policy.signals import normalize  # noqa: E402
 
 DATA = Path(__file__).resolve().parent / "data"
 POOL = Path(__file__).resolve().parent.parent / "bot" / "policy" / "labelled.jsonl"
-BLIND = frozenset({"sourcegraph_check4", "sourcegraph_check12"})
+BLIND = frozenset({"sourcegraph_check4", "sourcegraph_check12", "sourcegraph_check13", "policy_check33_sourcegraph"})
 """Sets kept out: check set 4 was never read; the next check set (12) will be run only at its session's start
 and end. Each check set joins the pool once its session has spent it (check set 6 after session 17, check
 set 7 at the end of session 18, check set 8 at the end of session 19, check set 9 at the end of session 20,
