@@ -52,6 +52,24 @@ def test_a_how_long_question_is_quoted_with_the_number() -> None:
     assert "within 30 days" in quote, quote
 
 
+def test_a_quote_without_the_kind_of_fact_asked_for_gains_the_sentence_that_holds_one() -> None:
+    # The later items share the question's words; the duration is the list's first item, past the budget.
+    text = ("## How we run check-ins\n\n"
+            "- In most cases, check-ins are recurring 25-minute meetings.\n"
+            "- Keep a shared document with the agenda and notes of every meeting, which both people add to.\n"
+            "- Both people bring topics; a check-in where only the manager talks is a sign of a larger problem.\n"
+            "- Give feedback as it happens instead of saving it for the meeting.\n"
+            "- A manager with too many direct reports to hold effective check-ins with all of them should find "
+            "more managers.\n")
+    question = "new manager here, how long should my check-ins with my direct reports be?"
+
+    quote = best_snippet(question, text, max_chars=250)
+    assert quote.startswith("In most cases, check-ins are recurring 25-minute meetings. … "), quote
+    assert "too many direct reports" in quote, "the best match stays; the fact is added before it"
+    assert best_snippet("what should my check-ins with my direct reports cover?", text, max_chars=250) \
+        .count("…") == 0, "a question asking for no number gets no number added"
+
+
 def test_steps_numbered_inside_a_bulleted_list_are_quoted_from_step_one_with_their_lead_in() -> None:
     text = ("- Tell your manager a week ahead when you can.\n"
             "- Going away for more than a week? Hand your duties over in the Roster app. To hand them over, "
