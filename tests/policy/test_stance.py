@@ -188,6 +188,12 @@ CASES = [
     # "How do I keep my job / cope" asks how to get through one's own situation, not for a fact.
     ("how do I keep my job after this", "process", 0),
     ("how do I cope with the stress", "process", 0),
+    # A choice of one's own put up for a verdict, in other words than "good idea"; a health plan is no verdict.
+    ("thinking of pausing my 401k to clear my car loan first, good move?", "judgement", 1),
+    ("sell my vested shares now or hold until the next round, which is smarter", "judgement", 1),
+    ("my teammate told me he's been drinking every night, what do i even say", "judgement", 1),
+    ("is there a better plan for dental than the base one?", "judgement", 0),
+    ("where do i find the decision log for the reorg?", "judgement", 0),
 ]
 
 
