@@ -462,6 +462,8 @@ def test_asking_for_a_judgement_on_my_own_case_escalates_below_the_floor(policy:
     "a contractor sent me photos i never asked for on slack, who handles that",
     "a guy from the offsite followed me home last night, who do i tell",
     "a customer called me a slur on the call this morning, who handles that",
+    "after standup a teammate messaged that he knows where i live, who do i report that to",
+    "the contractor we let go said he'll make us pay and knows where our office manager lives, who handles that",
 ])
 def test_a_grave_situation_asked_as_who_do_i_tell_still_goes_to_a_person(policy: RegulatedTopicPolicy,
                                                                           question: str) -> None:
