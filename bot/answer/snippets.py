@@ -206,11 +206,11 @@ def _fact_outside(sentences: list[str], scores: list[float], wants: frozenset[As
     """The sentence to add to a quote `sentences[start:end]` that holds no fact of the kind asked for
     (a number for "how long", an address for "who do I tell"): the best-scoring one of the chunk that
     holds one, or None. The quote grows around the sentence that shares the question's words and
-    meaning best, and in a long list the item with the number can sit past the length budget ("how long
-    should 1:1s be?" quoted the list's later items; "25-minute meetings" is its first). Added with "…"
-    between, so nothing reads as if it were contiguous. On 18F, the examples and 17 Sourcegraph sets it
-    showed the fact in 2 more answers and in none fewer, answers 3 characters longer (README); whether
-    the added sentence must also score near the best (margins 0.2, 0.5) made no difference but one answer."""
+    meaning best, and in a long section the sentence with the number can sit past the length budget
+    (the list item "check-ins are 25-minute meetings" above five items that share the question's words).
+    Added with "…" between, so nothing reads as if it were contiguous. On 18F, the examples and 17
+    Sourcegraph sets it showed the fact in 2 more answers and in none fewer, answers 3 characters longer
+    (README); requiring the added sentence to score near the best (margins 0.2, 0.5) gained 1 and 2."""
     kinds = [kind for kind in FACT_KINDS if kind in wants]
     shown = sentences[start:end] + ([sentences[context]] if context is not None else [])
     if not kinds or any(holds(sentence, kind) for sentence in shown for kind in kinds):
