@@ -31,6 +31,12 @@ set 7 at the end of session 18, check set 8 at the end of session 19, check set 
 check set 10 at the end of session 21, check set 11 and policy check 32 at the end of session 22, check set 12 and
 policy check 33 at the end of session 23). Check set 13 and policy check 37 are for the next session's start."""
 
+LEFT_OUT = frozenset({"policy_check38_sourcegraph", "policy_check39_sourcegraph"})
+"""Sets measured in the pool and left out by the figures (session 23): with policy checks 38 (IT, security and
+money) and 39 (life events) the 20 `kb eval` sets lost 3 answers to new false alarms (18 -> 20) and one real
+escalation, and the policy sets moved +2 escalations for +3 false alarms. They stay as reading sets
+(`benchmarks/policy_report.py`); a later, larger pool may take them."""
+
 
 def labelled(path: Path) -> list[dict[str, str]]:
     """A set's questions with the label the classifier learns: the category, or "" for the runbooks."""
@@ -51,7 +57,7 @@ def main() -> None:
     written = 0
     with POOL.open("w", encoding="utf-8") as out:
         for path in sorted(DATA.glob("*.jsonl")):
-            if path.stem in BLIND:
+            if path.stem in BLIND or path.stem in LEFT_OUT:
                 continue
             for row in labelled(path):
                 key = normalize(row["text"])
