@@ -470,3 +470,33 @@ def test_a_grave_situation_asked_as_who_do_i_tell_still_goes_to_a_person(policy:
     """"Who do I tell?" is a process question in every development set, yet these need a person: the
     wording alone must not decide (docs/escalation.md)."""
     assert policy.classify(question) is not None
+
+
+@pytest.mark.parametrize(("question", "category"), [
+    ("picked up some freelance work in spain last year while living in the us, how do i declare it on my tax return",
+     "financial"),
+    ("lived in oregon then washington this year, do i file in both states or just one", "financial"),
+    ("worked from the uk for 4 months, do i need to sort something out with hmrc", "financial"),
+    ("my rsus vest after i move to france, am i going to be double taxed", "financial"),
+    ("i wrote a browser extension on my own laptop at night, does acme own it now that i work here", "legal"),
+    ("made a little budgeting app before i joined and kept working on it, do i own the ip or does the company",
+     "legal"),
+])
+def test_my_own_tax_return_and_who_owns_what_i_built_go_to_a_person(policy: RegulatedTopicPolicy, question: str,
+                                                                     category: str) -> None:
+    """Filing one's own taxes is advice even when put as process ("how do i declare it"), and whether the
+    company owns one's own side work is a reading of one's own contract (policy.yaml's financial grave
+    pattern, legal pattern)."""
+    decision = policy.classify(question)
+
+    assert decision is not None and decision.category == category
+
+
+@pytest.mark.parametrize("question", [
+    "the onboarding doc for new hires is stale, who owns it?",
+    "does anyone own the vendor list page? it's out of date",
+    "after the laptop buyback do i own it outright or can it be wiped?",
+])
+def test_asking_who_owns_a_page_or_a_bought_laptop_is_not_legal_advice(policy: RegulatedTopicPolicy,
+                                                                       question: str) -> None:
+    assert policy.classify(question) is None
