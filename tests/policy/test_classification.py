@@ -481,12 +481,16 @@ def test_a_grave_situation_asked_as_who_do_i_tell_still_goes_to_a_person(policy:
     ("i wrote a browser extension on my own laptop at night, does acme own it now that i work here", "legal"),
     ("made a little budgeting app before i joined and kept working on it, do i own the ip or does the company",
      "legal"),
+    ("a guy texted pretending to be from the bank and i gave him my debit card pin, how do i fix this", "financial"),
+    ("an officer came by the house this morning asking for my company laptop, am i supposed to give it to him?",
+     "legal"),
 ])
 def test_my_own_tax_return_and_who_owns_what_i_built_go_to_a_person(policy: RegulatedTopicPolicy, question: str,
                                                                      category: str) -> None:
-    """Filing one's own taxes is advice even when put as process ("how do i declare it"), and whether the
-    company owns one's own side work is a reading of one's own contract (policy.yaml's financial grave
-    pattern, legal pattern)."""
+    """Filing one's own taxes is advice even when put as process ("how do i declare it"), and so is what to do
+    after handing one's bank details to a scammer, or when the police ask for the work laptop; whether the
+    company owns one's own side work is a reading of one's own contract (policy.yaml's financial and legal
+    grave patterns, a legal pattern)."""
     decision = policy.classify(question)
 
     assert decision is not None and decision.category == category
