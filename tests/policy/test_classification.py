@@ -500,7 +500,8 @@ def test_my_own_tax_return_and_who_owns_what_i_built_go_to_a_person(policy: Regu
     "the onboarding doc for new hires is stale, who owns it?",
     "does anyone own the vendor list page? it's out of date",
     "after the laptop buyback do i own it outright or can it be wiped?",
+    "i entered my bank details wrong in deel, how do i fix it before payday?",
 ])
-def test_asking_who_owns_a_page_or_a_bought_laptop_is_not_legal_advice(policy: RegulatedTopicPolicy,
-                                                                       question: str) -> None:
+def test_their_process_look_alikes_are_answered(policy: RegulatedTopicPolicy, question: str) -> None:
+    """Who owns a page or a bought-back laptop, and bank details mistyped (not handed to a scammer), are process."""
     assert policy.classify(question) is None
