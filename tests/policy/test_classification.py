@@ -501,7 +501,9 @@ def test_my_own_tax_return_and_who_owns_what_i_built_go_to_a_person(policy: Regu
     "does anyone own the vendor list page? it's out of date",
     "after the laptop buyback do i own it outright or can it be wiped?",
     "i entered my bank details wrong in deel, how do i fix it before payday?",
+    "can i file my offsite expenses on my return next week or do they need to be in before?",
 ])
 def test_their_process_look_alikes_are_answered(policy: RegulatedTopicPolicy, question: str) -> None:
-    """Who owns a page or a bought-back laptop, and bank details mistyped (not handed to a scammer), are process."""
+    """Who owns a page or a bought-back laptop, bank details mistyped (not handed to a scammer) and expenses filed
+    "on my return" from a trip are process."""
     assert policy.classify(question) is None
