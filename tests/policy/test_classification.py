@@ -499,11 +499,12 @@ def test_my_own_tax_return_and_who_owns_what_i_built_go_to_a_person(policy: Regu
 @pytest.mark.parametrize("question", [
     "the onboarding doc for new hires is stale, who owns it?",
     "does anyone own the vendor list page? it's out of date",
+    "does security own the yubikey process or is that tech ops?",
     "after the laptop buyback do i own it outright or can it be wiped?",
     "i entered my bank details wrong in deel, how do i fix it before payday?",
     "can i file my offsite expenses on my return next week or do they need to be in before?",
 ])
 def test_their_process_look_alikes_are_answered(policy: RegulatedTopicPolicy, question: str) -> None:
-    """Who owns a page or a bought-back laptop, bank details mistyped (not handed to a scammer) and expenses filed
+    """Who owns a page, a team's process or a bought-back laptop, bank details mistyped (not handed to a scammer) and expenses filed
     "on my return" from a trip are process."""
     assert policy.classify(question) is None
