@@ -484,13 +484,20 @@ def test_a_grave_situation_asked_as_who_do_i_tell_still_goes_to_a_person(policy:
     ("a guy texted pretending to be from the bank and i gave him my debit card pin, how do i fix this", "financial"),
     ("an officer came by the house this morning asking for my company laptop, am i supposed to give it to him?",
      "legal"),
+    ("a colleague dm'd me 'thanks for everything, you were the best' last night and hasn't been replying since, "
+     "who do i contact?", "mental_health"),
+    ("i think someone in sales is forwarding our pricing sheets to a competitor, how do i report it?", "legal"),
+    ("my daughter is on my h4 and she ages out next spring, what are the options?", "immigration"),
+    ("the manager who bullied me at my old company is now my skip level here, where do i even start", "harassment"),
 ])
 def test_my_own_tax_return_and_who_owns_what_i_built_go_to_a_person(policy: RegulatedTopicPolicy, question: str,
                                                                      category: str) -> None:
     """Filing one's own taxes is advice even when put as process ("how do i declare it"), and so is what to do
     after handing one's bank details to a scammer, or when the police ask for the work laptop; whether the
     company owns one's own side work is a reading of one's own contract (policy.yaml's financial and legal
-    grave patterns, a legal pattern)."""
+    grave patterns, a legal pattern). So are someone's farewell followed by silence, company information going
+    to a competitor, a child aging out of a dependent visa and harassment one went through (session 25's grave
+    patterns of mental health, legal, immigration and harassment)."""
     decision = policy.classify(question)
 
     assert decision is not None and decision.category == category
@@ -503,8 +510,14 @@ def test_my_own_tax_return_and_who_owns_what_i_built_go_to_a_person(policy: Regu
     "after the laptop buyback do i own it outright or can it be wiped?",
     "i entered my bank details wrong in deel, how do i fix it before payday?",
     "can i file my offsite expenses on my return next week or do they need to be in before?",
+    "posting a goodbye in #thanks before my last day, is that expected?",
+    "my son ages out of my dental plan at 26, how do i keep him covered?",
+    "the on-call bot keeps harassing me with pages for a flaky test, how do i mute it?",
+    "my partner took a job at a competitor, is there a conflict of interest form?",
 ])
 def test_their_process_look_alikes_are_answered(policy: RegulatedTopicPolicy, question: str) -> None:
     """Who owns a page, a team's process or a bought-back laptop, bank details mistyped (not handed to a scammer) and expenses filed
-    "on my return" from a trip are process."""
+    "on my return" from a trip are process; so are a goodbye in #thanks, aging out of a health plan, a noisy bot
+    and a partner's new job at a competitor."""
     assert policy.classify(question) is None
+
