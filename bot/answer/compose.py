@@ -173,7 +173,9 @@ def citations_for(question: str, results: list[Result], limit: int, scorer: Sent
             quoted_already.append(words)
             if result.link in by_section:  # two chunks of one long section: one citation, both quotes
                 cited = by_section[result.link]
-                cited.snippet = f"{cited.snippet.removesuffix('…').rstrip()} … {snippet}"
+                fresh = unquoted(snippet, cited.snippet)
+                if fresh:
+                    cited.snippet = f"{cited.snippet.removesuffix('…').rstrip()} … {fresh}"
             else:
                 by_section[result.link] = citation_of(result, snippet, gist)
         outline = steps_outline(group, pages.get(group[0].doc_id, [])) if not place and Ask.PROCEDURE in wants else None
@@ -266,6 +268,16 @@ def _step_of(section: str) -> tuple[str, str] | None:
     """(parent sections, the step's heading) of a section headed "Step 2: …" ("Phase", "Stage"), else None."""
     *parent, last = section.split(" › ")
     return (" › ".join(parent), last) if _STEP_HEADING.match(last) else None
+
+
+def unquoted(snippet: str, earlier: str) -> str:
+    """`snippet` without its opening sentences that `earlier` (a quote of the same section) shows already: a
+    quote ending on "Bring these on your last day:" is continued from the next chunk, which may be quoted too."""
+    sentences = sentences_of(snippet)
+    shown = word_key(earlier)
+    while sentences and word_key(sentences[0]) in shown:
+        sentences.pop(0)
+    return " ".join(sentences)
 
 
 def word_key(text: str) -> str:

@@ -843,6 +843,19 @@ def test_a_quote_announcing_what_the_next_chunk_holds_is_continued_from_it() -> 
     assert last_in_section[0].snippet.endswith("last day:"), "a chunk of another section is no continuation"
 
 
+def test_a_chunk_quoted_after_continuing_into_it_does_not_repeat_what_was_shown() -> None:
+    """Both chunks of the section retrieved: the first's quote already reads into the second."""
+    question = "what do departing teammates hand back to tech ops?"
+    announcing = _chunk(0, "Leaving", "Departing teammates hand back a few things to Tech Ops. Bring these on your "
+                                      "last day:", 0.7)
+    listed = _chunk(1, "Leaving", "- Your laptop and charger.\n- Your badge.\n\nTech Ops signs the checklist.", 0.6)
+
+    cited = citations_for(question, [announcing, listed], limit=5, documents=lambda ids: {d: [announcing, listed] for d in ids})
+
+    assert len(cited) == 1 and "last day: Your laptop and charger. Your badge." in cited[0].snippet, cited
+    assert cited[0].snippet.count("Your badge") == 1, cited[0].snippet
+
+
 def test_two_quotes_of_one_section_are_joined_by_one_ellipsis() -> None:
     """A procedure cut at its length budget ends "…"; the section's second quote follows after one more."""
     steps = "To file a claim:\n\n" + "\n".join(f"{n}. Fill in box {n} of the Ledger claim form and attach the "
