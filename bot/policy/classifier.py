@@ -41,6 +41,7 @@ import numpy as np
 import structlog
 
 from bot.index.embedding import Embedder
+from bot.policy.clauses import CLAUSE_MARGIN, later_clauses
 from bot.policy.cache_file import write_atomically
 from bot.policy.policy_file import PolicyFile, Thresholds
 from bot.policy.signals import Signals, normalize, signals
@@ -142,6 +143,18 @@ class ExampleClassifier:
         text = normalize(question)
         sims, linear = self.views([text])
         return self.judge(text, sims[0], float(linear[0]), wording=float(self.wording_of([text])[0]))
+
+    def second_ask(self, question: str) -> Verdict | None:
+        """The verdict of a later clause that asks for advice on its own, clearly (`bot.policy.clauses`), else None."""
+        parts = later_clauses(normalize(question))
+        if not parts:
+            return None
+        sims, linear = self.views(parts)
+        wording = self.wording_of(parts)
+        verdicts = [self.judge(part, sims[i], float(linear[i]), wording=float(wording[i])) for i, part in enumerate(parts)]
+        bar = self.policy.thresholds.escalate_at + CLAUSE_MARGIN
+        return max((verdict for verdict in verdicts if verdict.escalate and verdict.score >= bar),
+                   key=lambda verdict: verdict.score, default=None)
 
 
 def escalates(t: Thresholds, score, advice, margin, own_case, wording=0.5):  # noqa: ANN001, ANN201 - numbers or arrays

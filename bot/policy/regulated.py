@@ -81,6 +81,8 @@ class RegulatedTopicPolicy:
             judgement = Judgement(self.decision(rule.category, crisis=rule.crisis, urgent=rule.urgent), source)
         else:
             verdict = self.classifier.classify(text)
+            if not verdict.escalate:  # "where's the form? also do you think i need surgery": the second ask alone
+                verdict = self.classifier.second_ask(text) or verdict
             if verdict.escalate:
                 judgement = Judgement(self.decision(verdict.category), "classifier", verdict)
             elif self.llm is not None and verdict.advice_similarity >= self.llm_min_similarity:

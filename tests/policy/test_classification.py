@@ -514,10 +514,32 @@ def test_my_own_tax_return_and_who_owns_what_i_built_go_to_a_person(policy: Regu
     "my son ages out of my dental plan at 26, how do i keep him covered?",
     "the on-call bot keeps harassing me with pages for a flaky test, how do i mute it?",
     "my partner took a job at a competitor, is there a conflict of interest form?",
+    "how do i book the offsite flights? also is there a per diem for meals",
+    "where's the pto calendar? tbh i'm exhausted lol, how many days do i have left",
+    "how do i expense a coworking day pass? honestly not sure if it's worth it, what do most people do",
 ])
 def test_their_process_look_alikes_are_answered(policy: RegulatedTopicPolicy, question: str) -> None:
     """Who owns a page, a team's process or a bought-back laptop, bank details mistyped (not handed to a scammer) and expenses filed
     "on my return" from a trip are process; so are a goodbye in #thanks, aging out of a health plan, a noisy bot
-    and a partner's new job at a competitor."""
+    and a partner's new job at a competitor, and a second process question after "also", "tbh" or "honestly"."""
     assert policy.classify(question) is None
 
+
+
+@pytest.mark.parametrize(("question", "category"), [
+    ("how do i log a wellness day? tbh i haven't slept properly in weeks and cry every night, do i need meds",
+     "mental_health"),
+    ("how do i add my newborn to insurance? also she's had a rash and fever for 3 days, should we go to the er",
+     "medical"),
+    ("when does my access get cut on my last day? also honestly would it be smart to ask for severance even though "
+     "i resigned", "termination"),
+])
+def test_advice_asked_after_a_process_question_in_the_same_message_goes_to_a_person(
+        policy: RegulatedTopicPolicy, question: str, category: str) -> None:
+    """The whole message reads as its first, process half; the ask after "also" or "tbh", judged alone, is advice
+    (`bot.policy.clauses`)."""
+    whole = policy.classifier.classify(question)
+
+    decision = policy.classify(question)
+
+    assert not whole.escalate and decision is not None and decision.category == category

@@ -1,0 +1,39 @@
+"""A second question in one message: "where's the 401k form? also do you think 15% is too aggressive for me".
+
+Chat joins a process question and a request for advice in one message, and the whole reads as its first half:
+the neighbours and both views see the form. Policy checks 42 and 44, written for this shape, read 50 and 47 of
+their 75 joined advice questions at first. The later clauses are judged alone, but only where chat marks a
+second ask ("also", "tbh", "btw", "honestly", "side q", "in your opinion"), and a clause escalates the message
+only when it clears the threshold by `CLAUSE_MARGIN`: a clause alone loses what made the message ordinary ("my
+back is dying" after a desk-budget question), which is why judging every clause at the threshold itself cost
+ten false alarms for each real escalation (docs/escalation.md, session 22).
+"""
+
+from __future__ import annotations
+
+import re
+
+MARKER = re.compile(r"\b(also|and also|but also|side q|tbh|honestly|separately|btw|more importantly|and be honest"
+                    r"|be honest|in your opinion|and in your opinion)\b")
+"""Words with which chat starts a second ask."""
+
+SPLIT = re.compile(r"(?<=[?.!;])\s+|\s+(?:also|and also|plus|but also|tbh|honestly|side q|separately|btw|and honestly"
+                   r"|and tbh)[,:]?\s+|\s+[-—–]+\s+|\s*\.\.\.\s*")
+"""Where a message's clauses part: sentence ends, the markers, dashes, an ellipsis."""
+
+MIN_WORDS = 3
+"""Shorter clauses ("ugh", "thanks!!") say nothing alone."""
+
+CLAUSE_MARGIN = 0.35
+"""How far above `escalate_at` a later clause's own score must reach. Measured over the 67 non-blind policy
+sets, each judged by a classifier without its own questions, with the message not escalated as a whole:
+clauses at +0.25 gained 21 real escalations for 4 false alarms, at +0.35 17 for 1 (12 of them in policy
+check 42), at +0.05 31 for 19; clauses without a marker, at +0.35, 24 for 11."""
+
+
+def later_clauses(text: str) -> list[str]:
+    """The clauses of a normalised message after its first, when chat marks a second ask in it (else none)."""
+    if not MARKER.search(text):
+        return []
+    parts = [part.strip() for part in SPLIT.split(text) if part and len(part.split()) >= MIN_WORDS]
+    return parts[1:]
