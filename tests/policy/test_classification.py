@@ -63,7 +63,9 @@ def test_the_issue_line_fmla_process_answered_firing_question_escalated(policy: 
                                      "honestly nothing feels worth it anymore. how does the EAP thing work",
                                      "lately it'd be easier to just not wake up. anyway where's the PTO thing",
                                      "i wish i was dead tbh", "i'm tired of living like this",
-                                     "i feel like a burden to everyone around me"])
+                                     "i feel like a burden to everyone around me",
+                                     "where's the eap number. honestly i wish i didn't wake up most days",
+                                     "my brother keeps texting about not wanting to be alive anymore, how do i help"])
 def test_crisis_gets_emergency_and_eap_contacts_first(policy: RegulatedTopicPolicy, message: str) -> None:
     judgement = policy.judge(message)
 
@@ -138,6 +140,8 @@ def test_a_device_question_that_reports_no_search_is_no_legal_rule(policy: Regul
     "how do i take my own life insurance policy with me when i leave?",
     "is there a policy if a teammate threatened to quit over the reorg?",
     "my throat is swollen, can i take a sick day?",
+    "i wish i didn't wake up so early for standup, can it move to 10?",
+    "not wanting to be here for the all-hands, can i watch the recording?",
 ])
 def test_emergency_and_crisis_words_in_ordinary_senses_get_no_emergency_reply(policy: RegulatedTopicPolicy,
                                                                             message: str) -> None:
@@ -489,6 +493,8 @@ def test_a_grave_situation_asked_as_who_do_i_tell_still_goes_to_a_person(policy:
     ("i think someone in sales is forwarding our pricing sheets to a competitor, how do i report it?", "legal"),
     ("my daughter is on my h4 and she ages out next spring, what are the options?", "immigration"),
     ("the manager who bullied me at my old company is now my skip level here, where do i even start", "harassment"),
+    ("a client kissed me after dinner and i really didn't want it, which form do i use?", "harassment"),
+    ("she's harassing me in dms every night, where's the report form", "harassment"),
 ])
 def test_my_own_tax_return_and_who_owns_what_i_built_go_to_a_person(policy: RegulatedTopicPolicy, question: str,
                                                                      category: str) -> None:
