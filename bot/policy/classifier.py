@@ -41,8 +41,8 @@ import numpy as np
 import structlog
 
 from bot.index.embedding import Embedder
-from bot.policy.clauses import CLAUSE_MARGIN, later_clauses
 from bot.policy.cache_file import write_atomically
+from bot.policy.clauses import CLAUSE_MARGIN, later_clauses
 from bot.policy.policy_file import PolicyFile, Thresholds
 from bot.policy.signals import Signals, normalize, signals
 from bot.policy.wording import wording_view
@@ -151,7 +151,8 @@ class ExampleClassifier:
             return None
         sims, linear = self.views(parts)
         wording = self.wording_of(parts)
-        verdicts = [self.judge(part, sims[i], float(linear[i]), wording=float(wording[i])) for i, part in enumerate(parts)]
+        verdicts = [self.judge(part, sims[i], float(linear[i]), wording=float(wording[i]))
+                    for i, part in enumerate(parts)]
         bar = self.policy.thresholds.escalate_at + CLAUSE_MARGIN
         return max((verdict for verdict in verdicts if verdict.escalate and verdict.score >= bar),
                    key=lambda verdict: verdict.score, default=None)

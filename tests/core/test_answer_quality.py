@@ -850,7 +850,8 @@ def test_a_chunk_quoted_after_continuing_into_it_does_not_repeat_what_was_shown(
                                       "last day:", 0.7)
     listed = _chunk(1, "Leaving", "- Your laptop and charger.\n- Your badge.\n\nTech Ops signs the checklist.", 0.6)
 
-    cited = citations_for(question, [announcing, listed], limit=5, documents=lambda ids: {d: [announcing, listed] for d in ids})
+    cited = citations_for(question, [announcing, listed], limit=5,
+                          documents=lambda ids: {d: [announcing, listed] for d in ids})
 
     assert len(cited) == 1 and "last day: Your laptop and charger. Your badge." in cited[0].snippet, cited
     assert cited[0].snippet.count("Your badge") == 1, cited[0].snippet
