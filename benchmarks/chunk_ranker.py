@@ -43,9 +43,9 @@ LEAD_CHUNKS = 3
 
 def features(question: str, result: Result, sentences: list[str], semantic: list[float] | None,
              wants: frozenset, retrieved: bool) -> dict[str, float]:
-    """What the ranker weighs for one chunk: its best sentence as the quote scores it, the closest sentence
-    and the mean of the closest three in meaning, words shared, the kind of fact asked for, the chunk's own
-    similarity, its retrieval score, and the question's words in its heading and heading path."""
+    """What the ranker weighs for one chunk: its best sentence as the quote scores it (`compose._best_score`),
+    the closest sentence and the mean of the closest three in meaning, words shared, the kind of fact asked
+    for, the chunk's own similarity, its retrieval score, and the question's words in its heading and path."""
     if not sentences:
         return {}
     sem = np.asarray(semantic if semantic is not None else [0.0] * len(sentences), dtype=float)
@@ -54,7 +54,7 @@ def features(question: str, result: Result, sentences: list[str], semantic: list
     asked = set(terms(question))
     heading = set(terms(result.section.split(" › ")[-1] if result.section else result.title))
     path = set(terms(result.section or ""))
-    return {"best": float((0.1 * lex + sem + bon).max()), "closest": float(sem.max()),
+    return {"best": compose._best_score(question, sentences, semantic, wants), "closest": float(sem.max()),
             "closest3": float(np.sort(sem)[::-1][:3].mean()), "words": float(lex.max()), "fact": float(bon.max()),
             "chunk": result.similarity, "retrieved": float(retrieved), "retrieval": result.score if retrieved else 0.0,
             "heading_share": len(heading & asked) / max(1, len(heading)), "heading_words": min(len(heading & asked), 3),
@@ -88,7 +88,7 @@ def pages(name: str, questions: str, data_dir: str, runtimes: dict[str, Runtime]
             row = features(question, ranked, sentences, semantic, wants, retrieved)
             if not row:
                 continue
-            old = compose._best_score(question, sentences, semantic, wants) + compose.PLACE_WEIGHT * chunk.similarity
+            old = row["best"] + compose.PLACE_WEIGHT * chunk.similarity  # kb's rule: best sentence plus similarity
             rows.append((row, old, retrieved, evaluation.contains(phrases, chunk.text)))
         if any(holds for *_, holds in rows):
             out.append({"set": name, "rows": rows})

@@ -25,7 +25,7 @@ from bot.policy.signals import normalize  # noqa: E402
 DATA = Path(__file__).resolve().parent / "data"
 POOL = Path(__file__).resolve().parent.parent / "bot" / "policy" / "labelled.jsonl"
 BLIND = frozenset({"sourcegraph_check4", "sourcegraph_check15", "policy_check43_sourcegraph"})
-"""Sets kept out: check set 4 was never read; the next check set (14) will be run only at its session's start
+"""Sets kept out: check set 4 was never read; the next check set (15) will be run only at its session's start
 and end. Each check set joins the pool once its session has spent it (check set 6 after session 17, check
 set 7 at the end of session 18, check set 8 at the end of session 19, check set 9 at the end of session 20,
 check set 10 at the end of session 21, check set 11 and policy check 32 at the end of session 22, check set 12 and

@@ -496,8 +496,8 @@ def test_a_grave_situation_asked_as_who_do_i_tell_still_goes_to_a_person(policy:
     ("a client kissed me after dinner and i really didn't want it, which form do i use?", "harassment"),
     ("she's harassing me in dms every night, where's the report form", "harassment"),
 ])
-def test_my_own_tax_return_and_who_owns_what_i_built_go_to_a_person(policy: RegulatedTopicPolicy, question: str,
-                                                                     category: str) -> None:
+def test_situations_that_need_a_person_however_asked_go_to_one(policy: RegulatedTopicPolicy, question: str,
+                                                                 category: str) -> None:
     """Filing one's own taxes is advice even when put as process ("how do i declare it"), and so is what to do
     after handing one's bank details to a scammer, or when the police ask for the work laptop; whether the
     company owns one's own side work is a reading of one's own contract (policy.yaml's financial and legal
@@ -529,7 +529,6 @@ def test_their_process_look_alikes_are_answered(policy: RegulatedTopicPolicy, qu
     "on my return" from a trip are process; so are a goodbye in #thanks, aging out of a health plan, a noisy bot
     and a partner's new job at a competitor, and a second process question after "also", "tbh" or "honestly"."""
     assert policy.classify(question) is None
-
 
 
 @pytest.mark.parametrize(("question", "category"), [
