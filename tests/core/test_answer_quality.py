@@ -324,6 +324,21 @@ def test_the_fact_in_the_lead_documents_unretrieved_section_is_quoted_after_what
     assert "within 30 days" in cited[2].snippet
 
 
+def test_a_lead_document_retrieved_by_one_chunk_is_quoted_from_its_next_best_section_too() -> None:
+    """One retrieved chunk of the lead is often the section beside the fact; its page's best other chunk
+    is quoted with it even when that chunk scores lower. Other documents keep one quote."""
+    question = "how long do I have to file an expense report?"
+    other = _other("travel.md", "Book trips in Navigo.", 0.5)
+    pages = {EXPENSES[0].doc_id: EXPENSES, other.doc_id: [other, replace(other, id="travel-1", text="Trips over "
+                                                                       "$500 need approval 14 days ahead.")]}
+
+    cited = citations_for(question, [EXPENSES[0], other], limit=5, documents=lambda ids: {d: pages[d] for d in ids})
+
+    assert [citation.section or citation.path for citation in cited] == ["Claiming", "Deadlines", "travel.md"]
+    assert "within 30 days" in cited[1].snippet
+    assert "14 days" not in cited[2].snippet
+
+
 def test_a_section_retrieval_missed_is_not_quoted_when_what_it_found_answers_better() -> None:
     question = "who approves my expense report before it gets paid?"
 
@@ -839,7 +854,7 @@ def test_a_quote_announcing_what_the_next_chunk_holds_is_continued_from_it() -> 
     last_in_section = citations_for(question, [announcing], limit=5,
                                     documents=lambda ids: {doc: [announcing, elsewhere] for doc in ids})
 
-    assert continued[0].snippet.endswith("last day: Your laptop and charger. Your badge."), continued[0].snippet
+    assert "last day: Your laptop and charger. Your badge." in continued[0].snippet, continued[0].snippet
     assert last_in_section[0].snippet.endswith("last day:"), "a chunk of another section is no continuation"
 
 
