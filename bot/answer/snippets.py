@@ -142,7 +142,9 @@ def best_quote(question: str, text: str, max_chars: int = QUOTE_CHARS, semantic:
 
     `wants` is what the question asks for (`bot.answer.asks`; derived from the question when not
     given). A procedure gets its whole numbered list, from the line that introduces it, within
-    `PROCEDURE_CHARS`. Otherwise the best sentence (`sentence_scores`) is quoted with the sentence
+    `PROCEDURE_CHARS`, and when the list is cut there and the step that matches the question best lies
+    past the cut ("how do i get my laptop wiped with tech ops?" of a ten-step leaving procedure), that
+    step after the "…": 4 more answers on 22 sets showed the fact, none fewer (README). Otherwise the best sentence (`sentence_scores`) is quoted with the sentence
     it depends on (a table's header row, a list's lead-in, the sentence "This" or "It" refers to)
     and grows one neighbour at a time, the more relevant of the two first (a following one wins
     ties), while the quote fits in ~max_chars. It never ends on a sentence announcing what follows
@@ -158,8 +160,13 @@ def best_quote(question: str, text: str, max_chars: int = QUOTE_CHARS, semantic:
     if Ask.PROCEDURE in wants:
         steps = _procedure(pieces, scores)
         if steps is not None:
-            first, end = _with_prose_before(pieces, *steps, max(max_chars, PROCEDURE_CHARS))
-            return bounded(sentences, first, end, max(max_chars, PROCEDURE_CHARS)), sentences[first]
+            cap = max(max_chars, PROCEDURE_CHARS)
+            first, end = _with_prose_before(pieces, *steps, cap)
+            quote, cut = bounded(sentences, first, end, cap), _fitting(sentences, first, end, cap)
+            asked = max(range(cut, end), key=scores.__getitem__, default=None)
+            if asked is not None and scores[asked] > max(scores[first:cut]):
+                quote = f"{quote} {sentences[asked]}"  # the step the question is about, past the cut
+            return quote, sentences[first]
     start = _list_start(sentences, best, max_chars)
     end, length = best + 1, sum(len(sentence) + 1 for sentence in sentences[start:best + 1]) - 1
     context = _depends_on(pieces, best)
@@ -303,14 +310,19 @@ def _introduces(text: str) -> bool:
 
 def bounded(sentences: list[str], first: int, end: int, max_chars: int) -> str:
     """`sentences[first:end]` joined, cut after the last whole sentence that fits: "…" says the link has the rest."""
-    quote: list[str] = []
+    cut = _fitting(sentences, first, end, max_chars)
+    quote = " ".join(sentences[first:cut])
+    return f"{quote} …" if cut < end else quote
+
+
+def _fitting(sentences: list[str], first: int, end: int, max_chars: int) -> int:
+    """Where `bounded` cuts `sentences[first:end]`: after the last whole sentence within `max_chars` (the first always)."""
     length = 0
-    for sentence in sentences[first:end]:
-        if quote and length + len(sentence) + 1 > max_chars:
-            return " ".join(quote) + " …"
-        quote.append(sentence)
-        length += len(sentence) + 1
-    return " ".join(quote)
+    for index in range(first, end):
+        if index > first and length + len(sentences[index]) + 1 > max_chars:
+            return index
+        length += len(sentences[index]) + 1
+    return end
 
 
 def _list_start(sentences: list[str], best: int, max_chars: int) -> int:

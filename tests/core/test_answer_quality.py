@@ -42,6 +42,20 @@ def test_a_long_procedure_is_bounded_and_says_there_is_more() -> None:
     assert quote.endswith("…") and len(quote) < 1000 and "29. Do" not in quote
 
 
+def test_the_step_a_how_to_question_is_about_follows_a_procedure_cut_before_it() -> None:
+    steps = "When you resign:\n\n" + "\n".join(
+        f"{n}. Work through item {n} of the leaving checklist with your manager and note it as done." for n in range(1, 13)
+    ) + "\n13. Email Tech Ops to book a time to wipe and return your laptop."
+
+    quote = best_snippet("my last day is friday, how do i get my laptop wiped by tech ops?", steps, max_chars=300)
+    unasked = best_snippet("how do i work through the leaving checklist?", steps, max_chars=300)
+
+    assert quote.startswith("When you resign: 1. Work through item 1"), "the procedure still starts at step 1"
+    assert quote.endswith("… 13. Email Tech Ops to book a time to wipe and return your laptop."), quote
+    assert "item 12" not in quote
+    assert unasked.endswith("…") and "13." not in unasked, "a step is added only when it matches best"
+
+
 def test_a_how_long_question_is_quoted_with_the_number() -> None:
     text = ("Expense reports go through Ledger. Attach an itemised receipt for everything you claim. "
             "Your manager approves the report before finance pays it. "
