@@ -198,7 +198,20 @@ def best_quote(question: str, text: str, max_chars: int = QUOTE_CHARS, semantic:
     extra = _fact_outside(sentences, scores, wants, start, end, context)
     if extra is not None:
         snippet = f"{sentences[extra]} … {snippet}" if extra < start else f"{snippet} … {sentences[extra]}"
-    return snippet, sentences[best]
+    quoted = [index for index in (*range(start, end), context, extra) if index is not None]
+    return snippet, sentences[_gist(sentences, scores, wants, best, quoted)]
+
+
+def _gist(sentences: list[str], scores: list[float], wants: frozenset[Ask], best: int, quoted: list[int]) -> int:
+    """The quoted sentence a one-line hint of the quote shows: the best, unless the question asks for a kind of
+    fact (a number, a contact, a place) that the best does not hold and another quoted sentence does: a source
+    listed under the answer shows one line, and "how long…" wants the line with the number. On 22 sets the
+    hints showed the fact in 7 more answers and in 2 fewer (README)."""
+    kinds = [kind for kind in FACT_KINDS if kind in wants]
+    if not kinds or any(holds(sentences[best], kind) for kind in kinds):
+        return best
+    holding = [index for index in quoted if any(holds(sentences[index], kind) for kind in kinds)]
+    return max(holding, key=scores.__getitem__, default=best)
 
 
 FACT_KINDS = (Ask.QUANTITY, Ask.CONTACT, Ask.PLACE)

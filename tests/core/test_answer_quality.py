@@ -14,7 +14,7 @@ from bot.answer.compose import LEAD_QUOTE_CHARS, SOURCE_SHARE, citations_for
 from bot.answer.coverage import DISTINCTIVE, asked_thing, distinctive_unmentioned, named, unmentioned
 from bot.answer.retrieve import Result
 from bot.answer.service import MAX_CLAUSES, another_ask
-from bot.answer.snippets import QUOTE_CHARS, best_snippet, lexical_scores
+from bot.answer.snippets import QUOTE_CHARS, best_quote, best_snippet, lexical_scores
 from bot.index.embedding import Embedder
 from bot.index import sentence_vectors
 from bot.index.sentences import sentences_of
@@ -54,6 +54,18 @@ def test_the_step_a_how_to_question_is_about_follows_a_procedure_cut_before_it()
     assert quote.endswith("… 13. Email Tech Ops to book a time to wipe and return your laptop."), quote
     assert "item 12" not in quote
     assert unasked.endswith("…") and "13." not in unasked, "a step is added only when it matches best"
+
+
+def test_a_quotes_one_line_hint_shows_the_sentence_with_the_kind_of_fact_asked_for() -> None:
+    """A source listed under the answer shows one line of its quote: for "how long…", the line with the number."""
+    text = ("Expense reports for client travel go through Ledger, and your manager approves expense reports for "
+            "client travel. They are due within 30 days.")
+
+    _, how_long = best_quote("how long do i have to file expense reports for client travel?", text, max_chars=300)
+    _, who = best_quote("who approves expense reports for client travel?", text, max_chars=300)
+
+    assert how_long == "They are due within 30 days."
+    assert who.startswith("Expense reports for client travel go through Ledger"), "the best sentence holds a contact"
 
 
 def test_a_how_long_question_is_quoted_with_the_number() -> None:
