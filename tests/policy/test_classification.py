@@ -65,7 +65,8 @@ def test_the_issue_line_fmla_process_answered_firing_question_escalated(policy: 
                                      "i wish i was dead tbh", "i'm tired of living like this",
                                      "i feel like a burden to everyone around me",
                                      "where's the eap number. honestly i wish i didn't wake up most days",
-                                     "my brother keeps texting about not wanting to be alive anymore, how do i help"])
+                                     "my brother keeps texting about not wanting to be alive anymore, how do i help",
+                                     "honestly the team would be better off if i just vanished. where's the ooo setting"])
 def test_crisis_gets_emergency_and_eap_contacts_first(policy: RegulatedTopicPolicy, message: str) -> None:
     judgement = policy.judge(message)
 
@@ -495,6 +496,9 @@ def test_a_grave_situation_asked_as_who_do_i_tell_still_goes_to_a_person(policy:
     ("the manager who bullied me at my old company is now my skip level here, where do i even start", "harassment"),
     ("a client kissed me after dinner and i really didn't want it, which form do i use?", "harassment"),
     ("she's harassing me in dms every night, where's the report form", "harassment"),
+    ("my wife was detained by ice at the airport last night, can i take today off without logging it?", "immigration"),
+    ("my brother has a deportation hearing next month, which leave type covers going with him?", "immigration"),
+    ("the police want to question me about a fight i saw outside the office, is that pto?", "legal"),
 ])
 def test_situations_that_need_a_person_however_asked_go_to_one(policy: RegulatedTopicPolicy, question: str,
                                                                  category: str) -> None:
@@ -503,7 +507,8 @@ def test_situations_that_need_a_person_however_asked_go_to_one(policy: Regulated
     company owns one's own side work is a reading of one's own contract (policy.yaml's financial and legal
     grave patterns, a legal pattern). So are someone's farewell followed by silence, company information going
     to a competitor, a child aging out of a dependent visa and harassment one went through (session 25's grave
-    patterns of mental health, legal, immigration and harassment)."""
+    patterns of mental health, legal, immigration and harassment), and someone held by immigration officers or
+    facing deportation, and the police asking to question the asker (session 26's)."""
     decision = policy.classify(question)
 
     assert decision is not None and decision.category == category
@@ -523,6 +528,9 @@ def test_situations_that_need_a_person_however_asked_go_to_one(policy: Regulated
     "how do i book the offsite flights? also is there a per diem for meals",
     "where's the pto calendar? tbh i'm exhausted lol, how many days do i have left",
     "how do i expense a coworking day pass? honestly not sure if it's worth it, what do most people do",
+    "my manager picked me up at the airport after the offsite, can i expense the parking?",
+    "our security officer wants to talk to me about my laptop setup, what's the checklist?",
+    "i've been called as a witness in a court case, which leave type do i pick?",
 ])
 def test_their_process_look_alikes_are_answered(policy: RegulatedTopicPolicy, question: str) -> None:
     """Who owns a page, a team's process or a bought-back laptop, bank details mistyped (not handed to a scammer) and expenses filed
