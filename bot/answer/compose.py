@@ -115,12 +115,11 @@ def citations_for(question: str, results: list[Result], limit: int, scorer: Sent
     page's third. Its other chunks are scored from their stored sentence vectors (`candidates`), and
     the best is quoted as well, after the others, if its best sentence beats one of theirs. When retrieval
     kept a single chunk of the lead document, the page's best other chunk is quoted beside it whatever it
-    scores: one chunk is often the section next to the fact ("after how long do we qualify for a new
-    laptop?" retrieved the laptop specs, not the refresh timeline below them). On 22 sets (1,948 answer
-    questions) that showed the fact in 13 more answers and in the message itself in 5 more, answers 2.7%
-    longer (README). At most
-    `limit` citations are kept, in that order, so an extra quote can push the last document out. On
-    18F, the examples and three Sourcegraph sets (README) this gained two questions on the examples
+    scores: one chunk is often the section next to the fact ("back from parental leave, anything hr wants
+    me to fill out?" retrieved the managers' section on returns, not the teammates' step beside it). On 22
+    sets (1,948 answer questions) that showed the fact in 13 more answers and in the message itself in 5
+    more, answers 2.7% longer (README). At most `limit` citations are kept, in that order, so an extra
+    quote can push the last document out. On 18F, the examples and three Sourcegraph sets (README) this gained two questions on the examples
     and as many as it lost elsewhere; reading the lead document alone was a net loss on two of the
     Sourcegraph sets. Keeping every document instead (more citations than the five Slack and Teams
     list) would count quotes nobody sees.

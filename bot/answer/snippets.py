@@ -143,12 +143,12 @@ def best_quote(question: str, text: str, max_chars: int = QUOTE_CHARS, semantic:
     `wants` is what the question asks for (`bot.answer.asks`; derived from the question when not
     given). A procedure gets its whole numbered list, from the line that introduces it, within
     `PROCEDURE_CHARS`, and when the list is cut there and the step that matches the question best lies
-    past the cut ("how do i get my laptop wiped with tech ops?" of a ten-step leaving procedure), that
-    step after the "…": 4 more answers on 22 sets showed the fact, none fewer (README). Otherwise the best sentence (`sentence_scores`) is quoted with the sentence
-    it depends on (a table's header row, a list's lead-in, the sentence "This" or "It" refers to)
-    and grows one neighbour at a time, the more relevant of the two first (a following one wins
-    ties), while the quote fits in ~max_chars. It never ends on a sentence announcing what follows
-    ("…is responsible for:"): what it announces comes with it.
+    past the cut ("how do i get my laptop wiped with tech ops?" of a resignation procedure), that step
+    after the "…": 4 more answers on 22 sets showed the fact, none fewer (README). Otherwise the best
+    sentence (`sentence_scores`) is quoted with the sentence it depends on (a table's header row, a list's
+    lead-in, the sentence "This" or "It" refers to) and grows one neighbour at a time, the more relevant
+    of the two first (a following one wins ties), while the quote fits in ~max_chars. It never ends on a
+    sentence announcing what follows ("…is responsible for:"): what it announces comes with it.
     """
     pieces = pieces_of(text)
     sentences = [piece.text for piece in pieces]
@@ -329,7 +329,8 @@ def bounded(sentences: list[str], first: int, end: int, max_chars: int) -> str:
 
 
 def _fitting(sentences: list[str], first: int, end: int, max_chars: int) -> int:
-    """Where `bounded` cuts `sentences[first:end]`: after the last whole sentence within `max_chars` (the first always)."""
+    """Where `bounded` cuts `sentences[first:end]`: after the last whole sentence within `max_chars` (the first
+    always)."""
     length = 0
     for index in range(first, end):
         if index > first and length + len(sentences[index]) + 1 > max_chars:

@@ -44,7 +44,8 @@ def test_a_long_procedure_is_bounded_and_says_there_is_more() -> None:
 
 def test_the_step_a_how_to_question_is_about_follows_a_procedure_cut_before_it() -> None:
     steps = "When you resign:\n\n" + "\n".join(
-        f"{n}. Work through item {n} of the leaving checklist with your manager and note it as done." for n in range(1, 13)
+        f"{n}. Work through item {n} of the leaving checklist with your manager and note it as done."
+        for n in range(1, 13)
     ) + "\n13. Email Tech Ops to book a time to wipe and return your laptop."
 
     quote = best_snippet("my last day is friday, how do i get my laptop wiped by tech ops?", steps, max_chars=300)

@@ -66,7 +66,7 @@ def test_the_issue_line_fmla_process_answered_firing_question_escalated(policy: 
                                      "i feel like a burden to everyone around me",
                                      "where's the eap number. honestly i wish i didn't wake up most days",
                                      "my brother keeps texting about not wanting to be alive anymore, how do i help",
-                                     "honestly the team would be better off if i just vanished. where's the ooo setting"])
+                                     "honestly the team would be better off if i just vanished. where's ooo"])
 def test_crisis_gets_emergency_and_eap_contacts_first(policy: RegulatedTopicPolicy, message: str) -> None:
     judgement = policy.judge(message)
 
