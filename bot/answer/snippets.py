@@ -162,7 +162,8 @@ def best_quote(question: str, text: str, max_chars: int = QUOTE_CHARS, semantic:
         if steps is not None:
             cap = max(max_chars, PROCEDURE_CHARS)
             first, end = _with_prose_before(pieces, *steps, cap)
-            quote, cut = bounded(sentences, first, end, cap), _fitting(sentences, first, end, cap)
+            cut = _fitting(sentences, first, end, cap)
+            quote = _joined(sentences, first, cut, end)
             asked = max(range(cut, end), key=scores.__getitem__, default=None)
             if asked is not None and scores[asked] > max(scores[first:cut]):
                 quote = f"{quote} {sentences[asked]}"  # the step the question is about, past the cut
@@ -323,7 +324,11 @@ def _introduces(text: str) -> bool:
 
 def bounded(sentences: list[str], first: int, end: int, max_chars: int) -> str:
     """`sentences[first:end]` joined, cut after the last whole sentence that fits: "…" says the link has the rest."""
-    cut = _fitting(sentences, first, end, max_chars)
+    return _joined(sentences, first, _fitting(sentences, first, end, max_chars), end)
+
+
+def _joined(sentences: list[str], first: int, cut: int, end: int) -> str:
+    """`sentences[first:cut]` joined, ending "…" when the cut leaves some of `sentences[first:end]` out."""
     quote = " ".join(sentences[first:cut])
     return f"{quote} …" if cut < end else quote
 

@@ -140,19 +140,20 @@ class ExampleClassifier:
                        float(linear), float(wording))
 
     def classify(self, question: str) -> Verdict:
-        text = normalize(question)
-        sims, linear = self.views([text])
-        return self.judge(text, sims[0], float(linear[0]), wording=float(self.wording_of([text])[0]))
+        return self.judged([normalize(question)])[0]
+
+    def judged(self, texts: list[str]) -> list[Verdict]:
+        """The verdict on each normalised text, from one embedding call and one call of each view for them all."""
+        sims, linear = self.views(texts)
+        wording = self.wording_of(texts)
+        return [self.judge(text, sims[i], float(linear[i]), wording=float(wording[i])) for i, text in enumerate(texts)]
 
     def second_ask(self, question: str) -> Verdict | None:
         """The verdict of a later clause that asks for advice on its own, clearly (`bot.policy.clauses`), else None."""
         parts = later_clauses(normalize(question))
         if not parts:
             return None
-        sims, linear = self.views(parts)
-        wording = self.wording_of(parts)
-        verdicts = [self.judge(part, sims[i], float(linear[i]), wording=float(wording[i]))
-                    for i, part in enumerate(parts)]
+        verdicts = self.judged(parts)
         bar = self.policy.thresholds.escalate_at + CLAUSE_MARGIN
         return max((verdict for verdict in verdicts if verdict.escalate and verdict.score >= bar),
                    key=lambda verdict: verdict.score, default=None)
