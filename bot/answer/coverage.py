@@ -16,13 +16,13 @@ from collections.abc import Callable, Iterable
 
 from bot.answer.snippets import STOPWORDS, terms
 
-_START = r"(?:^|(?<=[.!?;:\n])\s*|(?<=[^\w\s,'\"()-])\s*)(?:(?:hey|hi|hello|ok|so|also|quick q(?:uestion)?|q|btw)[,:!\s-]+)*"
+_START = r"(?:^|(?<=[.!?;:\n])\s*|(?<=[^\w\s,'\"()-])\s*|(?<=,)\s+|(?<=\s-)\s+)(?:(?:hey|hi|hello|ok|so|also|quick q(?:uestion)?|q|btw)[,:!\s-]+)*"
 _ORG = r"(?:company|team|org|organization|employer)"
 """Who "we" is when a question names it: "does the company…", "is our team doing…"."""
 _EXISTS = re.compile(
     _START + r"(?:"
     r"(?:do|does|did|will|would|can|could)\s+(?P<who>we|i|you|they|employees|staff|people|folks|new hires|contractors"
-    r"|(?:the |our |this )?" + _ORG + r"|(?!i\b|we\b)[a-z][\w&.-]*)"
+    r"|(?:the |our |this )?" + _ORG + r"|(?!(?:i|we|my|your|his|her|their|its)\b)[a-z][\w&.-]*)"
     r"(?:\s+(?!to\b)\w+){0,2}?\s+(?P<verb>have|get|offer|provide|give|cover|pay for|pay|reimburse|support|sponsor"
     r"|subsidi[sz]e|run|host|include|match)"
     r"(?!\s+to\b)(?:\s+(?:us|me|employees|staff))?\s+(?P<a>[^?.!,;]+)"
@@ -35,6 +35,8 @@ _EXISTS = re.compile(
     r"\s+(?:doing|running|hosting|having|holding|throwing|organi[sz]ing)\s+(?P<e>[^?.!,;]+)"
     r"|(?:any chance|wondering if|do you know if)\s+(?:we|(?:the |our )?" + _ORG + r")"
     r"\s+(?:have|has|offers?|gets?)\s+(?P<f>[^?.!,;]+)"
+    r"|(?:is|are)\s+(?P<i>(?:[\w/&'-]+\s+){0,4}?[\w/&'-]+)\s+(?:covered|reimbursable|expensable"
+    r"|(?:something|one of the (?:things|benefits|perks))\s+(?:we|you|they|(?:the |our )?" + _ORG + r")\s+(?:have|has|offers?|gets?))\b"
     r"|(?:is\s+|are\s+)?(?P<g>(?:[\w/&'-]+\s+){0,3}[\w/&'-]+)\s+(?:even\s+|still\s+|actually\s+)?a thing\b"
     r")",
     re.IGNORECASE,
@@ -44,12 +46,12 @@ _BARE = re.compile(r"^\W*(?P<h>(?:[a-z0-9][\w/&'-]*\s+){1,3}(?:perks?|stipend|be
 """A message that is only a name and a question mark ("costco membership perk?", "company book club?"): chat's
 "do we have X?" when X is a kind of benefit or group. Other bare names ("pto policy?") ask about X, not whether it exists."""
 _JOINERS = """for after at in on with if when as during like to from that which so because since or and before by
-    through under while where here there""".split()
+    through under while where here there without off they""".split()
 """Words that join X to the rest of the question ("pet insurance *for* my dog"): X ends before one."""
 _LINK_WORDS = frozenset([*_JOINERS, "of", "about"])
-_CUT = re.compile(r"\s+(?:" + "|".join([*_JOINERS, "anymore", "these days", "now", "still", "yet", "too", "as well",
+_CUT = re.compile(r"\s+(?:" + "|".join([*_JOINERS, "anymore", "instead", "these days", "now", "still", "yet", "too", "as well",
                                         "we", "i", "you", "(?:this|next|every) (?:year|month|week|quarter|season|fall"
-                                        "|autumn|spring|summer|winter|time)"])
+                                        "|autumn|spring|summer|winter|time|cycle|round)"])
                   + r")\b.*$", re.IGNORECASE)
 _INDEX_STOPWORDS = frozenset("""against between through during without within upon among across along around
     behind beyond toward towards onto into over under again further once also than very""".split())
@@ -59,10 +61,18 @@ _VAGUE = frozenset("""somewhere someone somebody anyone anybody anything anywher
     suggestions alternative alternatives recommendation recommendations guidance""".split())
 """Words that ask how, not whether a thing exists: "is there someone I can talk to", "is there a way to…",
 "the record button is greyed out, any workaround?" name nothing to look for in the runbooks."""
+_HOW = frozenset("fix fixes way ways workaround workarounds solution solutions trick tricks tip tips hack hacks".split())
+"""Vague words that still ask how when other words come first ("any *quick fix*?", "an *easy way*…"); "help" is not
+one of them: "student loan repayment help" names a benefit."""
 _OWN = frozenset(("my", "mine"))
 """X that is the asker's own ("…pay for *my* spouse's visa", "…cover *my* physio") exists whatever the
 runbooks say: the question is whether it is covered, which they may answer in other words ("family visas")."""
-_PARTICLES = frozenset("in into out back away through off over ahead along around rid by".split())
+_OTHERS = frozenset(("their", "his", "her"))
+"""X that is someone else's ("can hr give me *their* home address?"): a favour asked, not a thing the company has."""
+_BACK = frozenset("it them this that these those".split())
+"""X that points back at a thing named earlier ("global entry renewal is due, can i expense *it*?"): the thing is not
+in the clause, so the clause says nothing of whether the runbooks name it."""
+_PARTICLES = frozenset("in into out back away through off over ahead along around rid by there here".split())
 """Words after "get" or "have" that make a phrasal verb ("get in trouble", "get out of", "get back"), not
 the start of a thing the runbooks would name."""
 _AMOUNT = re.compile(r"(?:^|\s)(?:[$€£]\d|\d+(?:\.\d+)?\s*(?:%|(?:days?|wks?|weeks?|hrs?|hours?|mos?|months?"
@@ -70,7 +80,7 @@ _AMOUNT = re.compile(r"(?:^|\s)(?:[$€£]\d|\d+(?:\.\d+)?\s*(?:%|(?:days?|wks?|
 """An amount in X: a sum ("$500", "25k", "3%") or a number of days, weeks, hours, months or years ("16 wks"):
 "do i get a separate 16 wks for each one?" asks how much, and the runbooks say "16 weeks" in words of their
 own. A name with a number in it ("401k", "13th month salary", "529 plan", "1password") is not an amount."""
-_DONE_TO = re.compile(r"^(?:\w{2,}[^e\W]ed|cut|paid|hurt|let go|laid off|put|set|shut|told|sent|spent|held|kept|"
+_DONE_TO = re.compile(r"^(?:\w{2,}[^e\W]ed|cut|paid|hurt|let go|laid(?: off)?|put|set|shut|told|sent|spent|held|kept|"
                       r"lost|left|caught|sold|hit|docked|frozen|taken|given|shown|seen)$", re.IGNORECASE)
 """"Get" and a past participle alone ("get cut", "get reimbursed", "get laid off") is something done to the asker:
 the question asks whether it happens, which the runbooks answer in words of their own. A participle before
@@ -91,7 +101,7 @@ GENERIC = frozenset(
 
 
 _OPENINGS = (
-    (frozenset(), _PARTICLES | _OWN),
+    (frozenset(), _PARTICLES | _OWN | _OTHERS | _BACK),
     (STOPWORDS, _PARTICLES | _VAGUE | _MEASURES),
     (GENERIC | STOPWORDS | _LINK_WORDS, _VAGUE | _MEASURES),
 )
@@ -118,8 +128,8 @@ def asked_thing(question: str) -> str | None:
     # X is whichever one-letter group matched: each shape of the question captures it under its own letter.
     words = next(value for name, value in found.items() if len(name) == 1 and value).strip(" '\"").split()
     for skipped, naming_nothing in _OPENINGS:
-        while words and words[0].lower() in skipped:
-            words.pop(0)
+        while words and words[0].lower() in skipped and words[0].lower() not in _VAGUE:
+            words.pop(0)  # a vague word met among the stop words ("is there *anyone* on the team…") still ends it
         if not words or words[0].lower() in naming_nothing:
             return None
     thing = _CUT.sub("", " ".join(words)).strip(" '\"")
@@ -129,6 +139,9 @@ def asked_thing(question: str) -> str | None:
         return None  # "any expenses older than how many days need approval?": a question of its own about X
     if _AMOUNT.search(thing):
         return None  # "do i get a separate 16 wks…", "a fresh 25k": how much, which the runbooks may word otherwise
+    said = thing.lower().split()
+    if said and (said[-1] in _HOW or _MEASURES.intersection(said[:-1])):
+        return None  # "any quick fix…", "a recommended minimum amount of…": how, or how much, said with words before
     return thing or None
 
 

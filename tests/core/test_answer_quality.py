@@ -257,6 +257,23 @@ def test_a_number_counts_as_an_amount_only_standing_alone(sentence: str, amount:
     ("how do we do a rollback?", None),
     ("do i do the security training first?", None),
     ("any expenses older than how many days need finance approval?", None),  # a question of its own about X
+    # Context first, then the question after a comma or a spaced dash, as chat writes it.
+    ("worked all weekend on the migration, do we get a comp day for that?", "comp day"),
+    ("uk based - do we have a salary sacrifice scheme?", "salary sacrifice scheme"),
+    ("is a breast pump covered by our insurance?", "breast pump"),
+    ("is critical illness insurance something we have?", "critical illness insurance"),
+    ("is there anyone on the people team i can reach at night?", None),  # a vague word among the stop words
+    ("my flight got cancelled, is there anyone i can call?", None),
+    ("okta verify won't pop up, any quick fix before i file a ticket?", None),  # asks how, with a word before
+    ("new here, is there like a recommended minimum amount of vacation?", None),  # asks how much
+    ("thinking of a team move, could my pay actually go down?", None),  # "my pay" is no one who could offer X
+    ("want to mail a get well card, can hr give me their home address?", None),  # someone else's
+    ("renewal is due, can i get it reimbursed?", None),  # X was named earlier
+    ("heading abroad, does our health insurance cover me there or nah", None),
+    ("my laptop arrived, can i get jamf off my personal mac now?", "jamf"),  # "get X off": X alone
+    ("a friend found a bug, do we run a bug bounty they can submit to?", "bug bounty"),
+    ("started in november, do i get a perf review this cycle?", "perf review"),
+    ("can i expense a gaming laptop?", None),  # whether X falls under a rule the runbooks word as a class
 ])
 def test_the_thing_a_do_we_have_question_asks_about(question: str, thing: str | None) -> None:
     assert asked_thing(question) == thing
@@ -275,6 +292,9 @@ def test_do_we_have_something_never_written_down_is_not_found_with_the_closest_s
 @pytest.mark.parametrize("question, thing", [
     ("summer fridays a thing here? would love a shorter week off", "summer fridays"),
     ("do we do a summer shutdown week where everyone takes vacation?", "summer shutdown week"),
+    ("back from parental leave soon, is a breast pump covered by the health plan?", "breast pump"),  # "is X covered"
+    ("worked all weekend on the release, do we get a comp day for it?", "comp day"),  # the question after a comma
+    ("new parent here - do we have a lactation room stipend?", "lactation room stipend"),  # after a spaced dash
 ])
 def test_chat_ways_of_asking_do_we_have_are_not_found_when_the_runbooks_never_say_it(
         example_runtime: Runtime, question: str, thing: str) -> None:

@@ -66,7 +66,8 @@ def test_the_issue_line_fmla_process_answered_firing_question_escalated(policy: 
                                      "i feel like a burden to everyone around me",
                                      "where's the eap number. honestly i wish i didn't wake up most days",
                                      "my brother keeps texting about not wanting to be alive anymore, how do i help",
-                                     "honestly the team would be better off if i just vanished. where's ooo"])
+                                     "honestly the team would be better off if i just vanished. where's ooo",
+                                     "my 15 yo told me tonight she doesnt want to be alive anymore. who do i call"])
 def test_crisis_gets_emergency_and_eap_contacts_first(policy: RegulatedTopicPolicy, message: str) -> None:
     judgement = policy.judge(message)
 
@@ -143,6 +144,7 @@ def test_a_device_question_that_reports_no_search_is_no_legal_rule(policy: Regul
     "my throat is swollen, can i take a sick day?",
     "i wish i didn't wake up so early for standup, can it move to 10?",
     "not wanting to be here for the all-hands, can i watch the recording?",
+    "my partner doesn't want to live in the bay area anymore, can i switch to remote?",
 ])
 def test_emergency_and_crisis_words_in_ordinary_senses_get_no_emergency_reply(policy: RegulatedTopicPolicy,
                                                                             message: str) -> None:
