@@ -58,9 +58,11 @@ _INDEX_STOPWORDS = frozenset("""against between through during without within up
 """Words the full-text index drops as stop words: looked up there they would seem never written."""
 _VAGUE = frozenset("""somewhere someone somebody anyone anybody anything anywhere something way ways workaround
     workarounds fix fixes solution solutions trick tricks tip tips hack hacks advice help idea ideas suggestion
-    suggestions alternative alternatives recommendation recommendations guidance""".split())
+    suggestions alternative alternatives recommendation recommendations guidance rule rules guideline guidelines
+    convention conventions format""".split())
 """Words that ask how, not whether a thing exists: "is there someone I can talk to", "is there a way to…",
-"the record button is greyed out, any workaround?" name nothing to look for in the runbooks."""
+"the record button is greyed out, any workaround?" name nothing to look for in the runbooks; nor do "is there a rule
+of thumb for…", "any convention?" or "is there a set format?", which ask what the rule is."""
 _HOW = frozenset("fix fixes way ways workaround workarounds solution solutions trick tricks tip tips hack hacks".split())
 """Vague words that still ask how when other words come first ("any *quick fix*?", "an *easy way*…"); "help" is not
 one of them: "student loan repayment help" names a benefit."""
@@ -89,7 +91,8 @@ _WH = re.compile(r"\b(?:how|what|when|where|which|who|whom|why)\b", re.IGNORECAS
 _HAVE = frozenset(("have", "get"))
 """The verbs of "do I have / get X?", which ask whether X exists for the asker. Asked by "I", the others ask
 leave to do something ("can i run ubuntu…", "can i include my partner…"), not whether the runbooks name X."""
-_MEASURES = frozenset("cap caps limit limits max maximum minimum min deadline deadlines cutoff cut-off ceiling".split())
+_MEASURES = frozenset("""cap caps limit limits max maximum minimum min deadline deadlines cutoff cut-off ceiling amount
+    amounts""".split())
 """"Is there a cap on the stipend?" asks how much, not whether a thing exists: the runbooks may give
 the amount without ever saying "cap", so the question is left to retrieval."""
 GENERIC = frozenset(

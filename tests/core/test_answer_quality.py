@@ -266,6 +266,9 @@ def test_a_number_counts_as_an_amount_only_standing_alone(sentence: str, amount:
     ("my flight got cancelled, is there anyone i can call?", None),
     ("okta verify won't pop up, any quick fix before i file a ticket?", None),  # asks how, with a word before
     ("new here, is there like a recommended minimum amount of vacation?", None),  # asks how much
+    ("new here 👋 is there like a recommended amount of vacation per year?", None),
+    ("my pr is ~1200 lines 😅 is there a rule of thumb for when to break it up?", None),  # asks what the rule is
+    ("resigning, what do i email people team, is there a set format?", None),
     ("thinking of a team move, could my pay actually go down?", None),  # "my pay" is no one who could offer X
     ("want to mail a get well card, can hr give me their home address?", None),  # someone else's
     ("renewal is due, can i get it reimbursed?", None),  # X was named earlier
