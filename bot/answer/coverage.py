@@ -56,16 +56,15 @@ _CUT = re.compile(r"\s+(?:" + "|".join([*_JOINERS, "anymore", "instead", "these 
 _INDEX_STOPWORDS = frozenset("""against between through during without within upon among across along around
     behind beyond toward towards onto into over under again further once also than very""".split())
 """Words the full-text index drops as stop words: looked up there they would seem never written."""
-_VAGUE = frozenset("""somewhere someone somebody anyone anybody anything anywhere something way ways workaround
-    workarounds fix fixes solution solutions trick tricks tip tips hack hacks advice help idea ideas suggestion
-    suggestions alternative alternatives recommendation recommendations guidance rule rules guideline guidelines
-    convention conventions format""".split())
-"""Words that ask how, not whether a thing exists: "is there someone I can talk to", "is there a way to…",
-"the record button is greyed out, any workaround?" name nothing to look for in the runbooks; nor do "is there a rule
-of thumb for…", "any convention?" or "is there a set format?", which ask what the rule is."""
 _HOW = frozenset("fix fixes way ways workaround workarounds solution solutions trick tricks tip tips hack hacks".split())
 """Vague words that still ask how when other words come first ("any *quick fix*?", "an *easy way*…"); "help" is not
 one of them: "student loan repayment help" names a benefit."""
+_VAGUE = _HOW | frozenset("""somewhere someone somebody anyone anybody anything anywhere something advice help idea
+    ideas suggestion suggestions alternative alternatives recommendation recommendations guidance rule rules guideline
+    guidelines convention conventions format""".split())
+"""Words that ask how, not whether a thing exists: "is there someone I can talk to", "is there a way to…",
+"the record button is greyed out, any workaround?" name nothing to look for in the runbooks; nor do "is there a rule
+of thumb for…", "any convention?" or "is there a set format?", which ask what the rule is."""
 _OWN = frozenset(("my", "mine"))
 """X that is the asker's own ("…pay for *my* spouse's visa", "…cover *my* physio") exists whatever the
 runbooks say: the question is whether it is covered, which they may answer in other words ("family visas")."""
@@ -131,7 +130,7 @@ def asked_thing(question: str) -> str | None:
     # X is whichever one-letter group matched: each shape of the question captures it under its own letter.
     words = next(value for name, value in found.items() if len(name) == 1 and value).strip(" '\"").split()
     for skipped, naming_nothing in _OPENINGS:
-        while words and words[0].lower() in skipped and words[0].lower() not in _VAGUE:
+        while words and (word := words[0].lower()) in skipped and word not in _VAGUE:
             words.pop(0)  # a vague word met among the stop words ("is there *anyone* on the team…") still ends it
         if not words or words[0].lower() in naming_nothing:
             return None
