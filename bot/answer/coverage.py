@@ -27,14 +27,16 @@ _EXISTS = re.compile(
     r"|subsidi[sz]e|run|host|include|match)"
     r"(?!\s+to\b)(?:\s+(?:us|me|employees|staff))?\s+(?P<a>[^?.!,;]+)"
     r"|(?:is|are) there\s+(?P<b>[^?.!,;]+)"
-    r"|any\s+(?P<c>[^?.!,;]+?)\s*\?\s*$"
+    r"|any\s+(?!chance\b)(?P<c>[^?.!,;]+?)\s*\?\s*$"
     r"|(?:do|does)\s+(?:we|you|they|(?:the |our )?" + _ORG +
     r"|(?!(?:i|it|that|this|he|she|one|anyone|someone|everyone|people)\b)[a-z][\w&.-]*)"
     r"\s+(?:do|run|hold|throw|organi[sz]e|celebrate)\s+(?P<d>[^?.!,;]+)"
     r"|(?:are|is)\s+(?:we|they|you|(?:the |our )?" + _ORG + r")"
     r"\s+(?:doing|running|hosting|having|holding|throwing|organi[sz]ing)\s+(?P<e>[^?.!,;]+)"
-    r"|(?:any chance|wondering if|do you know if)\s+(?:we|(?:the |our )?" + _ORG + r")"
-    r"\s+(?:have|has|offers?|gets?)\s+(?P<f>[^?.!,;]+)"
+    r"|(?:any chance|wondering if|do you know if)\s+(?:that\s+)?(?:we|(?:the |our )?" + _ORG +
+    r"|(?!(?:i|it|that|this|my|your|his|her|their|its|there|they)\b)[a-z][\w&.-]*)"
+    r"\s+(?:have|has|offers?|gets?|pays? for|covers?|provides?|helps? with|reimburses?|subsidi[sz]es?|sponsors?"
+    r"|matches)\s+(?P<f>[^?.!,;]+)"
     r"|(?:is|are)\s+(?P<i>(?:[\w/&'-]+\s+){0,4}?[\w/&'-]+)\s+(?:covered|reimbursable|expensable"
     r"|(?:something|one of the (?:things|benefits|perks))\s+(?:we|you|they|(?:the |our )?" + _ORG + r")\s+(?:have|has|offers?|gets?))\b"
     r"|(?:is\s+|are\s+)?(?P<g>(?:[\w/&'-]+\s+){0,3}[\w/&'-]+)\s+(?:even\s+|still\s+|actually\s+)?a thing\b"
@@ -47,9 +49,11 @@ _BARE = re.compile(r"^\W*(?P<h>(?:[a-z0-9][\w/&'-]*\s+){1,3}(?:perks?|stipend|be
 "do we have X?" when X is a kind of benefit or group. Other bare names ("pto policy?") ask about X, not whether it exists."""
 _JOINERS = """for after at in on with if when as during like to from that which so because since or and before by
     through under while where here there without off they""".split()
-"""Words that join X to the rest of the question ("pet insurance *for* my dog"): X ends before one."""
+"""Words that join X to the rest of the question ("pet insurance *for* my dog"): X ends before one; "in lieu" is
+one name with the word before it ("a day in lieu", "pay in lieu")."""
 _LINK_WORDS = frozenset([*_JOINERS, "of", "about"])
-_CUT = re.compile(r"\s+(?:" + "|".join([*_JOINERS, "anymore", "instead", "these days", "now", "still", "yet", "too", "as well",
+_CUT = re.compile(r"\s+(?:" + "|".join([*(r"in(?!\s+lieu\b)" if word == "in" else word for word in _JOINERS),
+                                        "anymore", "instead", "these days", "now", "still", "yet", "too", "as well",
                                         "we", "i", "you", "(?:this|next|every) (?:year|month|week|quarter|season|fall"
                                         "|autumn|spring|summer|winter|time|cycle|round)"])
                   + r")\b.*$", re.IGNORECASE)

@@ -7,6 +7,7 @@ below both: a stored vector belongs to exactly the sentence the answer scores.
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -25,6 +26,8 @@ _LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
 _HTML_NAMES = r"(?:table|thead|tbody|tr|td|th|ul|ol|li|p|br|div|span|strong|em|b|i|u|a|img|code|pre|sup|sub|details|summary|h[1-6]|hr|center|font|small)"
 _HTML_BREAK = re.compile(rf"\s*(?:</(?:li|tr|p|div)>|<br\s*/?>)\s*", re.IGNORECASE)
 _HTML_TAG = re.compile(rf"</?{_HTML_NAMES}\b[^<>]*>", re.IGNORECASE)
+_ENTITY = re.compile(r"&(?:#\d+|#x[0-9a-f]+|[a-z][a-z0-9]*);", re.IGNORECASE)
+_SPACES = re.compile(r"[ \t\xa0]{2,}")
 
 
 def clean(text: str) -> str:
@@ -33,6 +36,10 @@ def clean(text: str) -> str:
     if "<" in text:
         text = _HTML_TAG.sub(" ", _HTML_BREAK.sub("; ", text))
         text = re.sub(r"(?:[ \t]*;[ \t]*)+", "; ", re.sub(r"[ \t]+", " ", text)).strip(" ;")
+    if "&" in text and _ENTITY.search(text):
+        # A page renders "&nbsp;" as a space and "&lt;4 weeks" as "<4 weeks"; quoted raw, one security page's
+        # spacer line filled a Slack message with "&nbsp;" sixty times.
+        text = _SPACES.sub(" ", html.unescape(text).replace("\xa0", " "))
     return " ".join(_MARKDOWN.sub("", line).strip() for line in text.splitlines() if line.strip())
 
 

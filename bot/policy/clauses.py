@@ -14,15 +14,18 @@ from __future__ import annotations
 import re
 
 MARKER = re.compile(r"\b(also|and also|but also|side q|tbh|honestly|separately|btw|more importantly|and be honest"
-                    r"|be honest|in your opinion|and in your opinion)\b")
-"""Words with which chat starts a second ask."""
+                    r"|be honest|in your opinion|and in your opinion|real question|real talk|unrelated|on another note"
+                    r"|one more thing|other question|second question|2nd q)\b")
+"""Words with which chat starts a second ask ("…how do i request leave? and real question, should i say it's for
+rehab?")."""
 
 SPLIT = re.compile(r"(?<=[?.!;])\s+|\s+(?:also|and also|plus|but also|tbh|honestly|side q|separately|btw|and honestly"
                    r"|and tbh)[,:]?\s+|\s+[-—–]+\s+|\s*\.\.\.\s*")
 """Where a message's clauses part: sentence ends, the markers, dashes, an ellipsis."""
 
 MIN_WORDS = 3
-"""Shorter clauses ("ugh", "thanks!!") say nothing alone."""
+"""Shorter clauses ("ugh", "thanks!!") say nothing alone: they stay with the clause before them ("…thinking of a
+payday loan to bridge it — bad idea?"), and a short first clause ("when's payday?") is still the first."""
 
 CLAUSE_MARGIN = 0.35
 """How far above `escalate_at` a later clause's own score must reach. Measured over the 67 non-blind policy
@@ -35,5 +38,10 @@ def later_clauses(text: str) -> list[str]:
     """The clauses of a normalised message after its first, when chat marks a second ask in it (else none)."""
     if not MARKER.search(text):
         return []
-    parts = [part.strip() for part in SPLIT.split(text) if part and len(part.split()) >= MIN_WORDS]
-    return parts[1:]
+    parts: list[str] = []
+    for part in (piece.strip() for piece in SPLIT.split(text) if piece and piece.strip()):
+        if parts and len(part.split()) < MIN_WORDS:
+            parts[-1] = f"{parts[-1]} {part}"
+        else:
+            parts.append(part)
+    return [part for part in parts[1:] if len(part.split()) >= MIN_WORDS]

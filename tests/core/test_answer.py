@@ -133,6 +133,16 @@ def test_a_hard_wrapped_sentence_is_quoted_whole() -> None:
     assert "90 days thereafter" in best_snippet("how often must I change my password", wrapped, max_chars=80)
 
 
+def test_html_entities_in_a_page_are_quoted_as_the_page_shows_them() -> None:
+    from bot.index.sentences import sentences_of
+
+    found = sentences_of("Share the portal link with the customer.&nbsp;&nbsp;&nbsp;&nbsp;&nbsp;&nbsp;\n\n"
+                         "For any leave &lt;4 weeks, ask your People Partner &amp; your manager.")
+
+    assert found == ["Share the portal link with the customer.",
+                     "For any leave <4 weeks, ask your People Partner & your manager."]
+
+
 def test_a_quote_grows_towards_the_more_relevant_neighbour() -> None:
     from bot.answer.snippets import best_snippet
 

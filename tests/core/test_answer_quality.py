@@ -277,6 +277,10 @@ def test_a_number_counts_as_an_amount_only_standing_alone(sentence: str, amount:
     ("a friend found a bug, do we run a bug bounty they can submit to?", "bug bounty"),
     ("started in november, do i get a perf review this cycle?", "perf review"),
     ("can i expense a gaming laptop?", None),  # whether X falls under a rule the runbooks word as a class
+    ("any chance we offer a dependent care fsa?", "dependent care fsa"),  # not "chance"
+    ("any chance larkspur pays for a headspace subscription?", "headspace subscription"),
+    ("any chance the wifi is down again?", None),
+    ("on call over the holidays, do we get a day in lieu for it?", "day in lieu"),  # one name, not "day"
 ])
 def test_the_thing_a_do_we_have_question_asks_about(question: str, thing: str | None) -> None:
     assert asked_thing(question) == thing

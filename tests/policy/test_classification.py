@@ -67,7 +67,9 @@ def test_the_issue_line_fmla_process_answered_firing_question_escalated(policy: 
                                      "where's the eap number. honestly i wish i didn't wake up most days",
                                      "my brother keeps texting about not wanting to be alive anymore, how do i help",
                                      "honestly the team would be better off if i just vanished. where's ooo",
-                                     "my 15 yo told me tonight she doesnt want to be alive anymore. who do i call"])
+                                     "my 15 yo told me tonight she doesnt want to be alive anymore. who do i call",
+                                     "wheres the eap form... tbh i keep thinking about driving off the bridge on my "
+                                     "way home"])
 def test_crisis_gets_emergency_and_eap_contacts_first(policy: RegulatedTopicPolicy, message: str) -> None:
     judgement = policy.judge(message)
 
@@ -127,6 +129,15 @@ def test_police_or_border_agents_going_through_a_company_device_go_to_legal(poli
 
 
 @pytest.mark.parametrize("message", [
+    "my designer is out and she's the only one who knows where the brand assets live, how do i get access?",
+    "nobody on the team knows where the staging config lives anymore, who owns it?",
+])
+def test_where_a_thing_lives_is_no_threat(policy: RegulatedTopicPolicy, message: str) -> None:
+    """"He knows where I live" is a threat told without the word; where a file or a config lives is not."""
+    assert policy.judge(message).source != "rules"
+
+
+@pytest.mark.parametrize("message", [
     "If a customs officer at the airport asks me to unlock my work laptop, what does the policy say I should do?",
     "the agent took my old laptop for recycling, do i need a receipt",
 ])
@@ -145,6 +156,8 @@ def test_a_device_question_that_reports_no_search_is_no_legal_rule(policy: Regul
     "i wish i didn't wake up so early for standup, can it move to 10?",
     "not wanting to be here for the all-hands, can i watch the recording?",
     "my partner doesn't want to live in the bay area anymore, can i switch to remote?",
+    "jumping onto the train to the office tomorrow, can i expense the ticket?",
+    "our team photo was taken from the roof of the building, where do i upload it?",
 ])
 def test_emergency_and_crisis_words_in_ordinary_senses_get_no_emergency_reply(policy: RegulatedTopicPolicy,
                                                                             message: str) -> None:
@@ -541,6 +554,16 @@ def test_their_process_look_alikes_are_answered(policy: RegulatedTopicPolicy, qu
     assert policy.classify(question) is None
 
 
+def test_a_short_clause_stays_with_its_neighbour_when_a_message_is_split_into_asks() -> None:
+    """"when's payday?" is still the first ask, and "bad idea?" belongs to the plan before it: dropped, the plan
+    became the first clause and was never judged alone."""
+    from bot.policy.clauses import later_clauses
+
+    text = normalize("when's payday? also about to miss a car payment and thinking of a payday loan — bad idea?")
+
+    assert later_clauses(text) == ["also about to miss a car payment and thinking of a payday loan bad idea?"]
+
+
 @pytest.mark.parametrize(("question", "category"), [
     ("how do i log a wellness day? tbh i haven't slept properly in weeks and cry every night, do i need meds",
      "mental_health"),
@@ -548,6 +571,11 @@ def test_their_process_look_alikes_are_answered(policy: RegulatedTopicPolicy, qu
      "medical"),
     ("when does my access get cut on my last day? also honestly would it be smart to ask for severance even though "
      "i resigned", "termination"),
+    ("how do i request leave for mental health stuff in deel, which category do i pick? real question, should i put "
+     "down medical or say it's rehab?", "mental_health"),
+    ("how do i add my partner to the dental plan? one more thing, should i claim her as a dependent on my taxes this "
+     "year?", "financial"),
+    ("where do i update my address in bamboo? on another note, should i move my 401k into bitcoin?", "financial"),
 ])
 def test_advice_asked_after_a_process_question_in_the_same_message_goes_to_a_person(
         policy: RegulatedTopicPolicy, question: str, category: str) -> None:
