@@ -69,6 +69,8 @@ _VAGUE = _HOW | frozenset("""somewhere someone somebody anyone anybody anything 
 """Words that ask how, not whether a thing exists: "is there someone I can talk to", "is there a way to…",
 "the record button is greyed out, any workaround?" name nothing to look for in the runbooks; nor do "is there a rule
 of thumb for…", "any convention?" or "is there a set format?", which ask what the rule is."""
+_RELATIVE = frozenset(("that", "which", "who"))
+"""After a filler noun ("stuff *that* happens…", "anything *which*…") these start a clause, not a name."""
 _OWN = frozenset(("my", "mine"))
 """X that is the asker's own ("…pay for *my* spouse's visa", "…cover *my* physio") exists whatever the
 runbooks say: the question is whether it is covered, which they may answer in other words ("family visas")."""
@@ -133,8 +135,12 @@ def asked_thing(question: str) -> str | None:
         return None  # "can i run ubuntu…", "can i include my partner…": asks leave to act, not whether X exists
     # X is whichever one-letter group matched: each shape of the question captures it under its own letter.
     words = next(value for name, value in found.items() if len(name) == 1 and value).strip(" '\"").split()
+    before = ""
     for skipped, naming_nothing in _OPENINGS:
         while words and (word := words[0].lower()) in skipped and word not in _VAGUE:
+            if word in _RELATIVE and before in GENERIC:
+                return None  # "does the policy cover stuff *that* happens at the bar": what follows is a clause
+            before = word
             words.pop(0)  # a vague word met among the stop words ("is there *anyone* on the team…") still ends it
         if not words or words[0].lower() in naming_nothing:
             return None

@@ -281,6 +281,7 @@ def test_a_number_counts_as_an_amount_only_standing_alone(sentence: str, amount:
     ("any chance larkspur pays for a headspace subscription?", "headspace subscription"),
     ("any chance the wifi is down again?", None),
     ("on call over the holidays, do we get a day in lieu for it?", "day in lieu"),  # one name, not "day"
+    ("does the conduct policy cover things that happen at a team dinner?", None),  # a clause, not "happen"
 ])
 def test_the_thing_a_do_we_have_question_asks_about(question: str, thing: str | None) -> None:
     assert asked_thing(question) == thing

@@ -418,6 +418,16 @@ def test_what_do_i_do_asks_for_the_procedure_and_what_should_i_do_for_a_judgemen
     assert policy.classify(A_PROCEDURE_ASKED_FOR) is None
 
 
+@pytest.mark.parametrize("message", [
+    "a friend asked me to vouch for him in his custody hearing. could that land the company in hot water?",
+    "my report complained about her lead last week and now i want to move her to another team. would that look like "
+    "retaliation?",
+    "legally can we rescind an offer after the candidate told us she's pregnant?",
+])
+def test_trouble_for_oneself_or_how_ones_own_step_would_look_is_a_judgement(policy_file, message: str) -> None:  # noqa: ANN001
+    assert signals(normalize(message), policy_file.signals).judgement
+
+
 WHAT_MY_BOSS_CAN_SEE = "can my boss see which sites i browse on the company laptop? just curious"
 """What the rules let a manager see: "my boss" is the subject of the question, not a situation of the
 asker's own. Read as one, it went to the legal queue."""
