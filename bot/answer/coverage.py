@@ -54,8 +54,11 @@ one name with the word before it ("a day in lieu", "pay in lieu")."""
 _LINK_WORDS = frozenset([*_JOINERS, "of", "about"])
 _CUT = re.compile(r"\s+(?:" + "|".join([*(r"in(?!\s+lieu\b)" if word == "in" else word for word in _JOINERS),
                                         "anymore", "instead", "these days", "now", "still", "yet", "too", "as well",
-                                        "we", "i", "you", "(?:this|next|every) (?:year|month|week|quarter|season|fall"
-                                        "|autumn|spring|summer|winter|time|cycle|round)"])
+                                        "we", "i", "you", "over", "between",
+                                        "(?:this|next|every) (?:year|month|week|quarter|season|fall"
+                                        "|autumn|spring|summer|winter|time|cycle|round)",
+                                        "the (?:(?:last|first|next|final|second|third) )?(?:week|weekend|month|quarter)s?",
+                                        "the (?:last|first|next|final|second|third) days?"])
                   + r")\b.*$", re.IGNORECASE)
 _INDEX_STOPWORDS = frozenset("""against between through during without within upon among across along around
     behind beyond toward towards onto into over under again further once also than very""".split())
@@ -137,7 +140,8 @@ def asked_thing(question: str) -> str | None:
     words = next(value for name, value in found.items() if len(name) == 1 and value).strip(" '\"").split()
     before = ""
     for skipped, naming_nothing in _OPENINGS:
-        while words and (word := words[0].lower()) in skipped and word not in _VAGUE:
+        while words and (word := words[0].lower()) in skipped and word not in _VAGUE and not (
+                word == "all" and len(words) > 1 and words[1].lower().startswith("hand")):  # "an *all hands*"
             if word in _RELATIVE and before in GENERIC:
                 return None  # "does the policy cover stuff *that* happens at the bar": what follows is a clause
             before = word

@@ -282,6 +282,9 @@ def test_a_number_counts_as_an_amount_only_standing_alone(sentence: str, amount:
     ("any chance the wifi is down again?", None),
     ("on call over the holidays, do we get a day in lieu for it?", "day in lieu"),  # one name, not "day"
     ("does the conduct policy cover things that happen at a team dinner?", None),  # a clause, not "happen"
+    ("is there an all hands the first week of january?", "all hands"),  # not "hands the first week of january"
+    ("any hackathon between the holidays?", "hackathon"),
+    ("is there a company meeting the week after thanksgiving?", "meeting"),
 ])
 def test_the_thing_a_do_we_have_question_asks_about(question: str, thing: str | None) -> None:
     assert asked_thing(question) == thing
