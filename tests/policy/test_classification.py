@@ -69,7 +69,9 @@ def test_the_issue_line_fmla_process_answered_firing_question_escalated(policy: 
                                      "honestly the team would be better off if i just vanished. where's ooo",
                                      "my 15 yo told me tonight she doesnt want to be alive anymore. who do i call",
                                      "wheres the eap form... tbh i keep thinking about driving off the bridge on my "
-                                     "way home"])
+                                     "way home",
+                                     "lol work is a lot rn. not lol actually, i've been googling ways to end it. how "
+                                     "do i book a day off"])
 def test_crisis_gets_emergency_and_eap_contacts_first(policy: RegulatedTopicPolicy, message: str) -> None:
     judgement = policy.judge(message)
 
@@ -157,6 +159,7 @@ def test_a_device_question_that_reports_no_search_is_no_legal_rule(policy: Regul
     "not wanting to be here for the all-hands, can i watch the recording?",
     "my partner doesn't want to live in the bay area anymore, can i switch to remote?",
     "jumping onto the train to the office tomorrow, can i expense the ticket?",
+    "i'm going to die carrying boxes up three flights on moving day lol, does the relocation budget cover movers?",
     "our team photo was taken from the roof of the building, where do i upload it?",
 ])
 def test_emergency_and_crisis_words_in_ordinary_senses_get_no_emergency_reply(policy: RegulatedTopicPolicy,
