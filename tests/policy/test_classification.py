@@ -426,8 +426,11 @@ def test_what_do_i_do_asks_for_the_procedure_and_what_should_i_do_for_a_judgemen
     "my report complained about her lead last week and now i want to move her to another team. would that look like "
     "retaliation?",
     "legally can we rescind an offer after the candidate told us she's pregnant?",
+    "my landlord wants to raise rent mid-lease. sign the new one today or hold off until i talk to someone?",
+    "a vendor made a gross comment to me on a call. flag it to the account team or just let it go?",
+    "my sister thinks i should quit and i think i can push through. which of us is right?",
 ])
-def test_trouble_for_oneself_or_how_ones_own_step_would_look_is_a_judgement(policy_file, message: str) -> None:  # noqa: ANN001
+def test_trouble_a_step_of_ones_own_or_a_choice_between_acting_and_waiting_is_a_judgement(policy_file, message: str) -> None:  # noqa: ANN001
     assert signals(normalize(message), policy_file.signals).judgement
 
 
