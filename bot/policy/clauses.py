@@ -44,4 +44,4 @@ def later_clauses(text: str) -> list[str]:
             parts[-1] = f"{parts[-1]} {part}"
         else:
             parts.append(part)
-    return [part for part in parts[1:] if len(part.split()) >= MIN_WORDS]
+    return parts[1:]  # each of them has MIN_WORDS words or more: shorter pieces joined the one before
