@@ -124,6 +124,15 @@ to", "a *way* to…") or a measure ("is there a *cap*…"); past filler too, the
 a *minimum* amount…", "any kind of *way* to…")."""
 
 
+def _skips(words: list[str], skipped: frozenset[str]) -> bool:
+    """Whether the first of `words` is passed over on the way to X: one of `skipped`, unless it is a vague word
+    met among them ("is there *anyone* on the team…" still names nothing) or the "all" of "an *all hands*"."""
+    word = words[0].lower()
+    if word not in skipped or word in _VAGUE:
+        return False
+    return not (word == "all" and len(words) > 1 and words[1].lower().startswith("hand"))
+
+
 def asked_thing(question: str) -> str | None:
     """The X of "do we have X?", "is there an X?", "does the company offer X?", and chat's ways of asking it ("do
     we do a secret santa?", "summer fridays a thing?", "any chance we have an espp?", "costco membership perk?");
@@ -140,12 +149,11 @@ def asked_thing(question: str) -> str | None:
     words = next(value for name, value in found.items() if len(name) == 1 and value).strip(" '\"").split()
     before = ""
     for skipped, naming_nothing in _OPENINGS:
-        while words and (word := words[0].lower()) in skipped and word not in _VAGUE and not (
-                word == "all" and len(words) > 1 and words[1].lower().startswith("hand")):  # "an *all hands*"
+        while words and _skips(words, skipped):
+            word = words.pop(0).lower()
             if word in _RELATIVE and before in GENERIC:
                 return None  # "does the policy cover stuff *that* happens at the bar": what follows is a clause
             before = word
-            words.pop(0)  # a vague word met among the stop words ("is there *anyone* on the team…") still ends it
         if not words or words[0].lower() in naming_nothing:
             return None
     thing = _CUT.sub("", " ".join(words)).strip(" '\"")

@@ -39,7 +39,7 @@ def later_clauses(text: str) -> list[str]:
     if not MARKER.search(text):
         return []
     parts: list[str] = []
-    for part in (piece.strip() for piece in SPLIT.split(text) if piece and piece.strip()):
+    for part in filter(None, (piece.strip() for piece in SPLIT.split(text))):
         if parts and len(part.split()) < MIN_WORDS:
             parts[-1] = f"{parts[-1]} {part}"
         else:
