@@ -43,7 +43,7 @@ LEAD_CHUNKS = 3
 
 def features(question: str, result: Result, sentences: list[str], semantic: list[float] | None,
              wants: frozenset, retrieved: bool) -> dict[str, float]:
-    """What the ranker weighs for one chunk: its best sentence as the quote scores it (`compose._best_score`),
+    """What the ranker weighs for one chunk: its sentences as the quote scores them (`compose._chunk_score`),
     the closest sentence and the mean of the closest three in meaning, words shared, the kind of fact asked
     for, the chunk's own similarity, its retrieval score, and the question's words in its heading and path."""
     if not sentences:
@@ -54,7 +54,7 @@ def features(question: str, result: Result, sentences: list[str], semantic: list
     asked = set(terms(question))
     heading = set(terms(result.section.split(" › ")[-1] if result.section else result.title))
     path = set(terms(result.section or ""))
-    return {"best": compose._best_score(question, sentences, semantic, wants), "closest": float(sem.max()),
+    return {"best": compose._chunk_score(question, sentences, semantic, wants), "closest": float(sem.max()),
             "closest3": float(np.sort(sem)[::-1][:3].mean()), "words": float(lex.max()), "fact": float(bon.max()),
             "chunk": result.similarity, "retrieved": float(retrieved), "retrieval": result.score if retrieved else 0.0,
             "heading_share": len(heading & asked) / max(1, len(heading)), "heading_words": min(len(heading & asked), 3),

@@ -150,7 +150,7 @@ def citations_for(question: str, results: list[Result], limit: int, scorer: Sent
     scored = _scored(question, [result for group in groups for result in group], scorer, on_pages)
 
     def score(result: Result) -> float:
-        return _best_score(question, *scored[result.id], wants) + PLACE_WEIGHT * result.similarity
+        return _chunk_score(question, *scored[result.id], wants) + PLACE_WEIGHT * result.similarity
 
     citations: list[Citation] = []
     quoted_already: list[str] = []
@@ -351,13 +351,13 @@ def more_of(question: str, group: list[Result], chunks: list[Result], wants: fro
             extra: int | None = LEAD_EXTRA_CHUNKS) -> list[Result]:
     """Chunks of `group`'s document that `group` does not hold, worth scoring for the quote: all of them
     (`extra` None), or the `extra` closest in meaning (the stored vectors) and the `extra` sharing the
-    most words, with the kind of fact asked for (`_best_score` without the model: nothing is embedded to choose)."""
+    most words, with the kind of fact asked for (`_chunk_score` without the model: nothing is embedded to choose)."""
     held = [result.text for result in group]
     unseen = [chunk for chunk in chunks if not any(chunk.text in text for text in held)]
     if extra is None:
         return unseen
     by_meaning = sorted(unseen, key=lambda chunk: -chunk.similarity)[:extra]
-    by_words = sorted(unseen, key=lambda chunk: -_best_score(question, sentences_of(chunk.text), None, wants))[:extra]
+    by_words = sorted(unseen, key=lambda chunk: -_chunk_score(question, sentences_of(chunk.text), None, wants))[:extra]
     chosen = {chunk.id for chunk in by_meaning + by_words}
     return [chunk for chunk in unseen if chunk.id in chosen]
 
@@ -385,17 +385,30 @@ def citation_of(result: Result, snippet: str, gist: str = "") -> Citation:
                     doc_id=result.doc_id, source=result.source, updated_at=result.updated_at)
 
 
-def _best_score(question: str, sentences: list[str], semantic: list[float] | None,
-                wants: frozenset[Ask] = frozenset()) -> float:
-    """The chunk's best sentence score, on the same scale across chunks (unlike best_snippet's):
-    a chunk whose sentence holds the kind of fact asked for gains FACT_BONUS, as in the quote."""
+def _chunk_score(question: str, sentences: list[str], semantic: list[float] | None,
+                 wants: frozenset[Ask] = frozenset()) -> float:
+    """How well the chunk's sentences answer, on the same scale across chunks (unlike best_snippet's): its two
+    best sentence scores added (`SENTENCES_SCORED`; a lone sentence counts for both), each with FACT_BONUS when
+    it holds the kind of fact asked for, as in the quote. Without the model (`semantic` None), the best
+    sentence's shared words alone: what picks chunks worth embedding."""
     if not sentences:
         return float("-inf")
     lexical = lexical_scores(question, sentences)
     bonus = bonuses(question, sentences, wants)
     if semantic is None:
         return max(lex + extra for lex, extra in zip(lexical, bonus))
-    return max(0.1 * lex + sem + extra for lex, sem, extra in zip(lexical, semantic, bonus))
+    each = sorted((0.1 * lex + sem + extra for lex, sem, extra in zip(lexical, semantic, bonus)), reverse=True)
+    best = each[:SENTENCES_SCORED]
+    return sum(best) * SENTENCES_SCORED / len(best)
+
+
+SENTENCES_SCORED = 2
+"""Sentences whose scores make a chunk's (`_chunk_score`). A chunk is chosen for its quote, which is a few
+sentences: one sentence close to the question by chance ("Who do I contact about my reimbursement…" for
+"will my manager see my receipts?") used to carry a chunk over the one whose question and answer both meet it.
+On 28 sets (2,303 answer questions), the best sentence alone showed the fact in 1,755 answers; the two best
+added, a lone sentence counting twice, in 1,766 (plain sums: 1,767, with answers 1% longer; the second
+weighed 0.15, 0.3, 0.5 or 0.75: 1,757 to 1,763) (README)."""
 
 
 def not_found_about(thing: str, citations: list[Citation], shown: int = 3) -> str:

@@ -196,11 +196,20 @@ def mentioned(term: str, words: set[str]) -> bool:
     return len(term) >= 6 and any(word.startswith(stem) for word in words)
 
 
+_DEVICES = "laptop laptops machine machines computer computers device devices pc pcs box"
+_DEVICE_TERMS = frozenset(terms(_DEVICES))
+"""Last words that say what kind of device X is when a word before says which ("a *windows* laptop", "a *linux*
+machine"): the runbooks name the system ("What if I have a business need for Windows or Linux"), not the box."""
+
+
 def unmentioned(thing: str, texts: Iterable[str]) -> bool:
     """Whether no text is about `thing`: none mentions its head word (the last: "insurance" in "pet
-    insurance") together with at least half of its other key words ("pet"). Half, not all, so a
-    modifier the runbooks word differently ("full meal allowance") does not turn an answer away."""
+    insurance", but not a device's kind: "windows" in "windows laptop") together with at least half of its
+    other key words ("pet"). Half, not all, so a modifier the runbooks word differently ("full meal
+    allowance") does not turn an answer away."""
     wanted = terms(" ".join(key_terms(thing)))
+    if len(wanted) >= 2 and wanted[-1] in _DEVICE_TERMS:
+        wanted = wanted[:-1]  # "a windows laptop": the section says "Windows", the laptop is what kind of thing
     if not wanted:
         return False
     head, others = wanted[-1], wanted[:-1]

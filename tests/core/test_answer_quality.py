@@ -597,6 +597,43 @@ def test_a_chunk_whose_headings_match_the_question_wins_its_documents_quote() ->
     assert "help desk" in cited[1].snippet
 
 
+def _scored_as(scores: dict[str, float]):  # noqa: ANN202 - a SentenceScorer
+    """A sentence scorer giving each sentence the score of the first key it contains (0.1 for none)."""
+    def score(question: str, chunks: list[list[str]], known) -> list[list[float]]:  # noqa: ANN001
+        return [[next((value for key, value in scores.items() if key in sentence), 0.1) for sentence in sentences]
+                for sentences in chunks]
+    return score
+
+
+def test_a_chunk_whose_question_and_answer_both_meet_the_question_wins_over_one_lucky_sentence() -> None:
+    """A chunk is chosen for a quote of a few sentences: two that answer beat one close by chance."""
+    question = "will my manager see the receipts i submit?"
+    lead = _other("travel.md", "Book trips in Navigo.", 0.8)
+    lucky = _chunk(1, "Contacts", "Who do I contact about reimbursement? Write to the benefits desk. It opens at nine.",
+                   0.6)
+    answer = _chunk(2, "Privacy", "Does anyone at work review my claims? Only the provider reviews them.", 0.6)
+    scorer = _scored_as({"Who do I contact": 0.6, "Does anyone at work": 0.5, "Only the provider": 0.45})
+
+    cited = citations_for(question, [lead, lucky, answer], limit=5, scorer=scorer)
+
+    assert [citation.section for citation in cited] == ["", "Privacy"]
+    assert "Only the provider reviews them" in cited[1].snippet
+
+
+def test_a_chunk_of_one_sentence_is_not_outscored_for_having_no_second() -> None:
+    """A short answer ("Not at this time.") is a chunk of one sentence: it counts for both."""
+    question = "does the company match my 401k?"
+    lead = _other("travel.md", "Book trips in Navigo.", 0.8)
+    longer = _chunk(1, "Enrolment", "You can enrol in the 401k plan in your first month. Contributions start next payday.",
+                    0.6)
+    short = _chunk(2, "Does the company match my 401k?", "Not at this time.", 0.6)
+    scorer = _scored_as({"enrol in the 401k": 0.5, "Contributions": 0.2, "Not at this time": 0.45})
+
+    cited = citations_for(question, [lead, longer, short], limit=5, scorer=scorer)
+
+    assert [citation.section for citation in cited] == ["", "Does the company match my 401k?"]
+
+
 def test_a_citation_shows_headings_without_markdown_emphasis_from_an_older_index() -> None:
     """An index synced before headings were stored plain still holds "**…**"; the citation reads clean."""
     chunk = replace(_chunk(1, "**Step 2: Kick off your leave**", "Open Tilt and choose New leave.", 0.6),
@@ -740,6 +777,14 @@ def test_a_thing_written_with_letters_and_digits_is_found_however_the_runbook_wr
     """"403b" in a question, "403(b)" in the runbook: the index and the word splitter part them."""
     assert not unmentioned("403b plan", ["Larkspur matches 4% of pay in the 403(b) plan."])
     assert unmentioned("pet insurance", ["Larkspur matches 4% of pay in the 403(b) plan."])
+
+
+@pytest.mark.parametrize("thing", ["windows laptop", "linux machine", "windows pcs"])
+def test_a_device_named_by_its_system_is_met_by_a_section_that_names_the_system(thing: str) -> None:
+    """"Can I get a windows laptop?": the runbook says what it allows for Windows, not for "laptops"."""
+    page = ["What if I have a business need for Windows or Linux? Ask IT for an exception."]
+    assert not unmentioned(thing, page)
+    assert unmentioned("gaming laptop", page)
 
 
 ODDS_AND_ENDS = """# Office notes
