@@ -406,7 +406,7 @@ SENTENCES_SCORED = 2
 """Sentences whose scores make a chunk's (`_chunk_score`). A chunk is chosen for its quote, which is a few
 sentences: one sentence close to the question by chance ("Who do I contact about my reimbursement…" for
 "will my manager see my receipts?") used to carry a chunk over the one whose question and answer both meet it.
-On 28 sets (2,303 answer questions), the best sentence alone showed the fact in 1,755 answers; the two best
+On 28 sets (2,303 answer questions, `kb ask`), the best sentence alone showed the fact in 1,755 answers; the two best
 added, a lone sentence counting twice, in 1,766 (plain sums: 1,767, with answers 1% longer; the second
 weighed 0.15, 0.3, 0.5 or 0.75: 1,757 to 1,763) (README)."""
 
