@@ -25,8 +25,8 @@ from bot.policy.signals import normalize  # noqa: E402
 DATA = Path(__file__).resolve().parent / "data"
 POOL = Path(__file__).resolve().parent.parent / "bot" / "policy" / "labelled.jsonl"
 BLIND = frozenset({"sourcegraph_check4", "sourcegraph_check22", "policy_check51_sourcegraph"})
-"""Sets kept out: check set 4 was never read; the next check set (16) will be run only at its session's start
-and end. Each check set joins the pool once its session has spent it (check set 6 after session 17, check
+"""Sets kept out: check set 4 was never read; the others are blind sets, run only at their session's start and
+end. Each check set joins the pool once its session has spent it (check set 6 after session 17, check
 set 7 at the end of session 18, check set 8 at the end of session 19, check set 9 at the end of session 20,
 check set 10 at the end of session 21, check set 11 and policy check 32 at the end of session 22, check set 12 and
 policy check 33 at the end of session 23, check set 13 and policy check 37 at the end of session 24, check set
