@@ -15,7 +15,8 @@ import re
 
 MARKER = re.compile(r"\b(also|and also|but also|side q|tbh|honestly|separately|btw|more importantly|and be honest"
                     r"|be honest|in your opinion|and in your opinion|real question|real talk|unrelated|on another note"
-                    r"|one more thing|other question|second question|2nd q)\b")
+                    r"|one more thing|other question|second question|2nd q|bigger question|main question|more important question"
+                    r"|the question is|my question is|two things|2 things|another question)\b")
 """Words with which chat starts a second ask ("…how do i request leave? and real question, should i say it's for
 rehab?")."""
 
@@ -44,4 +45,5 @@ def later_clauses(text: str) -> list[str]:
             parts[-1] = f"{parts[-1]} {part}"
         else:
             parts.append(part)
-    return parts[1:]  # each of them has MIN_WORDS words or more: shorter pieces joined the one before
+    later = parts[1:]  # each of them has MIN_WORDS words or more: shorter pieces joined the one before
+    return later + [" ".join(later)] if len(later) > 1 else later

@@ -71,7 +71,12 @@ def test_the_issue_line_fmla_process_answered_firing_question_escalated(policy: 
                                      "wheres the eap form... tbh i keep thinking about driving off the bridge on my "
                                      "way home",
                                      "lol work is a lot rn. not lol actually, i've been googling ways to end it. how "
-                                     "do i book a day off"])
+                                     "do i book a day off",
+                                     # Warning signs told as a plan or a goodbye, tucked into a practical question.
+                                     "been stockpiling my meds for weeks now. anyway where do i log pto for friday",
+                                     "already wrote goodbye letters to my family. how do i send my laptop back",
+                                     "cant see the point of sticking around after the layoff. does the charger go in "
+                                     "the same box?"])
 def test_crisis_gets_emergency_and_eap_contacts_first(policy: RegulatedTopicPolicy, message: str) -> None:
     judgement = policy.judge(message)
 
@@ -161,6 +166,8 @@ def test_a_device_question_that_reports_no_search_is_no_legal_rule(policy: Regul
     "jumping onto the train to the office tomorrow, can i expense the ticket?",
     "i'm going to die carrying boxes up three flights on moving day lol, does the relocation budget cover movers?",
     "our team photo was taken from the roof of the building, where do i upload it?",
+    "saving up my pto for a long trip in june, how many days can i carry over?",
+    "my last day is friday and i'm writing goodbye notes to the team, when does slack cut off?",
 ])
 def test_emergency_and_crisis_words_in_ordinary_senses_get_no_emergency_reply(policy: RegulatedTopicPolicy,
                                                                             message: str) -> None:
@@ -580,6 +587,20 @@ def test_a_short_clause_stays_with_its_neighbour_when_a_message_is_split_into_as
     assert later_clauses(text) == ["also about to miss a car payment and thinking of a payday loan bad idea?"]
 
 
+def test_the_clauses_after_a_second_ask_are_also_judged_together() -> None:
+    """A second ask told over several sentences ("separately, the doctor wants X but my mom says Y. should we?")
+    is advice only as a whole: its question alone ("should we give them to her?") names nothing."""
+    from bot.policy.clauses import later_clauses
+
+    text = normalize("how do i add my newborn to the plan? separately, her doctor wants reflux meds but my mom "
+                     "says babies just spit up. should we give them to her?")
+
+    assert later_clauses(text) == [
+        "separately, her doctor wants reflux meds but my mom says babies just spit up.",
+        "should we give them to her?",
+        "separately, her doctor wants reflux meds but my mom says babies just spit up. should we give them to her?"]
+
+
 @pytest.mark.parametrize(("question", "category"), [
     ("how do i log a wellness day? tbh i haven't slept properly in weeks and cry every night, do i need meds",
      "mental_health"),
@@ -592,6 +613,8 @@ def test_a_short_clause_stays_with_its_neighbour_when_a_message_is_split_into_as
     ("how do i add my partner to the dental plan? one more thing, should i claim her as a dependent on my taxes this "
      "year?", "financial"),
     ("where do i update my address in bamboo? on another note, should i move my 401k into bitcoin?", "financial"),
+    ("how do i add my newborn to the health plan? separately, her doctor wants to start her on reflux meds but my "
+     "mom says babies just spit up. should we give them to her?", "medical"),
 ])
 def test_advice_asked_after_a_process_question_in_the_same_message_goes_to_a_person(
         policy: RegulatedTopicPolicy, question: str, category: str) -> None:
