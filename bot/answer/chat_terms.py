@@ -41,6 +41,11 @@ CHAT_TERMS: dict[str, str] = {
     r"\bsick note|\bfit note": "doctor's note",
     r"\badhd\b|\bautis(m|tic)\b|\bdyslexi|\bneurodivergen|\b(reasonable )?adjustments? (to|for) my"
     r" (schedule|hours|workload|desk|setup|work)": "accommodation disability",
+    r"\bhard of hearing\b|\bdeaf\b|\b(live )?captions\b|\bsign language\b|\bwheelchair\b|\blow vision\b"
+    r"|\bscreen reader\b": "accommodation disability",
+    # a family member on the asker's health plan
+    r"\b(son|daughter|kids?|child|children|stepson|stepdaughter|spouse|wife|husband)\b(?=.*\b(medical|dental|vision"
+    r"|health|insurance|plan|coverage|benefits)\b)": "dependents",
     r"\b(baby|dog|pet|house|cat)? ?sitters?\b|\bbabysit|\bnann(y|ies)\b|\bdaycare\b|\bchild ?care\b": "dependent care",
     r"\bmat leave|\bpat leave|\bmaternity|\bpaternity|\bbaby\b|\bnewborn|\bpregnan|\bdue date\b": "parental leave",
     r"\bpassed away|\bfuneral|\b(mom|dad|mother|father|grandma|grandpa|grandmother|grandfather|brother|sister"
@@ -64,6 +69,10 @@ CHAT_TERMS: dict[str, str] = {
     r"\bpay(ing)? me back\b|\bmoney back\b|\bpaid back\b|\breimb\b": "reimbursement",
     r"\bcorp(orate)? card\b|\bcompany card\b": "corporate credit card",
     r"\bside (hustle|gig|job|business)|\bmoonlight": "outside employment",
+    r"\brefer(red|ring|s)? (a |my |an? old )?(friend|buddy|someone|candidate|former colleague|ex-?colleague)": "referral",
+    # hiring and immigration
+    r"\bscreening (company|firm|service|check)|\bbackground screening|\baddress history\b": "background check",
+    r"\bopt\b(?! (in|out)\b)|\bstem extension|\bstudent visa": "F-1 visa",
     # IT and security
     r"\bsus\b|\bsketchy\b|\bshady\b|\bphishy\b|\bscam(my)?\b|\bspammy\b|\bweird (email|text|link|message)"
     r"|\bfake (email|text|message)": "suspicious phishing spam",

@@ -50,6 +50,11 @@ def test_full_text_search_finds_the_runbooks_word_for_chat_phrasing(tmp_path: Pa
     ("is the all-hands recorded if i miss it?", "company meeting"),
     ("i'm dyslexic, can i get a screen reader licence?", "accommodation disability"),
     ("anyone around the office over xmas week?", "christmas"),
+    ("my son turns 24 soon, can he stay on my medical plan?", "dependents"),
+    ("referred a friend for the sre role and she got an offer, is there a bonus?", "referral"),
+    ("some screening company emailed asking for my address history, legit?", "background check"),
+    ("on OPT now, can the company help with my STEM extension?", "F-1 visa"),
+    ("a candidate who is hard of hearing asked for live captions", "accommodation disability"),
 ])
 def test_chat_phrasing_gains_the_runbooks_words(question: str, added: str) -> None:
     assert expanded(question) == f"{question} ({added})"
@@ -60,6 +65,8 @@ def test_chat_phrasing_gains_the_runbooks_words(question: str, added: str) -> No
     "does it help to raise a concern with my manager first?",  # "it" and "raise" in their everyday sense
     "my laptop died, can i get a loaner?",  # died, but nobody passed away
     "can i move to another team?",  # a move, not a relocation abroad
+    "can i opt out of the pulse survey?",  # opting out, not a student's work authorisation
+    "my kids are home sick today, can i work late instead?",  # family, but no health plan in question
 ])
 def test_plain_questions_are_left_as_asked(question: str) -> None:
     assert expanded(question) == question
