@@ -235,6 +235,12 @@ def alternatives(thing: str) -> list[str]:
     return [part for part in re.split(r"\s*/\s*|\s+or\s+|\s*,\s*", thing) if part.strip()]
 
 
+_COMPARATIVES = frozenset("shorter longer bigger smaller larger cheaper faster quicker slower newer older nicer "
+                          "fancier lighter heavier higher lower easier".split())
+"""Words that say how X should differ from what the asker has, not which thing X is: "a shorter email address"
+is the email alias the runbooks offer, which they never call short (three answerable questions turned away)."""
+
+
 def distinctive_unmentioned(thing: str, texts: Iterable[str], chunks_with: Callable[[str], int]) -> bool:
     """Whether no text names a particular word of `thing` (one fewer than `DISTINCTIVE` chunks hold:
     `chunks_with` counts them), for a thing of two words or more, in each of its alternatives.
@@ -248,8 +254,8 @@ def distinctive_unmentioned(thing: str, texts: Iterable[str], chunks_with: Calla
         return False
     said = [set(terms(text)) for text in texts]
     for alternative in alternatives(thing):
-        particular = [terms(word) for word in telling_terms(alternative)
-                      if max(chunks_with(spelling) for spelling in spellings(word)) < DISTINCTIVE]
+        particular = [terms(word) for word in telling_terms(alternative) if word.lower() not in _COMPARATIVES
+                      and max(chunks_with(spelling) for spelling in spellings(word)) < DISTINCTIVE]
         if not particular or not all(particular):
             return False
         if any(mentioned(stems[0], found) for stems in particular for found in said):

@@ -756,6 +756,16 @@ def test_a_thing_is_met_by_any_of_its_particular_words_not_only_the_rarest() -> 
                                    lambda word: counts.get(word, DISTINCTIVE))
 
 
+def test_a_comparative_says_how_the_thing_should_differ_not_which_thing_it_is() -> None:
+    """"Can I get a shorter email address?": the page offers an alias and never says "shorter"; only the
+    comparative was rare, so nothing particular of X is missing."""
+    counts = {"shorter": 8, "bigger": 5, "standing": 12}
+    page = ["An alias is a second address for your mailbox; request one from IT."]
+
+    assert not distinctive_unmentioned("shorter email address", page, lambda word: counts.get(word, DISTINCTIVE))
+    assert distinctive_unmentioned("bigger standing desk", page, lambda word: counts.get(word, DISTINCTIVE))
+
+
 def test_a_word_is_counted_only_in_the_chunks_the_asker_may_read(example_runtime: Runtime) -> None:
     store = example_runtime.store
 
