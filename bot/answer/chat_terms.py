@@ -72,7 +72,7 @@ CHAT_TERMS: dict[str, str] = {
     r"\brefer(red|ring|s)? (a |my |an? old )?(friend|buddy|someone|candidate|former colleague|ex-?colleague)": "referral",
     # hiring and immigration
     r"\bscreening (company|firm|service|check)|\bbackground screening|\baddress history\b": "background check",
-    r"\bopt\b(?! (in|out)\b)|\bstem extension|\bstudent visa": "F-1 visa",
+    r"\bopt\b(?![- ]?(in|out)\b)|\bstem extension|\bstudent visa": "F-1 visa",
     # IT and security
     r"\bsus\b|\bsketchy\b|\bshady\b|\bphishy\b|\bscam(my)?\b|\bspammy\b|\bweird (email|text|link|message)"
     r"|\bfake (email|text|message)": "suspicious phishing spam",

@@ -238,7 +238,8 @@ def alternatives(thing: str) -> list[str]:
 _COMPARATIVES = frozenset("shorter longer bigger smaller larger cheaper faster quicker slower newer older nicer "
                           "fancier lighter heavier higher lower easier".split())
 """Words that say how X should differ from what the asker has, not which thing X is: "a shorter email address"
-is the email alias the runbooks offer, which they never call short (three answerable questions turned away)."""
+is the email alias the runbooks offer, which they never call short ("not found" to an answerable question of the
+development sets; no other question whose X holds one changed, README session 30)."""
 
 
 def distinctive_unmentioned(thing: str, texts: Iterable[str], chunks_with: Callable[[str], int]) -> bool:

@@ -3,10 +3,12 @@
 Chat joins a process question and a request for advice in one message, and the whole reads as its first half:
 the neighbours and both views see the form. Policy checks 42 and 44, written for this shape, read 50 and 47 of
 their 75 joined advice questions at first. The later clauses are judged alone, but only where chat marks a
-second ask ("also", "tbh", "btw", "honestly", "side q", "in your opinion"), and a clause escalates the message
+second ask ("also", "tbh", "btw", "honestly", "side q", "the bigger question"), and a clause escalates the message
 only when it clears the threshold by `CLAUSE_MARGIN`: a clause alone loses what made the message ordinary ("my
 back is dying" after a desk-budget question), which is why judging every clause at the threshold itself cost
-ten false alarms for each real escalation (docs/escalation.md, session 22).
+ten false alarms for each real escalation (docs/escalation.md, session 22). A second ask told over several
+sentences ("separately, the doctor wants X but my mother-in-law says Y. Should we give it to her?") is advice only
+as a whole, so the later clauses are also judged together (docs/escalation.md, session 30).
 """
 
 from __future__ import annotations
@@ -15,8 +17,8 @@ import re
 
 MARKER = re.compile(r"\b(also|and also|but also|side q|tbh|honestly|separately|btw|more importantly|and be honest"
                     r"|be honest|in your opinion|and in your opinion|real question|real talk|unrelated|on another note"
-                    r"|one more thing|other question|second question|2nd q|bigger question|main question|more important question"
-                    r"|the question is|my question is|two things|2 things|another question)\b")
+                    r"|one more thing|other question|second question|2nd q|bigger question|main question"
+                    r"|more important question|the question is|my question is|two things|2 things|another question)\b")
 """Words with which chat starts a second ask ("…how do i request leave? and real question, should i say it's for
 rehab?")."""
 
@@ -36,7 +38,8 @@ check 42), at +0.05 31 for 19; clauses without a marker, at +0.35, 24 for 11."""
 
 
 def later_clauses(text: str) -> list[str]:
-    """The clauses of a normalised message after its first, when chat marks a second ask in it (else none)."""
+    """The clauses of a normalised message after its first, and all of them joined when there are two or more,
+    when chat marks a second ask in it (else none)."""
     if not MARKER.search(text):
         return []
     parts: list[str] = []

@@ -66,6 +66,7 @@ def test_chat_phrasing_gains_the_runbooks_words(question: str, added: str) -> No
     "my laptop died, can i get a loaner?",  # died, but nobody passed away
     "can i move to another team?",  # a move, not a relocation abroad
     "can i opt out of the pulse survey?",  # opting out, not a student's work authorisation
+    "is the wellness challenge opt-in?",
     "my kids are home sick today, can i work late instead?",  # family, but no health plan in question
 ])
 def test_plain_questions_are_left_as_asked(question: str) -> None:
