@@ -69,7 +69,8 @@ CHAT_TERMS: dict[str, str] = {
     r"\bpay(ing)? me back\b|\bmoney back\b|\bpaid back\b|\breimb\b": "reimbursement",
     r"\bcorp(orate)? card\b|\bcompany card\b": "corporate credit card",
     r"\bside (hustle|gig|job|business)|\bmoonlight": "outside employment",
-    r"\brefer(red|ring|s)? (a |my |an? old )?(friend|buddy|someone|candidate|former colleague|ex-?colleague)": "referral",
+    r"\brefer(red|ring|s)? (a |my |an? old )?(friend|buddy|someone|candidate|former colleague"
+    r"|ex-?colleague)": "referral",
     # hiring and immigration
     r"\bscreening (company|firm|service|check)|\bbackground screening|\baddress history\b": "background check",
     r"\bopt\b(?![- ]?(in|out)\b)|\bstem extension|\bstudent visa": "F-1 visa",
