@@ -587,6 +587,15 @@ def test_a_short_clause_stays_with_its_neighbour_when_a_message_is_split_into_as
     assert later_clauses(text) == ["also about to miss a car payment and thinking of a payday loan bad idea?"]
 
 
+def test_a_second_ask_told_over_several_sentences_clears_the_bar_as_a_whole(policy: RegulatedTopicPolicy) -> None:
+    """Neither "her doctor wants reflux meds but my mom says…" nor "should we give them to her?" is advice alone."""
+    verdict = policy.classifier.second_ask("where do i add my newborn to the health plan? separately, her doctor wants "
+                                           "to start her on reflux meds but my mom says babies just spit up. should "
+                                           "we give them to her?")
+
+    assert verdict is not None and verdict.escalate and verdict.category == "medical"
+
+
 def test_the_clauses_after_a_second_ask_are_also_judged_together() -> None:
     """A second ask told over several sentences ("separately, the doctor wants X but my mom says Y. should we?")
     is advice only as a whole: its question alone ("should we give them to her?") names nothing."""
@@ -613,8 +622,6 @@ def test_the_clauses_after_a_second_ask_are_also_judged_together() -> None:
     ("how do i add my partner to the dental plan? one more thing, should i claim her as a dependent on my taxes this "
      "year?", "financial"),
     ("where do i update my address in bamboo? on another note, should i move my 401k into bitcoin?", "financial"),
-    ("how do i add my newborn to the health plan? separately, her doctor wants to start her on reflux meds but my "
-     "mom says babies just spit up. should we give them to her?", "medical"),
 ])
 def test_advice_asked_after_a_process_question_in_the_same_message_goes_to_a_person(
         policy: RegulatedTopicPolicy, question: str, category: str) -> None:
