@@ -255,7 +255,7 @@ def distinctive_unmentioned(thing: str, texts: Iterable[str], chunks_with: Calla
         return False
     said = [set(terms(text)) for text in texts]
     for alternative in alternatives(thing):
-        particular = [terms(word) for word in telling_terms(alternative) if word.lower() not in _COMPARATIVES
+        particular = [terms(word) for word in telling_terms(alternative) if word not in _COMPARATIVES
                       and max(chunks_with(spelling) for spelling in spellings(word)) < DISTINCTIVE]
         if not particular or not all(particular):
             return False
