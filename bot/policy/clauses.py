@@ -3,12 +3,16 @@
 Chat joins a process question and a request for advice in one message, and the whole reads as its first half:
 the neighbours and both views see the form. Policy checks 42 and 44, written for this shape, read 50 and 47 of
 their 75 joined advice questions at first. The later clauses are judged alone, but only where chat marks a
-second ask ("also", "tbh", "btw", "honestly", "side q", "the bigger question"), and a clause escalates the message
+second ask ("also", "tbh", "btw", "honestly", "side q", "the bigger question", or a second question: "where do i
+record my permit in bamboo? and if we separate, can i keep it?"), and a clause escalates the message
 only when it clears the threshold by `CLAUSE_MARGIN`: a clause alone loses what made the message ordinary ("my
 back is dying" after a desk-budget question), which is why judging every clause at the threshold itself cost
 ten false alarms for each real escalation (docs/escalation.md, session 22). A second ask told over several
 sentences ("separately, the doctor wants X but my mother-in-law says Y. Should we give it to her?") is advice only
-as a whole, so the later clauses are also judged together (docs/escalation.md, session 30).
+as a whole, so the later clauses are also judged together (docs/escalation.md, session 30). A second question
+without a marker was most of what check set 24 (two things at once) missed; over the 69 non-blind sets' items it can
+move, 9 more escalations of 376 and no more false alarms of 357, 5 of them outside the two sets that prompted it
+(docs/escalation.md, session 31).
 """
 
 from __future__ import annotations
@@ -22,9 +26,16 @@ MARKER = re.compile(r"\b(also|and also|but also|side q|tbh|honestly|separately|b
 """Words with which chat starts a second ask ("…how do i request leave? and real question, should i say it's for
 rehab?")."""
 
-SPLIT = re.compile(r"(?<=[?.!;])\s+|\s+(?:also|and also|plus|but also|tbh|honestly|side q|separately|btw|and honestly"
-                   r"|and tbh)[,:]?\s+|\s+[-—–]+\s+|\s*\.\.\.\s*")
-"""Where a message's clauses part: sentence ends, the markers, dashes, an ellipsis."""
+_ASKS = r"(?:should|is|are|do|does|can|could|would|will|am|did)\b"
+"""How a question starts after ", and": "…, and should i…", "…, and is it smarter…"."""
+
+SPLIT = re.compile(r"(?<=[?.!;])\s+|,\s+and\s+(?=" + _ASKS + r")|\s+(?:also|and also|plus|but also|tbh|honestly|side q"
+                   r"|separately|btw|and honestly|and tbh)[,:]?\s+|\s+[-—–]+\s+|\s*\.\.\.\s*")
+"""Where a message's clauses part: sentence ends, the markers, ", and" before a question ("…in rippling, and should
+i…?"), dashes, an ellipsis."""
+
+TWO_QUESTIONS = re.compile(r"\?\s+\S.*\?|,\s+and\s+" + _ASKS + r".*\?")
+"""Two questions in one message: a question mark after another question, or ", and should i…?" after a first ask."""
 
 MIN_WORDS = 3
 """Shorter clauses ("ugh", "thanks!!") say nothing alone: they stay with the clause before them ("…thinking of a
@@ -39,8 +50,8 @@ check 42), at +0.05 31 for 19; clauses without a marker, at +0.35, 24 for 11."""
 
 def later_clauses(text: str) -> list[str]:
     """The clauses of a normalised message after its first, and all of them joined when there are two or more,
-    when chat marks a second ask in it (else none)."""
-    if not MARKER.search(text):
+    when chat marks a second ask in it, by a word (`MARKER`) or by asking a second question (else none)."""
+    if not (MARKER.search(text) or TWO_QUESTIONS.search(text)):
         return []
     parts: list[str] = []
     for part in filter(None, (piece.strip() for piece in SPLIT.split(text))):

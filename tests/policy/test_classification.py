@@ -76,7 +76,10 @@ def test_the_issue_line_fmla_process_answered_firing_question_escalated(policy: 
                                      "been stockpiling my meds for weeks now. anyway where do i log pto for friday",
                                      "already wrote goodbye letters to my family. how do i send my laptop back",
                                      "cant see the point of sticking around after the layoff. does the charger go in "
-                                     "the same box?"])
+                                     "the same box?",
+                                     # Someone else's goodbye, posted, and then silence.
+                                     "my teammate posted 'bye all, take care' in #random an hour ago and isn't "
+                                     "answering his phone. who do we call?"])
 def test_crisis_gets_emergency_and_eap_contacts_first(policy: RegulatedTopicPolicy, message: str) -> None:
     judgement = policy.judge(message)
 
@@ -569,6 +572,9 @@ def test_situations_that_need_a_person_however_asked_go_to_one(policy: Regulated
     "my manager picked me up at the airport after the offsite, can i expense the parking?",
     "our security officer wants to talk to me about my laptop setup, what's the checklist?",
     "i've been called as a witness in a court case, which leave type do i pick?",
+    "how do i book the offsite flights? and can i expense the hotel wifi?",
+    "how do i reset my okta password? and can i use my personal phone for 2fa?",
+    "what's the parental leave policy, and does it apply to adoptions too?",
 ])
 def test_their_process_look_alikes_are_answered(policy: RegulatedTopicPolicy, question: str) -> None:
     """Who owns a page, a team's process or a bought-back laptop, bank details mistyped (not handed to a scammer) and expenses filed
@@ -585,6 +591,21 @@ def test_a_short_clause_stays_with_its_neighbour_when_a_message_is_split_into_as
     text = normalize("when's payday? also about to miss a car payment and thinking of a payday loan — bad idea?")
 
     assert later_clauses(text) == ["also about to miss a car payment and thinking of a payday loan bad idea?"]
+
+
+@pytest.mark.parametrize(("message", "later"), [
+    ("where do i record my work permit in bamboo? and if we separate, can i keep my spousal permit?",
+     ["and if we separate, can i keep my spousal permit?"]),
+    ("how do i waive the insurance in rippling, and is it smarter to go on my husband's plan?",
+     ["is it smarter to go on my husband's plan?"]),
+    ("how do i waive the insurance in rippling, and where do i upload his plan's card?", []),
+])
+def test_a_second_question_is_a_second_ask_without_a_marker(message: str, later: list[str]) -> None:
+    """Two question marks, or ", and should i…?" after a first ask, mark a second question as "also" does; ", and
+    where…" goes on with the first ask's logistics."""
+    from bot.policy.clauses import later_clauses
+
+    assert later_clauses(normalize(message)) == later
 
 
 def test_a_second_ask_told_over_several_sentences_clears_the_bar_as_a_whole(policy: RegulatedTopicPolicy) -> None:
@@ -622,6 +643,9 @@ def test_the_clauses_after_a_second_ask_are_also_judged_together() -> None:
     ("how do i add my partner to the dental plan? one more thing, should i claim her as a dependent on my taxes this "
      "year?", "financial"),
     ("where do i update my address in bamboo? on another note, should i move my 401k into bitcoin?", "financial"),
+    ("where is the eap number? and do my nightly panic attacks mean i should be on medication?", "mental_health"),
+    ("where's the anonymous hotline link? and is my lead calling me \"sweetie\" in front of clients bad enough to "
+     "report?", "harassment"),
 ])
 def test_advice_asked_after_a_process_question_in_the_same_message_goes_to_a_person(
         policy: RegulatedTopicPolicy, question: str, category: str) -> None:
