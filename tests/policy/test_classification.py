@@ -439,6 +439,12 @@ def test_what_do_i_do_asks_for_the_procedure_and_what_should_i_do_for_a_judgemen
     "my landlord wants to raise rent mid-lease. sign the new one today or hold off until i talk to someone?",
     "a vendor made a gross comment to me on a call. flag it to the account team or just let it go?",
     "my sister thinks i should quit and i think i can push through. which of us is right?",
+    # How bad one's own case is, put as a measure.
+    "i moonlighted for a competitor over the holidays without telling anyone. how much trouble am i in?",
+    "my old boss says my side app used his idea. how exposed am i here?",
+    "led the whole data migration alone this half. is that a strong enough case for a title bump?",
+    "thinking of leaving after 7 months. does it look bad on a resume?",
+    "my lead keeps mimicking my accent in standup. is that bad enough to report?",
 ])
 def test_trouble_a_step_of_ones_own_or_a_choice_between_acting_and_waiting_is_a_judgement(policy_file, message: str) -> None:  # noqa: ANN001
     assert signals(normalize(message), policy_file.signals).judgement
