@@ -40,13 +40,14 @@ CHAT_TERMS: dict[str, str] = {
     r"\bsick day|\bcalling in sick|\bcall in sick|\bfeeling sick|\bunder the weather": "sick leave",
     r"\bsick note|\bfit note": "doctor's note",
     r"\badhd\b|\bautis(m|tic)\b|\bdyslexi|\bneurodivergen|\b(reasonable )?adjustments? (to|for) my"
-    r" (schedule|hours|workload|desk|setup|work)": "accommodation disability",
+    r" (schedule|hours|workload|desk|setup|work)|\breasonable adjustments?\b": "accommodation disability",
     r"\bhard of hearing\b|\bdeaf\b|\b(live )?captions\b|\bsign language\b|\bwheelchair\b|\blow vision\b"
     r"|\bscreen reader\b": "accommodation disability",
     # a family member on the asker's health plan
     r"\b(son|daughter|kids?|child|children|stepson|stepdaughter|spouse|wife|husband)\b(?=.*\b(medical|dental|vision"
     r"|health|insurance|plan|coverage|benefits)\b)": "dependents",
-    r"\b(baby|dog|pet|house|cat)? ?sitters?\b|\bbabysit|\bnann(y|ies)\b|\bdaycare\b|\bchild ?care\b": "dependent care",
+    r"\b(baby|dog|pet|house|cat)? ?sitters?\b|\bbabysit|\bnann(y|ies)\b|\bdaycare\b|\bchild ?care\b|\bchild ?minder"
+    r"|\bcr[eè]che\b": "dependent care",
     r"\bmat leave|\bpat leave|\bmaternity|\bpaternity|\bbaby\b|\bnewborn|\bpregnan|\bdue date\b": "parental leave",
     r"\bpassed away|\bfuneral|\b(mom|dad|mother|father|grandma|grandpa|grandmother|grandfather|brother|sister"
     r"|wife|husband|partner|son|daughter|uncle|aunt|cousin) died": "bereavement leave",
@@ -67,7 +68,7 @@ CHAT_TERMS: dict[str, str] = {
     r"\b(a|my|get|getting|got|ask for|asking for) raise\b|\bpay bump\b|\bpay rise\b": "salary increase",
     r"\bpayday\b|\bpaycheck|\bpay ?stub|\bpayslip|\bget(ting)? paid\b": "payroll",
     r"\bpay(ing)? me back\b|\bmoney back\b|\bpaid back\b|\breimb\b": "reimbursement",
-    r"\bcorp(orate)? card\b|\bcompany card\b": "corporate credit card",
+    r"\bcorp(orate)? card\b|\bcompany card\b|\bp-?cards?\b|\bpurchasing cards?\b|\bamex\b": "corporate credit card",
     r"\bside (hustle|gig|job|business)|\bmoonlight": "outside employment",
     r"\brefer(red|ring|s)? (a |my |an? old )?(friend|buddy|someone|candidate|former colleague"
     r"|ex-?colleague)": "referral",
@@ -92,7 +93,8 @@ CHAT_TERMS: dict[str, str] = {
     r"\bchat ?gpt\b|\bgpt\b|\bcopilot\b|\bclaude\b|\bgemini\b": "AI tools",
     r"\bjournalists?\b|\breporters?\b": "press media",
     r"\bspill(ed)?\b|\bcracked\b|\bwon'?t turn on\b|\bwon'?t boot\b|\bdied on me\b|\bbricked\b": "damaged broken",
-    r"\bhelp ?desk\b|\btech support\b|(?-i:\bIT\b)": "IT support",
+    r"\bhelp ?desk\b|\btech support\b|(?-i:\bIT\b)|\bservice ?desk\b|\bservice ?now\b|\bzendesk\b|\bfreshservice\b"
+    r"|\bjira service (desk|management)\b": "IT support",
     r"\bwi-?fi\b": "internet",
     r"\bmerch\b": "swag",
     r"\bgym\b|\bwork ?outs?\b": "wellness fitness",
@@ -101,6 +103,41 @@ CHAT_TERMS: dict[str, str] = {
     r"\b(keep|buy|purchase) (back )?(my|the|our) old (laptop|mac|macbook|mbp|computer|machine)"
     r"|\bold (laptop|mac|macbook|computer) (off|from) the company": "buyback",
     r"\backs?\b|\back'?(ed|ing)\b": "acknowledge",
+    # other workplaces' words (British, Indian, big-company HR) for what the runbooks call otherwise, and below other
+    # vendors' tools: a "do we have X?" with X in a word the runbooks never use was turned away. Development set 7
+    # (written in such words): answerable questions turned away 17 -> 10 of 90; 32 other sets: one more answer shows
+    # the fact, none fewer (README).
+    r"\bpaediatric": "pediatric",
+    r"\bbank holidays?\b": "public holidays",
+    r"\b(winter|holiday|year[- ]end|christmas|company|office)[- ](shutdown|shut down|closure)\b": "holidays office closed",
+    r"\bdeed poll\b|\bsurname change": "legal name change",
+    r"\blong[- ]service (award|leave|bonus)|\bservice awards?\b|\bwork anniversar(y|ies)\b": "anniversary",
+    r"\bevergreen (grant|refresh)|\brefresher grants?\b|\btop-?up grants?\b": "equity refresh grant",
+    r"\bfinder'?s fee\b|\breferral (reward|fee|award|payout)": "referral bonus",
+    r"\bombuds(man|person|people)?\b|\bwhistle-?blow|\b(ethics|speak[- ]up|integrity) (hot)?line\b": "anonymous report hotline",
+    r"\bconfidential waste\b|\bshredd(ing|er)\b": "shred secure disposal",
+    r"\bbleisure\b": "personal travel business trip",
+    r"\bt&e\b": "travel expenses",
+    r"\bappraisals?\b": "performance review",
+    r"\brsus?\b|\brestricted stock": "stock options equity",
+    r"\bright[- ]to[- ]work (check|document)": "employment eligibility verification I-9",
+    r"\bsmp\b|\bstatutory maternity": "statutory parental leave",
+    r"\bauto[- ]?repl(y|ies)\b|\bauto-?responder\b|\bout[- ]of[- ]office (message|reply)": "out of office vacation responder",
+    # other vendors' tools, by what the runbooks call the kind of tool
+    r"\bconcur\b|\bexpensify\b|\bemburse\b": "expense report reimbursement",
+    r"\bworkday\b|\bsuccessfactors\b|\bpersonio\b|\bhibob\b|\bgusto\b|\badp\b|\bpaychex\b|\bpaylocity\b": "HR payroll",
+    r"\bsedgwick\b|\bunum\b|\bmatrix absence\b": "leave of absence",
+    r"\bbenefitfocus\b|\bbenefitsolver\b": "benefits enrollment",
+    r"\bhealthequity\b|\bwageworks\b": "HSA FSA",
+    r"\bdelta dental\b|\bmetlife dental\b": "dental plan",
+    r"\blyra\b|\bspring health\b|\bheadspace\b|\btalkspace\b|\bbetterhelp\b": "mental health therapy",
+    r"\bkronos\b|\bukg\b|\btsheets\b|\btime ?sheets?\b": "timecard hours",
+    r"\bintune\b|\bkandji\b|\bmosyle\b|\bmdm\b": "device management",
+    r"\bcrowdstrike\b|\bdefender\b|\bsentinel ?one\b|\bmcafee\b|\bnorton\b|\bsophos\b": "antivirus endpoint security",
+    r"\blinkedin learning\b|\budemy\b|\bcoursera\b|\bpluralsight\b": "learning development",
+    r"\bhireright\b|\bfirst advantage\b": "background check",
+    r"\bcalendly\b|\bchili ?piper\b": "calendar appointment scheduling",
+    r"\blastpass\b|\bbitwarden\b|\bdashlane\b": "password manager",
     # people
     r"\bbeef\b|\bclash(ing)?\b|\bfriction\b|\bbutting heads|\bdon'?t get along|\bdrama\b": "conflict",
 }

@@ -136,7 +136,7 @@ def best_snippet(question: str, text: str, max_chars: int = QUOTE_CHARS, semanti
 
 
 def best_quote(question: str, text: str, max_chars: int = QUOTE_CHARS, semantic: list[float] | None = None,
-               wants: frozenset[Ask] | None = None) -> tuple[str, str]:
+               wants: frozenset[Ask] | None = None, runner_up: bool = False) -> tuple[str, str]:
     """What to quote from `text` for `question`: the fact asked for, with what it depends on; and the
     sentence the quote was built around (its gist: what a one-line hint of it should show).
 
@@ -149,6 +149,8 @@ def best_quote(question: str, text: str, max_chars: int = QUOTE_CHARS, semantic:
     lead-in, the sentence "This" or "It" refers to) and grows one neighbour at a time, the more relevant
     of the two first (a following one wins ties), while the quote fits in ~max_chars. It never ends on a
     sentence announcing what follows ("…is responsible for:"): what it announces comes with it.
+    With `runner_up` (the lead document's quotes), a quote that gained no sentence for a kind of fact also carries
+    the best sentence outside it that scores near its best (`_runner_up`).
     """
     pieces = pieces_of(text)
     sentences = [piece.text for piece in pieces]
@@ -197,6 +199,8 @@ def best_quote(question: str, text: str, max_chars: int = QUOTE_CHARS, semantic:
     if len(snippet) > max_chars + 160:
         snippet = snippet[:max_chars + 160].rsplit(" ", 1)[0] + "…"
     extra = _fact_outside(sentences, scores, wants, start, end, context)
+    if extra is None and runner_up:
+        extra = _runner_up(sentences, scores, best, start, end, context)
     if extra is not None:
         snippet = f"{sentences[extra]} … {snippet}" if extra < start else f"{snippet} … {sentences[extra]}"
     quoted = [index for index in (*range(start, end), context, extra) if index is not None]
@@ -240,6 +244,24 @@ def _fact_outside(sentences: list[str], scores: list[float], wants: frozenset[As
                and len(sentences[index]) <= FACT_SENTENCE_CHARS
                and any(holds(sentences[index], kind) for kind in kinds)]
     return max(outside, key=lambda index: scores[index], default=None)
+
+
+RUNNER_UP_MARGIN = 0.6
+"""How far below the best sentence's score the best sentence outside a lead quote may score and still be added
+(`_runner_up`)."""
+
+
+def _runner_up(sentences: list[str], scores: list[float], best: int, start: int, end: int,
+               context: int | None) -> int | None:
+    """The sentence to add to a lead quote `sentences[start:end]`: the best-scoring one outside it (of at most
+    `FACT_SENTENCE_CHARS`) within `RUNNER_UP_MARGIN` of the best, or None. A long section often answers in two
+    places: the rule where the question's words meet, and the exception, the amount or the "any additional time
+    off will be unpaid" a few paragraphs on, past the window that grows around the best sentence. On 32 sets
+    (2,848 answer questions) margins of 0.15, 0.3 and 0.6 showed the fact in 9, 19 and 27 more answers and in
+    none fewer, answers 0.8%, 1.4% and 2.7% longer (README)."""
+    outside = [index for index in range(len(sentences)) if not start <= index < end and index != context
+               and len(sentences[index]) <= FACT_SENTENCE_CHARS and scores[index] >= scores[best] - RUNNER_UP_MARGIN]
+    return max(outside, key=scores.__getitem__, default=None)
 
 
 _ANAPHOR = re.compile(r"^(this|that|these|those|it|they|such|its|their|then|otherwise|in that case|if so|if not)\b",

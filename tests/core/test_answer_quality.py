@@ -647,6 +647,22 @@ def test_a_document_far_below_the_lead_is_not_cited() -> None:
     assert [citation.path for citation in cited] == ["hr/expenses.md", "hr/expenses.md", "travel.md"]
 
 
+def test_a_lead_quote_carries_the_sentence_that_answers_again_past_its_window() -> None:
+    """A long section answers in two places: the rule where the question's words meet, and the catch paragraphs on."""
+    filler = [f"Teammates in region {n} plan their time away with their team lead a quarter ahead, and the calendar "
+              f"shows who is out so that meetings can be moved in good time." for n in range(1, 7)]
+    text = " ".join(["Parental leave is paid at full salary for sixteen weeks after the birth or adoption.", *filler,
+                     "Parental leave taken beyond the sixteen weeks is unpaid and needs your manager's approval."])
+    question = "taking sixteen weeks of parental leave plus four more, is all of it paid?"
+
+    lead = best_snippet(question, text, max_chars=LEAD_QUOTE_CHARS)
+    quote, _ = best_quote(question, text, LEAD_QUOTE_CHARS, runner_up=True)
+
+    assert "is unpaid" not in lead, "the window around the best sentence ends before the catch"
+    assert quote.startswith(lead) and quote.endswith(" … Parental leave taken beyond the sixteen weeks is unpaid and "
+                                                     "needs your manager's approval."), quote
+
+
 def test_the_lead_documents_quote_reaches_a_fact_further_from_its_best_sentence_than_the_others() -> None:
     """The lead document is the likeliest answer: its quotes grow to LEAD_QUOTE_CHARS, the others' to
     QUOTE_CHARS, so the same section shows a fact ~700 characters on as the lead and not further down."""

@@ -55,6 +55,14 @@ def test_full_text_search_finds_the_runbooks_word_for_chat_phrasing(tmp_path: Pa
     ("some screening company emailed asking for my address history, legit?", "background check"),
     ("on OPT now, can the company help with my STEM extension?", "F-1 visa"),
     ("a candidate who is hard of hearing asked for live captions", "accommodation disability"),
+    # Other workplaces' words and other vendors' tools, said as the runbooks' kind of thing.
+    ("is there a childminder allowance for work trips?", "dependent care"),
+    ("does the company do a winter shutdown?", "holidays office closed"),
+    ("is there an evergreen grant after four years?", "equity refresh"),  # "grant" is asked already
+    ("do we have an ombudsperson?", "anonymous report hotline"),
+    ("we used concur at my last job, where do receipts go here?", "expense report reimbursement"),
+    ("do i need to install crowdstrike?", "antivirus endpoint security"),
+    ("in the uk i had reasonable adjustments for my back", "accommodation disability"),
 ])
 def test_chat_phrasing_gains_the_runbooks_words(question: str, added: str) -> None:
     assert expanded(question) == f"{question} ({added})"
@@ -68,6 +76,8 @@ def test_chat_phrasing_gains_the_runbooks_words(question: str, added: str) -> No
     "can i opt out of the pulse survey?",  # opting out, not a student's work authorisation
     "is the wellness challenge opt-in?",
     "my kids are home sick today, can i work late instead?",  # family, but no health plan in question
+    "where is our soc 2 report?",  # a security standard, not a security operations centre
+    "how long is the ramp period after leave?",  # a quota's ramp, not the expense tool
 ])
 def test_plain_questions_are_left_as_asked(question: str) -> None:
     assert expanded(question) == question
