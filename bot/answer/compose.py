@@ -106,8 +106,8 @@ def citations_for(question: str, results: list[Result], limit: int, scorer: Sent
     printing steps in one, the troubleshooting table in the other), so up to `lead_sections` of its
     chunks are quoted, in retrieval order: retrieval also weighs the section's heading, which the
     sentence scores do not see. Measured on the 18F handbook and the examples in the README. Its quotes
-    may grow longer than the others' (`LEAD_QUOTE_CHARS`) and carry the best sentence outside their window when it
-    scores near the best (`bot.answer.snippets.RUNNER_UP_MARGIN`).
+    may grow longer than the others' (`LEAD_QUOTE_CHARS`). Every quote carries the best sentence outside its window
+    when it scores near the best (`bot.answer.snippets.RUNNER_UP_MARGIN`).
 
     With `sections`, the lead document's chunks are read with their neighbours in the same section
     (`SECTION_WINDOW`): a procedure's first steps or the deadline a rule gives are often in the
@@ -172,7 +172,7 @@ def citations_for(question: str, results: list[Result], limit: int, scorer: Sent
         length = QUOTE_CHARS if place else LEAD_QUOTE_CHARS
         for result in quoted:
             snippet, gist = best_quote(question, result.text, length, semantic=scored[result.id][1], wants=wants,
-                                       runner_up=not place)
+                                       runner_up=True)
             if announces(snippet):
                 snippet = f"{snippet} {continuation(result, pages.get(result.doc_id, []))}".rstrip()
             words = word_key(snippet)

@@ -647,7 +647,7 @@ def test_a_document_far_below_the_lead_is_not_cited() -> None:
     assert [citation.path for citation in cited] == ["hr/expenses.md", "hr/expenses.md", "travel.md"]
 
 
-def test_a_lead_quote_carries_the_sentence_that_answers_again_past_its_window() -> None:
+def test_a_quote_carries_the_sentence_that_answers_again_past_its_window() -> None:
     """A long section answers in two places: the rule where the question's words meet, and the catch paragraphs on."""
     filler = [f"Teammates in region {n} plan their time away with their team lead a quarter ahead, and the calendar "
               f"shows who is out so that meetings can be moved in good time." for n in range(1, 7)]
