@@ -194,5 +194,11 @@ def translated(thing: str, table: Table = BUILT_IN) -> str:
     """`thing` with its chat phrasing replaced by the runbooks' words ("wfh stipend": "remote work from home
     stipend"), for a "do we have X?" check: X said in chat is not absent from runbooks that say it formally."""
     for pattern, words in table:
-        thing = pattern.sub(lambda _: words, thing)  # as written: a backslash in an operator's words is no group
+        thing = _WORD_TAIL.sub("", pattern.sub(lambda _: f"{words}{_TAILED}", thing))  # as written: no groups
     return " ".join(thing.split())
+
+
+_TAILED = "\x00"
+"""Marks where a replacement ends, so that the rest of a word the pattern matched the start of goes with it:
+"babysitting" is "dependent care", not "dependent careting"."""
+_WORD_TAIL = re.compile(_TAILED + r"\w*")

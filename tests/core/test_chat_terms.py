@@ -83,6 +83,16 @@ def test_plain_questions_are_left_as_asked(question: str) -> None:
     assert expanded(question) == question
 
 
+@pytest.mark.parametrize("thing, said", [
+    ("a babysitting allowance", "a dependent care allowance"),
+    ("moonlighting rules", "outside employment rules"),
+])
+def test_a_chat_word_matched_by_its_start_is_replaced_whole(thing: str, said: str) -> None:
+    """The table matches some words by their start ("babysit…", "moonlight…"); the rest of the word goes too, or
+    "dependent careting" is a word no runbook says and X is turned away as never mentioned."""
+    assert translated(thing) == said
+
+
 def test_the_companys_own_jargon_is_added_from_its_file(tmp_path: Path) -> None:
     own = tmp_path / "chat-terms.yaml"
     own.write_text("'\\bthe hub\\b': intranet portal\n'\\bpeeps\\b': people team\n", encoding="utf-8")
