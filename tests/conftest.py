@@ -26,6 +26,18 @@ def embedder() -> Embedder:
     return get_embedder(Settings())
 
 
+@pytest.fixture(scope="session", autouse=True)
+def policy_vectors(embedder: Embedder) -> None:
+    """The bundled policy's vectors, in the cache every runtime reads, before any test waits on a reply: built cold
+    (a fresh machine, or a changed pool of labelled questions) they take about a minute on two cores, longer than a
+    surface test waits for the bot to post."""
+    from bot.policy.policy_file import load_policy_file
+    from bot.policy.regulated import RegulatedTopicPolicy, vector_cache
+
+    RegulatedTopicPolicy(load_policy_file(), embedder, cache_dir=vector_cache(Settings().embed_cache_dir)) \
+        .classify("how do i request leave?")
+
+
 @pytest.fixture()
 def corpus(tmp_path: Path) -> Path:
     """A writable copy of the small test runbooks, for tests that edit or delete files."""
