@@ -240,10 +240,16 @@ def _fact_outside(sentences: list[str], scores: list[float], wants: frozenset[As
     shown = sentences[start:end] + ([sentences[context]] if context is not None else [])
     if not kinds or any(holds(sentence, kind) for sentence in shown for kind in kinds):
         return None
-    outside = [index for index in range(len(sentences)) if not start <= index < end and index != context
-               and len(sentences[index]) <= FACT_SENTENCE_CHARS
-               and any(holds(sentences[index], kind) for kind in kinds)]
-    return max(outside, key=lambda index: scores[index], default=None)
+    outside = [index for index in _outside(sentences, start, end, context)
+               if any(holds(sentences[index], kind) for kind in kinds)]
+    return max(outside, key=scores.__getitem__, default=None)
+
+
+def _outside(sentences: list[str], start: int, end: int, context: int | None) -> list[int]:
+    """The sentences a quote `sentences[start:end]` (with `context`) may add after "…": those it does not show,
+    of at most `FACT_SENTENCE_CHARS`."""
+    return [index for index in range(len(sentences)) if not start <= index < end and index != context
+            and len(sentences[index]) <= FACT_SENTENCE_CHARS]
 
 
 RUNNER_UP_MARGIN = 0.6
@@ -260,9 +266,9 @@ def _runner_up(sentences: list[str], scores: list[float], best: int, start: int,
     (2,848 answer questions), for the lead document's quotes, margins of 0.15, 0.3 and 0.6 showed the fact in 9, 19
     and 27 more answers and in none fewer, answers 0.8%, 1.4% and 2.7% longer; for every quote at 0.6, 37 more and
     none fewer, answers 3.9% longer (README)."""
-    outside = [index for index in range(len(sentences)) if not start <= index < end and index != context
-               and len(sentences[index]) <= FACT_SENTENCE_CHARS and scores[index] >= scores[best] - RUNNER_UP_MARGIN]
-    return max(outside, key=scores.__getitem__, default=None)
+    near = [index for index in _outside(sentences, start, end, context)
+            if scores[index] >= scores[best] - RUNNER_UP_MARGIN]
+    return max(near, key=scores.__getitem__, default=None)
 
 
 _ANAPHOR = re.compile(r"^(this|that|these|those|it|they|such|its|their|then|otherwise|in that case|if so|if not)\b",
