@@ -31,11 +31,9 @@ def policy_vectors(embedder: Embedder) -> None:
     """The bundled policy's vectors, in the cache every runtime reads, before any test waits on a reply: built cold
     (a fresh machine, or a changed pool of labelled questions) they take about a minute on two cores, longer than a
     surface test waits for the bot to post."""
-    from bot.policy.policy_file import load_policy_file
-    from bot.policy.regulated import RegulatedTopicPolicy, vector_cache
-
-    RegulatedTopicPolicy(load_policy_file(), embedder, cache_dir=vector_cache(Settings().embed_cache_dir)) \
-        .classify("how do i request leave?")
+    rt = Runtime(Settings())
+    rt.embedder = embedder  # the policy is built as every runtime builds it, with the session's model
+    rt.policy.classify("how do i request leave?")
 
 
 @pytest.fixture()

@@ -73,7 +73,8 @@ CHAT_TERMS: dict[str, str] = {
     r"\brefer(red|ring|s)? (a |my |an? old )?(friend|buddy|someone|candidate|former colleague"
     r"|ex-?colleague)": "referral",
     # hiring and immigration
-    r"\bscreening (company|firm|service|check)|\bbackground screening|\baddress history\b": "background check",
+    r"\bscreening (company|firm|service|check)|\bbackground screening|\baddress history\b|\bhireright\b"
+    r"|\bfirst advantage\b": "background check",
     r"\bopt\b(?![- ]?(in|out)\b)|\bstem extension|\bstudent visa": "F-1 visa",
     # IT and security
     r"\bsus\b|\bsketchy\b|\bshady\b|\bphishy\b|\bscam(my)?\b|\bspammy\b|\bweird (email|text|link|message)"
@@ -135,7 +136,6 @@ CHAT_TERMS: dict[str, str] = {
     r"\bintune\b|\bkandji\b|\bmosyle\b|\bmdm\b": "device management",
     r"\bcrowdstrike\b|\bdefender\b|\bsentinel ?one\b|\bmcafee\b|\bnorton\b|\bsophos\b": "antivirus endpoint security",
     r"\blinkedin learning\b|\budemy\b|\bcoursera\b|\bpluralsight\b": "learning development",
-    r"\bhireright\b|\bfirst advantage\b": "background check",
     r"\bcalendly\b|\bchili ?piper\b": "calendar appointment scheduling",
     r"\blastpass\b|\bbitwarden\b|\bdashlane\b": "password manager",
     # people
