@@ -450,6 +450,19 @@ def test_trouble_a_step_of_ones_own_or_a_choice_between_acting_and_waiting_is_a_
     assert signals(normalize(message), policy_file.signals).judgement
 
 
+@pytest.mark.parametrize("message", [
+    "booked a pricier flight without sign-off because the cheap ones were gone and now finance wants me to cover the "
+    "gap. do I eat it or fight it?",
+    "the parking fine came to my desk address, not my car's. pay it and move on, or contest it?",
+    "I'm on an H-1B and my dad is sick in Lagos. if I stay there for six weeks could that cause problems with my status "
+    "when I come back?",
+])
+def test_contesting_a_charge_or_harm_to_ones_standing_is_ones_own_case(policy_file, message: str) -> None:  # noqa: ANN001
+    """Such a message reads near the process examples (expense rules, travel rules), so only own-case words let it
+    past `min_margin`: policy check 55 missed one of each."""
+    assert signals(normalize(message), policy_file.signals).own_case
+
+
 WHAT_MY_BOSS_CAN_SEE = "can my boss see which sites i browse on the company laptop? just curious"
 """What the rules let a manager see: "my boss" is the subject of the question, not a situation of the
 asker's own. Read as one, it went to the legal queue."""
