@@ -63,6 +63,13 @@ def test_full_text_search_finds_the_runbooks_word_for_chat_phrasing(tmp_path: Pa
     ("we used concur at my last job, where do receipts go here?", "expense report reimbursement"),
     ("do i need to install crowdstrike?", "antivirus endpoint security"),
     ("in the uk i had reasonable adjustments for my back", "accommodation disability"),
+    # Leaving, a side activity, an investment and a bill, told the way chat tells them.
+    ("gave notice this morning, when does my laptop go back?", "resign resignation"),
+    ("accepted another offer, who do i tell first?", "resign resignation"),
+    ("dentist appt at 2, is that pto?", "appointment"),
+    ("i tutor kids on the side, do i need to tell anyone?", "outside employment"),
+    ("my roommate's startup is raising an angel round and i want in", "investment conflict of interest"),
+    ("got a huge bill from the ER last month, who can check it?", "medical insurance claim"),  # "bill" is asked
 ])
 def test_chat_phrasing_gains_the_runbooks_words(question: str, added: str) -> None:
     assert expanded(question) == f"{question} ({added})"
@@ -78,6 +85,7 @@ def test_chat_phrasing_gains_the_runbooks_words(question: str, added: str) -> No
     "my kids are home sick today, can i work late instead?",  # family, but no health plan in question
     "where is our soc 2 report?",  # a security standard, not a security operations centre
     "how long is the ramp period after leave?",  # a quota's ramp, not the expense tool
+    "should we give notice to customers before the maintenance window?",  # notice to others, not one's own
 ])
 def test_plain_questions_are_left_as_asked(question: str) -> None:
     assert expanded(question) == question
