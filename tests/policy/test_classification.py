@@ -463,6 +463,15 @@ def test_contesting_a_charge_or_harm_to_ones_standing_is_ones_own_case(policy_fi
     assert signals(normalize(message), policy_file.signals).own_case
 
 
+@pytest.mark.parametrize("message", [
+    "my manager keeps scheduling 7am calls since my chemo started. not looking for advice, just wondering if the "
+    "policy says anything about meeting hours",
+    "a teammate keeps joking about my accent. not asking what to do, only want to know whether the handbook covers it",
+])
+def test_a_message_that_disclaims_advice_reads_as_process(policy_file, message: str) -> None:  # noqa: ANN001
+    assert signals(normalize(message), policy_file.signals).process
+
+
 WHAT_MY_BOSS_CAN_SEE = "can my boss see which sites i browse on the company laptop? just curious"
 """What the rules let a manager see: "my boss" is the subject of the question, not a situation of the
 asker's own. Read as one, it went to the legal queue."""
