@@ -672,8 +672,8 @@ def test_the_clauses_after_a_second_ask_are_also_judged_together() -> None:
      "year?", "financial"),
     ("where do i update my address in bamboo? on another note, should i move my 401k into bitcoin?", "financial"),
     ("where is the eap number? and do my nightly panic attacks mean i should be on medication?", "mental_health"),
-    ("where's the anonymous hotline link? and is my lead calling me \"sweetie\" in front of clients bad enough to "
-     "report?", "harassment"),
+    ("where's the link for the anonymous hotline? and are my lead's comments about my outfits bad enough to report?",
+     "harassment"),
 ])
 def test_advice_asked_after_a_process_question_in_the_same_message_goes_to_a_person(
         policy: RegulatedTopicPolicy, question: str, category: str) -> None:
