@@ -41,8 +41,8 @@ CHAT_TERMS: dict[str, str] = {
     r"\booo\b|\booto\b": "out of office",
     r"\bsick day|\bcalling in sick|\bcall in sick|\bfeeling sick|\bunder the weather": "sick leave",
     r"\bsick note|\bfit note": "doctor's note",
-    # chat for leaving, appointments, side activities, investments and medical bills (check set 26): 36 sets, five more
-    # answers show the fact, none fewer (README)
+    # an appointment and a medical bill, as chat says them. With the words for leaving ("gave notice"), a side activity
+    # and an angel round added in their groups (check set 26): 36 sets, five more answers show the fact, none fewer.
     r"\bappts?\b": "appointment",
     r"\b(er|a&e|emergency room|hospital|medical|doctor'?s?|dental|ambulance) (bill|invoice)s?\b|\bsurprise bill"
     r"|\bbill (from|for) (an? |the |my )?(er|a&e|emergency room|hospital|doctor|dentist|ambulance)\b":
