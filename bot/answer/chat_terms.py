@@ -77,7 +77,8 @@ CHAT_TERMS: dict[str, str] = {
     r"\bpayday\b|\bpaycheck|\bpay ?stub|\bpayslip|\bget(ting)? paid\b": "payroll",
     r"\bpay(ing)? me back\b|\bmoney back\b|\bpaid back\b|\breimb\b": "reimbursement",
     r"\bcorp(orate)? card\b|\bcompany card\b|\bp-?cards?\b|\bpurchasing cards?\b|\bamex\b": "corporate credit card",
-    r"\bside (hustle|gig|job|business)|\bmoonlight|\bon the side\b": "outside employment",
+    r"\bside (hustle|gig|job|business)|\bmoonlight|\bon the side\b|\bfreelanc(e|ing)\b(?! visa)": "outside employment",
+    r"\bbeers?\b|\bbooze\b|\bcocktails?\b|\b(and|plus|with|include|includes|including|do|does) drinks\b": "alcoholic beverages",
     r"\bangel (round|investor|investment)|\binvest(ing)? in (a|my|their|his|her) (friend'?s )?(startup|company)":
         "investment conflict of interest",
     r"\brefer(red|ring|s)? (a |my |an? old )?(friend|buddy|someone|candidate|former colleague"

@@ -39,6 +39,8 @@ _EXISTS = re.compile(
     r"|matches)\s+(?P<f>[^?.!,;]+)"
     r"|(?:is|are)\s+(?P<i>(?:[\w/&'-]+\s+){0,4}?[\w/&'-]+)\s+(?:covered|reimbursable|expensable"
     r"|(?:something|one of the (?:things|benefits|perks))\s+(?:we|you|they|(?:the |our )?" + _ORG + r")\s+(?:have|has|offers?|gets?))\b"
+    r"|(?:can|could|may)\s+(?:i|we)\s+(?:also\s+|still\s+|just\s+)?(?:expense|claim|get reimbursed for|be reimbursed for)"
+    r"\s+(?P<j>[^?.!,;]+)"
     r"|(?:is\s+|are\s+)?(?P<g>(?:[\w/&'-]+\s+){0,3}[\w/&'-]+)\s+(?:even\s+|still\s+|actually\s+)?a thing\b"
     r")",
     re.IGNORECASE,
@@ -95,6 +97,10 @@ _DONE_TO = re.compile(r"^(?:\w{2,}[^e\W]ed|cut|paid|hurt|let go|laid(?: off)?|pu
 """"Get" and a past participle alone ("get cut", "get reimbursed", "get laid off") is something done to the asker:
 the question asks whether it happens, which the runbooks answer in words of their own. A participle before
 a noun ("do we get paid holidays?") names a thing as usual."""
+_HELP_WITH = re.compile(r"^(?:(?:any|some|kind|sort|of|a|an|the|financial|company|extra)\s+)*(?:help|support|assistance)"
+                        r"\s+(?:with|for|towards?)\s+(?P<x>\S.*)$", re.IGNORECASE)
+"""Help named as X ("does sourcegraph offer any *help with* student loan repayment?", "any *support for* spouses looking
+for a job?"): what the help is with is the thing asked about."""
 _WH = re.compile(r"\b(?:how|what|when|where|which|who|whom|why)\b", re.IGNORECASE)
 _HAVE = frozenset(("have", "get"))
 """The verbs of "do I have / get X?", which ask whether X exists for the asker. Asked by "I", the others ask
@@ -133,10 +139,15 @@ def _skips(words: list[str], skipped: frozenset[str]) -> bool:
     return not (word == "all" and len(words) > 1 and words[1].lower().startswith("hand"))
 
 
-def asked_thing(question: str) -> str | None:
-    """The X of "do we have X?", "is there an X?", "does the company offer X?", and chat's ways of asking it ("do
-    we do a secret santa?", "summer fridays a thing?", "any chance we have an espp?", "costco membership perk?");
-    None for other shapes."""
+def asked_thing(question: str, *, judged: bool = False) -> str | None:
+    """The X of "do we have X?", "is there an X?", "does the company offer X?", "can I expense X?", and chat's ways
+    of asking it ("do we do a secret santa?", "summer fridays a thing?", "any chance we have an espp?", "costco
+    membership perk?"); None for other shapes.
+
+    With `judged`, the words the runbooks must say for X to be there, when they differ from the name: what one would
+    expense is judged by its last word alone ("a windows gaming laptop": the runbooks say whether *laptops* are
+    expensed, and name kinds, not models). Judged whole, such Xs turned away 7 answerable questions for 8
+    unanswerable ones said so ("gaming", "a couple beers"); by the last word, none for 9 (README, session 33)."""
     text = " ".join(question.split())
     match = _EXISTS.search(text) or _BARE.search(text)
     if match is None:
@@ -147,6 +158,9 @@ def asked_thing(question: str) -> str | None:
         return None  # "can i run ubuntu…", "can i include my partner…": asks leave to act, not whether X exists
     # X is whichever one-letter group matched: each shape of the question captures it under its own letter.
     words = next(value for name, value in found.items() if len(name) == 1 and value).strip(" '\"").split()
+    helped = _HELP_WITH.match(" ".join(words))
+    if helped:  # "any help with student loan repayment?": the help is vague, what it is with names the thing
+        words = helped.group("x").split()
     before = ""
     for skipped, naming_nothing in _OPENINGS:
         while words and _skips(words, skipped):
@@ -166,6 +180,8 @@ def asked_thing(question: str) -> str | None:
     said = thing.lower().split()
     if said and (said[-1] in _HOW or _MEASURES.intersection(said[:-1])):
         return None  # "any quick fix…", "a recommended minimum amount of…": how, or how much, said with words before
+    if judged and found.get("j"):
+        thing = thing.split()[-1]
     return thing or None
 
 

@@ -214,7 +214,9 @@ class AnswerService:
         table = self.retriever.chat_terms
         # "wfh stipend": the runbooks say "remote"; translated whole first, so that stopwords trimmed off
         # the thing ("an all hands") do not break a chat phrase apart.
-        said = (asked_thing(translated(question, table)) or translated(thing, table)) if table is not None else thing
+        judged = asked_thing(question, judged=True) or thing  # "a gaming laptop" is judged as "laptop"
+        said = (asked_thing(translated(question, table), judged=True) or translated(judged, table)) \
+            if table is not None else judged
         if any(not any(map(self.retriever.store.mentions, spellings(term))) for term in telling_terms(said)):
             return thing
         if mode != "retrieved":

@@ -276,7 +276,10 @@ def test_a_number_counts_as_an_amount_only_standing_alone(sentence: str, amount:
     ("my laptop arrived, can i get jamf off my personal mac now?", "jamf"),  # "get X off": X alone
     ("a friend found a bug, do we run a bug bounty they can submit to?", "bug bounty"),
     ("started in november, do i get a perf review this cycle?", "perf review"),
-    ("can i expense a gaming laptop?", None),  # whether X falls under a rule the runbooks word as a class
+    ("can i expense a gaming laptop?", "gaming laptop"),  # named whole, judged by its kind (below)
+    ("found an old receipt, can i still expense it?", None),  # X was named earlier
+    ("still paying off grad school, does the company offer any help with student loan repayment?",
+     "student loan repayment"),  # the help is vague: what it is with names X
     ("any chance we offer a dependent care fsa?", "dependent care fsa"),  # not "chance"
     ("any chance larkspur pays for a headspace subscription?", "headspace subscription"),
     ("any chance the wifi is down again?", None),
@@ -288,6 +291,26 @@ def test_a_number_counts_as_an_amount_only_standing_alone(sentence: str, amount:
 ])
 def test_the_thing_a_do_we_have_question_asks_about(question: str, thing: str | None) -> None:
     assert asked_thing(question) == thing
+
+
+@pytest.mark.parametrize("question, judged", [
+    ("can i expense a windows gaming laptop?", "laptop"),  # the runbooks name kinds, not models
+    ("on a work trip, can we claim hotel laundry?", "laundry"),
+    ("does the company offer pet insurance?", "pet insurance"),  # other shapes are judged whole
+])
+def test_what_one_would_expense_is_judged_by_its_kind(question: str, judged: str) -> None:
+    assert asked_thing(question, judged=True) == judged
+
+
+def test_an_expense_the_runbooks_never_name_is_not_found_and_one_of_a_kind_they_name_is_answered(
+        example_runtime: Runtime) -> None:
+    assert not example_runtime.store.mentions("ultrawide"), "the modifier must be one the runbooks never say"
+
+    absent = example_runtime.answers.answer("on a work trip, can i expense hotel laundry?")
+    named = example_runtime.answers.answer("can i expense a curved ultrawide monitor for my home office?")
+
+    assert absent.no_answer and "*hotel laundry*" in absent.text.splitlines()[0] and absent.citations
+    assert not named.no_answer and "monitor" in " ".join(citation.snippet for citation in named.citations)
 
 
 def test_do_we_have_something_never_written_down_is_not_found_with_the_closest_sections(

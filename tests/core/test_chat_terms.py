@@ -68,6 +68,9 @@ def test_full_text_search_finds_the_runbooks_word_for_chat_phrasing(tmp_path: Pa
     ("accepted another offer, who do i tell first?", "resign resignation"),
     ("dentist appt at 2, is that pto?", "appointment"),
     ("i tutor kids on the side, do i need to tell anyone?", "outside employment"),
+    ("can i take pto to do a paid freelance gig?", "outside employment"),
+    ("on a work trip, can i expense a couple beers with dinner?", "alcoholic beverages"),
+    ("what's the daily food limit, and do drinks count?", "alcoholic beverages"),
     ("my roommate's startup is raising an angel round and i want in", "investment conflict of interest"),
     ("got a huge bill from the ER last month, who can check it?", "medical insurance claim"),  # "bill" is asked
 ])
@@ -86,6 +89,8 @@ def test_chat_phrasing_gains_the_runbooks_words(question: str, added: str) -> No
     "where is our soc 2 report?",  # a security standard, not a security operations centre
     "how long is the ramp period after leave?",  # a quota's ramp, not the expense tool
     "should we give notice to customers before the maintenance window?",  # notice to others, not one's own
+    "can i hire a freelancer visa holder in germany?",  # the visa, not work on the side
+    "my skip level keeps asking me out for drinks",  # drinks out, not a meal's bill
 ])
 def test_plain_questions_are_left_as_asked(question: str) -> None:
     assert expanded(question) == question

@@ -472,6 +472,44 @@ def test_a_message_that_disclaims_advice_reads_as_process(policy_file, message: 
     assert signals(normalize(message), policy_file.signals).process
 
 
+@pytest.mark.parametrize("message", [
+    "was asked to leave a customer onsite and told not to log in until further notice. what does this mean for my job?",
+    "the report who complained about me is my weakest performer. can i still rate her low, or will that look like payback?",
+    "i put money into a startup that now competes with us. what's my exposure here?",
+])
+def test_what_a_thing_means_for_me_or_how_a_step_of_mine_would_look_asks_for_a_judgement(
+        policy_file, message: str) -> None:  # noqa: ANN001
+    asked = signals(normalize(message), policy_file.signals)
+
+    assert asked.judgement or asked.own_case
+
+
+@pytest.mark.parametrize("message, process", [
+    ("a coworker keeps taking digs at my politics in channels. is that even covered by the respectful workplace "
+     "policy?", True),
+    ("my lead presents my work as his. is that the kind of thing the bullying policy covers?", True),
+    ("if i resign, could they put me on garden leave instead, or is that not something we do?", True),
+    ("could i work 2 days a week during parental leave so it lasts longer? or is that not a thing here", True),
+    ("my lead presents my work as his. should i report it?", False),
+])
+def test_whether_a_written_rule_or_the_company_covers_a_case_reads_as_process(
+        policy_file, message: str, process: bool) -> None:  # noqa: ANN001
+    assert bool(signals(normalize(message), policy_file.signals).process) is process
+
+
+@pytest.mark.parametrize("message, judgement", [
+    ("i'm on a formal coaching plan. should i be getting something in writing after every 1:1 or only at the end?",
+     False),
+    ("should i be worried about this coaching plan?", True),
+    ("should i take the coaching plan or just resign?", True),
+])
+def test_what_the_process_owes_me_is_no_judgement_of_my_own(policy_file, message: str, judgement: bool) -> None:  # noqa: ANN001
+    """"Should I be getting something in writing?" asks what the process gives, not what the asker should do."""
+    asked = signals(normalize(message), policy_file.signals)
+
+    assert bool(asked.judgement or asked.own_case) is judgement
+
+
 WHAT_MY_BOSS_CAN_SEE = "can my boss see which sites i browse on the company laptop? just curious"
 """What the rules let a manager see: "my boss" is the subject of the question, not a situation of the
 asker's own. Read as one, it went to the legal queue."""
