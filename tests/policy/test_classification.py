@@ -510,6 +510,23 @@ def test_what_the_process_owes_me_is_no_judgement_of_my_own(policy_file, message
     assert bool(asked.judgement or asked.own_case) is judgement
 
 
+@pytest.mark.parametrize("message, process, own_case", [
+    ("my mgr said 'your yubikeys have to come back when you leave', is that right?", True, False),
+    ("am i right that any side gig at all needs formal approval?", True, False),
+    ("is it true that whatever is on my work laptop can come out in discovery if the company gets sued?", True, False),
+    ("my ex says i can't stop the move because we were never married. is that true in my case?", False, True),
+    ("a coworker says i should max my hsa with a baby coming. is that right for us?", False, True),
+])
+def test_a_claim_heard_is_checked_as_process_unless_checked_against_my_own_case(
+        policy_file, message: str, process: bool, own_case: bool) -> None:  # noqa: ANN001
+    """"Someone said X, is that right?" asks what the rules say; "is that right for us?" asks someone to weigh the
+    asker's case. The first used to read as a judgement ("is that right" beside "is that fair")."""
+    asked = signals(normalize(message), policy_file.signals)
+
+    assert bool(asked.process) is process and bool(asked.own_case) is own_case
+    assert not asked.judgement or own_case
+
+
 WHAT_MY_BOSS_CAN_SEE = "can my boss see which sites i browse on the company laptop? just curious"
 """What the rules let a manager see: "my boss" is the subject of the question, not a situation of the
 asker's own. Read as one, it went to the legal queue."""
