@@ -78,7 +78,8 @@ CHAT_TERMS: dict[str, str] = {
     r"\bpay(ing)? me back\b|\bmoney back\b|\bpaid back\b|\breimb\b": "reimbursement",
     r"\bcorp(orate)? card\b|\bcompany card\b|\bp-?cards?\b|\bpurchasing cards?\b|\bamex\b": "corporate credit card",
     r"\bside (hustle|gig|job|business)|\bmoonlight|\bon the side\b|\bfreelanc(e|ing)\b(?! visa)": "outside employment",
-    r"\bbeers?\b|\bbooze\b|\bcocktails?\b|\b(and|plus|with|include|includes|including|do|does) drinks\b": "alcoholic beverages",
+    r"\bbeers?\b|\bbooze\b|\bcocktails?\b|\b(and|plus|with|include|includes|including|do|does) drinks\b":
+        "alcoholic beverages",
     r"\bangel (round|investor|investment)|\binvest(ing)? in (a|my|their|his|her) (friend'?s )?(startup|company)":
         "investment conflict of interest",
     r"\brefer(red|ring|s)? (a |my |an? old )?(friend|buddy|someone|candidate|former colleague"

@@ -39,8 +39,8 @@ _EXISTS = re.compile(
     r"|matches)\s+(?P<f>[^?.!,;]+)"
     r"|(?:is|are)\s+(?P<i>(?:[\w/&'-]+\s+){0,4}?[\w/&'-]+)\s+(?:covered|reimbursable|expensable"
     r"|(?:something|one of the (?:things|benefits|perks))\s+(?:we|you|they|(?:the |our )?" + _ORG + r")\s+(?:have|has|offers?|gets?))\b"
-    r"|(?:can|could|may)\s+(?:i|we)\s+(?:also\s+|still\s+|just\s+)?(?:expense|claim|get reimbursed for|be reimbursed for)"
-    r"\s+(?P<j>[^?.!,;]+)"
+    r"|(?:can|could|may)\s+(?:i|we)\s+(?:also\s+|still\s+|just\s+)?"
+    r"(?:expense|claim|get reimbursed for|be reimbursed for)\s+(?P<j>[^?.!,;]+)"
     r"|(?:is\s+|are\s+)?(?P<g>(?:[\w/&'-]+\s+){0,3}[\w/&'-]+)\s+(?:even\s+|still\s+|actually\s+)?a thing\b"
     r")",
     re.IGNORECASE,
@@ -97,10 +97,10 @@ _DONE_TO = re.compile(r"^(?:\w{2,}[^e\W]ed|cut|paid|hurt|let go|laid(?: off)?|pu
 """"Get" and a past participle alone ("get cut", "get reimbursed", "get laid off") is something done to the asker:
 the question asks whether it happens, which the runbooks answer in words of their own. A participle before
 a noun ("do we get paid holidays?") names a thing as usual."""
-_HELP_WITH = re.compile(r"^(?:(?:any|some|kind|sort|of|a|an|the|financial|company|extra)\s+)*(?:help|support|assistance)"
-                        r"\s+(?:with|for|towards?)\s+(?P<x>\S.*)$", re.IGNORECASE)
-"""Help named as X ("does sourcegraph offer any *help with* student loan repayment?", "any *support for* spouses looking
-for a job?"): what the help is with is the thing asked about."""
+_HELP_WITH = re.compile(r"^(?:(?:any|some|kind|sort|of|a|an|the|financial|company|extra)\s+)*"
+                        r"(?:help|support|assistance)\s+(?:with|for|towards?)\s+(?P<x>\S.*)$", re.IGNORECASE)
+"""Help named as X ("does sourcegraph offer any *help with* student loan repayment?", "any *support for* spouses
+looking for a job?"): what the help is with is the thing asked about."""
 _WH = re.compile(r"\b(?:how|what|when|where|which|who|whom|why)\b", re.IGNORECASE)
 _HAVE = frozenset(("have", "get"))
 """The verbs of "do I have / get X?", which ask whether X exists for the asker. Asked by "I", the others ask
@@ -147,7 +147,8 @@ def asked_thing(question: str, *, judged: bool = False) -> str | None:
     With `judged`, the words the runbooks must say for X to be there, when they differ from the name: what one would
     expense is judged by its last word alone ("a windows gaming laptop": the runbooks say whether *laptops* are
     expensed, and name kinds, not models). Judged whole, such Xs turned away 7 answerable questions for 8
-    unanswerable ones said so ("gaming", "a couple beers"); by the last word, none for 9 (README, session 33)."""
+    unanswerable ones said so ("gaming", "a couple beers"); by the last word, none for 9, with "beers" read as the
+    runbooks' "alcoholic beverages" (`bot.answer.chat_terms`; README, session 33)."""
     text = " ".join(question.split())
     match = _EXISTS.search(text) or _BARE.search(text)
     if match is None:

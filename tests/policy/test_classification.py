@@ -474,7 +474,8 @@ def test_a_message_that_disclaims_advice_reads_as_process(policy_file, message: 
 
 @pytest.mark.parametrize("message", [
     "was asked to leave a customer onsite and told not to log in until further notice. what does this mean for my job?",
-    "the report who complained about me is my weakest performer. can i still rate her low, or will that look like payback?",
+    "the report who complained about me is my weakest performer. can i still rate her low, or will that look like "
+    "payback?",
     "i put money into a startup that now competes with us. what's my exposure here?",
 ])
 def test_what_a_thing_means_for_me_or_how_a_step_of_mine_would_look_asks_for_a_judgement(
@@ -503,7 +504,8 @@ def test_whether_a_written_rule_or_the_company_covers_a_case_reads_as_process(
     ("should i be worried about this coaching plan?", True),
     ("should i take the coaching plan or just resign?", True),
 ])
-def test_what_the_process_owes_me_is_no_judgement_of_my_own(policy_file, message: str, judgement: bool) -> None:  # noqa: ANN001
+def test_what_the_process_owes_me_is_no_judgement_of_my_own(
+        policy_file, message: str, judgement: bool) -> None:  # noqa: ANN001
     """"Should I be getting something in writing?" asks what the process gives, not what the asker should do."""
     asked = signals(normalize(message), policy_file.signals)
 
