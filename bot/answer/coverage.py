@@ -19,6 +19,25 @@ from bot.answer.snippets import STOPWORDS, terms
 _START = r"(?:^|(?<=[.!?;:\n])\s*|(?<=[^\w\s,'\"()-])\s*|(?<=,)\s+|(?<=\s-)\s+)(?:(?:hey|hi|hello|ok|so|also|quick q(?:uestion)?|q|btw)[,:!\s-]+)*"
 _ORG = r"(?:company|team|org|organization|employer)"
 """Who "we" is when a question names it: "does the company…", "is our team doing…"."""
+_DOC = r"(?:link|url|form|code|list|template|name|number|contact|email|address|formula|enrol+ment)"
+"""Things sent in place of X ("the *link* to claim X", "the *name* of X"): X is what they lead to. "The policy / part
+/ page about X" is not one: what follows names a topic in the asker's words ("people outside the company"), which the
+runbooks word their own way."""
+_PLACE = r"(?:spot|slot|seat|place|space|session|appointment)"
+"""Places booked in X ("a *spot* at the flu shot clinic", "a *session* with the wellness coach")."""
+_CARRIES = (r"(?:(?:the|a|an|our|that|those|any|some|this)\s+)?(?:(?:enrol+ment|sign-?up|request|booking|application"
+            r"|claim|registration|download|invite|referral|official|right|correct|relevant|actual|exact|specific|direct"
+            r"|internal|intake|reimbursement|expense)\s+)*"
+            r"(?:" + _DOC + r"(?:\s+or\s+" + _DOC + r")?\s+(?:of|for|to|about|on|re|covering)"
+            r"|" + _PLACE + r"\s+(?:at|in|on|for|with))\s+")
+"""What a request asks to be sent before naming the thing: "the link *to* claim X", "the reimbursement form *for* X",
+"a spot *at* X", "a session *with* X": X is what the link, form or place is for."""
+_CARRIER = re.compile(r"^(?:" + _CARRIES + r"(?:the\s+)?)+"
+                      r"(?:(?:claim|get|getting|request|requesting|book|booking|expense|expensing"
+                      r"|enrol+(?:ing)?(?:\s+in)?|join|joining|apply(?:ing)?\s+for|order|ordering|buy|buying"
+                      r"|set(?:ting)?\s+up|sign(?:ing)?\s+up\s+for"
+                      r"|use|using|access|accessing|report|reporting|submit|submitting)\s+)?", re.IGNORECASE)
+"""`_CARRIES` at the start of a requested X, with the verb after it ("the link to *claim*…"): X is what is left."""
 _EXISTS = re.compile(
     _START + r"(?:"
     r"(?:do|does|did|will|would|can|could)\s+(?P<who>we|i|you|they|employees|staff|people|folks|new hires|contractors"
@@ -42,6 +61,18 @@ _EXISTS = re.compile(
     r"|(?:can|could|may)\s+(?:i|we)\s+(?:also\s+|still\s+|just\s+)?"
     r"(?:expense|claim|get reimbursed for|be reimbursed for)\s+(?P<j>[^?.!,;]+)"
     r"|(?:is\s+|are\s+)?(?P<g>(?:[\w/&'-]+\s+){0,3}[\w/&'-]+)\s+(?:even\s+|still\s+|actually\s+)?a thing\b"
+    r"|(?:(?:pls|plz|please|can|could|would|will)\s+)?(?:(?:you|u|someone|somebody|anyone|anybody)\s+)?"
+    r"(?:(?:pls|plz|please|just)\s+)?(?:send|give|dm|share|forward|show|find|book|order|grab)\s+(?:me|us)"
+    r"(?:\s+(?:over|into|onto))?\s+(?!(?:to|home|back|off|away|out|there|here)\b)(?P<k>[^?.!,;]+)"
+    r"|(?:pls|plz|please)\s+send\s+over\s+(?P<q>[^?.!,;]+)"
+    r"|(?:point|direct)\s+me\s+(?:to(?:wards)?|at)\s+(?P<l>[^?.!,;]+)"
+    r"|(?:sign|put|add|enrol+|register|set)\s+(?:me|us|my name)\s+(?:up\s+|down\s+)?(?:for|to|in|on|into|with)"
+    r"\s+(?P<m>[^?.!,;]+)"
+    r"|(?:(?:i\s+)?(?:need|want)|(?:i'?m\s+|i am\s+)?looking for)\s+(?:whoever|someone who|somebody who"
+    r"|the (?:person|people|team|folks) (?:who|that))\s+(?:does|do|runs|run|handles|handle|manages|owns|organi[sz]es"
+    r"|looks after|deals with|is in charge of)\s+(?P<o>[^?.!,;]+)"
+    r"|(?:(?:i\s+)?(?:need|want)|(?:i'?m\s+|i am\s+)?looking for)\s+(?P<n>" + _CARRIES + r"[^?.!,;]+)"
+    r"|gimme\s+(?P<p>(?:the|a|an|our|some|any|that|those|one of those)\s+[^?.!,;]+)"
     r")",
     re.IGNORECASE,
 )
@@ -56,6 +87,7 @@ one name with the word before it ("a day in lieu", "pay in lieu")."""
 _LINK_WORDS = frozenset([*_JOINERS, "of", "about"])
 _CUT = re.compile(r"\s+(?:" + "|".join([*(r"in(?!\s+lieu\b)" if word == "in" else word for word in _JOINERS),
                                         "anymore", "instead", "these days", "now", "still", "yet", "too", "as well",
+                                        "pls", "please", "plz",
                                         "we", "i", "you", "over", "between",
                                         "(?:this|next|every) (?:year|month|week|quarter|season|fall"
                                         "|autumn|spring|summer|winter|time|cycle|round)",
@@ -70,7 +102,7 @@ _HOW = frozenset("fix fixes way ways workaround workarounds solution solutions t
 one of them: "student loan repayment help" names a benefit."""
 _VAGUE = _HOW | frozenset("""somewhere someone somebody anyone anybody anything anywhere something advice help idea
     ideas suggestion suggestions alternative alternatives recommendation recommendations guidance rule rules guideline
-    guidelines convention conventions format""".split())
+    guidelines convention conventions format whatever whichever""".split())
 """Words that ask how, not whether a thing exists: "is there someone I can talk to", "is there a way to…",
 "the record button is greyed out, any workaround?" name nothing to look for in the runbooks; nor do "is there a rule
 of thumb for…", "any convention?" or "is there a set format?", which ask what the rule is."""
@@ -101,6 +133,14 @@ _HELP_WITH = re.compile(r"^(?:(?:any|some|kind|sort|of|a|an|the|financial|compan
                         r"(?:help|support|assistance)\s+(?:with|for|towards?)\s+(?P<x>\S.*)$", re.IGNORECASE)
 """Help named as X ("does sourcegraph offer any *help with* student loan repayment?", "any *support for* spouses
 looking for a job?"): what the help is with is the thing asked about."""
+_REQUESTED = frozenset("klmnopq")
+"""The shapes of a request ("pls send me X", "point me to X", "sign me up for X", "need the X", "looking for whoever
+runs X"): chat asks for a thing as often as it asks whether there is one, and a thing the runbooks never name is as
+absent either way."""
+_CARRIED = re.compile(r"(?:\s+(?:" + _DOC[3:-1] + r"|details|info|information|policy|rules|process|page|doc|docs|steps"
+                      r"|guide))+$", re.IGNORECASE)
+"""The same words after the thing ("the pawternity leave *details*", "the lasik discount *code*"): X is what they
+are of."""
 _WH = re.compile(r"\b(?:how|what|when|where|which|who|whom|why)\b", re.IGNORECASE)
 _HAVE = frozenset(("have", "get"))
 """The verbs of "do I have / get X?", which ask whether X exists for the asker. Asked by "I", the others ask
@@ -117,10 +157,20 @@ GENERIC = frozenset(
 )
 
 
+_PARTS = frozenset("bit bits section sections piece line lines paragraph page pages doc docs".split())
+"""A part of the runbooks named in place of X ("send me *the bit* about reconstruction", "is there *a section* on
+travel?"): what follows is a topic in the asker's words, which the runbooks word their own way. Not "part", which is
+as often a share of X ("can i get part of my salary paid in bitcoin?")."""
+
+
+_FAVOURS = frozenset("sec second minute min moment hand break chance call ring shout ping heads clue hint".split())
+"""What "give me / send me a …" asks of a person, not of the runbooks ("give me a sec", "send me a ping")."""
+
+
 _OPENINGS = (
     (frozenset(), _PARTICLES | _OWN | _OTHERS | _BACK),
-    (STOPWORDS, _PARTICLES | _VAGUE | _MEASURES),
-    (GENERIC | STOPWORDS | _LINK_WORDS, _VAGUE | _MEASURES),
+    (STOPWORDS, _PARTICLES | _VAGUE | _MEASURES | _PARTS | _FAVOURS),
+    (GENERIC | STOPWORDS | _LINK_WORDS, _VAGUE | _MEASURES | _PARTS | _FAVOURS),
 )
 """How the words after "is there" or "do we get" are read, in turn: the words skipped, then the first word
 that says no thing is named. As written, a particle ("will i get *in* trouble", "can i get *out of*
@@ -142,7 +192,12 @@ def _skips(words: list[str], skipped: frozenset[str]) -> bool:
 def asked_thing(question: str, *, judged: bool = False) -> str | None:
     """The X of "do we have X?", "is there an X?", "does the company offer X?", "can I expense X?", and chat's ways
     of asking it ("do we do a secret santa?", "summer fridays a thing?", "any chance we have an espp?", "costco
-    membership perk?"); None for other shapes.
+    membership perk?"), and the X of a request for it ("pls send me the military leave policy", "dm me the lasik
+    discount code", "sign me up for the bystander workshop", "looking for whoever runs the loan program"); None for
+    other shapes. A request names its X less often than it names what it needs ("need a sitter while I'm at the
+    offsite": the runbooks meet it as "dependent care"), so "need" and "looking for" count only with a thing sent in
+    its place ("need the enrollment link for X"); with them alone, the 38 development sets turned away 12 answerable
+    questions for no unanswerable one said so (README, session 34).
 
     With `judged`, the words the runbooks must say for X to be there, when they differ from the name: what one would
     expense is judged by its last word alone ("a windows gaming laptop": the runbooks say whether *laptops* are
@@ -158,7 +213,12 @@ def asked_thing(question: str, *, judged: bool = False) -> str | None:
     if (found.get("who") or "").lower() == "i" and verb not in _HAVE:
         return None  # "can i run ubuntu…", "can i include my partner…": asks leave to act, not whether X exists
     # X is whichever one-letter group matched: each shape of the question captures it under its own letter.
-    words = next(value for name, value in found.items() if len(name) == 1 and value).strip(" '\"").split()
+    letter, asked = next((name, value) for name, value in found.items() if len(name) == 1 and value)
+    if letter in _REQUESTED:
+        asked = _CARRIED.sub("", _CUT.sub("", _CARRIER.sub("", asked.strip())))
+    words = asked.strip(" '\"").split()
+    if words and (_WH.fullmatch(words[0]) or words[0].lower() in ("whether", "if")):
+        return None  # "point me to where…", "send me what to tell her": a question of its own, not a thing
     helped = _HELP_WITH.match(" ".join(words))
     if helped:  # "any help with student loan repayment?": the help is vague, what it is with names the thing
         words = helped.group("x").split()
@@ -281,7 +341,7 @@ def distinctive_unmentioned(thing: str, texts: Iterable[str], chunks_with: Calla
     return True
 
 
-_KINDS = frozenset("insurance coverage plan plans program programs scheme".split())
+_KINDS = frozenset("insurance cover coverage plan plans program programs scheme".split())
 """Last words that name what kind of thing X is, not which: "short-term disability insurance" is named by
 the section that says "short term disability" (and that it is not offered) though it never says "insurance"."""
 _KIND_STEMS = frozenset(kind.rstrip("s") for kind in _KINDS)

@@ -313,6 +313,37 @@ def test_an_expense_the_runbooks_never_name_is_not_found_and_one_of_a_kind_they_
     assert not named.no_answer and "monitor" in " ".join(citation.snippet for citation in named.citations)
 
 
+@pytest.mark.parametrize("question, thing", [
+    ("pls send me the military leave policy, i have reserve training in june", "military leave"),
+    ("dm me the lasik discount code from our vision plan pls", "lasik discount"),  # what the code is for
+    ("need the enrollment link for our prepaid legal plan so i can get a will drawn up", "prepaid legal plan"),
+    ("looking for whoever does notarizing at the office", "notarizing"),
+    ("sign me up for the bystander intervention workshop pls", "bystander intervention workshop"),
+    ("can someone send me the link to claim our free 1password families account", "1password families account"),
+    ("point me to where policy violations get reported", None),  # a question of its own
+    ("pls send me what to tell her", None),
+    ("looking for the part of the policy about people outside the company", None),  # a topic in the asker's words
+    ("need a sitter while i'm at the offsite", None),  # a need the runbooks may meet in words of their own
+    ("book me a spot at the company flu shot clinic this fall", "flu shot clinic"),  # what the spot is at
+    ("pls send me the reimbursement form for the kids' summer camp", "kids' summer camp"),
+    ("sign me up for whatever menopause support we have", None),  # the asker does not know what it is called
+    ("pls send me the bit about reconstruction after surgery", None),  # a part of the runbooks, on a topic
+])
+def test_the_thing_a_request_asks_for(question: str, thing: str | None) -> None:
+    assert asked_thing(question) == thing
+
+
+def test_a_request_for_a_thing_never_written_down_is_not_found_and_one_for_a_thing_written_down_is_answered(
+        example_runtime: Runtime) -> None:
+    assert not example_runtime.store.mentions("lasik"), "the thing must be one the runbooks never say"
+
+    absent = example_runtime.answers.answer("dm me the lasik discount code from our vision plan pls")
+    named = example_runtime.answers.answer("pls send me the military leave policy, i have reserve training in june")
+
+    assert absent.no_answer and "*lasik discount*" in absent.text.splitlines()[0] and absent.citations
+    assert not named.no_answer and "military pay" in " ".join(citation.snippet for citation in named.citations)
+
+
 def test_do_we_have_something_never_written_down_is_not_found_with_the_closest_sections(
         example_runtime: Runtime) -> None:
     answer = example_runtime.answers.answer("does larkspur offer pet insurance as one of the benefits?")
