@@ -529,6 +529,25 @@ def test_a_claim_heard_is_checked_as_process_unless_checked_against_my_own_case(
     assert not asked.judgement or own_case
 
 
+@pytest.mark.parametrize("message, judgement", [
+    ("a process server just handed me papers at my door over my old partner's dispute. what am i supposed to do "
+     "right now", True),
+    ("my card details went into a text that looked like my bank and charges are showing up as we speak. what do i do "
+     "first", True),
+    ("think i clicked a phishing link and typed my okta creds in, what do i do rn", False),  # the runbooks' procedure
+    ("tech ops says to buy my own macbook but i can't float $3k right now. what do i do?", False),
+])
+def test_what_to_do_right_now_is_a_judgement_whatever_the_topic(
+        policy, policy_file, message: str, judgement: bool) -> None:  # noqa: ANN001
+    """Something happening to the asker now ("what do I do right now?", "…as we speak") needs a person; "what do I
+    do?" alone after a situation asks for the procedure, and "right now" in the story is no emergency."""
+    asked = signals(normalize(message), policy_file.signals)
+
+    assert bool(asked.judgement) is judgement
+    if judgement:
+        assert policy.classify(message) is not None
+
+
 WHAT_MY_BOSS_CAN_SEE = "can my boss see which sites i browse on the company laptop? just curious"
 """What the rules let a manager see: "my boss" is the subject of the question, not a situation of the
 asker's own. Read as one, it went to the legal queue."""
