@@ -60,3 +60,25 @@ def test_words_are_looked_up_in_the_index_not_loaded_from_it(example_runtime: Ru
     speller.correct("a reciept")  # the answer scores its quotes with the same question: no second lookup
     assert len(asked) == 1
     assert example_runtime.store.word_counts(["receipt", "reciept"])["reciept"] == 0
+
+
+def test_the_other_of_british_and_american_spelling_is_read_as_the_runbooks_spell_it() -> None:
+    runbooks = vocabulary(["Pick a color. Ask about counseling. When does enrollment close? Friday."])
+    american = Speller(lambda words: runbooks, known=frozenset({"colour", "enrol"}))
+    assert american.correct("what colour? is counselling free? when does enrolment close?") == \
+        "what color? is counseling free? when does enrollment close?"  # known to the model or not
+    british = Speller(lambda words: vocabulary(["Enrol by Friday. Counselling is free. Your licence number."]))
+    assert british.correct("how do i enroll in counseling? where is my license") == \
+        "how do i enrol in counselling? where is my licence"
+
+
+def test_a_spelling_the_runbooks_use_and_a_slip_are_not_read_as_the_other_spelling() -> None:
+    speller = Speller(lambda words: vocabulary(["CORS headers. A colour and a color. Take the course."]))
+    assert speller.repair("colour") is None and speller.repair("color") is None  # both written: left as typed
+    assert speller.repair("cours") == "course"  # a dropped letter, not a British "cors"
+
+
+def test_a_question_in_the_other_spelling_finds_the_runbooks_words(example_runtime: Runtime) -> None:
+    """The example runbooks spell the British way ("counselling", "enrolment"); chat often does not."""
+    assert example_runtime.store.word_counts(["counseling"])["counseling"] == 0
+    assert example_runtime.retriever.corrected("is counseling free for my kids?") == "is counselling free for my kids?"
