@@ -73,6 +73,12 @@ _EXISTS = re.compile(
     r"|looks after|deals with|is in charge of)\s+(?P<o>[^?.!,;]+)"
     r"|(?:(?:i\s+)?(?:need|want)|(?:i'?m\s+|i am\s+)?looking for)\s+(?P<n>" + _CARRIES + r"[^?.!,;]+)"
     r"|gimme\s+(?P<p>(?:the|a|an|our|some|any|that|those|one of those)\s+[^?.!,;]+)"
+    r"|there (?:is|are)\s+(?P<s>[^?.!,;]+)\?"
+    r"|(?:we|they|(?:the |our )?" + _ORG + r"|(?!(?:i|it|that|this|he|she|my|your|his|her|their|its|there|they|what|who"
+    r"|which|how|where|when|why|one|anyone|someone|everyone|somebody|anybody|everybody|nobody|people)\b)[a-z][\w&.-]*)"
+    r"\s+(?:also\s+)?(?:has|have|gives?|offers?|pays? for|pays?|covers?|provides?|reimburses?|subsidi[sz]es?"
+    r"|sponsors?|matches)(?!\s+(?:to|been|got|gotten|had)\b)\s+(?P<t>[^?.!,;]+)\?"
+    r"|i can (?:also\s+)?(?:expense|claim|get reimbursed for)\s+(?P<u>[^?.!,;]+)"
     r")",
     re.IGNORECASE,
 )
@@ -192,7 +198,8 @@ def _skips(words: list[str], skipped: frozenset[str]) -> bool:
 def asked_thing(question: str, *, judged: bool = False) -> str | None:
     """The X of "do we have X?", "is there an X?", "does the company offer X?", "can I expense X?", and chat's ways
     of asking it ("do we do a secret santa?", "summer fridays a thing?", "any chance we have an espp?", "costco
-    membership perk?"), and the X of a request for it ("pls send me the military leave policy", "dm me the lasik
+    membership perk?", and uninverted: "sourcegraph has a gym membership?", "there is a secondment program?"), and
+    the X of a request for it ("pls send me the military leave policy", "dm me the lasik
     discount code", "sign me up for the bystander workshop", "looking for whoever runs the loan program"); None for
     other shapes. A request names its X less often than it names what it needs ("need a sitter while I'm at the
     offsite": the runbooks meet it as "dependent care"), so "need" and "looking for" count only with a thing sent in

@@ -333,6 +333,27 @@ def test_the_thing_a_request_asks_for(question: str, thing: str | None) -> None:
     assert asked_thing(question) == thing
 
 
+@pytest.mark.parametrize("question, thing", [
+    ("sourcegraph has some corporate gym membership like urban sports club?", "corporate gym membership"),
+    ("i would like a break from my team. there is a secondment program?", "secondment program"),
+    ("the company matches donations to charity?", "donations"),
+    ("in france we have ticket restaurant. larkspur gives meal vouchers for working from home?", "meal vouchers"),
+    ("there are layoff rumours going around, is my team on the list?", None),  # a statement, then a question
+    ("inflation has been brutal lately, are our raises pegged to it?", None),
+    ("somebody has to check the design?", None),
+])
+def test_a_do_we_have_question_asked_without_inverting_names_its_thing(question: str, thing: str | None) -> None:
+    """Chat, and many who write English as a second language, ask "we have X?" and "there is X?" as often as
+    "do we have X?" and "is there X?"."""
+    assert asked_thing(question) == thing
+
+
+def test_a_thing_never_written_down_is_not_found_asked_without_inverting(example_runtime: Runtime) -> None:
+    answer = example_runtime.answers.answer("larkspur offers pet insurance for the dog?")
+
+    assert answer.no_answer and "*pet insurance*" in answer.text.splitlines()[0] and answer.citations
+
+
 def test_a_request_for_a_thing_never_written_down_is_not_found_and_one_for_a_thing_written_down_is_answered(
         example_runtime: Runtime) -> None:
     assert not example_runtime.store.mentions("lasik"), "the thing must be one the runbooks never say"
