@@ -548,6 +548,16 @@ def test_what_to_do_right_now_is_a_judgement_whatever_the_topic(
         assert policy.classify(message) is not None
 
 
+@pytest.mark.parametrize("message", [
+    "to move countries do I email people-ops@ 30 days ahead? and would I be better off switching to contractor?",
+    "is the gift form the same one used for conflicts? and does this put the renewal I'm negotiating at risk?",
+    "how do I pull up my band in Assemble, and is my pay actually unfair compared to hers?",
+])
+def test_weighing_where_i_stand_after_a_logistics_ask_is_a_judgement(policy_file, message: str) -> None:  # noqa: ANN001
+    """The judgement is often the second ask of two, after a question the runbooks answer."""
+    assert signals(normalize(message), policy_file.signals).judgement
+
+
 WHAT_MY_BOSS_CAN_SEE = "can my boss see which sites i browse on the company laptop? just curious"
 """What the rules let a manager see: "my boss" is the subject of the question, not a situation of the
 asker's own. Read as one, it went to the legal queue."""
