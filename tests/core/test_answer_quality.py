@@ -302,15 +302,21 @@ def test_what_one_would_expense_is_judged_by_its_kind(question: str, judged: str
     assert asked_thing(question, judged=True) == judged
 
 
+def not_found_and_answered(runtime: Runtime, absent: tuple[str, str], named: tuple[str, str]) -> None:
+    """The first question (and the thing it names) is not found with the closest sections listed; the second is
+    answered with a quote that says the word given."""
+    answer = runtime.answers.answer(absent[0])
+    assert answer.no_answer and f"*{absent[1]}*" in answer.text.splitlines()[0] and answer.citations
+    answer = runtime.answers.answer(named[0])
+    assert not answer.no_answer and named[1] in " ".join(citation.snippet for citation in answer.citations)
+
+
 def test_an_expense_the_runbooks_never_name_is_not_found_and_one_of_a_kind_they_name_is_answered(
         example_runtime: Runtime) -> None:
     assert not example_runtime.store.mentions("ultrawide"), "the modifier must be one the runbooks never say"
 
-    absent = example_runtime.answers.answer("on a work trip, can i expense hotel laundry?")
-    named = example_runtime.answers.answer("can i expense a curved ultrawide monitor for my home office?")
-
-    assert absent.no_answer and "*hotel laundry*" in absent.text.splitlines()[0] and absent.citations
-    assert not named.no_answer and "monitor" in " ".join(citation.snippet for citation in named.citations)
+    not_found_and_answered(example_runtime, ("on a work trip, can i expense hotel laundry?", "hotel laundry"),
+                           ("can i expense a curved ultrawide monitor for my home office?", "monitor"))
 
 
 @pytest.mark.parametrize("question, thing", [
@@ -358,11 +364,9 @@ def test_a_request_for_a_thing_never_written_down_is_not_found_and_one_for_a_thi
         example_runtime: Runtime) -> None:
     assert not example_runtime.store.mentions("lasik"), "the thing must be one the runbooks never say"
 
-    absent = example_runtime.answers.answer("dm me the lasik discount code from our vision plan pls")
-    named = example_runtime.answers.answer("pls send me the military leave policy, i have reserve training in june")
-
-    assert absent.no_answer and "*lasik discount*" in absent.text.splitlines()[0] and absent.citations
-    assert not named.no_answer and "military pay" in " ".join(citation.snippet for citation in named.citations)
+    not_found_and_answered(example_runtime,
+                           ("dm me the lasik discount code from our vision plan pls", "lasik discount"),
+                           ("pls send me the military leave policy, i have reserve training in june", "military pay"))
 
 
 def test_do_we_have_something_never_written_down_is_not_found_with_the_closest_sections(
