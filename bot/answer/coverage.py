@@ -19,7 +19,8 @@ from bot.answer.snippets import STOPWORDS, terms
 _START = r"(?:^|(?<=[.!?;:\n])\s*|(?<=[^\w\s,'\"()-])\s*|(?<=,)\s+|(?<=\s-)\s+)(?:(?:hey|hi|hello|ok|so|also|quick q(?:uestion)?|q|btw)[,:!\s-]+)*"
 _ORG = r"(?:company|team|org|organization|employer)"
 """Who "we" is when a question names it: "does the company…", "is our team doing…"."""
-_DOC = r"(?:link|url|form|code|list|template|name|number|contact|email|address|formula|enrol+ment)"
+_DOC_WORDS = "link|url|form|code|list|template|name|number|contact|email|address|formula|enrol+ment"
+_DOC = f"(?:{_DOC_WORDS})"
 """Things sent in place of X ("the *link* to claim X", "the *name* of X"): X is what they lead to. "The policy / part
 / page about X" is not one: what follows names a topic in the asker's words ("people outside the company"), which the
 runbooks word their own way."""
@@ -143,7 +144,7 @@ _REQUESTED = frozenset("klmnopq")
 """The shapes of a request ("pls send me X", "point me to X", "sign me up for X", "need the X", "looking for whoever
 runs X"): chat asks for a thing as often as it asks whether there is one, and a thing the runbooks never name is as
 absent either way."""
-_CARRIED = re.compile(r"(?:\s+(?:" + _DOC[3:-1] + r"|details|info|information|policy|rules|process|page|doc|docs|steps"
+_CARRIED = re.compile(r"(?:\s+(?:" + _DOC_WORDS + r"|details|info|information|policy|rules|process|page|doc|docs|steps"
                       r"|guide))+$", re.IGNORECASE)
 """The same words after the thing ("the pawternity leave *details*", "the lasik discount *code*"): X is what they
 are of."""
@@ -248,7 +249,7 @@ def asked_thing(question: str, *, judged: bool = False) -> str | None:
     said = thing.lower().split()
     if said and (said[-1] in _HOW or _MEASURES.intersection(said[:-1])):
         return None  # "any quick fix…", "a recommended minimum amount of…": how, or how much, said with words before
-    if judged and found.get("j"):
+    if judged and (found.get("j") or found.get("u")):  # "can I expense X?", "i can expense X?"
         thing = thing.split()[-1]
     return thing or None
 

@@ -296,6 +296,7 @@ def test_the_thing_a_do_we_have_question_asks_about(question: str, thing: str | 
 @pytest.mark.parametrize("question, judged", [
     ("can i expense a windows gaming laptop?", "laptop"),  # the runbooks name kinds, not models
     ("on a work trip, can we claim hotel laundry?", "laundry"),
+    ("on the long flight, i can expense a wifi pass?", "pass"),  # uninverted, judged the same way
     ("does the company offer pet insurance?", "pet insurance"),  # other shapes are judged whole
 ])
 def test_what_one_would_expense_is_judged_by_its_kind(question: str, judged: str) -> None:
