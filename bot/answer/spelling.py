@@ -91,20 +91,24 @@ class Speller:
     def repair(self, word: str) -> str | None:
         """The runbook word `word` was most likely meant to be, or None to keep it."""
         lower = word.lower()
-        if len(lower) < MIN_LENGTH or (lower in self.known and not spelled_otherwise(lower)):
+        if len(lower) < MIN_LENGTH:
             return None
         if lower not in self._verdicts:
+            otherwise = spelled_otherwise(lower)
+            if lower in self.known and not otherwise:
+                return None  # most words: not kept, so the verdicts hold the doubtful ones
             if len(self._verdicts) >= REMEMBERED:
                 self._verdicts.clear()
-            self._verdicts[lower] = self._repair(lower)
+            self._verdicts[lower] = self._repair(lower, otherwise)
         return self._verdicts[lower]
 
-    def _repair(self, lower: str) -> str | None:
-        otherwise = spelled_otherwise(lower)
+    def _repair(self, lower: str, otherwise: set[str]) -> str | None:
         if otherwise:  # "colour" is a word the model knows and the runbooks may spell "color"
             counts = self.lookup([lower, *sorted(otherwise)])
+            if counts.get(lower, 0):
+                return None  # the runbooks use the word as typed
             found = [spelling for spelling in otherwise if counts.get(spelling, 0) > 0]
-            if found and not counts.get(lower, 0):
+            if found:
                 return max(found, key=lambda spelling: (counts[spelling], spelling))
             if lower in self.known:
                 return None
