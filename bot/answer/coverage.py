@@ -45,8 +45,8 @@ _EXISTS = re.compile(
     _START + r"(?:"
     r"(?:do|does|did|will|would|can|could)\s+(?P<who>we|i|you|they|employees|staff|people|folks|new hires|contractors"
     r"|(?:the |our |this )?" + _ORG + r"|(?!(?:i|we|my|your|his|her|their|its)\b)[a-z][\w&.-]*)"
-    r"(?:\s+(?!to\b)\w+){0,2}?\s+(?P<verb>have|get|offer|provide|give|cover|pay for|pay|reimburse|support|sponsor"
-    r"|subsidi[sz]e|run|host|include|match)"
+    r"(?:\s+(?!to\b)\w+){0,2}?\s+(?P<verb>have|get|offer|provide|give out|give|cover|pay for|pay|reimburse|support"
+    r"|sponsor|subsidi[sz]e|run|host|include|match|hand out|send out|mail out|lend|loan)"
     r"(?!\s+to\b)(?:\s+(?:us|me|employees|staff))?\s+(?P<a>[^?.!,;]+)"
     r"|(?:is|are) there\s+(?P<b>[^?.!,;]+)"
     r"|any\s+(?!chance\b)(?P<c>[^?.!,;]+?)\s*\?\s*$"
@@ -125,6 +125,15 @@ _OTHERS = frozenset(("their", "his", "her"))
 _BACK = frozenset("it them this that these those".split())
 """X that points back at a thing named earlier ("global entry renewal is due, can i expense *it*?"): the thing is not
 in the clause, so the clause says nothing of whether the runbooks name it."""
+_POINTING = frozenset("this that these those".split())
+"""Words of `_BACK` that also point at a thing named after them ("do we get *that* paid trip to see the new city?"):
+the asker half remembers it, and the name follows."""
+_WHEN_WORDS = frozenset("""time times day days week weeks weekend month months year years quarter season morning
+    afternoon evening night fall autumn spring summer winter cycle round""".split())
+"""Words after "this" or "that" that say when, not what ("do we have *this week* off?")."""
+_DESCRIBING = frozenset("where that which who to for when everyone people you they".split())
+"""Words that start what describes a thing half remembered, after its name ("that trip *to*…", "that thing
+*where*…")."""
 _PARTICLES = frozenset("in into out back away through off over ahead along around rid by there here".split())
 """Words after "get" or "have" that make a phrasal verb ("get in trouble", "get out of", "get back"), not
 the start of a thing the runbooks would name."""
@@ -198,6 +207,22 @@ def _skips(words: list[str], skipped: frozenset[str]) -> bool:
     return not (word == "all" and len(words) > 1 and words[1].lower().startswith("hand"))
 
 
+def _pointed_at(words: list[str]) -> int:
+    """Where the description starts when the first of `words` points at the thing named next, which the words after
+    it describe ("*that* paid trip *to* see the new city", "*those* classes *everyone* mentions", "*that* thing
+    *where*…"); 0 when it points back at one named before ("can i get *that* money back?", "is *that* even covered?",
+    "can sourcegraph support *that* extension or…")."""
+    if words[0].lower() not in _POINTING:
+        return 0
+    for end in range(2, min(len(words), 5)):
+        named = [word.lower() for word in words[1:end]]
+        if any(not word.isalpha() or word in STOPWORDS | _PARTICLES | _WHEN_WORDS for word in named):
+            return 0
+        if words[end].lower() in _DESCRIBING:
+            return end
+    return 0
+
+
 def asked_thing(question: str, *, judged: bool = False) -> str | None:
     """The X of "do we have X?", "is there an X?", "does the company offer X?", "can I expense X?", and chat's ways
     of asking it ("do we do a secret santa?", "summer fridays a thing?", "any chance we have an espp?", "costco
@@ -239,7 +264,10 @@ def asked_thing(question: str, *, judged: bool = False) -> str | None:
             if word in _RELATIVE and before in GENERIC:
                 return None  # "does the policy cover stuff *that* happens at the bar": what follows is a clause
             before = word
-        if not words or words[0].lower() in naming_nothing:
+        described = _pointed_at(words) if words else 0
+        if described:  # "that paid trip to see the city": the name, without what describes it
+            words = words[:described]
+        elif not words or words[0].lower() in naming_nothing:
             return None
     thing = _CUT.sub("", " ".join(words)).strip(" '\"")
     if verb == "get" and _DONE_TO.match(thing):

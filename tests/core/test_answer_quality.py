@@ -355,6 +355,22 @@ def test_a_do_we_have_question_asked_without_inverting_names_its_thing(question:
     assert asked_thing(question) == thing
 
 
+@pytest.mark.parametrize("question, thing", [
+    ("relocating: do we get that paid trip to check out the new city before moving?", "paid trip"),
+    ("sign me up for those leadership classes everyone keeps mentioning", "leadership classes"),
+    ("is there that one slack bot for pto?", "slack bot"),
+    ("can i still get that money back?", None),  # "that" points back at what was said before
+    ("is that even covered by the policy?", None),
+    ("do we have this week off?", None),  # when, not what
+    ("does the company do that thing where they plant trees?", None),  # the asker does not know what it is
+    ("for a trip abroad, does tech ops hand out a throwaway phone?", "throwaway phone"),
+    ("does IT give out an esim for work trips?", "esim"),
+])
+def test_a_thing_half_remembered_or_handed_out_is_named(question: str, thing: str | None) -> None:
+    """"That X where…", "those X everyone mentions": X is named and then described; "that X?" alone points back."""
+    assert asked_thing(question) == thing
+
+
 def test_a_thing_never_written_down_is_not_found_asked_without_inverting(example_runtime: Runtime) -> None:
     answer = example_runtime.answers.answer("larkspur offers pet insurance for the dog?")
 

@@ -558,6 +558,30 @@ def test_weighing_where_i_stand_after_a_logistics_ask_is_a_judgement(policy_file
     assert signals(normalize(message), policy_file.signals).judgement
 
 
+@pytest.mark.parametrize("message, own_case", [
+    ("payroll says i was overpaid $900 and wants it back, i think their numbers are off. who is right?", True),
+    ("my son turns 21 before our green card case is decided, does he age out? what can we do?", True),
+    ("my landlord kept my deposit for no reason, can i force him to pay it back?", True),
+    ("my ex-cofounder still uses our product name. can i make him stop?", True),
+    ("what can i do with my learning budget besides books?", False),  # what the budget is for: the runbooks say
+    ("one of my reports resigned with 4 days notice. can i make them stay for 2 wks?", False),
+])
+def test_who_is_right_and_what_one_can_still_do_in_ones_own_case_are_judgements(
+        policy_file, message: str, own_case: bool) -> None:  # noqa: ANN001
+    """Weighing one's own dispute, or what one can still do or make someone do about it, needs a person."""
+    assert bool(signals(normalize(message), policy_file.signals).own_case) is own_case
+
+
+@pytest.mark.parametrize("message", [
+    "if i report something to my manager, she keep it private or she must share it with people team?",
+    "my medication changed and the accommodation does not fit anymore. what is process for change it?",
+])
+def test_a_process_question_asked_without_its_auxiliary_or_article_is_process(
+        policy_file, message: str) -> None:  # noqa: ANN001
+    """Many who write English as a second language drop "do" and "the": the question is still the rule's."""
+    assert signals(normalize(message), policy_file.signals).process
+
+
 WHAT_MY_BOSS_CAN_SEE = "can my boss see which sites i browse on the company laptop? just curious"
 """What the rules let a manager see: "my boss" is the subject of the question, not a situation of the
 asker's own. Read as one, it went to the legal queue."""
