@@ -46,7 +46,7 @@ _EXISTS = re.compile(
     r"(?:do|does|did|will|would|can|could)\s+(?P<who>we|i|you|they|employees|staff|people|folks|new hires|contractors"
     r"|(?:the |our |this )?" + _ORG + r"|(?!(?:i|we|my|your|his|her|their|its)\b)[a-z][\w&.-]*)"
     r"(?:\s+(?!to\b)\w+){0,2}?\s+(?P<verb>have|get|offer|provide|give out|give|cover|pay for|pay|reimburse|support"
-    r"|sponsor|subsidi[sz]e|run|host|include|match|hand out|send out|mail out|lend|loan)"
+    r"|sponsor|subsidi[sz]e|run|host|include|match|hand out|send out|mail out|lend|loan|contribute to)"
     r"(?!\s+to\b)(?:\s+(?:us|me|employees|staff))?\s+(?P<a>[^?.!,;]+)"
     r"|(?:is|are) there\s+(?P<b>[^?.!,;]+)"
     r"|any\s+(?!chance\b)(?P<c>[^?.!,;]+?)\s*\?\s*$"
@@ -60,12 +60,14 @@ _EXISTS = re.compile(
     r"\s+(?:have|has|offers?|gets?|pays? for|covers?|provides?|helps? with|reimburses?|subsidi[sz]es?|sponsors?"
     r"|matches)\s+(?P<f>[^?.!,;]+)"
     r"|(?:is|are)\s+(?P<i>(?:[\w/&'-]+\s+){0,4}?[\w/&'-]+)\s+(?:covered|reimbursable|expensable"
-    r"|(?:something|one of the (?:things|benefits|perks))\s+(?:we|you|they|(?:the |our )?" + _ORG + r")\s+(?:have|has|offers?|gets?))\b"
+    r"|(?:something|one of the (?:things|benefits|perks))\s+(?:we|you|they|(?:the |our )?" + _ORG + r")\s+(?:have|has|offers?|gets?)"
+    r"|one of (?:our|the) (?:perks|benefits))\b"
     r"|(?:can|could|may)\s+(?:i|we)\s+(?:also\s+|still\s+|just\s+)?"
     r"(?:expense|claim|get reimbursed for|be reimbursed for)\s+(?P<j>[^?.!,;]+)"
     r"|(?:is\s+|are\s+)?(?P<g>(?:[\w/&'-]+\s+){0,3}[\w/&'-]+)\s+(?:even\s+|still\s+|actually\s+)?a thing\b"
-    r"|(?:(?:pls|plz|please|can|could|would|will)\s+)?(?:(?:you|u|someone|somebody|anyone|anybody)\s+)?"
-    r"(?:(?:pls|plz|please|just)\s+)?(?:send|give|dm|share|forward|show|find|book|order|grab)\s+(?:me|us)"
+    r"|(?:(?:pls|plz|please|can|could|would|will)\s+)?(?:(?:you|u|someone|somebody|anyone|anybody|tech ops|people ops"
+    r"|hr|(?:the |our )?" + _ORG + r")\s+)?"
+    r"(?:(?:pls|plz|please|just)\s+)?(?:send|give|dm|share|forward|show|find|book|order|grab|ship|mail)\s+(?:me|us)"
     r"(?:\s+(?:over|into|onto))?\s+(?!(?:to|home|back|off|away|out|there|here)\b)(?P<k>[^?.!,;]+)"
     r"|(?:pls|plz|please)\s+send\s+over\s+(?P<q>[^?.!,;]+)"
     r"|(?:point|direct)\s+me\s+(?:to(?:wards)?|at)\s+(?P<l>[^?.!,;]+)"
@@ -226,9 +228,9 @@ def _pointed_at(words: list[str]) -> int:
 def asked_thing(question: str, *, judged: bool = False) -> str | None:
     """The X of "do we have X?", "is there an X?", "does the company offer X?", "can I expense X?", and chat's ways
     of asking it ("do we do a secret santa?", "summer fridays a thing?", "any chance we have an espp?", "costco
-    membership perk?", "does tech ops hand out X?", a thing half remembered: "do we get *that* paid trip to see the new
-    city?", and uninverted: "sourcegraph has a gym membership?", "there is a secondment program?"), and
-    the X of a request for it ("pls send me the military leave policy", "dm me the lasik
+    membership perk?", "is X one of our perks?", "does the company contribute to X?", "does tech ops hand out X?", a
+    thing half remembered: "do we get *that* paid trip to see the new city?", and uninverted: "sourcegraph has a gym membership?", "there is a secondment program?"), and
+    the X of a request for it ("pls send me the military leave policy", "can tech ops send me X", "dm me the lasik
     discount code", "sign me up for the bystander workshop", "looking for whoever runs the loan program"); None for
     other shapes. A request names its X less often than it names what it needs ("need a sitter while I'm at the
     offsite": the runbooks meet it as "dependent care"), so "need" and "looking for" count only with a thing sent in

@@ -371,6 +371,18 @@ def test_a_thing_half_remembered_or_handed_out_is_named(question: str, thing: st
     assert asked_thing(question) == thing
 
 
+@pytest.mark.parametrize("question, thing", [
+    ("is fertility coverage one of our benefits?", "fertility coverage"),
+    ("does the company contribute to a pension for uk staff?", "pension"),
+    ("does the company contribute to my 401k?", None),  # the asker's own: whether it is covered, in any words
+    ("can tech ops send me a webcam cover?", "webcam cover"),
+    ("will the company ship us a holiday gift box?", "holiday gift box"),
+])
+def test_a_perk_asked_after_its_name_or_sent_by_a_team_is_named(question: str, thing: str | None) -> None:
+    """"Is X one of our perks?", "does the company contribute to X?", "can tech ops send me X?" ask whether X exists."""
+    assert asked_thing(question) == thing
+
+
 def test_a_thing_never_written_down_is_not_found_asked_without_inverting(example_runtime: Runtime) -> None:
     answer = example_runtime.answers.answer("larkspur offers pet insurance for the dog?")
 
