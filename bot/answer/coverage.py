@@ -229,8 +229,8 @@ def asked_thing(question: str, *, judged: bool = False) -> str | None:
     """The X of "do we have X?", "is there an X?", "does the company offer X?", "can I expense X?", and chat's ways
     of asking it ("do we do a secret santa?", "summer fridays a thing?", "any chance we have an espp?", "costco
     membership perk?", "is X one of our perks?", "does the company contribute to X?", "does tech ops hand out X?", a
-    thing half remembered: "do we get *that* paid trip to see the new city?", and uninverted: "sourcegraph has a gym membership?", "there is a secondment program?"), and
-    the X of a request for it ("pls send me the military leave policy", "can tech ops send me X", "dm me the lasik
+    thing half remembered: "do we get *that* paid trip to see the new city?", and uninverted: "sourcegraph has a gym
+    membership?", "there is a secondment program?"), and the X of a request for it ("pls send me the military leave policy", "can tech ops send me X", "dm me the lasik
     discount code", "sign me up for the bystander workshop", "looking for whoever runs the loan program"); None for
     other shapes. A request names its X less often than it names what it needs ("need a sitter while I'm at the
     offsite": the runbooks meet it as "dependent care"), so "need" and "looking for" count only with a thing sent in
