@@ -230,9 +230,9 @@ def asked_thing(question: str, *, judged: bool = False) -> str | None:
     of asking it ("do we do a secret santa?", "summer fridays a thing?", "any chance we have an espp?", "costco
     membership perk?", "is X one of our perks?", "does the company contribute to X?", "does tech ops hand out X?", a
     thing half remembered: "do we get *that* paid trip to see the new city?", and uninverted: "sourcegraph has a gym
-    membership?", "there is a secondment program?"), and the X of a request for it ("pls send me the military leave policy", "can tech ops send me X", "dm me the lasik
-    discount code", "sign me up for the bystander workshop", "looking for whoever runs the loan program"); None for
-    other shapes. A request names its X less often than it names what it needs ("need a sitter while I'm at the
+    membership?", "there is a secondment program?"), and the X of a request for it ("pls send me the military leave
+    policy", "can tech ops send me X", "dm me the lasik discount code", "sign me up for the bystander workshop",
+    "looking for whoever runs the loan program"); None for other shapes. A request names its X less often than it names what it needs ("need a sitter while I'm at the
     offsite": the runbooks meet it as "dependent care"), so "need" and "looking for" count only with a thing sent in
     its place ("need the enrollment link for X"); with them alone, the 38 development sets turned away 12 answerable
     questions for no unanswerable one said so (README, session 34).
