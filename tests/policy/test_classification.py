@@ -168,6 +168,8 @@ def test_a_device_question_that_reports_no_search_is_no_legal_rule(policy: Regul
     "my partner doesn't want to live in the bay area anymore, can i switch to remote?",
     "jumping onto the train to the office tomorrow, can i expense the ticket?",
     "i'm going to die carrying boxes up three flights on moving day lol, does the relocation budget cover movers?",
+    "is my laptop going to die the minute my access ends on friday? lol",  # a thing, not the asker
+    "our sales pipeline is going to die while i'm out on leave, how is my commission paid that month?",
     "our team photo was taken from the roof of the building, where do i upload it?",
     "saving up my pto for a long trip in june, how many days can i carry over?",
     "my last day is friday and i'm writing goodbye notes to the team, when does slack cut off?",
