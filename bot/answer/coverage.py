@@ -139,6 +139,8 @@ _DESCRIBING = frozenset("where that which who to for when everyone people you th
 _PARTICLES = frozenset("in into out back away through off over ahead along around rid by there here".split())
 """Words after "get" or "have" that make a phrasal verb ("get in trouble", "get out of", "get back"), not
 the start of a thing the runbooks would name."""
+_NOT_NAMING = STOPWORDS | _PARTICLES | _WHEN_WORDS
+"""Words that cannot be part of a name "that" points at ("that *money back*", "*this week*")."""
 _AMOUNT = re.compile(r"(?:^|\s)(?:[$€£]\d|\d+(?:\.\d+)?\s*(?:%|(?:days?|wks?|weeks?|hrs?|hours?|mos?|months?"
                      r"|yrs?|years?)\b)|\d{1,2}k\b)", re.IGNORECASE)
 """An amount in X: a sum ("$500", "25k", "3%") or a number of days, weeks, hours, months or years ("16 wks"):
@@ -216,9 +218,9 @@ def _pointed_at(words: list[str]) -> int:
     "can sourcegraph support *that* extension or…")."""
     if words[0].lower() not in _POINTING:
         return 0
-    for end in range(2, min(len(words), 5)):
-        named = [word.lower() for word in words[1:end]]
-        if any(not word.isalpha() or word in STOPWORDS | _PARTICLES | _WHEN_WORDS for word in named):
+    for end in range(2, min(len(words), 5)):  # the name: one to three words, each checked once
+        named = words[end - 1].lower()
+        if not named.isalpha() or named in _NOT_NAMING:
             return 0
         if words[end].lower() in _DESCRIBING:
             return end
