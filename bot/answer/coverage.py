@@ -171,6 +171,12 @@ _MEASURES = frozenset("""cap caps limit limits max maximum minimum min deadline 
     amounts""".split())
 """"Is there a cap on the stipend?" asks how much, not whether a thing exists: the runbooks may give
 the amount without ever saying "cap", so the question is left to retrieval."""
+_ASSENT = frozenset("approval approvals sign-off sign-offs signoff signoffs permission go-ahead".split())
+""""Is there an extra *sign-off* for three weeks off?" asks whether a step is needed and who takes it, which the runbooks
+answer in words of their own ("approval from your Manager"), not whether a thing exists."""
+_STATES = frozenset("wrong right wrongly done fixed sorted".split())
+""""Did tech ops get the order *wrong*?": "get" with a state after its object says what was done to it, not that X
+is to be had."""
 GENERIC = frozenset(
     """any some kind kinds sort sorts type types form thing things stuff way ways option options program programs
     policy policies plan plans benefit benefits perk perks company team org employee employees staff people folks
@@ -283,6 +289,8 @@ def asked_thing(question: str, *, judged: bool = False) -> str | None:
     if _AMOUNT.search(thing):
         return None  # "do i get a separate 16 wks…", "a fresh 25k": how much, which the runbooks may word otherwise
     said = thing.lower().split()
+    if (said and said[-1] in _ASSENT) or (verb in _HAVE and len(said) > 1 and said[-1] in _STATES):
+        return None  # "an extra sign-off for…": whether a step is needed; "get the order wrong?": what was done to X
     if said and (said[-1] in _HOW or _MEASURES.intersection(said[:-1])):
         return None  # "any quick fix…", "a recommended minimum amount of…": how, or how much, said with words before
     if judged and (found.get("j") or found.get("u")):  # "can I expense X?", "i can expense X?"

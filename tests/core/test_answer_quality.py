@@ -383,6 +383,21 @@ def test_a_perk_asked_after_its_name_or_sent_by_a_team_is_named(question: str, t
     assert asked_thing(question) == thing
 
 
+@pytest.mark.parametrize("question, thing", [
+    ("my report wants three weeks off in a row. is there an extra sign-off for that much time?", None),
+    ("is there any sign-off from finance for a conference trip?", None),
+    ("is there a sign-off sheet for returning equipment?", "sign-off sheet"),
+    ("our intern's laptop is an older model. did tech ops get the order wrong?", None),
+    ("did people ops get the start date right?", None),
+    ("do we get a fixed stipend for internet?", "fixed stipend"),
+])
+def test_asking_whether_a_step_is_needed_or_a_thing_was_done_right_names_nothing(question: str,
+                                                                                 thing: str | None) -> None:
+    """"Is there a sign-off for…?" asks whether approval is needed; "did they get X wrong?" asks what was done to X:
+    the runbooks answer both in words of their own, so neither is judged "not found"."""
+    assert asked_thing(question) == thing
+
+
 def test_a_thing_never_written_down_is_not_found_asked_without_inverting(example_runtime: Runtime) -> None:
     answer = example_runtime.answers.answer("larkspur offers pet insurance for the dog?")
 
