@@ -152,7 +152,8 @@ _DONE_TO = re.compile(r"^(?:\w{2,}[^e\W]ed|cut|paid|hurt|let go|laid(?: off)?|pu
 the question asks whether it happens, which the runbooks answer in words of their own. A participle before
 a noun ("do we get paid holidays?") names a thing as usual."""
 _HELP_WITH = re.compile(r"^(?:(?:any|some|kind|sort|of|a|an|the|financial|company|extra)\s+)*"
-                        r"(?:help|support|assistance)\s+(?:with|for|towards?)\s+(?P<x>\S.*)$", re.IGNORECASE)
+                        r"(?:help|support|assistance)\s+(?:(?:with|for|towards?)\s+|(?=\w{3,}ing\s))(?P<x>\S.*)$",
+                        re.IGNORECASE)
 """Help named as X ("does sourcegraph offer any *help with* student loan repayment?", "any *support for* spouses
 looking for a job?"): what the help is with is the thing asked about."""
 _REQUESTED = frozenset("klmnopq")

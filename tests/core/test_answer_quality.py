@@ -280,6 +280,8 @@ def test_a_number_counts_as_an_amount_only_standing_alone(sentence: str, amount:
     ("found an old receipt, can i still expense it?", None),  # X was named earlier
     ("still paying off grad school, does the company offer any help with student loan repayment?",
      "student loan repayment"),  # the help is vague: what it is with names X
+    ("moving abroad with kids, does the company offer any kind of help finding schools when we relocate?",
+     "finding schools"),  # help doing something: the doing names X
     ("any chance we offer a dependent care fsa?", "dependent care fsa"),  # not "chance"
     ("any chance larkspur pays for a headspace subscription?", "headspace subscription"),
     ("any chance the wifi is down again?", None),
