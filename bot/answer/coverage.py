@@ -79,14 +79,28 @@ _EXISTS = re.compile(
     r"|" + _SEEKING + r"(?P<n>" + _CARRIES + r"[^?.!,;]+)"
     r"|gimme\s+(?P<p>(?:the|a|an|our|some|any|that|those|one of those)\s+[^?.!,;]+)"
     r"|there (?:is|are)\s+(?P<s>[^?.!,;]+)\?"
-    r"|(?:we|they|(?:the |our )?" + _ORG + r"|(?!(?:i|it|that|this|he|she|my|your|his|her|their|its|there|they|what|who"
-    r"|which|how|where|when|why|one|anyone|someone|everyone|somebody|anybody|everybody|nobody|people)\b)[a-z][\w&.-]*)"
-    r"\s+(?:also\s+)?(?:has|have|gives?|offers?|pays? for|pays?|covers?|provides?|reimburses?|subsidi[sz]es?"
-    r"|sponsors?|matches)(?!\s+(?:to|been|got|gotten|had)\b)\s+(?P<t>[^?.!,;]+)\?"
+    r"|(?:we|they|tech ops|people ops|(?:the )?people team|hr|(?:the |our )?" + _ORG
+    + r"|(?!(?:i|go|it|that|this|he|she|my|your|his|her|their|its|there|they|what|who|which|how|where|when|why|one"
+    r"|anyone|someone|everyone|somebody|anybody|everybody|nobody|people)\b)[a-z][\w&.-]*)"
+    r"\s+(?:(?:also|all|each|still|usually|always)\s+)?(?:has|have|gives?|offers?|pays? for|pays?|covers?|provides?"
+    r"|reimburses?(?: part of)?|subsidi[sz]es?|sponsors?|matches|gets?"
+    r"|(?:ships?|mails?|sends?)(?: (?:you|us|everyone|me))?)"
+    r"(?!\s+(?:to|been|got|gotten|had|paid)\b)\s+(?P<t>[^?.!,;]+)\?"
+    r"|(?P<v>(?:[\w/&'-]+\s+){0,5}?[\w/&'-]+)\s+(?:is|are)\s+(?:also\s+)?(?:covered|reimbursable|reimbursible"
+    r"|expensable|claimable|something (?:we|i|you) can (?:claim|expense|get reimbursed for)(?: back)?)"
+    r"(?:\s+(?:on|for|when|if|during|while|in)\b[^?.!,;]*)?\s*\?"
     r"|i can (?:also\s+)?(?:expense|claim|get reimbursed for)\s+(?P<u>[^?.!,;]+)"
     r")",
     re.IGNORECASE,
 )
+_TAG = re.compile(r"(?:[,\s]+(?:right|correct|yeah|yea|yep|yes|no|true|isn'?t (?:it|that so)|don'?t (?:we|they)"
+                  r"|i (?:think|assume|believe|guess)))+\s*[?!.]*\s*$", re.IGNORECASE)
+_BELIEF = re.compile(r"(^|[.!?;:\n]\s*|,\s+)(?:(?:so|ok|okay|just (?:confirming|checking|to confirm)"
+                     r"|(?:i'?m )?pretty sure|i (?:assume|think|believe)|am i right (?:that|in thinking)"
+                     r"|correct me if i'?m wrong(?:,? but)?)[,:\s-]+)+", re.IGNORECASE)
+"""A belief put up to be confirmed ("pretty sure *we get* a gym stipend too, *right?*", "the company pays for X,
+*correct?*", "laundry *is reimbursable, i think?*"): with its tag and lead-in taken off, it is the uninverted
+"we get X?" (`_TAG`, `_BELIEF`)."""
 _BARE = re.compile(r"^\W*(?P<h>(?:[a-z0-9][\w/&'-]*\s+){1,3}(?:perks?|stipend|benefit|program|scheme|allowance"
                    r"|discounts?|club|membership|plan))\s*\?+\W*$", re.IGNORECASE)
 """A message that is only a name and a question mark ("costco membership perk?", "company book club?"): chat's
@@ -239,9 +253,10 @@ def asked_thing(question: str, *, judged: bool = False) -> str | None:
     of asking it ("do we do a secret santa?", "summer fridays a thing?", "any chance we have an espp?", "costco
     membership perk?", "is X one of our perks?", "does the company contribute to X?", "does tech ops hand out X?", a
     thing half remembered: "do we get *that* paid trip to see the new city?", and uninverted: "sourcegraph has a gym
-    membership?", "there is a secondment program?"), and the X of a request for it ("pls send me the military leave
-    policy", "can tech ops send me X", "dm me the lasik discount code", "sign me up for the bystander workshop",
-    "looking for whoever runs the loan program"); None for other shapes. A request names its X less often than it
+    membership?", "there is a secondment program?", or put up to be confirmed: "we get X too, right?"), and the X
+    of a request for it ("pls send me the military leave policy", "can tech ops send me X", "dm me the lasik
+    discount code", "sign me up for the bystander workshop", "looking for whoever runs the loan program"); None for
+    other shapes. A request names its X less often than it
     names what it needs ("need a sitter while I'm at the offsite": the runbooks meet it as "dependent care"), so
     "need" and "looking for" count only with a thing sent in its place ("need the enrollment link for X"); with them
     alone, the 38 development sets turned away 12 answerable questions for no unanswerable one said so (README,
@@ -254,6 +269,8 @@ def asked_thing(question: str, *, judged: bool = False) -> str | None:
     runbooks' "alcoholic beverages" (`bot.answer.chat_terms`; README, session 33)."""
     text = " ".join(question.split())
     match = _EXISTS.search(text) or _BARE.search(text)
+    if match is None and _TAG.search(text):  # "we get X too, right?": the statement without its tag
+        match = _EXISTS.search(_BELIEF.sub(r"\1", _TAG.sub("?", text)))
     if match is None:
         return None
     found = match.groupdict()

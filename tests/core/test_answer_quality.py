@@ -386,6 +386,30 @@ def test_a_perk_asked_after_its_name_or_sent_by_a_team_is_named(question: str, t
 
 
 @pytest.mark.parametrize("question, thing", [
+    ("pretty sure we get a gym stipend too, right?", "gym stipend"),
+    ("just confirming: we have a secondment program, yeah?", "secondment program"),
+    ("tech ops ships you a hotspot for work trips, right?", "hotspot"),
+    ("hotel laundry is reimbursable on long trips, i think?", "hotel laundry"),
+    ("in-flight wifi is something we can claim back, correct?", "in-flight wifi"),
+    ("we get 20 days of pto, right?", None),  # an amount: how much, which the runbooks word their own way
+    ("so onboarding buddies are optional, yeah?", None),
+    ("pretty sure expenses are due by the 5th, correct?", None),
+])
+def test_a_belief_put_up_to_be_confirmed_names_what_it_says_we_have(question: str, thing: str | None) -> None:
+    """"We get X too, right?" asks whether X exists as "do we get X?" does; a belief about a rule or an amount
+    does not."""
+    assert asked_thing(question) == thing
+
+
+def test_a_belief_about_a_thing_never_written_down_is_not_found(example_runtime: Runtime) -> None:
+    assert not example_runtime.store.mentions("gym"), "the thing must be one the runbooks never say"
+
+    not_found_and_answered(example_runtime,
+                           ("pretty sure we get a gym membership stipend too, right?", "gym membership stipend"),
+                           ("we get a one-time home office setup stipend, right?", "setup stipend"))
+
+
+@pytest.mark.parametrize("question, thing", [
     ("my report wants three weeks off in a row. is there an extra sign-off for that much time?", None),
     ("is there any sign-off from finance for a conference trip?", None),
     ("is there a sign-off sheet for returning equipment?", "sign-off sheet"),
