@@ -78,8 +78,9 @@ _EXISTS = re.compile(
     r"|looks after|deals with|is in charge of)\s+(?P<o>[^?.!,;]+)"
     r"|" + _SEEKING + r"(?P<n>" + _CARRIES + r"[^?.!,;]+)"
     r"|gimme\s+(?P<p>(?:the|a|an|our|some|any|that|those|one of those)\s+[^?.!,;]+)"
-    r"|there (?:is|are)\s+(?P<s>[^?.!,;]+)\?"
-    r"|(?:we|they|tech ops|people ops|(?:the )?people team|hr|(?:the |our )?" + _ORG
+    r"|there(?:'s| is| are)\s+(?!(?:no|not)\b)(?P<s>[^?.!,;]+)\?"
+    r"|(?:we|they|everyone|everybody|employees|staff|new hires|tech ops|people ops|(?:the )?people team|hr"
+    r"|(?:the |our )?" + _ORG
     + r"|(?!(?:i|go|it|that|this|he|she|my|your|his|her|their|its|there|they|what|who|which|how|where|when|why|one"
     r"|anyone|someone|everyone|somebody|anybody|everybody|nobody|people)\b)[a-z][\w&.-]*)"
     r"\s+(?:(?:also|all|each|still|usually|always)\s+)?(?:has|have|gives?|offers?|pays? for|pays?|covers?|provides?"

@@ -391,6 +391,9 @@ def test_a_perk_asked_after_its_name_or_sent_by_a_team_is_named(question: str, t
     ("tech ops ships you a hotspot for work trips, right?", "hotspot"),
     ("hotel laundry is reimbursable on long trips, i think?", "hotel laundry"),
     ("in-flight wifi is something we can claim back, correct?", "in-flight wifi"),
+    ("everyone gets a holiday gift box in december, right?", "holiday gift box"),
+    ("there's a phased retirement option where you go part-time first, right?", "phased retirement option"),
+    ("there's no payroll for contractors so how do we get paid?", None),  # says what is not there, then asks how
     ("we get 20 days of pto, right?", None),  # an amount: how much, which the runbooks word their own way
     ("so onboarding buddies are optional, yeah?", None),
     ("pretty sure expenses are due by the 5th, correct?", None),
