@@ -52,6 +52,15 @@ _QUESTION = {
     ),
 }
 
+TAG = re.compile(r"(?:[,\s]+(?:right|correct|yeah|yea|yep|yes|no|true|isn'?t (?:it|that so)|don'?t (?:we|they)"
+                 r"|i (?:think|assume|believe|guess)))+\s*[?!.]*\s*$", re.IGNORECASE)
+"""The tag that puts a belief up to be confirmed: "…, right?", "…, correct?", "…, i think?"."""
+_FIGURE = re.compile(r"(?<![\w-])(?:\d+(?:\.\d+)?|a|an|one|two|three|four|five|six|ten|twelve|twenty|thirty)"
+                     r"(?: or (?:\d+|two|three|four|five|six))?[\s-](?:business |working |calendar )?"
+                     r"(?:days?|weeks?|wks?|months?|years?|hours?|hrs?)\b"
+                     r"|\b(?:once|twice) a (?:day|week|month|quarter|year)|\d+(?:st|nd|rd|th)\b", re.IGNORECASE)
+"""A figure said in a belief ("that clears in *a day or two*, yeah?", "due by *the 5th*, right?", "a *once a year*
+thing, right?"): the asker wants the true figure, which may differ."""
 _NUMBER_WORDS = (r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty"
                  r"|sixty|ninety|hundred|thousand|half|twice|once|a dozen|daily|weekly|biweekly|monthly|quarterly"
                  r"|annually|yearly|every (day|week|month|year|quarter)|immediately|same day|next day")
@@ -92,7 +101,10 @@ of a numbered list."""
 def asks(question: str) -> frozenset[Ask]:
     """The kinds of fact `question` asks for (often none: "is X allowed?", "tell me about Y")."""
     text = " ".join(question.lower().split())
-    return frozenset(kind for kind, pattern in _QUESTION.items() if pattern.search(text))
+    kinds = {kind for kind, pattern in _QUESTION.items() if pattern.search(text)}
+    if TAG.search(text) and _FIGURE.search(text):  # "that clears in a day or two, yeah?": the true figure
+        kinds.add(Ask.QUANTITY)
+    return frozenset(kinds)
 
 
 def holds(sentence: str, kind: Ask) -> bool:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 
+from bot.answer.asks import TAG
 from bot.answer.snippets import STOPWORDS, terms
 
 _START = r"(?:^|(?<=[.!?;:\n])\s*|(?<=[^\w\s,'\"()-])\s*|(?<=,)\s+|(?<=\s-)\s+)(?:(?:hey|hi|hello|ok|so|also|quick q(?:uestion)?|q|btw)[,:!\s-]+)*"
@@ -94,14 +95,12 @@ _EXISTS = re.compile(
     r")",
     re.IGNORECASE,
 )
-_TAG = re.compile(r"(?:[,\s]+(?:right|correct|yeah|yea|yep|yes|no|true|isn'?t (?:it|that so)|don'?t (?:we|they)"
-                  r"|i (?:think|assume|believe|guess)))+\s*[?!.]*\s*$", re.IGNORECASE)
 _BELIEF = re.compile(r"(^|[.!?;:\n]\s*|,\s+)(?:(?:so|ok|okay|just (?:confirming|checking|to confirm)"
                      r"|(?:i'?m )?pretty sure|i (?:assume|think|believe)|am i right (?:that|in thinking)"
                      r"|correct me if i'?m wrong(?:,? but)?)[,:\s-]+)+", re.IGNORECASE)
 """A belief put up to be confirmed ("pretty sure *we get* a gym stipend too, *right?*", "the company pays for X,
 *correct?*", "laundry *is reimbursable, i think?*"): with its tag and lead-in taken off, it is the uninverted
-"we get X?" (`_TAG`, `_BELIEF`)."""
+"we get X?" (`bot.answer.asks.TAG`, `_BELIEF`)."""
 _BARE = re.compile(r"^\W*(?P<h>(?:[a-z0-9][\w/&'-]*\s+){1,3}(?:perks?|stipend|benefit|program|scheme|allowance"
                    r"|discounts?|club|membership|plan))\s*\?+\W*$", re.IGNORECASE)
 """A message that is only a name and a question mark ("costco membership perk?", "company book club?"): chat's
@@ -270,8 +269,8 @@ def asked_thing(question: str, *, judged: bool = False) -> str | None:
     runbooks' "alcoholic beverages" (`bot.answer.chat_terms`; README, session 33)."""
     text = " ".join(question.split())
     match = _EXISTS.search(text) or _BARE.search(text)
-    if match is None and _TAG.search(text):  # "we get X too, right?": the statement without its tag
-        match = _EXISTS.search(_BELIEF.sub(r"\1", _TAG.sub("?", text)))
+    if match is None and TAG.search(text):  # "we get X too, right?": the statement without its tag
+        match = _EXISTS.search(_BELIEF.sub(r"\1", TAG.sub("?", text)))
     if match is None:
         return None
     found = match.groupdict()
