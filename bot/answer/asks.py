@@ -58,7 +58,7 @@ TAG = re.compile(r"(?:[,\s]+(?:right|correct|yeah|yea|yep|yes|no|true|isn'?t (?:
 _FIGURE = re.compile(r"(?<![\w-])(?:\d+(?:\.\d+)?|a|an|one|two|three|four|five|six|ten|twelve|twenty|thirty)"
                      r"(?: or (?:\d+|two|three|four|five|six))?[\s-](?:business |working |calendar )?"
                      r"(?:days?|weeks?|wks?|months?|years?|hours?|hrs?)\b"
-                     r"|\b(?:once|twice) a (?:day|week|month|quarter|year)|\d+(?:st|nd|rd|th)\b", re.IGNORECASE)
+                     r"|\b(?:once|twice)[\s-]a[\s-](?:day|week|month|quarter|year)|\d+(?:st|nd|rd|th)\b", re.IGNORECASE)
 """A figure said in a belief ("that clears in *a day or two*, yeah?", "due by *the 5th*, right?", "a *once a year*
 thing, right?"): the asker wants the true figure, which may differ."""
 _NUMBER_WORDS = (r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty"

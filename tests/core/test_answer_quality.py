@@ -188,7 +188,7 @@ def test_a_table_row_is_quoted_with_its_header() -> None:
     ("is jury duty paid?", set()),
     ("can i unlock the account myself or do i have to wait for IT?", {Ask.PROCEDURE}),  # how to, self-service
     ("the background check usually clears in a day or two, yeah?", {Ask.QUANTITY}),  # a figure put up to be confirmed
-    ("career chats with my manager are a once a year thing, right?", {Ask.QUANTITY}),
+    ("career chats with my manager are a once-a-year thing, right?", {Ask.QUANTITY}),
     ("took 3 days off last week, where do i log them?", {Ask.PLACE}),  # a figure told, not put up to be confirmed
 ])
 def test_what_a_question_asks_for(question: str, kinds: set[Ask]) -> None:
