@@ -256,11 +256,10 @@ def asked_thing(question: str, *, judged: bool = False) -> str | None:
     membership?", "there is a secondment program?", or put up to be confirmed: "we get X too, right?"), and the X
     of a request for it ("pls send me the military leave policy", "can tech ops send me X", "dm me the lasik
     discount code", "sign me up for the bystander workshop", "looking for whoever runs the loan program"); None for
-    other shapes. A request names its X less often than it
-    names what it needs ("need a sitter while I'm at the offsite": the runbooks meet it as "dependent care"), so
-    "need" and "looking for" count only with a thing sent in its place ("need the enrollment link for X"); with them
-    alone, the 38 development sets turned away 12 answerable questions for no unanswerable one said so (README,
-    session 34).
+    other shapes. A request names its X less often than it names what it needs ("need a sitter while I'm at the
+    offsite": the runbooks meet it as "dependent care"), so "need" and "looking for" count only with a thing sent in
+    its place ("need the enrollment link for X"); with them alone, the 38 development sets turned away 12 answerable
+    questions for no unanswerable one said so (README, session 34).
 
     With `judged`, the words the runbooks must say for X to be there, when they differ from the name: what one would
     expense is judged by its last word alone ("a windows gaming laptop": the runbooks say whether *laptops* are
