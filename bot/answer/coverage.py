@@ -40,6 +40,10 @@ _CARRIER = re.compile(r"^(?:" + _CARRIES + r"(?:the\s+)?)+"
                       r"|set(?:ting)?\s+up|sign(?:ing)?\s+up\s+for"
                       r"|use|using|access|accessing|report|reporting|submit|submitting)\s+)?", re.IGNORECASE)
 """`_CARRIES` at the start of a requested X, with the verb after it ("the link to *claim*…"): X is what is left."""
+_TEAMS = r"tech ops|people ops|hr|(?:the |our )?" + _ORG
+"""Who hands things out, named as the one asked ("can *tech ops* send me X", "*the company* gives X?")."""
+_PAID_FOR = r"covered|reimbursable|expensable"
+"""What a thing is when the company pays for it ("is X *covered*?", "laundry is *reimbursable*, i think?")."""
 _SEEKING = r"(?:(?:i\s+)?(?:need|want)|(?:i'?m\s+|i am\s+)?looking for)\s+"
 """How a request says it is after something: "need…", "i want…", "looking for…"."""
 _EXISTS = re.compile(
@@ -60,14 +64,13 @@ _EXISTS = re.compile(
     r"|(?!(?:i|it|that|this|my|your|his|her|their|its|there|they)\b)[a-z][\w&.-]*)"
     r"\s+(?:have|has|offers?|gets?|pays? for|covers?|provides?|helps? with|reimburses?|subsidi[sz]es?|sponsors?"
     r"|matches)\s+(?P<f>[^?.!,;]+)"
-    r"|(?:is|are)\s+(?P<i>(?:[\w/&'-]+\s+){0,4}?[\w/&'-]+)\s+(?:covered|reimbursable|expensable"
+    r"|(?:is|are)\s+(?P<i>(?:[\w/&'-]+\s+){0,4}?[\w/&'-]+)\s+(?:" + _PAID_FOR +
     r"|(?:something|one of the (?:things|benefits|perks))\s+(?:we|you|they|(?:the |our )?" + _ORG + r")\s+(?:have|has|offers?|gets?)"
     r"|one of (?:our|the) (?:perks|benefits))\b"
     r"|(?:can|could|may)\s+(?:i|we)\s+(?:also\s+|still\s+|just\s+)?"
     r"(?:expense|claim|get reimbursed for|be reimbursed for)\s+(?P<j>[^?.!,;]+)"
     r"|(?:is\s+|are\s+)?(?P<g>(?:[\w/&'-]+\s+){0,3}[\w/&'-]+)\s+(?:even\s+|still\s+|actually\s+)?a thing\b"
-    r"|(?:(?:pls|plz|please|can|could|would|will)\s+)?(?:(?:you|u|someone|somebody|anyone|anybody|tech ops|people ops"
-    r"|hr|(?:the |our )?" + _ORG + r")\s+)?"
+    r"|(?:(?:pls|plz|please|can|could|would|will)\s+)?(?:(?:you|u|someone|somebody|anyone|anybody|" + _TEAMS + r")\s+)?"
     r"(?:(?:pls|plz|please|just)\s+)?(?:send|give|dm|share|forward|show|find|book|order|grab|ship|mail)\s+(?:me|us)"
     r"(?:\s+(?:over|into|onto))?\s+(?!(?:to|home|back|off|away|out|there|here)\b)(?P<k>[^?.!,;]+)"
     r"|(?:pls|plz|please)\s+send\s+over\s+(?P<q>[^?.!,;]+)"
@@ -80,16 +83,15 @@ _EXISTS = re.compile(
     r"|" + _SEEKING + r"(?P<n>" + _CARRIES + r"[^?.!,;]+)"
     r"|gimme\s+(?P<p>(?:the|a|an|our|some|any|that|those|one of those)\s+[^?.!,;]+)"
     r"|there(?:'s| is| are)\s+(?!(?:no|not)\b)(?P<s>[^?.!,;]+)\?"
-    r"|(?:we|they|everyone|everybody|employees|staff|new hires|tech ops|people ops|(?:the )?people team|hr"
-    r"|(?:the |our )?" + _ORG
+    r"|(?:we|they|everyone|everybody|employees|staff|new hires|(?:the )?people team|" + _TEAMS
     + r"|(?!(?:i|go|it|that|this|he|she|my|your|his|her|their|its|there|they|what|who|which|how|where|when|why|one"
     r"|anyone|someone|everyone|somebody|anybody|everybody|nobody|people)\b)[a-z][\w&.-]*)"
     r"\s+(?:(?:also|all|each|still|usually|always)\s+)?(?:has|have|gives?|offers?|pays? for|pays?|covers?|provides?"
     r"|reimburses?(?: part of)?|subsidi[sz]es?|sponsors?|matches|gets?"
     r"|(?:ships?|mails?|sends?)(?: (?:you|us|everyone|me))?)"
     r"(?!\s+(?:to|been|got|gotten|had|paid)\b)\s+(?P<t>[^?.!,;]+)\?"
-    r"|(?P<v>(?:[\w/&'-]+\s+){0,5}?[\w/&'-]+)\s+(?:is|are)\s+(?:also\s+)?(?:covered|reimbursable|reimbursible"
-    r"|expensable|claimable|something (?:we|i|you) can (?:claim|expense|get reimbursed for)(?: back)?)"
+    r"|(?P<v>(?:[\w/&'-]+\s+){0,5}?[\w/&'-]+)\s+(?:is|are)\s+(?:also\s+)?(?:" + _PAID_FOR
+    + r"|reimbursible|claimable|something (?:we|i|you) can (?:claim|expense|get reimbursed for)(?: back)?)"
     r"(?:\s+(?:on|for|when|if|during|while|in)\b[^?.!,;]*)?\s*\?"
     r"|i can (?:also\s+)?(?:expense|claim|get reimbursed for)\s+(?P<u>[^?.!,;]+)"
     r")",
@@ -100,7 +102,7 @@ _BELIEF = re.compile(r"(^|[.!?;:\n]\s*|,\s+)(?:(?:so|ok|okay|just (?:confirming|
                      r"|correct me if i'?m wrong(?:,? but)?)[,:\s-]+)+", re.IGNORECASE)
 """A belief put up to be confirmed ("pretty sure *we get* a gym stipend too, *right?*", "the company pays for X,
 *correct?*", "laundry *is reimbursable, i think?*"): with its tag and lead-in taken off, it is the uninverted
-"we get X?" (`bot.answer.asks.TAG`, `_BELIEF`)."""
+"we get X?" (`bot.answer.asks.TAG` finds the tag, this the lead-in)."""
 _BARE = re.compile(r"^\W*(?P<h>(?:[a-z0-9][\w/&'-]*\s+){1,3}(?:perks?|stipend|benefit|program|scheme|allowance"
                    r"|discounts?|club|membership|plan))\s*\?+\W*$", re.IGNORECASE)
 """A message that is only a name and a question mark ("costco membership perk?", "company book club?"): chat's
