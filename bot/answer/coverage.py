@@ -94,6 +94,14 @@ _EXISTS = re.compile(
     + r"|reimbursible|claimable|something (?:we|i|you) can (?:claim|expense|get reimbursed for)(?: back)?)"
     r"(?:\s+(?:on|for|when|if|during|while|in)\b[^?.!,;]*)?\s*\?"
     r"|i can (?:also\s+)?(?:expense|claim|get reimbursed for)\s+(?P<u>[^?.!,;]+)"
+    r"|how (?:many|much)\s+(?:(?:extra|paid)\s+)?(?:(?:days?|weeks?|wks?|hours?|hrs?|months?)\s+(?:of\s+)?)?"
+    r"(?!(?:do|does|did|will|would|can|could|is|are|days?|weeks?|wks?|hours?|hrs?|months?|time|money)\b)"
+    r"(?P<w>[^?.!,;]+?)\s+(?:do|does|will|would|can|could)\s+(?:we|i|you|employees|staff|people|new hires"
+    r"|(?:the |our )?" + _ORG + r"|(?!(?:it|that|this|he|she|they)\b)[a-z][\w&.-]*)"
+    r"\s+(?:(?:usually|normally|typically|actually)\s+)?(?:get|have|receive|cover|offer|give|provide|pay)\b"
+    r"|(?:what(?:'?s| is| are)|how much (?:is|are))\s+(?:the|our)\s+(?:(?:monthly|yearly|annual|weekly|quarterly)\s+)?"
+    r"(?P<x>(?:[\w/&'-]+\s+){0,3}?(?:stipend|allowance|budget|bonus(?:es)?|reimbursement|credits?|prize money"
+    r"|subsidy|payout|per diem))\b"
     r")",
     re.IGNORECASE,
 )
@@ -255,7 +263,8 @@ def asked_thing(question: str, *, judged: bool = False) -> str | None:
     of asking it ("do we do a secret santa?", "summer fridays a thing?", "any chance we have an espp?", "costco
     membership perk?", "is X one of our perks?", "does the company contribute to X?", "does tech ops hand out X?", a
     thing half remembered: "do we get *that* paid trip to see the new city?", and uninverted: "sourcegraph has a gym
-    membership?", "there is a secondment program?", or put up to be confirmed: "we get X too, right?"), and the X
+    membership?", "there is a secondment program?", or put up to be confirmed: "we get X too, right?"; or asked how
+    much of it there is: "how many days of X do we get?", "what's the monthly X stipend?"), and the X
     of a request for it ("pls send me the military leave policy", "can tech ops send me X", "dm me the lasik
     discount code", "sign me up for the bystander workshop", "looking for whoever runs the loan program"); None for
     other shapes. A request names its X less often than it names what it needs ("need a sitter while I'm at the

@@ -416,6 +416,31 @@ def test_a_belief_about_a_thing_never_written_down_is_not_found(example_runtime:
 
 
 @pytest.mark.parametrize("question, thing", [
+    ("getting married in october 💍 how many days of wedding leave do we get on top of pto?", "wedding leave"),
+    ("how many paid volunteer days do we get per year?", "volunteer days"),
+    ("how many weeks of temporary housing does the company cover when you relocate?", "temporary housing"),
+    ("our little one starts daycare soon. what's the monthly childcare stipend we get?", "childcare stipend"),
+    ("how much is the yearly wellness stipend?", "wellness stipend"),
+    ("got let go this week. how many days do i get to ship the laptop back?", None),  # a deadline, not a thing
+    ("how much does the company give for my phone bill?", None),  # what follows the verb is the asker's own
+    ("how many hours of overtime can i work?", None),  # a limit on what the asker does, not a thing given
+    ("what's the wifi password at the office?", None),  # asks for a fact, not an amount of something given
+])
+def test_asking_how_much_of_a_thing_we_get_names_the_thing(question: str, thing: str | None) -> None:
+    """"How many days of X do we get?" and "what's the monthly X stipend?" take X for granted as "do we get X?"
+    asks whether it exists: when the runbooks never name X, the honest answer is that they do not."""
+    assert asked_thing(question) == thing
+
+
+def test_an_amount_of_a_thing_never_written_down_is_not_found(example_runtime: Runtime) -> None:
+    assert not example_runtime.store.mentions("wedding"), "the thing must be one the runbooks never say"
+
+    not_found_and_answered(example_runtime,
+                           ("getting married in june! how many days of wedding leave do we get?", "wedding leave"),
+                           ("whats the monthly connectivity allowance?", "allowance"))
+
+
+@pytest.mark.parametrize("question, thing", [
     ("my report wants three weeks off in a row. is there an extra sign-off for that much time?", None),
     ("is there any sign-off from finance for a conference trip?", None),
     ("is there a sign-off sheet for returning equipment?", "sign-off sheet"),
