@@ -574,6 +574,22 @@ def test_who_is_right_and_what_one_can_still_do_in_ones_own_case_are_judgements(
     assert bool(signals(normalize(message), policy_file.signals).own_case) is own_case
 
 
+@pytest.mark.parametrize("message, own_case", [
+    ("missed the expense window while i was out sick. can someone make an exception for me?", True),
+    ("my accommodation ends in two weeks and i'm not ready. how do i make my case for extending it?", True),
+    ("they offered extra breaks instead of the shorter week my doctor asked for. is their offer actually enough?",
+     True),
+    ("hit 130% of quota and my bonus came in below a peer's. was i entitled to more?", True),
+    ("how do i request an exception to the hotel cap for a conference?", False),  # the route to ask: the runbooks
+    ("who signs off on an exception to the patching SLA?", False),
+])
+def test_a_rule_bent_for_ones_case_or_what_one_was_given_judged_is_ones_own_case(
+        policy_file, message: str, own_case: bool) -> None:  # noqa: ANN001
+    """An exception asked for oneself, one's case argued, or whether what one got was enough needs a person to weigh
+    it; the route to ask for an exception is the runbooks' (policy check 65 missed three such messages)."""
+    assert bool(signals(normalize(message), policy_file.signals).own_case) is own_case
+
+
 @pytest.mark.parametrize("message", [
     "if i report something to my manager, she keep it private or she must share it with people team?",
     "my medication changed and the accommodation does not fit anymore. what is process for change it?",
