@@ -590,9 +590,10 @@ def _other(doc: str, text: str, similarity: float) -> Result:
                   section="", anchor="", text=text, updated_at=None, similarity=similarity, score=similarity)
 
 
-def test_citations_stay_within_the_limit_that_slack_and_teams_show() -> None:
-    """The lead document's extra section is cited in rank order like the rest, and the citations stop
-    at `limit`: a sixth would be a quote no surface shows (they list five sources)."""
+def test_citations_stay_within_the_limit_that_slack_and_teams_show_and_three_documents_keep_a_place() -> None:
+    """The citations stop at `limit`: a sixth would be a quote no surface shows (they list five sources). Within it,
+    the third document is cited before the lead's third place (`MIN_SOURCES`): it was the cut one that often
+    answered."""
     question = "how long do I have to file an expense report?"
     retrieved = [*EXPENSES[:2], _other("travel.md", "Book trips in Navigo.", 0.5),
                  _other("cards.md", "Card spend is reconciled monthly.", 0.45)]
@@ -600,7 +601,11 @@ def test_citations_stay_within_the_limit_that_slack_and_teams_show() -> None:
     cited = citations_for(question, retrieved, limit=4,
                           documents=lambda ids: {d: [c for c in [*EXPENSES, *retrieved] if c.doc_id == d] for d in ids})
 
-    assert [citation.section or citation.path for citation in cited] == ["Claiming", "Approval", "Deadlines", "travel.md"]
+    assert [citation.section or citation.path for citation in cited] == ["Claiming", "Approval", "travel.md", "cards.md"]
+    wider = citations_for(question, retrieved, limit=5,
+                          documents=lambda ids: {d: [c for c in [*EXPENSES, *retrieved] if c.doc_id == d] for d in ids})
+    assert [citation.section or citation.path for citation in wider] == [
+        "Claiming", "Approval", "Deadlines", "travel.md", "cards.md"]
 
 
 def test_a_copied_page_is_not_quoted_twice_and_the_next_source_takes_its_place() -> None:
