@@ -580,6 +580,7 @@ def test_who_is_right_and_what_one_can_still_do_in_ones_own_case_are_judgements(
     ("they offered extra breaks instead of the shorter week my doctor asked for. is their offer actually enough?",
      True),
     ("hit 130% of quota and my bonus came in below a peer's. was i entitled to more?", True),
+    ("i'd rather refuse the background check over an old conviction. would refusing be worse for me?", True),
     ("how do i request an exception to the hotel cap for a conference?", False),  # the route to ask: the runbooks
     ("who signs off on an exception to the patching SLA?", False),
 ])
