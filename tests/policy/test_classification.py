@@ -586,8 +586,9 @@ def test_who_is_right_and_what_one_can_still_do_in_ones_own_case_are_judgements(
 ])
 def test_a_rule_bent_for_ones_case_or_what_one_was_given_judged_is_ones_own_case(
         policy_file, message: str, own_case: bool) -> None:  # noqa: ANN001
-    """An exception asked for oneself, one's case argued, or whether what one got was enough needs a person to weigh
-    it; the route to ask for an exception is the runbooks' (policy check 65 missed three such messages)."""
+    """An exception asked for oneself, one's case argued, whether what one got was enough, or which way is worse for
+    oneself needs a person to weigh it; the route to ask for an exception is the runbooks' (policy check 65 missed four
+    such messages)."""
     assert bool(signals(normalize(message), policy_file.signals).own_case) is own_case
 
 
