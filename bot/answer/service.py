@@ -51,7 +51,8 @@ PROMPT_SECTION_WINDOW = 3
 
 _OWN_ASK = re.compile(r"^\W*(?:and |also |or |plus |if not,? |if so,? )?(?:who|how|where|what|which|when|can|could|do|does|is|are)\b",
                       re.IGNORECASE)
-_BACK = re.compile(r"\b(it|its|that|this|they|them|those|these|one|ones|there)\b", re.IGNORECASE)
+_BACK = re.compile(r"\b(it|its|that|this|they|them|those|these|one|ones|there|if (?:so|yes|we do|you do))\b",
+                   re.IGNORECASE)
 
 
 def another_ask(question: str, thing: str) -> bool:

@@ -514,6 +514,7 @@ def test_do_we_have_something_said_in_chat_words_is_judged_in_the_runbooks_words
     ("does our plan cover acupuncture? who can tell me what else it pays for", "acupuncture", False),  # "it": X
     ("does our plan cover acupuncture? who do i ask about my claims", "acupuncture", True),
     ("is there a chess club? how do i join", "chess club", False),  # joining it
+    ("do we get lunch credits on wfh days? how much a week if so?", "lunch credits", False),  # "if so": X's amount
     ("do we have pet insurance? my dog keeps eating socks", "pet insurance", False),  # no second ask
     ("money's tight 😬 can i get an advance on my paycheck?", "advance", False),  # the ask after the chat is X's
 ])
