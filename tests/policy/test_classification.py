@@ -581,14 +581,16 @@ def test_who_is_right_and_what_one_can_still_do_in_ones_own_case_are_judgements(
      True),
     ("hit 130% of quota and my bonus came in below a peer's. was i entitled to more?", True),
     ("i'd rather refuse the background check over an old conviction. would refusing be worse for me?", True),
+    ("my work laptop was stolen last week and i never reported it. what happens to me now?", True),
+    ("if my work permit lapses during the renewal, what happens to my job?", False),  # the written rule
     ("how do i request an exception to the hotel cap for a conference?", False),  # the route to ask: the runbooks
     ("who signs off on an exception to the patching SLA?", False),
 ])
 def test_a_rule_bent_for_ones_case_or_what_one_was_given_judged_is_ones_own_case(
         policy_file, message: str, own_case: bool) -> None:  # noqa: ANN001
-    """An exception asked for oneself, one's case argued, whether what one got was enough, or which way is worse for
-    oneself needs a person to weigh it; the route to ask for an exception is the runbooks' (policy check 65 missed four
-    such messages)."""
+    """An exception asked for oneself, one's case argued, whether what one got was enough, which way is worse for
+    oneself, or what becomes of oneself needs a person to weigh it; the route to ask for an exception and what happens
+    to a job under a rule are the runbooks' (policy checks 62, 65 and 66 missed six such messages)."""
     assert bool(signals(normalize(message), policy_file.signals).own_case) is own_case
 
 
