@@ -41,14 +41,17 @@ check 59 and development set 9 in session 34 once read, before its end readings,
 after them, and check set 32 and policy check 61 in session 35 once read, before any change, and check set 33 and
 policy check 62 after its end readings, and check set 34 and policy check 63 in session 36 once read, before any
 change, and check set 35 and policy check 64 after its end readings, and check set 36 and policy check 65 in session 37
-once read, before any change, and check set 37 and policy check 66 after its end readings). Check set 38 and policy
-check 67 are for the next session's start."""
+once read, before any change, and check set 37 after its end readings; policy check 66, read then too, is
+`LEFT_OUT`). Check set 38 and policy check 67 are for the next session's start."""
 
-LEFT_OUT = frozenset({"policy_check38_sourcegraph", "policy_check39_sourcegraph"})
+LEFT_OUT = frozenset({"policy_check38_sourcegraph", "policy_check39_sourcegraph", "policy_check66_sourcegraph"})
 """Sets measured in the pool and left out by the figures (session 23): with policy checks 38 (IT, security and
 money) and 39 (life events) the 20 `kb eval` sets lost 3 answers to new false alarms (18 -> 20) and one real
 escalation, and the policy sets moved +2 escalations for +3 false alarms. They stay as reading sets
-(`benchmarks/policy_report.py`); a later, larger pool may take them."""
+(`benchmarks/policy_report.py`); a later, larger pool may take them. Policy check 66 (what happens next: a process
+asked generally and of one's own live case, session 37) likewise: in the pool, 115 sets each untaught lost 4
+escalations for no false alarm fewer (5,335 -> 5,331 of 5,546; 190 = 190), and the Sourcegraph check sets gained 3
+false alarms."""
 
 
 def labelled(path: Path) -> list[dict[str, str]]:
