@@ -121,8 +121,8 @@ def citations_for(question: str, results: list[Result], limit: int, scorer: Sent
     sets (1,948 answer questions) that showed the fact in 13 more answers and in the message itself in 5
     more, answers 2.7% longer (README). At most `limit` citations are kept, in that order, but the first
     `MIN_SOURCES` documents are each cited before any extra quote (`shown_citations`). On 18F, the examples
-    and three Sourcegraph sets (README) this gained two questions on the examples and as many as it lost elsewhere; reading the lead document alone
-    was a net loss on two of the Sourcegraph sets. Keeping every document instead (more citations than the
+    and three Sourcegraph sets (README) this gained two questions on the examples and as many as it lost
+    elsewhere; reading the lead document alone was a net loss on two of the Sourcegraph sets. Keeping every document instead (more citations than the
     five Slack and Teams list) would count quotes nobody sees.
 
     The documents are then put in the order of how well their pages answer (`by_answering`): the first leads.

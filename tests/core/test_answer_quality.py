@@ -602,7 +602,8 @@ def test_citations_stay_within_the_limit_that_slack_and_teams_show_and_three_doc
     cited = citations_for(question, retrieved, limit=4,
                           documents=lambda ids: {d: [c for c in [*EXPENSES, *retrieved] if c.doc_id == d] for d in ids})
 
-    assert [citation.section or citation.path for citation in cited] == ["Claiming", "Approval", "travel.md", "cards.md"]
+    shown = [citation.section or citation.path for citation in cited]
+    assert shown == ["Claiming", "Approval", "travel.md", "cards.md"]
     wider = citations_for(question, retrieved, limit=5,
                           documents=lambda ids: {d: [c for c in [*EXPENSES, *retrieved] if c.doc_id == d] for d in ids})
     assert [citation.section or citation.path for citation in wider] == [
