@@ -44,6 +44,9 @@ _TEAMS = r"tech ops|people ops|hr|(?:the |our )?" + _ORG
 """Who hands things out, named as the one asked ("can *tech ops* send me X", "*the company* gives X?")."""
 _PAID_FOR = r"covered|reimbursable|expensable"
 """What a thing is when the company pays for it ("is X *covered*?", "laundry is *reimbursable*, i think?")."""
+_SPAN = r"(?:days?|weeks?|wks?|hours?|hrs?|months?)"
+"""How long, in "how many *days* of X do we get?": the unit counted, not the thing asked about (nor is it in "how
+many days do i get…")."""
 _SEEKING = r"(?:(?:i\s+)?(?:need|want)|(?:i'?m\s+|i am\s+)?looking for)\s+"
 """How a request says it is after something: "need…", "i want…", "looking for…"."""
 _EXISTS = re.compile(
@@ -94,8 +97,8 @@ _EXISTS = re.compile(
     + r"|reimbursible|claimable|something (?:we|i|you) can (?:claim|expense|get reimbursed for)(?: back)?)"
     r"(?:\s+(?:on|for|when|if|during|while|in)\b[^?.!,;]*)?\s*\?"
     r"|i can (?:also\s+)?(?:expense|claim|get reimbursed for)\s+(?P<u>[^?.!,;]+)"
-    r"|how (?:many|much)\s+(?:(?:extra|paid)\s+)?(?:(?:days?|weeks?|wks?|hours?|hrs?|months?)\s+(?:of\s+)?)?"
-    r"(?!(?:do|does|did|will|would|can|could|is|are|days?|weeks?|wks?|hours?|hrs?|months?|time|money)\b)"
+    r"|how (?:many|much)\s+(?:(?:extra|paid)\s+)?(?:" + _SPAN + r"\s+(?:of\s+)?)?"
+    r"(?!(?:do|does|did|will|would|can|could|is|are|" + _SPAN + r"|time|money)\b)"
     r"(?P<w>[^?.!,;]+?)\s+(?:do|does|will|would|can|could)\s+(?:we|i|you|employees|staff|people|new hires"
     r"|(?:the |our )?" + _ORG + r"|(?!(?:it|that|this|he|she|they)\b)[a-z][\w&.-]*)"
     r"\s+(?:(?:usually|normally|typically|actually)\s+)?(?:get|have|receive|cover|offer|give|provide|pay)\b"
