@@ -6,8 +6,11 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
 
-SNIPPET_CHARS = 160
-"""How much of a source Slack and Teams show under its title in the sources list: a hint, one line."""
+SNIPPET_CHARS = 200
+"""How much of a source Slack and Teams show under its title in the sources list: a hint, a line or two.
+From the quote's best sentence on (`Citation.hint`), on 47 Sourcegraph sets (4,274 answer questions) the hints
+showed the fact in 40 more answers at 200 characters, 11 at 160 and 57 at 240, none fewer, the hint 173
+characters long on average (the best sentence alone at 160: 105); the sentence alone at 200 gained 16 (README)."""
 
 
 def one_line(text: str, limit: int = SNIPPET_CHARS) -> str:
@@ -38,6 +41,13 @@ class Citation:
     def to_json(self) -> dict:
         return {key: value for key, value in asdict(self).items() if key not in ("source", "updated_at", "gist")}
 
+    def hint(self) -> str:
+        """One line of the quote from its best sentence on: that sentence is often short, or a lead-in
+        ("Once you learn that a teammate is resigning, please follow the below process:") whose point is
+        in the sentence after it."""
+        start = self.snippet.find(self.gist) if self.gist else -1
+        return one_line(self.snippet[start:] if start >= 0 else self.gist or self.snippet)
+
 
 @dataclass
 class Answer:
@@ -60,10 +70,10 @@ class Answer:
 
     def source_snippets(self) -> list[str]:
         """What each source in the list under the answer shows beneath its title: one line of the
-        citation's best sentence (its `gist`, else its snippet), or "" when the answer text already
+        citation's quote from its best sentence on (`Citation.hint`), or "" when the answer text already
         quotes the snippet word for word (a snippets answer quotes its first three): shown twice, the
         same words doubled the message's length."""
-        return ["" if citation.snippet and citation.snippet in self.text else one_line(citation.gist or citation.snippet)
+        return ["" if citation.snippet and citation.snippet in self.text else citation.hint()
                 for citation in self.citations]
 
     def shown(self) -> str:

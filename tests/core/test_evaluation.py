@@ -80,7 +80,7 @@ def test_beir_eval_reports_all_three_modes(embedder: Embedder, tmp_path: Path) -
     assert 0 < report["ndcg@10_text"] <= 1.0
 
 
-def test_what_chat_shows_of_a_source_is_one_line_of_its_best_sentence() -> None:
+def test_what_chat_shows_of_a_source_is_one_line_from_its_best_sentence_on() -> None:
     """The sources list under an answer shows a hint of each source the text does not quote."""
     quoted = Citation(title="Expenses", url="u1", path="hr/expenses.md", section="", doc_id="d1",
                       snippet="Reports are filed in Ledger.")
@@ -92,7 +92,22 @@ def test_what_chat_shows_of_a_source_is_one_line_of_its_best_sentence() -> None:
 
     hints = answer.source_snippets()
 
-    assert hints[0] == "" and hints[1] == "Hotels are capped at $200 a night."
+    assert hints[0] == "" and hints[1].startswith("Hotels are capped at $200 a night.") and "Navigo" not in hints[1]
     assert hints[2].startswith("Bookings: every trip") and hints[2].endswith("…") and len(hints[2]) <= SNIPPET_CHARS + 1
     assert " ".join(hints[2][:-1].split()) == hints[2][:-1] and not hints[2][:-1].endswith(" ")  # cut at a word boundary
     assert "$200 a night" in answer.shown() and "Navigo" in answer.shown()
+
+
+def test_a_hint_whose_best_sentence_announces_a_list_goes_on_to_the_first_item() -> None:
+    """A lead-in is often a quote's best sentence; the step it announces is what the reader needs."""
+    steps = Citation(title="Leaving", url="u", path="hr/leaving.md", section="Resignations", doc_id="d",
+                     snippet="Managers own the handover. When a teammate resigns, please follow these steps: "
+                             "1. Tell your People Partner the same day. 2. Agree the last day.",
+                     gist="When a teammate resigns, please follow these steps:")
+    answer = Answer(question="my report just resigned, what do i do first?", text="From Other: > Something else.",
+                    citations=[steps])
+
+    hint = answer.source_snippets()[0]
+
+    assert hint.startswith("When a teammate resigns") and "Tell your People Partner the same day" in hint
+    assert "Managers own the handover" not in hint and len(hint) <= SNIPPET_CHARS + 1
