@@ -97,6 +97,10 @@ _EXISTS = re.compile(
     + r"|reimbursible|claimable|something (?:we|i|you) can (?:claim|expense|get reimbursed for)(?: back)?)"
     r"(?:\s+(?:on|for|when|if|during|while|in)\b[^?.!,;]*)?\s*\?"
     r"|i can (?:also\s+)?(?:expense|claim|get reimbursed for)\s+(?P<u>[^?.!,;]+)"
+    r"|who(?:'?s|\s+is)?\s+(?:(?:actually|currently|usually)\s+)?(?:owns?|runs?|administers?|manages?|handles?"
+    r"|organi[sz]es?|looks after|is in charge of|(?:the\s+)?admin(?:istrator)?\s+(?:on|of|for))\s+(?P<y>[^?.!,;]+)"
+    r"|where\s+(?:do|can|should|would)\s+(?:i|we)\s+(?:go\s+to\s+)?(?:sign\s+up\s+for|enrol+\s+in|register\s+for"
+    r"|apply\s+for)\s+(?P<z>[^?.!,;]+)"
     r"|how (?:many|much)\s+(?:(?:extra|paid)\s+)?(?:" + _SPAN + r"\s+(?:of\s+)?)?"
     r"(?!(?:do|does|did|will|would|can|could|is|are|" + _SPAN + r"|time|money)\b)"
     r"(?P<w>[^?.!,;]+?)\s+(?:do|does|will|would|can|could)\s+(?:we|i|you|employees|staff|people|new hires"
@@ -267,7 +271,8 @@ def asked_thing(question: str, *, judged: bool = False) -> str | None:
     membership perk?", "is X one of our perks?", "does the company contribute to X?", "does tech ops hand out X?", a
     thing half remembered: "do we get *that* paid trip to see the new city?", and uninverted: "sourcegraph has a gym
     membership?", "there is a secondment program?", or put up to be confirmed: "we get X too, right?"; or asked how
-    much of it there is: "how many days of X do we get?", "what's the monthly X stipend?"), and the X
+    much of it there is: "how many days of X do we get?", "what's the monthly X stipend?", or who owns it or where one
+    joins it: "who administers the group RRSP?", "where do i sign up for commuter benefits?"), and the X
     of a request for it ("pls send me the military leave policy", "can tech ops send me X", "dm me the lasik
     discount code", "sign me up for the bystander workshop", "looking for whoever runs the loan program"); None for
     other shapes. A request names its X less often than it names what it needs ("need a sitter while I'm at the
@@ -279,7 +284,8 @@ def asked_thing(question: str, *, judged: bool = False) -> str | None:
     expense is judged by its last word alone ("a windows gaming laptop": the runbooks say whether *laptops* are
     expensed, and name kinds, not models). Judged whole, such Xs turned away 7 answerable questions for 8
     unanswerable ones said so ("gaming", "a couple beers"); by the last word, none for 9, with "beers" read as the
-    runbooks' "alcoholic beverages" (`bot.answer.chat_terms`; README, session 33)."""
+    runbooks' "alcoholic beverages" (`bot.answer.chat_terms`; README, session 33). Who owns X and where to sign up for
+    it changed X for 11 questions of 47 sets: 3 more unanswerable said so, no answer turned away (session 38)."""
     text = " ".join(question.split())
     match = _EXISTS.search(text) or _BARE.search(text)
     if match is None and TAG.search(text):  # "we get X too, right?": the statement without its tag

@@ -441,6 +441,27 @@ def test_an_amount_of_a_thing_never_written_down_is_not_found(example_runtime: R
 
 
 @pytest.mark.parametrize("question, thing", [
+    ("canadian teammate here, who administers the group RRSP?", "group RRSP"),
+    ("who's the admin on our apple developer account? need a signing cert", "apple developer account"),
+    ("who runs the end-of-year secret santa, and what channel do people sign up in?", "end-of-year secret santa"),
+    ("where do i sign up for pre-tax commuter benefits?", "pre-tax commuter benefits"),
+    ("who do i tell about a lost badge?", None),  # a route for something that happened, not a thing owned
+    ("where do i find the expense policy?", None),  # finding a page the runbooks may title otherwise
+])
+def test_asking_who_owns_a_thing_or_where_to_sign_up_for_it_names_the_thing(question: str, thing: str | None) -> None:
+    """"Who runs X?" and "where do i sign up for X?" take X for granted as "do we have X?" does: when the
+    runbooks never name X, nobody owns it there."""
+    assert asked_thing(question) == thing
+
+
+def test_an_owner_of_a_thing_never_written_down_is_not_found(example_runtime: Runtime) -> None:
+    assert not example_runtime.store.mentions("stock"), "the thing must be one the runbooks never say"
+
+    not_found_and_answered(example_runtime, ("who manages the employee stock purchase plan?", "stock purchase plan"),
+                           ("who administers the group RRSP in canada?", "Northstar"))
+
+
+@pytest.mark.parametrize("question, thing", [
     ("my report wants three weeks off in a row. is there an extra sign-off for that much time?", None),
     ("is there any sign-off from finance for a conference trip?", None),
     ("is there a sign-off sheet for returning equipment?", "sign-off sheet"),
