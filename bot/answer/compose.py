@@ -44,6 +44,15 @@ to call the help desk. Measured on 18F, the examples and the Sourcegraph develop
 gain the same questions (README), and none is lost."""
 
 
+PAGE_WORDS_WEIGHT = 0.15
+"""How much a chunk's share of the question's words, within its page (`words_shared`), counts when a document's
+chunks compete for its quote. The sentences are scored by meaning and by the words they share within their own
+chunk, so nothing compared the page's chunks by the question's words, nor saw the heading a chunk sits under
+("who signs off on a sabbatical?" meets a section headed "Sabbaticals" whose sentences never say it). On 47
+Sourcegraph sets (4,179 answer questions, halves alike) 0.15 showed the fact in 42 more answers and 24 fewer
+(+18 in all quotes, +17 shown), 0.3 in 57 more and 38 fewer, answers 3 characters longer (README, session 38)."""
+
+
 SOURCE_SHARE = 0.65
 """A document is cited only if its best chunk scores at least this share of the best chunk's retrieval
 score: a strong answer no longer trails sources about something else ("Customer Health" under the
@@ -127,7 +136,8 @@ def citations_for(question: str, results: list[Result], limit: int, scorer: Sent
 
     The documents are then put in the order of how well their pages answer (`by_answering`): the first leads.
     A document is cited at all only if its best chunk scores `SOURCE_SHARE` of the lead's, and a
-    document's chunks compete by their best sentence plus their own similarity (`PLACE_WEIGHT`).
+    document's chunks compete by their best sentence plus their own similarity (`PLACE_WEIGHT`) and their share of the
+    question's words within the page, headings included (`PAGE_WORDS_WEIGHT`).
     A quote that ends announcing a list its chunk does not hold ("Bring these on your last day:")
     is continued from the next chunk of its section (`continuation`): chunks are cut by length.
     A procedure written as "Step 1: …" sections leads with its outline (`steps_outline`).
@@ -149,9 +159,11 @@ def citations_for(question: str, results: list[Result], limit: int, scorer: Sent
     if sections is not None and groups:
         groups[0] = with_neighbours(groups[0], sections)
     scored = _scored(question, [result for group in groups for result in group], scorer, on_pages)
+    shared = {chunk.id: share for page in pages.values() for chunk, share in zip(page, words_shared(question, page))}
 
     def score(result: Result) -> float:
-        return _chunk_score(question, *scored[result.id], wants) + PLACE_WEIGHT * result.similarity
+        return (_chunk_score(question, *scored[result.id], wants) + PLACE_WEIGHT * result.similarity
+                + PAGE_WORDS_WEIGHT * shared.get(result.id, 0.0))
 
     quotes: list[list[Citation]] = []  # each document's citations, in the documents' order
     quoted_already: list[str] = []
@@ -381,6 +393,14 @@ def more_of(question: str, group: list[Result], chunks: list[Result], wants: fro
     by_words = sorted(unseen, key=lambda chunk: -_chunk_score(question, sentences_of(chunk.text), None, wants))[:extra]
     chosen = {chunk.id for chunk in by_meaning + by_words}
     return [chunk for chunk in unseen if chunk.id in chosen]
+
+
+def words_shared(question: str, page: list[Result]) -> list[float]:
+    """How many of the question's words each chunk of `page` says, its heading included, words rare on the page
+    counting more, as a share of the page's best (`PAGE_WORDS_WEIGHT`)."""
+    lexical = lexical_scores(question, [f"{chunk.section} {chunk.text}" for chunk in page])
+    top = max(lexical, default=0.0) or 1.0
+    return [value / top for value in lexical]
 
 
 Scored = dict[str, tuple[list[str], list[float] | None]]

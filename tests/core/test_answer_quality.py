@@ -10,7 +10,7 @@ import pytest
 
 from bot.answer.asks import Ask, asks, holds, instructs
 from bot.answer.audience import ABROAD, AUDIENCE_BONUS, US, asker_region, audience_bonuses
-from bot.answer.compose import LEAD_QUOTE_CHARS, SOURCE_SHARE, citations_for
+from bot.answer.compose import LEAD_QUOTE_CHARS, SOURCE_SHARE, citations_for, words_shared
 from bot.answer.coverage import DISTINCTIVE, asked_thing, distinctive_unmentioned, named, unmentioned
 from bot.answer.retrieve import Result
 from bot.answer.service import MAX_CLAUSES, another_ask
@@ -741,6 +741,26 @@ def test_with_stored_sentence_vectors_every_chunk_of_the_lead_document_competes(
 
     assert "Timing" not in [citation.section for citation in bare]
     assert [citation.section for citation in read][-1] == "Timing" and "30 days" in read[-1].snippet
+
+
+def test_a_section_whose_heading_names_what_is_asked_wins_the_quote_over_one_a_little_closer_in_meaning() -> None:
+    """A chunk's sentences need not repeat its heading: among chunks the model finds about as close, the one under
+    "Sabbaticals" answers "who signs off on a sabbatical?", though no sentence of it says the word."""
+    question = "who signs off on sabbaticals?"
+    retrieved = [_chunk(0, "Leave", "Leave requests start in Harbor.", 0.6)]
+    named = _chunk(1, "Sabbaticals", "Your director approves them once you have served four years.", 0.4)
+    nearer = _chunk(2, "Holidays", "Public holidays follow your country's calendar.", 0.4)
+    page = [*retrieved, nearer, named]
+    closeness = {"Sabbaticals": 0.5, "Holidays": 0.55, "Leave": 0.9}
+
+    def scorer(question: str, chunks: list[list[str]], known) -> list[list[float]]:  # noqa: ANN001
+        return [[closeness[next(c.section for c in page if sentence in c.text)] for sentence in sentences]
+                for sentences in chunks]
+
+    cited = citations_for(question, retrieved, limit=5, scorer=scorer, documents=lambda ids: {d: page for d in ids})
+
+    assert "Sabbaticals" in [citation.section for citation in cited] and "Holidays" not in [c.section for c in cited]
+    assert words_shared(question, page) == [0.0, 0.0, 1.0]
 
 
 def test_every_cited_document_is_read_whole_when_its_sentence_vectors_are_stored() -> None:
