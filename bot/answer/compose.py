@@ -49,8 +49,9 @@ PAGE_WORDS_WEIGHT = 0.15
 chunks compete for its quote. The sentences are scored by meaning and by the words they share within their own
 chunk, so nothing compared the page's chunks by the question's words, nor saw the heading a chunk sits under
 ("who signs off on a sabbatical?" meets a section headed "Sabbaticals" whose sentences never say it). On 47
-Sourcegraph sets (4,179 answer questions, halves alike) 0.15 showed the fact in 42 more answers and 24 fewer
-(+18 in all quotes, +17 shown), 0.3 in 57 more and 38 fewer, answers 3 characters longer (README, session 38)."""
+Sourcegraph sets (4,179 answer questions, replayed) 0.15 showed the fact in 42 more answers and 24 fewer (+16 and
++2 on the two halves of the sets; +17 in what chat shows), 0.3 in 57 more and 38 fewer, answers 3 characters longer
+(README, session 38)."""
 
 
 SOURCE_SHARE = 0.65
