@@ -42,17 +42,20 @@ after them, and check set 32 and policy check 61 in session 35 once read, before
 policy check 62 after its end readings, and check set 34 and policy check 63 in session 36 once read, before any
 change, and check set 35 and policy check 64 after its end readings, and check set 36 and policy check 65 in session 37
 once read, before any change, and check set 37 after its end readings; policy check 66, read then too, is
-`LEFT_OUT`; and check set 38 and policy check 67 in session 38 once read, before any change, and check set 39 and
-policy check 68 after its end readings). Check set 40 and policy check 69 are for the next session's start."""
+`LEFT_OUT`; and check set 38 and policy check 67 in session 38 once read, before any change, and check set 39 after
+its end readings; policy check 68, read then too, is `LEFT_OUT`). Check set 40 and policy check 69 are for the next
+session's start."""
 
-LEFT_OUT = frozenset({"policy_check38_sourcegraph", "policy_check39_sourcegraph", "policy_check66_sourcegraph"})
+LEFT_OUT = frozenset({"policy_check38_sourcegraph", "policy_check39_sourcegraph", "policy_check66_sourcegraph",
+                      "policy_check68_sourcegraph"})
 """Sets measured in the pool and left out by the figures (session 23): with policy checks 38 (IT, security and
 money) and 39 (life events) the 20 `kb eval` sets lost 3 answers to new false alarms (18 -> 20) and one real
 escalation, and the policy sets moved +2 escalations for +3 false alarms. They stay as reading sets
 (`benchmarks/policy_report.py`); a later, larger pool may take them. Policy check 66 (what happens next: a process
 asked generally and of one's own live case, session 37) likewise: in the pool, 115 sets each untaught lost 4
 escalations for no false alarm fewer (5,335 -> 5,331 of 5,546; 190 = 190), and the Sourcegraph check sets gained 3
-false alarms."""
+false alarms. Policy check 68 (who can see it: privacy asked generally and of one's own exposure, session 38) too: in
+the pool, 119 sets each untaught gained 4 escalations for 12 false alarms (5,485 -> 5,489 of 5,726; 188 -> 200)."""
 
 
 def labelled(path: Path) -> list[dict[str, str]]:
