@@ -18,7 +18,7 @@ from bot.answer.asks import Ask, asks
 from bot.answer.model import Citation
 from bot.answer.retrieve import Result
 from bot.answer.snippets import (PROCEDURE_CHARS, QUOTE_CHARS, announces, best_quote, bonuses, bounded, lexical_scores,
-                                 opening, terms)
+                                 lexical_shares, opening, terms)
 from bot.index import sentence_vectors
 from bot.index.chunking import plain_heading
 from bot.index.sentences import sentences_of
@@ -132,8 +132,8 @@ def citations_for(question: str, results: list[Result], limit: int, scorer: Sent
     more, answers 2.7% longer (README). At most `limit` citations are kept, in that order, but the first
     `MIN_SOURCES` documents are each cited before any extra quote (`shown_citations`). On 18F, the examples
     and three Sourcegraph sets (README) this gained two questions on the examples and as many as it lost
-    elsewhere; reading the lead document alone was a net loss on two of the Sourcegraph sets. Keeping every document instead (more citations than the
-    five Slack and Teams list) would count quotes nobody sees.
+    elsewhere; reading the lead document alone was a net loss on two of the Sourcegraph sets. Keeping every document
+    instead (more citations than the five Slack and Teams list) would count quotes nobody sees.
 
     The documents are then put in the order of how well their pages answer (`by_answering`): the first leads.
     A document is cited at all only if its best chunk scores `SOURCE_SHARE` of the lead's, and a
@@ -399,9 +399,7 @@ def more_of(question: str, group: list[Result], chunks: list[Result], wants: fro
 def words_shared(question: str, page: list[Result]) -> list[float]:
     """How many of the question's words each chunk of `page` says, its heading included, words rare on the page
     counting more, as a share of the page's best (`PAGE_WORDS_WEIGHT`)."""
-    lexical = lexical_scores(question, [f"{chunk.section} {chunk.text}" for chunk in page])
-    top = max(lexical, default=0.0) or 1.0
-    return [value / top for value in lexical]
+    return lexical_shares(question, [f"{chunk.section} {chunk.text}" for chunk in page])
 
 
 Scored = dict[str, tuple[list[str], list[float] | None]]

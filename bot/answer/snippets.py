@@ -97,6 +97,14 @@ def lexical_scores(question: str, sentences: list[str]) -> list[float]:
     return [sum(weight[term] for term in bag & wanted) for bag in bags]
 
 
+def lexical_shares(question: str, texts: list[str]) -> list[float]:
+    """`lexical_scores` as a share of the best of `texts` (all 0 when none shares a word): one scale, whatever
+    the question's words weigh."""
+    lexical = lexical_scores(question, texts)
+    top = max(lexical, default=0.0) or 1.0
+    return [value / top for value in lexical]
+
+
 def sentence_scores(question: str, sentences: list[str], semantic: list[float] | None = None,
                     wants: frozenset[Ask] = frozenset()) -> list[float]:
     """How well each sentence answers the question, on one scale within a chunk.
@@ -106,9 +114,7 @@ def sentence_scores(question: str, sentences: list[str], semantic: list[float] |
     for (`wants`: a number for "how long", an address for "who do I tell") gets `FACT_BONUS`: the
     sentence next to it shares as many words but does not answer.
     """
-    lexical = lexical_scores(question, sentences)
-    top = max(lexical, default=0.0) or 1.0
-    scores = [value / top for value in lexical]
+    scores = lexical_shares(question, sentences)
     if semantic is not None and len(semantic) == len(sentences):
         scores = [0.5 * lex + sem for lex, sem in zip(scores, semantic)]
     return [score + bonus for score, bonus in zip(scores, bonuses(question, sentences, wants))]
