@@ -462,6 +462,37 @@ def test_an_owner_of_a_thing_never_written_down_is_not_found(example_runtime: Ru
 
 
 @pytest.mark.parametrize("question, thing", [
+    ("how do i order business cards before a conference?", "business cards"),
+    ("visiting the office next week, what's the process to book a meeting room?", "meeting room"),
+    ("how do i sign up for the company classpass membership?", "classpass membership"),
+    ("how do i order a replacement laptop once i'm eligible for a refresh?", "replacement laptop"),
+    ("how do i get recording rights in loom?", None),  # getting a right granted: a route, not a thing to order
+    ("how do i set up the vpn on my new laptop?", None),  # a procedure for what the asker has
+])
+def test_asking_how_to_order_or_book_a_thing_names_the_thing(question: str, thing: str | None) -> None:
+    """"How do I order / book / sign up for X?" takes X for granted as "do we have X?" does; other procedures ask how
+    to do something with what the asker has, which the runbooks word their own way."""
+    assert asked_thing(question) == thing
+
+
+def test_a_replacement_device_is_about_the_device_and_a_kind_of_device_about_the_kind() -> None:
+    """"A replacement laptop" is a laptop, however the runbooks word its replacing ("refresh"); "a windows laptop"
+    is Windows, which a page on laptops may never allow."""
+    page = ["Laptops are refreshed every three years: tech ops ships the new one."]
+
+    assert not unmentioned("replacement laptop", page)
+    assert unmentioned("windows laptop", page)
+
+
+def test_a_thing_to_book_never_written_down_is_not_found_and_a_replacement_device_is_answered(
+        example_runtime: Runtime) -> None:
+    assert not example_runtime.store.mentions("cabin"), "the thing must be one the runbooks never say"
+
+    not_found_and_answered(example_runtime, ("how do i book the company ski cabin for a team weekend?", "ski cabin"),
+                           ("how do i order a replacement laptop? mine was stolen", "replacement"))
+
+
+@pytest.mark.parametrize("question, thing", [
     ("my report wants three weeks off in a row. is there an extra sign-off for that much time?", None),
     ("is there any sign-off from finance for a conference trip?", None),
     ("is there a sign-off sheet for returning equipment?", "sign-off sheet"),
