@@ -49,11 +49,15 @@ _SPAN = r"(?:days?|weeks?|wks?|hours?|hrs?|months?)"
 many days do i get…")."""
 _SEEKING = r"(?:(?:i\s+)?(?:need|want)|(?:i'?m\s+|i am\s+)?looking for)\s+"
 """How a request says it is after something: "need…", "i want…", "looking for…"."""
+_ADVERBS = "really|also|just|actually|totally|definitely|probably|honestly"
+"""Words after "would" or "could" that start a statement, not a question about who has X ("would *really* help with
+our daycare gap")."""
 _EXISTS = re.compile(
     _START + r"(?:"
     r"(?:do|does|did|will|would|can|could)\s+(?P<who>we|i|you|they|employees|staff|people|folks|new hires|contractors"
-    r"|(?:the |our |this )?" + _ORG + r"|(?!(?:i|we|my|your|his|her|their|its)\b)[a-z][\w&.-]*)"
+    r"|(?:the |our |this )?" + _ORG + r"|(?!(?:i|we|my|your|his|her|their|its|" + _ADVERBS + r")\b)[a-z][\w&.-]*)"
     r"(?:\s+(?!to\b)\w+){0,2}?\s+(?P<verb>have|get|offer|provide|give out|give|cover|pay for|pay|reimburse|support"
+    r"|help(?: out)? with|help pay for|chip in (?:for|on)|top up|arrange"
     r"|sponsor|subsidi[sz]e|run|host|include|match|hand out|send out|mail out|lend|loan|contribute to)"
     r"(?!\s+to\b)(?:\s+(?:us|me|employees|staff))?\s+(?P<a>[^?.!,;]+)"
     r"|(?:is|are) there\s+(?P<b>[^?.!,;]+)"
@@ -295,7 +299,9 @@ def asked_thing(question: str, *, judged: bool = False) -> str | None:
     cabin?", "what's the process to order business cards?") takes X for granted too; on 51 sets it changed X for 15
     questions: 6 more unanswerable said so, none answerable turned away. How to get, request, set up or add X did
     not carry over: 10 more for 24 answerable turned away ("how do i get recording rights?", "…add captions…"):
-    what one gets or sets up is worded the asker's way (session 39)."""
+    what one gets or sets up is worded the asker's way. Whether the company helps with, chips in for, tops up or
+    arranges X ("does sg help with student loan repayments?") changed X for 5 questions: 2 more unanswerable said
+    so, none answerable turned away (session 39)."""
     text = " ".join(question.split())
     match = _EXISTS.search(text) or _BARE.search(text)
     if match is None and TAG.search(text):  # "we get X too, right?": the statement without its tag

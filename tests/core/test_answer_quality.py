@@ -462,6 +462,16 @@ def test_an_owner_of_a_thing_never_written_down_is_not_found(example_runtime: Ru
 
 
 @pytest.mark.parametrize("question, thing", [
+    ("does sg help with student loan repayments at all? my old job matched payments", "student loan repayments"),
+    ("cracked my phone screen. will the company chip in for the screen repair?", "screen repair"),
+    ("could i work two days a week during leave? would really help with our daycare gap", None),  # a statement
+])
+def test_asking_whether_the_company_helps_with_a_thing_names_the_thing(question: str, thing: str | None) -> None:
+    """"Does the company help with / chip in for X?" asks whether X is offered, as "does it pay for X?" does."""
+    assert asked_thing(question) == thing
+
+
+@pytest.mark.parametrize("question, thing", [
     ("how do i order business cards before a conference?", "business cards"),
     ("visiting the office next week, what's the process to book a meeting room?", "meeting room"),
     ("how do i sign up for the company classpass membership?", "classpass membership"),
