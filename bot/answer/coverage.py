@@ -207,13 +207,20 @@ _WH = re.compile(r"\b(?:how|what|when|where|which|who|whom|why)\b", re.IGNORECAS
 _HAVE = frozenset(("have", "get"))
 """The verbs of "do I have / get X?", which ask whether X exists for the asker. Asked by "I", the others ask
 leave to do something ("can i run ubuntu…", "can i include my partner…"), not whether the runbooks name X."""
+_RULE_NOUNS = frozenset("""threshold thresholds requirement requirements condition conditions step steps setting settings
+    spec specs specification specifications floor floors warning warnings""".split())
+""""Is there a *threshold* where…", "a tenure *requirement*", "any *specs* for the video?", "a *step* for recording
+it?": the question asks what the rule is, which the runbooks state without naming it so. On 51 sets, read as asking
+for a thing, such nouns first or last in X turned away 11 answerable questions for 1 unanswerable one said so
+(session 39)."""
 _MEASURES = frozenset("""cap caps limit limits max maximum minimum min deadline deadlines cutoff cut-off ceiling amount
-    amounts""".split())
+    amounts""".split()) | _RULE_NOUNS
 """"Is there a cap on the stipend?" asks how much, not whether a thing exists: the runbooks may give
 the amount without ever saying "cap", so the question is left to retrieval."""
-_ASSENT = frozenset("approval approvals sign-off sign-offs signoff signoffs permission go-ahead".split())
+_ASSENT = frozenset("approval approvals sign-off sign-offs signoff signoffs permission go-ahead".split()) | _RULE_NOUNS
 """"Is there an extra *sign-off* for three weeks off?" asks whether a step is needed and who takes it, which the runbooks
-answer in words of their own ("approval from your Manager"), not whether a thing exists."""
+answer in words of their own ("approval from your Manager"), not whether a thing exists; so does X ending in a rule's
+noun ("an earnings *floor*", "a setup *condition*")."""
 _STATES = frozenset("wrong right wrongly done fixed sorted".split())
 """"Did tech ops get the order *wrong*?": "get" with a state after its object says what was done to it, not that X
 is to be had."""

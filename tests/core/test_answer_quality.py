@@ -509,6 +509,10 @@ def test_a_thing_to_book_never_written_down_is_not_found_and_a_replacement_devic
     ("our intern's laptop is an older model. did tech ops get the order wrong?", None),
     ("did people ops get the start date right?", None),
     ("do we get a fixed stipend for internet?", "fixed stipend"),
+    ("started in july. is there a tenure requirement for the equity refresh?", None),
+    ("the welcome email wants a video of me. any specs for how to film it?", None),
+    ("is there a threshold where i have to give someone a heads up first?", None),
+    ("coming back from leave, is there any kind of earnings floor for the first months?", None),
 ])
 def test_asking_whether_a_step_is_needed_or_a_thing_was_done_right_names_nothing(question: str,
                                                                                  thing: str | None) -> None:
