@@ -197,8 +197,8 @@ _HELP_WITH = re.compile(r"^(?:(?:any|some|kind|sort|of|a|an|the|financial|compan
 looking for a job?"): what the help is with is the thing asked about."""
 _REQUESTED = frozenset("klmnopqr")
 """The shapes of a request ("pls send me X", "point me to X", "sign me up for X", "need the X", "looking for whoever
-runs X", "how do i order X"): chat asks for a thing as often as it asks whether there is one, and a thing the runbooks never name is as
-absent either way."""
+runs X", "how do i order X"): chat asks for a thing as often as it asks whether there is one, and a thing the
+runbooks never name is as absent either way."""
 _CARRIED = re.compile(r"(?:\s+(?:" + _DOC_WORDS + r"|details|info|information|policy|rules|process|page|doc|docs|steps"
                       r"|guide))+$", re.IGNORECASE)
 """The same words after the thing ("the pawternity leave *details*", "the lasik discount *code*"): X is what they
