@@ -207,8 +207,8 @@ _WH = re.compile(r"\b(?:how|what|when|where|which|who|whom|why)\b", re.IGNORECAS
 _HAVE = frozenset(("have", "get"))
 """The verbs of "do I have / get X?", which ask whether X exists for the asker. Asked by "I", the others ask
 leave to do something ("can i run ubuntu…", "can i include my partner…"), not whether the runbooks name X."""
-_RULE_NOUNS = frozenset("""threshold thresholds requirement requirements condition conditions step steps setting settings
-    spec specs specification specifications floor floors warning warnings""".split())
+_RULE_NOUNS = frozenset("""threshold thresholds requirement requirements condition conditions step steps setting
+    settings spec specs specification specifications floor floors warning warnings""".split())
 """"Is there a *threshold* where…", "a tenure *requirement*", "any *specs* for the video?", "a *step* for recording
 it?": the question asks what the rule is, which the runbooks state without naming it so. On 51 sets, read as asking
 for a thing, such nouns first or last in X turned away 11 answerable questions for 1 unanswerable one said so
