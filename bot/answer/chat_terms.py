@@ -110,7 +110,7 @@ CHAT_TERMS: dict[str, str] = {
     r"|\bjira service (desk|management)\b": "IT support",
     r"\bwi-?fi\b": "internet",
     r"\bmerch\b": "swag",
-    r"\bgym\b|\bwork ?outs?\b": "wellness fitness",
+    r"\bgym\b|\bwork-?outs?\b": "wellness fitness",  # "work out how much" is a verb
     r"\blawyers?\b": "attorney",
     r"\bapi (keys?|tokens?)\b|\baccess tokens?\b|\bsecret keys?\b|\b(db|database|root|admin) passwords?\b": "credentials secret",
     r"\b(keep|buy|purchase) (back )?(my|the|our) old (laptop|mac|macbook|mbp|computer|machine)"

@@ -451,9 +451,11 @@ added, a lone sentence counting twice, in 1,766 (plain sums: 1,767, with answers
 weighed 0.15, 0.3, 0.5 or 0.75: 1,757 to 1,763) (README)."""
 
 
-def not_found_about(thing: str, citations: list[Citation], shown: int = 3) -> str:
-    """"Not found" naming what was asked about, with the closest sections still listed to look at."""
-    lines = [f"I couldn't find anything about *{thing}* in the runbooks, so I can't tell you whether we have it."]
+def not_found_about(thing: str, citations: list[Citation], shown: int = 3, meaning: bool = False) -> str:
+    """"Not found" naming what was asked about, with the closest sections still listed to look at; with `meaning`,
+    the question asked what a term means, which runbooks that never say it cannot tell."""
+    cannot = "what it means here" if meaning else "whether we have it"
+    lines = [f"I couldn't find anything about *{thing}* in the runbooks, so I can't tell you {cannot}."]
     if citations:
         lines.append("The closest sections:")
         lines.extend(f"• *{_where(citation)}* [{number}]" for number, citation in enumerate(citations[:shown], start=1))

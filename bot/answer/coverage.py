@@ -120,6 +120,18 @@ _EXISTS = re.compile(
     r")",
     re.IGNORECASE,
 )
+_DEFINED = re.compile(
+    _START + r"(?:what\s+(?:does|do)\s+(?:the\s+)?(?:(?:term|word|acronym|abbreviation|phrase)\s+)?[\"“']?"
+    r"(?P<A>[^?.!,;\"”]+?)[\"”']?\s+(?:(?:even|actually|really|exactly|usually|normally|typically|here)\s+)?"
+    r"(?:mean|stand\s+for)\b(?!\s+by\b)"
+    r"|(?:what(?:'?s|\s+is|\s+are)|wtf\s+is)\s+(?:an?\s+|the\s+)?"
+    r"(?:(?-i:(?P<B>[A-Z][A-Z0-9&]{1,6}s?))(?=\s*[?,.!:]|\s*$)|[\"“](?P<C>[^\"”]{2,40})[\"”]))",
+    re.IGNORECASE,
+)
+"""What a term means, asked of a term the asker met ("what does PTAL mean?", "what's a RACI?", "what's a \"duvet
+day\"?"): runbooks that never say the term cannot say what it means, and quoting the nearest page would read as
+if they did. Only a term marked as one: an acronym written in capitals, or quoted, after "what's"; any X before
+"mean" or "stand for", but not one that means something *by* a word ("what do ppl mean by…": the word follows)."""
 _BELIEF = re.compile(r"(^|[.!?;:\n]\s*|,\s+)(?:(?:so|ok|okay|just (?:confirming|checking|to confirm)"
                      r"|(?:i'?m )?pretty sure|i (?:assume|think|believe)|am i right (?:that|in thinking)"
                      r"|correct me if i'?m wrong(?:,? but)?)[,:\s-]+)+", re.IGNORECASE)
@@ -280,6 +292,14 @@ def _pointed_at(words: list[str]) -> int:
     return 0
 
 
+def asks_meaning(question: str) -> bool:
+    """Whether the question asks what a term means (`_DEFINED`) rather than whether there is a thing: a "not found"
+    says it cannot tell what the term means, not whether the company has it."""
+    text = " ".join(question.split())
+    return _EXISTS.search(text) is None and _BARE.search(text) is None and _DEFINED.search(text) is not None \
+        and asked_thing(text) is not None  # "what does that mean?" names no term
+
+
 def asked_thing(question: str, *, judged: bool = False) -> str | None:
     """The X of "do we have X?", "is there an X?", "does the company offer X?", "can I expense X?", and chat's ways
     of asking it ("do we do a secret santa?", "summer fridays a thing?", "any chance we have an espp?", "costco
@@ -308,9 +328,11 @@ def asked_thing(question: str, *, judged: bool = False) -> str | None:
     not carry over: 10 more for 24 answerable turned away ("how do i get recording rights?", "…add captions…"):
     what one gets or sets up is worded the asker's way. Whether the company helps with, chips in for, tops up or
     arranges X ("does sg help with student loan repayments?") changed X for 5 questions: 2 more unanswerable said
-    so, none answerable turned away (session 39)."""
+    so, none answerable turned away (session 39). What a term means ("what does PTAL mean?", "what's a RACI?",
+    `_DEFINED`) changed X for 28 questions of 53 sets: 5 more unanswerable said so, none answerable turned away
+    (session 40)."""
     text = " ".join(question.split())
-    match = _EXISTS.search(text) or _BARE.search(text)
+    match = _EXISTS.search(text) or _BARE.search(text) or _DEFINED.search(text)
     if match is None and TAG.search(text):  # "we get X too, right?": the statement without its tag
         match = _EXISTS.search(_BELIEF.sub(r"\1", TAG.sub("?", text)))
     if match is None:

@@ -16,8 +16,8 @@ from bot import metrics
 from bot.answer.chat_terms import translated
 from bot.answer.compose import (citations_for, embedding_scorer, not_found, not_found_about, snippets_answer,
                                 with_neighbours)
-from bot.answer.coverage import (DISTINCTIVE, asked_thing, distinctive_unmentioned, named, spellings, telling_terms,
-                                 unmentioned)
+from bot.answer.coverage import (DISTINCTIVE, asked_thing, asks_meaning, distinctive_unmentioned, named, spellings,
+                                 telling_terms, unmentioned)
 from bot.answer.grounded import GroundedWriter, Partial
 from bot.answer.model import Answer
 from bot.answer.question import check_question
@@ -192,8 +192,8 @@ class AnswerService:
                                   documents=documents)
         if thing is not None:
             log.info("answer.not_found", reason="not_mentioned")
-            return Answer(question=checked.text, text=not_found_about(thing, citations), citations=citations,
-                          no_answer=True)
+            text = not_found_about(thing, citations, meaning=asks_meaning(corrected))
+            return Answer(question=checked.text, text=text, citations=citations, no_answer=True)
         return Answer(question=checked.text, text=snippets_answer(citations), citations=citations)
 
     def absent_thing(self, question: str, results: list[Result], where: str | None = None) -> str | None:

@@ -11,7 +11,7 @@ import pytest
 from bot.answer.asks import Ask, asks, holds, instructs
 from bot.answer.audience import ABROAD, AUDIENCE_BONUS, US, asker_region, audience_bonuses
 from bot.answer.compose import LEAD_QUOTE_CHARS, SOURCE_SHARE, citations_for, words_shared
-from bot.answer.coverage import DISTINCTIVE, asked_thing, distinctive_unmentioned, named, unmentioned
+from bot.answer.coverage import DISTINCTIVE, asked_thing, asks_meaning, distinctive_unmentioned, named, unmentioned
 from bot.answer.retrieve import Result
 from bot.answer.service import MAX_CLAUSES, another_ask
 from bot.answer.snippets import QUOTE_CHARS, best_quote, best_snippet, lexical_scores
@@ -483,6 +483,32 @@ def test_asking_how_to_order_or_book_a_thing_names_the_thing(question: str, thin
     """"How do I order / book / sign up for X?" takes X for granted as "do we have X?" does; other procedures ask how
     to do something with what the asker has, which the runbooks word their own way."""
     assert asked_thing(question) == thing
+
+
+@pytest.mark.parametrize("question, thing", [
+    ("reviewer left PTAL on my PR. what does PTAL mean, do i need to do something?", "PTAL"),
+    ("what is a RACI? a pm asked me to fill one in", "RACI"),
+    ("what's a \"duvet day\"? uk colleague is taking one", "duvet day"),
+    ("what does SCIM stand for", "SCIM"),
+    ("what does below band usually mean", "band"),  # "below" joins, as in "a bonus below target"
+    ("what do ppl mean by \"the scaled team\"?", None),  # what follows "mean by" is the term: left to retrieval
+    ("what's the pto policy?", None),  # a plain "what's X?" asks about X, not what a term means
+    ("what does that mean?", None),
+])
+def test_asking_what_a_term_means_names_the_term(question: str, thing: str | None) -> None:
+    """"What does X mean?" and "what's a RACI?" (an acronym in capitals, or a quoted term) ask about a term the asker
+    met: runbooks that never say it cannot define it."""
+    assert asked_thing(question) == thing
+    assert asks_meaning(question) == (thing is not None)
+
+
+def test_a_term_the_runbooks_never_say_is_not_found_and_one_they_say_is_answered(example_runtime: Runtime) -> None:
+    assert not example_runtime.store.mentions("ptal"), "the term must be one the runbooks never say"
+
+    not_found_and_answered(example_runtime, ("reviewer left PTAL on my PR. what does PTAL mean?", "PTAL"),
+                           ("what does MFA mean? the vpn page keeps saying it", "MFA"))
+    answer = example_runtime.answers.answer("reviewer left PTAL on my PR. what does PTAL mean?")
+    assert "what it means" in answer.text.splitlines()[0], "a term asked about is not a thing we might have"
 
 
 def test_a_replacement_device_is_about_the_device_and_a_kind_of_device_about_the_kind() -> None:
