@@ -292,12 +292,20 @@ def _pointed_at(words: list[str]) -> int:
     return 0
 
 
+def _shape(text: str) -> re.Match[str] | None:
+    """The first of the shapes that name a thing which question `text` (whitespace collapsed) matches, or None."""
+    match = _EXISTS.search(text) or _BARE.search(text) or _DEFINED.search(text)
+    if match is None and TAG.search(text):  # "we get X too, right?": the statement without its tag
+        match = _EXISTS.search(_BELIEF.sub(r"\1", TAG.sub("?", text)))
+    return match
+
+
 def asks_meaning(question: str) -> bool:
     """Whether the question asks what a term means (`_DEFINED`) rather than whether there is a thing: a "not found"
     says it cannot tell what the term means, not whether the company has it."""
     text = " ".join(question.split())
-    return _EXISTS.search(text) is None and _BARE.search(text) is None and _DEFINED.search(text) is not None \
-        and asked_thing(text) is not None  # "what does that mean?" names no term
+    shape = _shape(text)
+    return shape is not None and shape.re is _DEFINED and asked_thing(text) is not None  # "what does that mean?"
 
 
 def asked_thing(question: str, *, judged: bool = False) -> str | None:
@@ -332,9 +340,7 @@ def asked_thing(question: str, *, judged: bool = False) -> str | None:
     `_DEFINED`) changed X for 28 questions of 53 sets: 5 more unanswerable said so, none answerable turned away
     (session 40)."""
     text = " ".join(question.split())
-    match = _EXISTS.search(text) or _BARE.search(text) or _DEFINED.search(text)
-    if match is None and TAG.search(text):  # "we get X too, right?": the statement without its tag
-        match = _EXISTS.search(_BELIEF.sub(r"\1", TAG.sub("?", text)))
+    match = _shape(text)
     if match is None:
         return None
     found = match.groupdict()
