@@ -794,7 +794,7 @@ def test_the_clauses_after_a_second_ask_are_also_judged_together() -> None:
 @pytest.mark.parametrize(("question", "category"), [
     ("how do i log a wellness day? tbh i haven't slept properly in weeks and cry every night, do i need meds",
      "mental_health"),
-    ("how do i add my newborn to insurance? also she's had a rash and fever for 3 days, should we go to the er",
+    ("how do i add my newborn to insurance? also she's been coughing for 3 days, should i take her to urgent care",
      "medical"),
     ("when does my access get cut on my last day? also honestly would it be smart to ask for severance even though "
      "i resigned", "termination"),
