@@ -338,7 +338,10 @@ def asked_thing(question: str, *, judged: bool = False) -> str | None:
     arranges X ("does sg help with student loan repayments?") changed X for 5 questions: 2 more unanswerable said
     so, none answerable turned away (session 39). What a term means ("what does PTAL mean?", "what's a RACI?",
     `_DEFINED`) changed X for 28 questions of 53 sets: 5 more unanswerable said so, none answerable turned away
-    (session 40)."""
+    (session 40). Pay, paid time, money, a stipend, allowance, discount, bonus or reimbursement *for* something keeps
+    what it is for ("any extra pay for night hours?": pay alone is named on hundreds of pages), and an expensed fee,
+    bill or charge is judged with the word before it ("the overdraft fee"): on 55 sets X changed for 20 questions,
+    10 more unanswerable said so and 1 fewer, none answerable turned away or its quote changed (session 41)."""
     text = " ".join(question.split())
     match = _shape(text)
     if match is None:
@@ -369,7 +372,11 @@ def asked_thing(question: str, *, judged: bool = False) -> str | None:
             words = words[:described]
         elif not words or words[0].lower() in naming_nothing:
             return None
-    thing = _CUT.sub("", " ".join(words)).strip(" '\"")
+    paid_for = _PAID_FOR.match(" ".join(words))
+    if paid_for:  # "any extra pay for night hours?": pay alone names nothing, what it is for does
+        thing = f"{paid_for.group('x')} for {_CUT.sub('', paid_for.group('y'))}".strip(" '\"")
+    else:
+        thing = _CUT.sub("", " ".join(words)).strip(" '\"")
     if verb == "get" and _DONE_TO.match(thing):
         return None  # "could my salary get cut?", "do we get reimbursed?": something done to the asker, not a thing
     if _WH.search(thing):
@@ -382,8 +389,21 @@ def asked_thing(question: str, *, judged: bool = False) -> str | None:
     if said and (said[-1] in _HOW or _MEASURES.intersection(said[:-1])):
         return None  # "any quick fix…", "a recommended minimum amount of…": how, or how much, said with words before
     if judged and (found.get("j") or found.get("u")):  # "can I expense X?", "i can expense X?"
-        thing = thing.split()[-1]
+        last = thing.split()[-2:]
+        # A fee, bill or charge is judged by what it is for: the runbooks name fees everywhere ("the overdraft fee").
+        for_what = len(last) == 2 and last[-1].lower() in _CHARGES and last[0].lower() not in _WHOLE
+        thing = " ".join(last if for_what else last[-1:])
     return thing or None
+
+
+_PAID_FOR = re.compile(r"(?P<x>(?:paid time|pay|money|stipend|allowance|discount|bonus|reimbursement)s?)\s+for\s+"
+                       r"(?!(?:it|that|this|them|those|these|me|us)\b)(?P<y>\w.*)", re.IGNORECASE)
+"""Money or time that names nothing until what it is for: "extra pay *for night hours*", "a stipend *for a home
+security system*"; X keeps what it is for, up to the next joining word."""
+_CHARGES = frozenset("fee fees charge charges bill bills fine fines".split())
+"""Last words of an expensed X that say only that it costs money: X is judged by the word before as well."""
+_WHOLE = frozenset("whole full entire total".split())
+"""Words before a fee that say how much of it, not what it is for ("the whole bill")."""
 
 
 def key_terms(thing: str) -> list[str]:

@@ -303,6 +303,9 @@ def test_the_thing_a_do_we_have_question_asks_about(question: str, thing: str | 
     ("on a work trip, can we claim hotel laundry?", "laundry"),
     ("on the long flight, i can expense a wifi pass?", "pass"),  # uninverted, judged the same way
     ("does the company offer pet insurance?", "pet insurance"),  # other shapes are judged whole
+    ("the bank charged me $35. can i expense the overdraft fee?", "overdraft fee"),  # a fee: by what it is for
+    ("can i expense part of my electricity bill since i wfh?", "electricity bill"),
+    ("can i expense the whole bill or only my part?", "bill"),  # how much of it, not what for
 ])
 def test_what_one_would_expense_is_judged_by_its_kind(question: str, judged: str) -> None:
     assert asked_thing(question, judged=True) == judged
@@ -315,6 +318,23 @@ def not_found_and_answered(runtime: Runtime, absent: tuple[str, str], named: tup
     assert answer.no_answer and f"*{absent[1]}*" in answer.text.splitlines()[0] and answer.citations
     answer = runtime.answers.answer(named[0])
     assert not answer.no_answer and named[1] in " ".join(citation.snippet for citation in answer.citations)
+
+
+@pytest.mark.parametrize("question, thing", [
+    ("working overnight for apac coverage. is there any extra pay for night hours?", "pay for night hours"),
+    ("does the company give any paid time for volunteering?", "paid time for volunteering"),
+    ("do we have a stipend for a home security system for wfh folks?", "stipend for a home security system"),
+    ("referred my friend and he got an offer, do i get a bonus for that?", "bonus"),  # what "that" is, the page says
+    ("is there any budget for a desk + chair for wfh?", "budget"),  # a budget names its own use
+])
+def test_pay_or_a_stipend_is_named_with_what_it_is_for(question: str, thing: str) -> None:
+    assert asked_thing(question) == thing
+
+
+def test_pay_for_something_the_runbooks_never_name_is_not_found_and_an_allowance_they_name_is_answered(
+        example_runtime: Runtime) -> None:
+    not_found_and_answered(example_runtime, ("is there any extra pay for night shifts?", "pay for night shifts"),
+                           ("is there a stipend for internet at home?", "internet"))
 
 
 def test_an_expense_the_runbooks_never_name_is_not_found_and_one_of_a_kind_they_name_is_answered(
