@@ -372,9 +372,9 @@ def asked_thing(question: str, *, judged: bool = False) -> str | None:
             words = words[:described]
         elif not words or words[0].lower() in naming_nothing:
             return None
-    paid_for = _PAID_FOR.match(" ".join(words))
-    if paid_for:  # "any extra pay for night hours?": pay alone names nothing, what it is for does
-        thing = f"{paid_for.group('x')} for {_CUT.sub('', paid_for.group('y'))}".strip(" '\"")
+    for_what = _FOR_WHAT.match(" ".join(words))
+    if for_what:  # "any extra pay for night hours?": pay alone names nothing, what it is for does
+        thing = f"{for_what.group('x')} for {_CUT.sub('', for_what.group('y'))}".strip(" '\"")
     else:
         thing = _CUT.sub("", " ".join(words)).strip(" '\"")
     if verb == "get" and _DONE_TO.match(thing):
@@ -391,12 +391,12 @@ def asked_thing(question: str, *, judged: bool = False) -> str | None:
     if judged and (found.get("j") or found.get("u")):  # "can I expense X?", "i can expense X?"
         last = thing.split()[-2:]
         # A fee, bill or charge is judged by what it is for: the runbooks name fees everywhere ("the overdraft fee").
-        for_what = len(last) == 2 and last[-1].lower() in _CHARGES and last[0].lower() not in _WHOLE
-        thing = " ".join(last if for_what else last[-1:])
+        priced = len(last) == 2 and last[-1].lower() in _CHARGES and last[0].lower() not in _WHOLE
+        thing = " ".join(last if priced else last[-1:])
     return thing or None
 
 
-_PAID_FOR = re.compile(r"(?P<x>(?:paid time|pay|money|stipend|allowance|discount|bonus|reimbursement)s?)\s+for\s+"
+_FOR_WHAT = re.compile(r"(?P<x>(?:paid time|pay|money|stipend|allowance|discount|bonus|reimbursement)s?)\s+for\s+"
                        r"(?!(?:it|that|this|them|those|these|me|us)\b)(?P<y>\w.*)", re.IGNORECASE)
 """Money or time that names nothing until what it is for: "extra pay *for night hours*", "a stipend *for a home
 security system*"; X keeps what it is for, up to the next joining word."""
