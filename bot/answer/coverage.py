@@ -164,10 +164,10 @@ _HOW = frozenset("fix fixes way ways workaround workarounds solution solutions t
 one of them: "student loan repayment help" names a benefit."""
 _VAGUE = _HOW | frozenset("""somewhere someone somebody anyone anybody anything anywhere something advice help idea
     ideas suggestion suggestions alternative alternatives recommendation recommendations guidance rule rules guideline
-    guidelines convention conventions format whatever whichever""".split())
-"""Words that ask how, not whether a thing exists: "is there someone I can talk to", "is there a way to…",
-"the record button is greyed out, any workaround?" name nothing to look for in the runbooks; nor do "is there a rule
-of thumb for…", "any convention?" or "is there a set format?", which ask what the rule is."""
+    guidelines convention conventions format whatever whichever human humans person persons""".split())
+"""Words that ask how, not whether a thing exists: "is there someone (an actual human) I can talk to", "is there a
+way to…", "the record button is greyed out, any workaround?" name nothing to look for in the runbooks; nor do "is there
+a rule of thumb for…", "any convention?" or "is there a set format?", which ask what the rule is."""
 _RELATIVE = frozenset(("that", "which", "who"))
 """After a filler noun ("stuff *that* happens…", "anything *which*…") these start a clause, not a name."""
 _OWN = frozenset(("my", "mine"))
