@@ -9,6 +9,10 @@ averaged over each sentence's span, would give sentence vectors at no extra cost
 such vectors into the `sentences` column of an index (a copy: it overwrites what the sync stored), so
 `kb eval` measures the quotes they give. It runs the model with torch (the ONNX export gives only the
 pooled vector). A sentence cut off by the model's 256-token limit is embedded alone.
+
+Session 41 measured the same idea built into the sync (the ONNX graph giving token vectors, each sentence's
+words found in the chunk's search text): the answers lost again (README, session 41), so the sync embeds each
+sentence alone.
 """
 
 from __future__ import annotations
