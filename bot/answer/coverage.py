@@ -254,10 +254,12 @@ _FAVOURS = frozenset("sec second minute min moment hand break chance call ring s
 """What "give me / send me a …" asks of a person, not of the runbooks ("give me a sec", "send me a ping")."""
 
 
+_IDIOMS = frozenset(("say", "hook"))
+"""Nouns of idioms that name no thing: "do i get *a say* in…", "does that get him *off the hook*?"."""
 _OPENINGS = (
     (frozenset(), _PARTICLES | _OWN | _OTHERS | _BACK),
-    (STOPWORDS, _PARTICLES | _VAGUE | _MEASURES | _PARTS | _FAVOURS),
-    (GENERIC | STOPWORDS | _LINK_WORDS, _VAGUE | _MEASURES | _PARTS | _FAVOURS),
+    (STOPWORDS, _PARTICLES | _VAGUE | _MEASURES | _PARTS | _FAVOURS | _IDIOMS),
+    (GENERIC | STOPWORDS | _LINK_WORDS, _VAGUE | _MEASURES | _PARTS | _FAVOURS | _IDIOMS),
 )
 """How the words after "is there" or "do we get" are read, in turn: the words skipped, then the first word
 that says no thing is named. As written, a particle ("will i get *in* trouble", "can i get *out of*
