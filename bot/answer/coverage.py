@@ -226,9 +226,9 @@ it?": the question asks what the rule is, which the runbooks state without namin
 for a thing, such nouns first or last in X turned away 11 answerable questions for 1 unanswerable one said so
 (session 39)."""
 _MEASURES = frozenset("""cap caps limit limits max maximum minimum min deadline deadlines cutoff cut-off ceiling amount
-    amounts""".split()) | _RULE_NOUNS
+    amounts enough""".split()) | _RULE_NOUNS
 """"Is there a cap on the stipend?" asks how much, not whether a thing exists: the runbooks may give
-the amount without ever saying "cap", so the question is left to retrieval."""
+the amount without ever saying "cap", so the question is left to retrieval; so does "do i have *enough* tenure?"."""
 _ASSENT = frozenset("approval approvals sign-off sign-offs signoff signoffs permission go-ahead".split()) | _RULE_NOUNS
 """"Is there an extra *sign-off* for three weeks off?" asks whether a step is needed and who takes it, which the runbooks
 answer in words of their own ("approval from your Manager"), not whether a thing exists; so does X ending in a rule's

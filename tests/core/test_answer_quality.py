@@ -291,6 +291,7 @@ def test_a_number_counts_as_an_amount_only_standing_alone(sentence: str, amount:
     ("is there an actual human at maven i can message?", None),  # someone to talk to: how, not a thing
     ("do i get any say in what my teammates are told?", None),  # idioms name no thing
     ("he says he was drunk. does that get him off the hook?", None),
+    ("joined in june. do i have enough tenure for the equity refresh?", None),  # whether a measure is met
     ("on call over the holidays, do we get a day in lieu for it?", "day in lieu"),  # one name, not "day"
     ("does the conduct policy cover things that happen at a team dinner?", None),  # a clause, not "happen"
     ("is there an all hands the first week of january?", "all hands"),  # not "hands the first week of january"
