@@ -256,10 +256,12 @@ _FAVOURS = frozenset("sec second minute min moment hand break chance call ring s
 
 _IDIOMS = frozenset(("say", "hook"))
 """Nouns of idioms that name no thing: "do i get *a say* in…", "does that get him *off the hook*?"."""
+_NAMING_NOTHING = _VAGUE | _MEASURES | _PARTS | _FAVOURS | _IDIOMS
+"""First words of X, past stop words and filler, that say no thing is named (see `_OPENINGS`)."""
 _OPENINGS = (
     (frozenset(), _PARTICLES | _OWN | _OTHERS | _BACK),
-    (STOPWORDS, _PARTICLES | _VAGUE | _MEASURES | _PARTS | _FAVOURS | _IDIOMS),
-    (GENERIC | STOPWORDS | _LINK_WORDS, _VAGUE | _MEASURES | _PARTS | _FAVOURS | _IDIOMS),
+    (STOPWORDS, _PARTICLES | _NAMING_NOTHING),
+    (GENERIC | STOPWORDS | _LINK_WORDS, _NAMING_NOTHING),
 )
 """How the words after "is there" or "do we get" are read, in turn: the words skipped, then the first word
 that says no thing is named. As written, a particle ("will i get *in* trouble", "can i get *out of*
