@@ -164,10 +164,13 @@ _HOW = frozenset("fix fixes way ways workaround workarounds solution solutions t
 one of them: "student loan repayment help" names a benefit."""
 _VAGUE = _HOW | frozenset("""somewhere someone somebody anyone anybody anything anywhere something advice help idea
     ideas suggestion suggestions alternative alternatives recommendation recommendations guidance rule rules guideline
-    guidelines convention conventions format whatever whichever human humans person persons""".split())
+    guidelines convention conventions format whatever whichever human humans person persons reason reasons issue
+    issues problem problems concern concerns downside downsides drawback drawbacks catch harm""".split())
 """Words that ask how, not whether a thing exists: "is there someone (an actual human) I can talk to", "is there a
 way to…", "the record button is greyed out, any workaround?" name nothing to look for in the runbooks; nor do "is there
-a rule of thumb for…", "any convention?" or "is there a set format?", which ask what the rule is."""
+a rule of thumb for…", "any convention?" or "is there a set format?", which ask what the rule is, nor "any reason not to
+click yes?" or "…any issue?", which ask whether doing something is a problem (57 sets replayed, session 42: with the
+participle rule of `_DONE_TO_ABOUT`, four answerable questions no longer turned away, nothing else moved)."""
 _RELATIVE = frozenset(("that", "which", "who"))
 """After a filler noun ("stuff *that* happens…", "anything *which*…") these start a clause, not a name."""
 _OWN = frozenset(("my", "mine"))
@@ -202,6 +205,10 @@ _DONE_TO = re.compile(r"^(?:\w{2,}[^e\W]ed|cut|paid|hurt|let go|laid(?: off)?|pu
 """"Get" and a past participle alone ("get cut", "get reimbursed", "get laid off") is something done to the asker:
 the question asks whether it happens, which the runbooks answer in words of their own. A participle before
 a noun ("do we get paid holidays?") names a thing as usual."""
+_DONE_TO_ABOUT = re.compile(r"^(?P<done>\S+)\s+(?:about|around|up|out|back|over|through|along|in|into|on|off|by|to)\b",
+                            re.IGNORECASE)
+"""A participle with a preposition after it ("does it get *talked about* around the company?"): what is done, as
+with a participle alone; before a noun ("paid holidays") it names a thing."""
 _HELP_WITH = re.compile(r"^(?:(?:any|some|kind|sort|of|a|an|the|financial|company|extra)\s+)*"
                         r"(?:help|support|assistance)\s+(?:(?:with|for|towards?)\s+|(?=\w{3,}ing\s))(?P<x>\S.*)$",
                         re.IGNORECASE)
@@ -381,8 +388,9 @@ def asked_thing(question: str, *, judged: bool = False) -> str | None:
         thing = f"{for_what.group('x')} for {_CUT.sub('', for_what.group('y'))}".strip(" '\"")
     else:
         thing = _CUT.sub("", " ".join(words)).strip(" '\"")
-    if verb == "get" and _DONE_TO.match(thing):
-        return None  # "could my salary get cut?", "do we get reimbursed?": something done to the asker, not a thing
+    done = _DONE_TO_ABOUT.match(thing)
+    if verb == "get" and (_DONE_TO.match(thing) or (done and _DONE_TO.match(done.group("done")))):
+        return None  # "could my salary get cut?", "does it get talked about…?": done to the asker (or it), not a thing
     if _WH.search(thing):
         return None  # "any expenses older than how many days need approval?": a question of its own about X
     if _AMOUNT.search(thing):

@@ -292,6 +292,10 @@ def test_a_number_counts_as_an_amount_only_standing_alone(sentence: str, amount:
     ("do i get any say in what my teammates are told?", None),  # idioms name no thing
     ("he says he was drunk. does that get him off the hook?", None),
     ("joined in june. do i have enough tenure for the equity refresh?", None),  # whether a measure is met
+    ("the browser offers to save my work passwords. any reason not to say yes?", None),  # a caution, not a thing
+    ("i'd put the client's name in the script's filename. any issue?", None),
+    ("if i report a leak, does it get discussed around the office?", None),  # done to it: a participle, not a thing
+    ("do we get paid holidays?", "paid holidays"),  # a participle before a noun names a thing
     ("on call over the holidays, do we get a day in lieu for it?", "day in lieu"),  # one name, not "day"
     ("does the conduct policy cover things that happen at a team dinner?", None),  # a clause, not "happen"
     ("is there an all hands the first week of january?", "all hands"),  # not "hands the first week of january"
