@@ -24,7 +24,15 @@ from googleapiclient.discovery import build
 from googleapiclient.errors import HttpError
 
 from connectors.base import EVERYONE, AccessListing, Document, IncompleteListing, IndexedVersions, Skipped, parse_time
-from connectors.markdown import MAX_PAGES, csv_to_markdown, docx_to_markdown, html_to_markdown, pdf_to_markdown, tidy
+from connectors.markdown import (
+    MAX_PAGES,
+    csv_to_markdown,
+    docx_to_markdown,
+    html_blocks_to_markdown,
+    html_to_markdown,
+    pdf_to_markdown,
+    tidy,
+)
 from connectors.retry import Failure, RetryPolicy, call_with_retries
 
 log = structlog.get_logger(__name__)
@@ -251,7 +259,7 @@ class GoogleDrive:
             elif mime == DOCX:
                 title, text = docx_to_markdown(data)
             else:
-                text = tidy(_text(data))
+                text = tidy(html_blocks_to_markdown(_text(data)))
             title = title or file.get("name") or ""
         if not text.strip():
             raise ValueError("no text found in the file")

@@ -18,6 +18,7 @@ from connectors.markdown import (
     MAX_PAGES,
     docx_to_markdown,
     first_heading,
+    html_blocks_to_markdown,
     html_to_markdown,
     pdf_to_markdown,
     split_front_matter,
@@ -99,7 +100,7 @@ class LocalFolder:
         else:
             raw = data.decode("utf-8")
             meta, body = split_front_matter(raw)
-            text = tidy(strip_template_tags(body))
+            text = tidy(html_blocks_to_markdown(strip_template_tags(body)))
             title = str(meta.get("title") or "").strip()
         title = title or first_heading(text) or path.stem.replace("-", " ").replace("_", " ").strip().capitalize()
         if not text.strip():

@@ -55,6 +55,60 @@ def html_to_markdown(html: str) -> tuple[str, str]:
     return title, tidy(markdown)
 
 
+_HTML_BLOCK_START = re.compile(r"^\s{0,3}<(table|ul|ol|dl)\b[^>]*>", re.IGNORECASE)
+_FENCE = re.compile(r"^\s*(```|~~~)")
+_CELL_BULLET = re.compile(r"(\|[ \t]+)-[ \t]+(?=\S)")
+"""A list's first bullet at the start of a table cell: "| - Deleted after 90 days |" reads as "| Deleted after 90
+days |"."""
+
+
+def html_blocks_to_markdown(markdown: str) -> str:
+    """`markdown` with the HTML tables and lists written inside it (`<table>`, `<ul>`, `<ol>`, `<dl>` starting a
+    line) turned into markdown, code fences left alone.
+
+    Handbooks kept in git often write a table as HTML when its cells hold lists or line breaks. Left as it is, every
+    `<td>` takes word pieces of the 256 the model reads, chunks fill with tags (308 of the Sourcegraph handbook's
+    chunks held `<td>`; a data retention table's were half markup), and an attribute ("valign=top") reads as a
+    word the page uses. As a markdown table its rows chunk, quote and cite as rows, with the header row (its first
+    row when it has no `<th>`). On 57 Sourcegraph sets the quotes held the fact in 11 more answers (shown: 6 more),
+    and 3 answerable questions that had cleared the relevance floor only by a tag-filled chunk were turned away
+    (session 42). A block whose closing tag never comes is left as written: nothing is lost to a broken page."""
+    lines = markdown.split("\n")
+    out: list[str] = []
+    fenced = False
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        if _FENCE.match(line):
+            fenced = not fenced
+        start = None if fenced else _HTML_BLOCK_START.match(line)
+        end = _block_end(lines, index, start.group(1).lower()) if start else None
+        if end is None:
+            out.append(line)
+            index += 1
+            continue
+        closing = lines[end]
+        after = closing[closing.lower().rfind("</") :].split(">", 1)[-1]  # "</table>: self-explanatory"
+        block = "\n".join([*lines[index:end], closing[: len(closing) - len(after)]])
+        converted = markdownify(block, heading_style="ATX", bullets="-", escape_asterisks=False,
+                                escape_underscores=False, escape_misc=False, table_infer_header=True, strip=["img"])
+        out.extend(["", _CELL_BULLET.sub(r"\1", converted.strip()), *([after.strip()] if after.strip() else []), ""])
+        index = end + 1
+    return "\n".join(out)
+
+
+def _block_end(lines: list[str], start: int, tag: str) -> int | None:
+    """The index of the line that closes the `tag` block opened on `lines[start]` (nested ones counted), or None."""
+    opening = re.compile(rf"<{tag}\b", re.IGNORECASE)
+    closing = re.compile(rf"</{tag}\s*>", re.IGNORECASE)
+    depth = 0
+    for index in range(start, len(lines)):
+        depth += len(opening.findall(lines[index])) - len(closing.findall(lines[index]))
+        if depth <= 0:
+            return index
+    return None
+
+
 def _code_language(pre: Any) -> str | None:
     """The language of a <pre> block from `data-language` or a `language-x` class, so fences keep it."""
     for element in (pre, pre.find("code")):

@@ -121,6 +121,8 @@ def test_drive_formats_shortcuts_trash_and_permissions(drive_api: FakeDrive) -> 
     drive_api.add("Returns", PDF, root, make_pdf("Return laptops to the IT desk"))
     drive_api.add("Travel", DOCX, root, make_docx("Travel", "Trains via the portal"))
     drive_api.add("Empty", PDF, root, b"")
+    drive_api.add("Phones.md", "text/markdown", root,
+                  "# Phones\n\n<table>\n<tr><td>Model</td><td>Owner</td></tr>\n<tr><td>Pixel</td><td>IT</td></tr>\n</table>\n")
     drive_api.add("Old", DOC, root, "<p>gone</p>", trashed=True)
     target = drive_api.add("Shared runbook", DOC, elsewhere, "<h1>Shared</h1><p>Reached by a shortcut.</p>")
     drive_api.add("Link to runbook", SHORTCUT, root, target=target)
@@ -134,6 +136,7 @@ def test_drive_formats_shortcuts_trash_and_permissions(drive_api: FakeDrive) -> 
     assert "| ThinkPad | 4 |" in docs["Loaners"].text and docs["Loaners"].acl == ["group:it@example.com"]
     assert "Return laptops to the IT desk" in docs["Returns"].text
     assert "# Travel" in docs["Travel"].text
+    assert "| Model | Owner |\n| --- | --- |\n| Pixel | IT |" in docs["Phones.md"].text  # HTML in markdown: a table
     assert docs["Shared runbook"].path == "IT/Shared runbook"
     assert "Old" not in docs
     assert [s.path for s in skipped] == ["IT/Empty"]

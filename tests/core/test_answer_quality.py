@@ -176,6 +176,45 @@ def test_a_table_row_is_quoted_with_its_header() -> None:
     assert quote.startswith("Meal — Limit per person;") and "Client dinner — $120;" in quote, quote
 
 
+RETENTION = """# Data retention
+
+How long each system keeps what it holds, and who to ask about it.
+
+## Retention by system
+
+<table>
+  <tr>
+   <td><strong>System</strong></td>
+   <td><strong>What it holds</strong></td>
+   <td><strong>Retention period</strong></td>
+  </tr>
+  <tr>
+   <td>Chat</td>
+   <td>Messages and files in channels</td>
+   <td>Deleted after 180 days</td>
+  </tr>
+  <tr>
+   <td>Review tool</td>
+   <td>Peer feedback and self reviews</td>
+   <td><ul><li>Deleted 90 days after someone leaves</li></ul></td>
+  </tr>
+</table>
+"""
+
+
+def test_a_row_of_a_table_written_as_html_is_quoted_as_a_row_with_its_header(tmp_path: Path,
+                                                                            embedder: Embedder) -> None:
+    """Runbooks in git write tables with lists in their cells as HTML; its rows are answered like markdown's."""
+    rt = synced_runtime(tmp_path, embedder, {"retention.md": RETENTION, "laptops.md": "# Laptops\n\nReturn it.\n"})
+
+    answer = rt.answers.answer("i'm leaving soon, how long does the peer feedback people wrote about me stick around?")
+
+    assert not answer.no_answer and answer.citations[0].path == "retention.md"
+    quote = answer.citations[0].snippet
+    assert "System — What it holds — Retention period;" in quote, quote
+    assert "Review tool — Peer feedback and self reviews — Deleted 90 days after someone leaves;" in quote, quote
+
+
 @pytest.mark.parametrize("question, kinds", [
     ("how do I set up the printer?", {Ask.PROCEDURE}),
     ("how long do I have to file my expenses", {Ask.QUANTITY}),

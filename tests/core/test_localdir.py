@@ -78,3 +78,54 @@ def test_oversized_file_is_skipped(tmp_path: Path) -> None:
 def test_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match="not a folder"):
         LocalFolder(tmp_path / "nope")
+
+
+HTML_IN_MARKDOWN = """# Data retention
+
+How long each system keeps what it holds.
+
+<table>
+  <tr>
+   <td><strong>System</strong></td>
+   <td><strong>Retention period</strong></td>
+  </tr>
+  <tr>
+   <td>Chat</td>
+   <td>Deleted after 180 days
+<p>
+exports on request</td>
+  </tr>
+  <tr>
+   <td>Review tool</td>
+   <td><ul><li>Deleted 90 days after someone leaves</li></ul></td>
+  </tr>
+</table>
+
+Ask in <kbd>#it-help</kbd> for an exception:
+
+<ul>
+  <li>say which channel</li>
+  <li>say why</li>
+</ul>
+
+```html
+<table><tr><td>a literal example</td></tr></table>
+```
+
+<table>
+  <tr><td>never closed
+"""
+
+
+def test_html_tables_and_lists_inside_markdown_become_markdown_and_code_stays_as_written(tmp_path: Path) -> None:
+    (tmp_path / "retention.md").write_text(HTML_IN_MARKDOWN, encoding="utf-8")
+
+    text = read_all(tmp_path)["retention.md"].text
+
+    assert "| **System** | **Retention period** |\n| --- | --- |" in text  # the first row heads the table
+    assert "| Chat | Deleted after 180 days exports on request |" in text
+    assert "| Review tool | Deleted 90 days after someone leaves |" in text  # a one-item list in a cell reads as text
+    assert "- say which channel\n- say why" in text
+    assert "<td>" not in text.split("```html")[0]
+    assert "```html\n<table><tr><td>a literal example</td></tr></table>\n```" in text  # code is the page's own
+    assert text.rstrip().endswith("<table>\n  <tr><td>never closed")  # a block never closed: kept, nothing lost
