@@ -370,6 +370,7 @@ def not_found_and_answered(runtime: Runtime, absent: tuple[str, str], named: tup
 @pytest.mark.parametrize("question, thing", [
     ("working overnight for apac coverage. is there any extra pay for night hours?", "pay for night hours"),
     ("does the company give any paid time for volunteering?", "paid time for volunteering"),
+    ("is there an employee discount on antivirus for home computers?", "discount on antivirus"),
     ("do we have a stipend for a home security system for wfh folks?", "stipend for a home security system"),
     ("referred my friend and he got an offer, do i get a bonus for that?", "bonus"),  # what "that" is, the page says
     ("is there any budget for a desk + chair for wfh?", "budget"),  # a budget names its own use
