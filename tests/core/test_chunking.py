@@ -45,6 +45,18 @@ def test_no_chunk_exceeds_the_limit_even_for_one_huge_paragraph() -> None:
     assert all(c.section == "Carry-over" for c in chunks)
 
 
+def test_a_table_cut_into_chunks_repeats_its_header_row_in_each() -> None:
+    rows = "\n".join(f"| Team {n} | Manager {n} | #team-{n} |" for n in range(60))
+    text = f"## Teams\n\nWho runs what.\n\n| Team | Manager | Slack channel |\n|---|---|---|\n{rows}"
+    chunks = chunk_document(doc(text, title="Handbook"), max_tokens=120)
+
+    tables = [chunk.text for chunk in chunks if "| Team " in chunk.text]
+    assert len(tables) > 3
+    assert all(text.count("| Team | Manager | Slack channel |\n|---|---|---|\n") == 1 for text in tables)
+    assert all(count_tokens(text) <= 120 for text in tables)
+    assert sum(text.count("#team-") for text in tables) == 60  # every row once
+
+
 def test_anchor_matches_github_style_slugs() -> None:
     assert slugify("How to request *parental* leave (US)") == "how-to-request-parental-leave-us"
     assert slugify("2FA / MFA") == "2fa--mfa"
