@@ -165,12 +165,14 @@ one of them: "student loan repayment help" names a benefit."""
 _VAGUE = _HOW | frozenset("""somewhere someone somebody anyone anybody anything anywhere something advice help idea
     ideas suggestion suggestions alternative alternatives recommendation recommendations guidance rule rules guideline
     guidelines convention conventions format whatever whichever human humans person persons reason reasons issue
-    issues problem problems concern concerns downside downsides drawback drawbacks catch harm""".split())
+    issues problem problems concern concerns downside downsides drawback drawbacks catch harm habit habits practice
+    practices norm norms""".split())
 """Words that ask how, not whether a thing exists: "is there someone (an actual human) I can talk to", "is there a
 way to…", "the record button is greyed out, any workaround?" name nothing to look for in the runbooks; nor do "is there
 a rule of thumb for…", "any convention?" or "is there a set format?", which ask what the rule is, nor "any reason not to
 click yes?" or "…any issue?", which ask whether doing something is a problem (57 sets replayed, session 42: with the
-participle rule of `_DONE_TO_ABOUT`, four answerable questions no longer turned away, nothing else moved)."""
+participle rule of `_DONE_TO_ABOUT`, four answerable questions no longer turned away, nothing else moved), nor "do
+we have a *habit* for catching people up?", which asks what the practice is."""
 _RELATIVE = frozenset(("that", "which", "who"))
 """After a filler noun ("stuff *that* happens…", "anything *which*…") these start a clause, not a name."""
 _OWN = frozenset(("my", "mine"))
@@ -263,7 +265,9 @@ _FAVOURS = frozenset("sec second minute min moment hand break chance call ring s
 
 _IDIOMS = frozenset(("say", "hook"))
 """Nouns of idioms that name no thing: "do i get *a say* in…", "does that get him *off the hook*?"."""
-_NAMING_NOTHING = _VAGUE | _MEASURES | _PARTS | _FAVOURS | _IDIOMS
+_POSSESSIVES = frozenset("mine yours ours theirs hers".split())
+"""Pronouns that stand for a thing named before ("can i get just *mine* into google calendar?")."""
+_NAMING_NOTHING = _VAGUE | _MEASURES | _PARTS | _FAVOURS | _IDIOMS | _POSSESSIVES
 """First words of X, past stop words and filler, that say no thing is named (see `_OPENINGS`)."""
 _OPENINGS = (
     (frozenset(), _PARTICLES | _OWN | _OTHERS | _BACK),
@@ -408,12 +412,16 @@ def asked_thing(question: str, *, judged: bool = False) -> str | None:
     return thing or None
 
 
-_FOR_WHAT = re.compile(r"(?P<x>(?:paid time|pay|money|stipend|allowance|bonus|reimbursement)s?\s+for"
-                       r"|discounts?\s+(?:for|on))\s+"
+_FOR_WHAT = re.compile(r"(?P<x>(?:paid (?:time|days?|hours?)|pay|money|stipend|allowance|bonus|reimbursement)s?\s+for"
+                       r"|discounts?\s+(?:for|on)|days?\s+off\s+(?:for|on))\s+"
                        r"(?!(?:it|that|this|them|those|these|me|us)\b)(?P<y>\w.*)", re.IGNORECASE)
 """Money or time that names nothing until what it is for: "extra pay *for night hours*", "a stipend *for a home
-security system*", "a discount *on antivirus*"; X keeps what it is for, up to the next joining word. A discount *on*
-something (57 sets replayed, session 42): two unanswerable questions more said so, nothing else moved."""
+security system*", "a discount *on antivirus*", "paid days *for volunteering*", "a day off *on the founding
+anniversary*"; X keeps what it is for, up to the next joining word. A discount *on* something (57 sets replayed,
+session 42): two unanswerable questions more said so, nothing else moved; paid days and a day off *for* or *on*
+something, with habits, practices and norms as vague words and "mine" standing for a thing named before (58 sets):
+two answerable questions no longer turned away and one more unanswerable said so, all of check set 47, which the
+rules were read from."""
 _CHARGES = frozenset("fee fees charge charges bill bills fine fines".split())
 """Last words of an expensed X that say only that it costs money: X is judged by the word before as well."""
 _WHOLE = frozenset("whole full entire total".split())

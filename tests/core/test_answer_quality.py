@@ -334,6 +334,8 @@ def test_a_number_counts_as_an_amount_only_standing_alone(sentence: str, amount:
     ("the browser offers to save my work passwords. any reason not to say yes?", None),  # a caution, not a thing
     ("i'd put the client's name in the script's filename. any issue?", None),
     ("if i report a leak, does it get discussed around the office?", None),  # done to it: a participle, not a thing
+    ("back from two weeks off. do we have a habit for catching people up?", None),  # a practice: how, not a thing
+    ("can i get just mine synced to my calendar?", None),  # "mine": a thing named before
     ("do we get paid holidays?", "paid holidays"),  # a participle before a noun names a thing
     ("on call over the holidays, do we get a day in lieu for it?", "day in lieu"),  # one name, not "day"
     ("does the conduct policy cover things that happen at a team dinner?", None),  # a clause, not "happen"
@@ -371,6 +373,8 @@ def not_found_and_answered(runtime: Runtime, absent: tuple[str, str], named: tup
     ("working overnight for apac coverage. is there any extra pay for night hours?", "pay for night hours"),
     ("does the company give any paid time for volunteering?", "paid time for volunteering"),
     ("is there an employee discount on antivirus for home computers?", "discount on antivirus"),
+    ("do we get any paid days for jury service?", "paid days for jury service"),
+    ("is there a day off for voting?", "day off for voting"),
     ("do we have a stipend for a home security system for wfh folks?", "stipend for a home security system"),
     ("referred my friend and he got an offer, do i get a bonus for that?", "bonus"),  # what "that" is, the page says
     ("is there any budget for a desk + chair for wfh?", "budget"),  # a budget names its own use
