@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from bot.index.sentences import is_table_rule
 from connectors.base import Document
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
@@ -120,14 +121,11 @@ def _same(a: str, b: str) -> bool:
     return slugify(a) == slugify(b)
 
 
-_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
-
-
-def _table_head(block: str) -> str | None:
-    """The header row and rule of a markdown table that `block` is, or None."""
+def _table_parts(block: str) -> tuple[str, str] | None:
+    """The header row with its rule, and the rows, of a markdown table that `block` is; None for other blocks."""
     lines = block.strip("\n").split("\n")
-    if len(lines) > 2 and lines[0].lstrip().startswith("|") and _TABLE_RULE.match(lines[1]):
-        return "\n".join(lines[:2])
+    if len(lines) > 2 and lines[0].lstrip().startswith("|") and is_table_rule(lines[1]):
+        return "\n".join(lines[:2]), "\n".join(lines[2:])
     return None
 
 
@@ -141,11 +139,10 @@ def _split_long(block: str, limit: int) -> list[str]:
     (`kb sync --rebuild` re-chunks everything)."""
     if count_tokens(block) <= limit:
         return [block]
-    head = _table_head(block)
-    if head is not None and count_tokens(head) * 3 <= limit:
-        rows = block.strip("\n").split("\n")[2:]
-        pieces = _split_long("\n".join(rows), limit - count_tokens(head))
-        return [f"{head}\n{piece}" for piece in pieces]
+    table = _table_parts(block)
+    if table is not None and count_tokens(table[0]) * 3 <= limit:
+        head, rows = table
+        return [f"{head}\n{piece}" for piece in _split_long(rows, limit - count_tokens(head))]
     if "\n" in block.strip():
         units, joiner = block.split("\n"), "\n"
     elif len(sentences := _SENTENCE_END.split(block)) > 1:

@@ -90,7 +90,7 @@ def _pieces(text: str) -> tuple[Piece, ...]:
     block_kind, numbered, blank, block_indent = "", False, False, 0
     lines = unwrap(text).splitlines()
     for index, line in enumerate(lines):
-        if _FENCE.match(line) or (_TABLE_RULE.match(line) and "-" in line):
+        if _FENCE.match(line) or is_table_rule(line):
             continue
         if not line.strip():
             blank = True
@@ -127,7 +127,12 @@ def _pieces(text: str) -> tuple[Piece, ...]:
 
 
 def _is_rule(lines: list[str], index: int) -> bool:
-    return index < len(lines) and bool(_TABLE_RULE.match(lines[index])) and "-" in lines[index]
+    return index < len(lines) and is_table_rule(lines[index])
+
+
+def is_table_rule(line: str) -> bool:
+    """Whether `line` is a markdown table's rule row ("|---|:---:|")."""
+    return bool(_TABLE_RULE.match(line)) and "-" in line
 
 
 def unwrap(text: str) -> str:
@@ -158,7 +163,7 @@ def table_rows(text: str) -> str:
     |---| rule dropped: quoted in a chat message, pipes and dashes are noise around the answer."""
     lines = []
     for line in text.splitlines():
-        if _TABLE_RULE.match(line) and "-" in line:
+        if is_table_rule(line):
             continue
         if line.lstrip().startswith("|"):
             cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
