@@ -173,6 +173,17 @@ a rule of thumb for…", "any convention?" or "is there a set format?", which as
 click yes?" or "…any issue?", which ask whether doing something is a problem (57 sets replayed, session 42: with the
 participle rule of `_DONE_TO_ABOUT`, four answerable questions no longer turned away, nothing else moved), nor "do
 we have a *habit* for catching people up?", which asks what the practice is."""
+_CUSTOMS = _HOW | frozenset("""format formats style styles place places slot slots convention conventions norm norms
+    practice practices etiquette""".split())
+"""Last words of X that ask how or where a thing is done, whatever comes before them: "is there a *standard way*…",
+"any *documented format* we could try?", "a *house style* for feedback?", "a *proper place* for that?" ask what the
+custom is, which the runbooks state without naming it so. With `_DOERS` and `_QUALIFIERS` (59 sets replayed, session
+43): nine answerable questions no longer turned away (eight of check set 48, which the rules were read from), one
+more showing the fact, nothing else moved; "preferred" as a qualifier answered a "preferred moving company" the
+runbooks never name, and was left out."""
+_DOERS = frozenset("people folks everyone everybody others teams".split())
+"""Who does it, after a word of `_CUSTOMS` ("a standard way *people* do this", "a way *folks* show they saw it"): a
+clause saying what the custom is for, not part of a name."""
 _RELATIVE = frozenset(("that", "which", "who"))
 """After a filler noun ("stuff *that* happens…", "anything *which*…") these start a clause, not a name."""
 _OWN = frozenset(("my", "mine"))
@@ -402,8 +413,9 @@ def asked_thing(question: str, *, judged: bool = False) -> str | None:
     said = thing.lower().split()
     if (said and said[-1] in _ASSENT) or (verb in _HAVE and len(said) > 1 and said[-1] in _STATES):
         return None  # "an extra sign-off for…": whether a step is needed; "get the order wrong?": what was done to X
-    if said and (said[-1] in _HOW or _MEASURES.intersection(said[:-1])):
-        return None  # "any quick fix…", "a recommended minimum amount of…": how, or how much, said with words before
+    if said and (said[-1] in _CUSTOMS or _MEASURES.intersection(said[:-1])
+                 or any(word in _CUSTOMS and after in _DOERS for word, after in zip(said, said[1:]))):
+        return None  # "any quick fix…", "a standard way people do this": how; "a recommended minimum…": how much
     if judged and (found.get("j") or found.get("u")):  # "can I expense X?", "i can expense X?"
         last = thing.split()[-2:]
         # A fee, bill or charge is judged by what it is for: the runbooks name fees everywhere ("the overdraft fee").
@@ -428,11 +440,18 @@ _WHOLE = frozenset("whole full entire total".split())
 """Words before a fee that say how much of it, not what it is for ("the whole bill")."""
 
 
+_QUALIFIERS = frozenset("""usual normal standard proper typical existing documented established recommended
+    default outside external formal informal dedicated regular""".split())
+"""Words that say how settled or whose a thing is, not which ("an *outside* firm", "a *usual* handover"): the runbooks
+name the firm or the handover without them."""
+
+
 def key_terms(thing: str) -> list[str]:
-    """The words of `thing` that a section must mention to be about it, as written (generic words
-    dropped): the full-text index stems them its own way, so they are looked up unstemmed."""
+    """The words of `thing` that a section must mention to be about it, as written (generic words and
+    `_QUALIFIERS` dropped): the full-text index stems them its own way, so they are looked up unstemmed."""
     words = re.findall(r"[a-z0-9]+", thing.lower())
-    return [word for word in words if word not in GENERIC | STOPWORDS | _INDEX_STOPWORDS and len(word) > 1]
+    dropped = GENERIC | STOPWORDS | _INDEX_STOPWORDS | _QUALIFIERS
+    return [word for word in words if word not in dropped and len(word) > 1]
 
 
 _NUMBER_IN_WORD = re.compile(r"(?<=[a-z])\d+|\d+(?=[a-z])")

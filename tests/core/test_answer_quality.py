@@ -336,6 +336,9 @@ def test_a_number_counts_as_an_amount_only_standing_alone(sentence: str, amount:
     ("if i report a leak, does it get discussed around the office?", None),  # done to it: a participle, not a thing
     ("back from two weeks off. do we have a habit for catching people up?", None),  # a practice: how, not a thing
     ("can i get just mine synced to my calendar?", None),  # "mine": a thing named before
+    ("our retro keeps going in circles. any documented format we could try?", None),  # a custom: how, not a thing
+    ("i'd like the execs to weigh in on my idea. is there a proper place for that?", None),  # where, not a thing
+    ("new notes doc every week is messy. is there a standard way people do this?", None),  # "people do…": a clause
     ("do we get paid holidays?", "paid holidays"),  # a participle before a noun names a thing
     ("on call over the holidays, do we get a day in lieu for it?", "day in lieu"),  # one name, not "day"
     ("does the conduct policy cover things that happen at a team dinner?", None),  # a clause, not "happen"
@@ -590,6 +593,15 @@ def test_a_replacement_device_is_about_the_device_and_a_kind_of_device_about_the
 
     assert not unmentioned("replacement laptop", page)
     assert unmentioned("windows laptop", page)
+
+
+def test_a_word_saying_how_settled_or_whose_a_thing_is_need_not_be_written() -> None:
+    """"An *outside* firm for visa cases" is met by the section naming the firm, which never says "outside"; the
+    thing itself must still be there."""
+    page = ["Q. Does the company have an immigration attorney or firm? Yes: ask People Ops for an introduction."]
+
+    assert not unmentioned("outside firm", page)
+    assert unmentioned("outside recruiter", page)
 
 
 def test_a_thing_to_book_never_written_down_is_not_found_and_a_replacement_device_is_answered(
