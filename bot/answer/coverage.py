@@ -174,7 +174,7 @@ click yes?" or "…any issue?", which ask whether doing something is a problem (
 participle rule of `_DONE_TO_ABOUT`, four answerable questions no longer turned away, nothing else moved), nor "do
 we have a *habit* for catching people up?", which asks what the practice is."""
 _CUSTOMS = _HOW | frozenset("""format formats style styles place places slot slots convention conventions norm norms
-    practice practices etiquette""".split())
+    practice practices etiquette flow flows workflow workflows""".split())
 """Last words of X that ask how or where a thing is done, whatever comes before them: "is there a *standard way*…",
 "any *documented format* we could try?", "a *house style* for feedback?", "a *proper place* for that?" ask what the
 custom is, which the runbooks state without naming it so. With `_DOERS` and `_QUALIFIERS` (59 sets replayed, session
@@ -209,10 +209,11 @@ the start of a thing the runbooks would name."""
 _NOT_NAMING = STOPWORDS | _PARTICLES | _WHEN_WORDS
 """Words that cannot be part of a name "that" points at ("that *money back*", "*this week*")."""
 _AMOUNT = re.compile(r"(?:^|\s)(?:[$€£]\d|\d+(?:\.\d+)?\s*(?:%|(?:days?|wks?|weeks?|hrs?|hours?|mos?|months?"
-                     r"|yrs?|years?)\b)|\d{1,2}k\b)", re.IGNORECASE)
+                     r"|yrs?|years?)\b)|\d{1,2}k\b|zero\b)", re.IGNORECASE)
 """An amount in X: a sum ("$500", "25k", "3%") or a number of days, weeks, hours, months or years ("16 wks"):
 "do i get a separate 16 wks for each one?" asks how much, and the runbooks say "16 weeks" in words of their
-own. A name with a number in it ("401k", "13th month salary", "529 plan", "1password") is not an amount."""
+own. A name with a number in it ("401k", "13th month salary", "529 plan", "1password") is not an amount; "zero"
+is one ("do i just get *zero* new options then?")."""
 _DONE_TO = re.compile(r"^(?:\w{2,}[^e\W]ed|cut|paid|hurt|let go|laid(?: off)?|put|set|shut|told|sent|spent|held|kept|"
                       r"lost|left|caught|sold|hit|docked|frozen|taken|given|shown|seen)$", re.IGNORECASE)
 """"Get" and a past participle alone ("get cut", "get reimbursed", "get laid off") is something done to the asker:
@@ -246,9 +247,11 @@ it?": the question asks what the rule is, which the runbooks state without namin
 for a thing, such nouns first or last in X turned away 11 answerable questions for 1 unanswerable one said so
 (session 39)."""
 _MEASURES = frozenset("""cap caps limit limits max maximum minimum min deadline deadlines cutoff cut-off ceiling amount
-    amounts enough""".split()) | _RULE_NOUNS
+    amounts enough window timeframe timeframes""".split()) | _RULE_NOUNS
 """"Is there a cap on the stipend?" asks how much, not whether a thing exists: the runbooks may give
-the amount without ever saying "cap", so the question is left to retrieval; so does "do i have *enough* tenure?"."""
+the amount without ever saying "cap", so the question is left to retrieval; so does "do i have *enough* tenure?", and
+"is there a *window* for that?", which asks when (59 sets replayed, session 43: with "flow" among `_CUSTOMS` and
+"zero" as an amount, three answerable questions no longer turned away, nothing else moved)."""
 _ASSENT = frozenset("approval approvals sign-off sign-offs signoff signoffs permission go-ahead".split()) | _RULE_NOUNS
 """"Is there an extra *sign-off* for three weeks off?" asks whether a step is needed and who takes it, which the runbooks
 answer in words of their own ("approval from your Manager"), not whether a thing exists; so does X ending in a rule's

@@ -339,6 +339,9 @@ def test_a_number_counts_as_an_amount_only_standing_alone(sentence: str, amount:
     ("our retro keeps going in circles. any documented format we could try?", None),  # a custom: how, not a thing
     ("i'd like the execs to weigh in on my idea. is there a proper place for that?", None),  # where, not a thing
     ("new notes doc every week is messy. is there a standard way people do this?", None),  # "people do…": a clause
+    ("want to lower my 401k %. is there a window for that or can i change it whenever?", None),  # when, not a thing
+    ("want a seat just for me. is there some flow in a tool?", None),
+    ("i already hold more options than the target. do i just get zero new options then?", None),  # how many
     ("do we get paid holidays?", "paid holidays"),  # a participle before a noun names a thing
     ("on call over the holidays, do we get a day in lieu for it?", "day in lieu"),  # one name, not "day"
     ("does the conduct policy cover things that happen at a team dinner?", None),  # a clause, not "happen"
