@@ -263,7 +263,8 @@ GENERIC = frozenset(
     """any some kind kinds sort sorts type types form thing things stuff way ways option options program programs
     policy policies plan plans benefit benefits perk perks company team org employee employees staff people folks
     us me our we available actual actually official officially something anything support process service
-    services setup set one ones lot extra free special particular similar such sorta kinda a an the""".split()
+    services setup set one ones lot extra free special particular similar such sorta kinda a an the always usually ever
+    normally typically generally""".split()
 )
 
 
@@ -444,9 +445,9 @@ _WHOLE = frozenset("whole full entire total".split())
 
 
 _QUALIFIERS = frozenset("""usual normal standard proper typical existing documented established recommended
-    default outside external formal informal dedicated regular""".split())
-"""Words that say how settled or whose a thing is, not which ("an *outside* firm", "a *usual* handover"): the runbooks
-name the firm or the handover without them."""
+    default outside external formal informal dedicated regular structured""".split())
+"""Words that say how settled or whose a thing is, not which ("an *outside* firm", "a *usual* handover", "any
+*structured* training"): the runbooks name the firm, the handover or the training without them."""
 
 
 def key_terms(thing: str) -> list[str]:

@@ -342,6 +342,8 @@ def test_a_number_counts_as_an_amount_only_standing_alone(sentence: str, amount:
     ("want to lower my 401k %. is there a window for that or can i change it whenever?", None),  # when, not a thing
     ("want a seat just for me. is there some flow in a tool?", None),
     ("i already hold more options than the target. do i just get zero new options then?", None),  # how many
+    ("is there always something softer first?", None),  # "always": how often, then a vague word
+    ("new manager here. is there any structured training for people leads?", "structured training"),
     ("do we get paid holidays?", "paid holidays"),  # a participle before a noun names a thing
     ("on call over the holidays, do we get a day in lieu for it?", "day in lieu"),  # one name, not "day"
     ("does the conduct policy cover things that happen at a team dinner?", None),  # a clause, not "happen"
@@ -605,6 +607,7 @@ def test_a_word_saying_how_settled_or_whose_a_thing_is_need_not_be_written() -> 
 
     assert not unmentioned("outside firm", page)
     assert unmentioned("outside recruiter", page)
+    assert not unmentioned("structured training", ["Managers get leadership training through Hone."])
 
 
 def test_a_thing_to_book_never_written_down_is_not_found_and_a_replacement_device_is_answered(
