@@ -80,6 +80,19 @@ class Database:
             self._tables[name].checkout_latest()
         return self._tables[name]
 
+    def refresh(self) -> None:
+        """Move every open table to its newest committed version.
+
+        What a sync reads before it writes (which documents the index holds, which chunks lack sentence
+        vectors, which key indexes exist) must include what another process committed a moment ago: a
+        handle opened before that sync finished would serve its old version for the read-consistency
+        interval, and the sync would add every document again and lose its commits to conflicts."""
+        for name, table in list(self._tables.items()):
+            try:
+                table.checkout_latest()
+            except (RuntimeError, OSError, ValueError):  # dropped elsewhere ("Not found"): reopened or made anew
+                del self._tables[name]
+
     def _create(self, name: str, schema: pa.Schema) -> Any:
         """Create the table empty unless someone else has, one creator at a time.
 

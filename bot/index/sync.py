@@ -118,6 +118,7 @@ class SyncEngine:
         started = now()
         summary = SyncSummary()
         scope = connector.name
+        self.store.refresh()  # under the sync lock: the index as the last writer left it
         self.store.check_model(self.embedder.model_name)  # the name is known without loading the model
         known = self.store.document_states(scope)
         cursor = self.store.cursor(scope)

@@ -161,6 +161,59 @@ def test_a_serving_process_sees_a_sync_made_by_another_process(runtime: Runtime,
     assert not serving.store.search_text("Tunnelgate", 5)
 
 
+def test_a_sync_reads_what_another_process_committed_just_before_it(runtime: Runtime, counting: CountingEmbedder,
+                                                                    corpus: Path) -> None:
+    """Two syncs one after the other (a CronJob's and an admin's `/kb reindex`), the second's tables opened
+    before the first committed: it must act on the index as it now stands, or it adds every document again."""
+    from bot.index.store import Store
+
+    later = Store(runtime.settings.data_dir, read_consistency=None)  # an open handle never looks again by itself
+    later.check_model(counting.model_name, counting.dimension)
+    assert later.document_states(local_folder(str(corpus), runtime.settings).name) == {}  # its tables, opened
+    engine(runtime, counting).sync(local_folder(str(corpus), runtime.settings))  # the first sync commits
+
+    second = SyncEngine(later, counting, chunk_tokens=runtime.settings.chunk_tokens).sync(
+        local_folder(str(corpus), runtime.settings))
+
+    assert (second.added, second.unchanged, second.chunks_embedded, second.errors) == (0, 5, 0, [])
+    assert Store(runtime.settings.data_dir).count_documents() == 5
+    assert Store(runtime.settings.data_dir).count_chunks() == runtime.store.count_chunks()
+
+
+def test_a_sync_after_another_process_rebuilt_the_index_reads_the_rebuilt_tables(
+        runtime: Runtime, counting: CountingEmbedder, corpus: Path) -> None:
+    from bot.index.store import Store
+
+    folder = local_folder(str(corpus), runtime.settings)
+    engine(runtime, counting).sync(folder)
+    later = Store(runtime.settings.data_dir, read_consistency=None)
+    assert len(later.document_states(folder.name)) == 5  # its tables, opened
+    runtime.store.drop_all()  # `kb sync --rebuild` elsewhere
+    engine(runtime, counting).sync(folder)
+
+    second = SyncEngine(later, counting, chunk_tokens=runtime.settings.chunk_tokens).sync(folder)
+
+    assert (second.added, second.unchanged, second.chunks_embedded, second.errors) == (0, 5, 0, [])
+    assert Store(runtime.settings.data_dir).count_chunks() == runtime.store.count_chunks()
+
+
+def test_a_sync_after_another_process_dropped_the_index_builds_it_afresh(
+        runtime: Runtime, counting: CountingEmbedder, corpus: Path) -> None:
+    """A rebuild that dropped the tables and stopped before its first write: the open handles point at nothing."""
+    from bot.index.store import Store
+
+    folder = local_folder(str(corpus), runtime.settings)
+    engine(runtime, counting).sync(folder)
+    later = Store(runtime.settings.data_dir, read_consistency=None)
+    assert len(later.document_states(folder.name)) == 5
+    runtime.store.drop_all()
+
+    second = SyncEngine(later, counting, chunk_tokens=runtime.settings.chunk_tokens).sync(folder)
+
+    assert (second.added, second.errors) == (5, [])
+    assert Store(runtime.settings.data_dir).count_documents() == 5
+
+
 def long_page(sections: int, version: str = "Quillvane") -> Document:
     body = "\n\n".join(f"## Step {n}\n\n" + f"Step {n} of the {version} procedure: open the form. " * 40
                        for n in range(sections))
