@@ -71,14 +71,15 @@ class Database:
         `latest` moves it to the newest committed version first, for state that replicas share and
         act on at once, claims and dedupe (one more small read of the table's versions).
         """
-        if name not in self._tables:
+        table = self._tables.get(name)  # one read: a sync's `refresh` in another thread may drop the entry
+        if table is None:
             table = self._open(name) if schema is None else self._create(name, schema)
             if table is None:
                 return None
             self._tables[name] = table
         elif latest:
-            self._tables[name].checkout_latest()
-        return self._tables[name]
+            table.checkout_latest()
+        return table
 
     def refresh(self) -> None:
         """Move every open table to its newest committed version.
