@@ -188,17 +188,18 @@ def test_a_sync_after_another_process_rebuilt_the_index_reads_the_new_tables(
     from bot.index.store import Store
 
     folder = local_folder(str(corpus), runtime.settings)
-    engine(runtime, counting).sync(folder)
     later = Store(runtime.settings.data_dir, read_consistency=None)
-    assert len(later.document_states(folder.name)) == 5  # its tables, opened
+    here = SyncEngine(later, counting, chunk_tokens=runtime.settings.chunk_tokens)
+    here.sync(folder)  # its tables open, their key indexes made
     runtime.store.drop_all()
     if rebuilt:
         engine(runtime, counting).sync(folder)
 
-    second = SyncEngine(later, counting, chunk_tokens=runtime.settings.chunk_tokens).sync(folder)
+    second = here.sync(folder)
 
     assert (second.added, second.unchanged, second.errors) == ((0, 5, []) if rebuilt else (5, 0, []))
     assert Store(runtime.settings.data_dir).count_documents() == 5
+    assert {index.name for index in later.chunks.list_indices()} >= {"id_idx", "doc_id_idx"}  # key indexes made
 
 
 def long_page(sections: int, version: str = "Quillvane") -> Document:
