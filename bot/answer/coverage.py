@@ -448,14 +448,15 @@ _QUALIFIERS = frozenset("""usual normal standard proper typical existing documen
     default outside external formal informal dedicated regular structured""".split())
 """Words that say how settled or whose a thing is, not which ("an *outside* firm", "a *usual* handover", "any
 *structured* training"): the runbooks name the firm, the handover or the training without them."""
+_NOT_KEY = GENERIC | STOPWORDS | _INDEX_STOPWORDS | _QUALIFIERS
+"""Words of X that `key_terms` drops."""
 
 
 def key_terms(thing: str) -> list[str]:
     """The words of `thing` that a section must mention to be about it, as written (generic words and
     `_QUALIFIERS` dropped): the full-text index stems them its own way, so they are looked up unstemmed."""
     words = re.findall(r"[a-z0-9]+", thing.lower())
-    dropped = GENERIC | STOPWORDS | _INDEX_STOPWORDS | _QUALIFIERS
-    return [word for word in words if word not in dropped and len(word) > 1]
+    return [word for word in words if word not in _NOT_KEY and len(word) > 1]
 
 
 _NUMBER_IN_WORD = re.compile(r"(?<=[a-z])\d+|\d+(?=[a-z])")
