@@ -43,6 +43,11 @@ def strip_template_tags(text: str) -> str:
     return _TEMPLATE_TAG.sub("", text)
 
 
+_MARKDOWN_STYLE: dict[str, Any] = {"heading_style": "ATX", "bullets": "-", "strip": ["img"]}
+"""How HTML is written as markdown wherever it is met (a page, or a block inside a markdown file): "#" headings,
+"-" bullets, images dropped."""
+
+
 def html_to_markdown(html: str) -> tuple[str, str]:
     """(title, markdown) of an HTML page; scripts, styles and navigation chrome dropped."""
     soup = BeautifulSoup(html, "html.parser")
@@ -50,8 +55,7 @@ def html_to_markdown(html: str) -> tuple[str, str]:
     for tag in soup(["script", "style", "nav", "noscript", "head"]):
         tag.decompose()
     body = soup.body or soup
-    markdown = markdownify(str(body), heading_style="ATX", bullets="-", strip=["img"],
-                           code_language_callback=_code_language)
+    markdown = markdownify(str(body), **_MARKDOWN_STYLE, code_language_callback=_code_language)
     return title, tidy(markdown)
 
 
@@ -90,8 +94,8 @@ def html_blocks_to_markdown(markdown: str) -> str:
         closing = lines[end]
         after = closing[closing.lower().rfind("</") :].split(">", 1)[-1]  # "</table>: self-explanatory"
         block = "\n".join([*lines[index:end], closing[: len(closing) - len(after)]])
-        converted = markdownify(block, heading_style="ATX", bullets="-", escape_asterisks=False,
-                                escape_underscores=False, escape_misc=False, table_infer_header=True, strip=["img"])
+        converted = markdownify(block, **_MARKDOWN_STYLE, escape_asterisks=False, escape_underscores=False,
+                                escape_misc=False, table_infer_header=True)
         out.extend(["", _CELL_BULLET.sub(r"\1", converted.strip()), *([after.strip()] if after.strip() else []), ""])
         index = end + 1
     return "\n".join(out)
