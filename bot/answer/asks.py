@@ -98,6 +98,21 @@ after a label or not ("US Teammates: …"). Runbooks often give a procedure in o
 of a numbered list."""
 
 
+_ALLOWED = re.compile(
+    r"\b(am i allowed|are we allowed|is it (ok|okay|fine|allowed|cool)|is that (ok|okay|fine|allowed)"
+    r"|(?<!how )(?<!where )(?<!who )(?<!what )(?<!when )(?<!which )(?<!why )(can|could|may) i\b|allowed to|permitted"
+    r"|against (the )?(rules|policy))"
+)
+
+
+def asks_if_allowed(question: str) -> bool:
+    """Whether `question` asks if the asker may do something ("can i forward docs to my gmail?", "is it ok to
+    keep a vendor's gift?"), not how or where ("how can i…" asks for steps). Runbooks settle that in their
+    policies (acceptable use, gifts, data sharing), whose pages name what they allow in their own words, not
+    the asker's: retrieval searches such a question as one about a policy (`bot.answer.retrieve`)."""
+    return bool(_ALLOWED.search(" ".join(question.lower().split())))
+
+
 def asks(question: str) -> frozenset[Ask]:
     """The kinds of fact `question` asks for (often none: "is X allowed?", "tell me about Y")."""
     text = " ".join(question.lower().split())

@@ -19,6 +19,7 @@ from typing import Literal
 
 import numpy as np
 
+from bot.answer.asks import asks_if_allowed
 from bot.answer.chat_terms import BUILT_IN, Table, expanded
 from bot.answer.spelling import Speller, model_vocabulary
 from bot.index.embedding import Embedder
@@ -65,6 +66,22 @@ class Result:
                 "section": self.section, "score": round(self.score, 6), "text": self.text}
 
 
+POLICY_WORD = "policy"
+"""What a question asking whether something is allowed is searched with, beside its own words (`searched`)."""
+
+
+def searched(question: str) -> str:
+    """What retrieval looks for: the question, and for one asking whether something is allowed
+    (`bot.answer.asks.asks_if_allowed`) the word "policy" after it, on both legs. The asker names the act ("forward
+    work docs to my gmail", "nmap our staging boxes"); the page that settles it is a policy listing acts in its own
+    words, while the question's own words find the pages about the tool. On the 58 Sourcegraph development sets,
+    of 547 such questions the page that answers came first for 16 more (111 whose gold page is a policy: 43 → 60)
+    and in the top five for 18 more, and the 436 others lost one first place. Replayed end to end on 61 sets, 6
+    more answers show the fact, 8 answerable questions are no longer turned away and 2 unanswerable ones no longer
+    said so (docs/measurements.md, session 44)."""
+    return f"{question} {POLICY_WORD}" if asks_if_allowed(question) else question
+
+
 def fts_query(text: str) -> str:
     """Plain words only: the full-text parser treats quotes, colons and dashes as operators."""
     return " ".join(_WORD.findall(text))[:2000]
@@ -98,7 +115,7 @@ class Retriever:
     def search(self, query: str, k: int = 10, *, mode: Mode = "hybrid", per_doc: int | None = 2,
                where: str | None = None) -> list[Result]:
         """The best `k` chunks, at most `per_doc` from one document (None: no cap)."""
-        query = self.corrected(query)
+        query = searched(self.corrected(query))
         vector = self.embedder.embed_queries([query])[0]
         # The runbooks' words for chat phrasing go to the full-text leg only: the vector leg reads meaning,
         # and moving the question's vector toward a formal term cost as many answers as it gained (README).
