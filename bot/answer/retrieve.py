@@ -76,9 +76,9 @@ def searched(question: str) -> str:
     work docs to my gmail", "nmap our staging boxes"); the page that settles it is a policy listing acts in its own
     words, while the question's own words find the pages about the tool. On the 58 Sourcegraph development sets,
     of 547 such questions the page that answers came first for 16 more (111 whose gold page is a policy: 43 → 60)
-    and in the top five for 18 more, and the 436 others lost one first place. Replayed end to end on 61 sets, 6
-    more answers show the fact, 8 answerable questions are no longer turned away and 2 unanswerable ones no longer
-    said so (docs/measurements.md, session 44)."""
+    and in the top five for 18 more, and the 436 others lost one first place. End to end on 61 sets, the gold page
+    is in the top five for 18 more questions, 8 answerable ones are no longer turned away, 2 more answers show the
+    fact and 2 unanswerable questions are no longer said "not found" (docs/measurements.md, session 44)."""
     return f"{question} {POLICY_WORD}" if asks_if_allowed(question) else question
 
 
