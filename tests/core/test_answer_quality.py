@@ -288,6 +288,8 @@ def test_a_number_counts_as_an_amount_only_standing_alone(sentence: str, amount:
     ("can i still get reimbursed for a receipt from march?", None),
     ("will i get laid off if the team is cut?", None),
     ("do we get paid holidays?", "paid holidays"),  # a participle before a noun names a thing
+    ("the 15th is a sunday this month. do we get paid the friday before or the monday after?", None),  # a time
+    ("used the moving money last year and i'm moving again. is there another round?", None),  # the same thing again
     ("do we do a secret santa in december?", "secret santa"),  # chat's ways of asking whether X exists
     ("does the company do a winter closure?", "winter closure"),
     ("are we doing flu shots this fall?", "flu shots"),
@@ -345,6 +347,8 @@ def test_a_number_counts_as_an_amount_only_standing_alone(sentence: str, amount:
     ("is there always something softer first?", None),  # "always": how often, then a vague word
     ("new manager here. is there any structured training for people leads?", "structured training"),
     ("do we get paid holidays?", "paid holidays"),  # a participle before a noun names a thing
+    ("the 15th is a sunday this month. do we get paid the friday before or the monday after?", None),  # a time
+    ("used the moving money last year and i'm moving again. is there another round?", None),  # the same thing again
     ("on call over the holidays, do we get a day in lieu for it?", "day in lieu"),  # one name, not "day"
     ("does the conduct policy cover things that happen at a team dinner?", None),  # a clause, not "happen"
     ("is there an all hands the first week of january?", "all hands"),  # not "hands the first week of january"
@@ -386,6 +390,9 @@ def not_found_and_answered(runtime: Runtime, absent: tuple[str, str], named: tup
     ("do we have a stipend for a home security system for wfh folks?", "stipend for a home security system"),
     ("referred my friend and he got an offer, do i get a bonus for that?", "bonus"),  # what "that" is, the page says
     ("is there any budget for a desk + chair for wfh?", "budget"),  # a budget names its own use
+    ("tax season 🙃 do we get free access to turbotax through work?", "access to turbotax"),
+    ("is there a company subscription to headspace?", "subscription to headspace"),
+    ("do we get a membership at a coworking space?", "membership at a coworking space"),
 ])
 def test_pay_or_a_stipend_is_named_with_what_it_is_for(question: str, thing: str) -> None:
     assert asked_thing(question) == thing
@@ -502,6 +509,7 @@ def test_a_belief_about_a_thing_never_written_down_is_not_found(example_runtime:
     ("our little one starts daycare soon. what's the monthly childcare stipend we get?", "childcare stipend"),
     ("how much is the yearly wellness stipend?", "wellness stipend"),
     ("got let go this week. how many days do i get to ship the laptop back?", None),  # a deadline, not a thing
+    ("how many coworkers do i get to pick for my review?", None),  # how many one may choose: leave, not a thing
     ("how much does the company give for my phone bill?", None),  # what follows the verb is the asker's own
     ("how many hours of overtime can i work?", None),  # a limit on what the asker does, not a thing given
     ("what's the wifi password at the office?", None),  # asks for a fact, not an amount of something given
@@ -525,12 +533,15 @@ def test_an_amount_of_a_thing_never_written_down_is_not_found(example_runtime: R
     ("who's the admin on our apple developer account? need a signing cert", "apple developer account"),
     ("who runs the end-of-year secret santa, and what channel do people sign up in?", "end-of-year secret santa"),
     ("where do i sign up for pre-tax commuter benefits?", "pre-tax commuter benefits"),
+    ("adopting a puppy. can i sign up for pet insurance through our benefits?", "pet insurance"),
+    ("can i sign up for the 401k right away or is there a waiting period?", "401k"),  # when, not whether
+    ("could we opt into a legal plan at enrollment?", "legal plan"),
     ("who do i tell about a lost badge?", None),  # a route for something that happened, not a thing owned
     ("where do i find the expense policy?", None),  # finding a page the runbooks may title otherwise
 ])
 def test_asking_who_owns_a_thing_or_where_to_sign_up_for_it_names_the_thing(question: str, thing: str | None) -> None:
-    """"Who runs X?" and "where do i sign up for X?" take X for granted as "do we have X?" does: when the
-    runbooks never name X, nobody owns it there."""
+    """"Who runs X?", "where do i sign up for X?" and "can i sign up for X?" take X for granted as "do we have X?"
+    does: when the runbooks never name X, nobody owns it there and nobody signs up for it."""
     assert asked_thing(question) == thing
 
 
@@ -608,6 +619,20 @@ def test_a_word_saying_how_settled_or_whose_a_thing_is_need_not_be_written() -> 
     assert not unmentioned("outside firm", page)
     assert unmentioned("outside recruiter", page)
     assert not unmentioned("structured training", ["Managers get leadership training through Hone."])
+    assert not unmentioned("shorter address", ["Teammates whose names are longer than average can ask Tech Ops for "
+                                               "an alternative email address."])  # how X should differ, not which
+
+
+def test_leave_of_a_kind_is_met_by_the_time_off_the_runbooks_list_it_under() -> None:
+    """"Is there bereavement leave?" is answered by the section listing bereavement among the reasons to take time
+    off, which never says "leave"; a kind of leave that section never names is still not there."""
+    page = ["Life: you may need time off for things that are not restful: caring for a family member, bereavement, "
+            "jury duty or voting."]
+
+    assert not unmentioned("separate bereavement leave", page)
+    assert not unmentioned("bereavement leave", ["Bereavement: take the PTO you need."])
+    assert unmentioned("military leave", page)
+    assert unmentioned("bereavement leave", ["Bereavement flowers are sent by the People team."])
 
 
 def test_a_thing_to_book_never_written_down_is_not_found_and_a_replacement_device_is_answered(
