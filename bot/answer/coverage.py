@@ -231,7 +231,9 @@ thing."""
 _AGAIN = re.compile(r"(?:another|one more|a second|a further|second)\s+(?:round|one|go|time|batch|chance|try|shot|cycle)",
                     re.IGNORECASE)
 """X that asks for a thing named before once more ("used the moving money last year, is there *another round*?"): the
-thing is the one named before, which the runbooks may well give."""
+thing is the one named before, which the runbooks may well give. With a time after "get paid" and "how many X do i
+get *to*…" (leave to choose, not X given), three answerable questions of check set 52, which they were read from, were
+no longer turned away; nothing else of 62 sets changed (session 45)."""
 _HELP_WITH = re.compile(r"^(?:(?:any|some|kind|sort|of|a|an|the|financial|company|extra)\s+)*"
                         r"(?:help|support|assistance)\s+(?:(?:with|for|towards?)\s+|(?=\w{3,}ing\s))(?P<x>\S.*)$",
                         re.IGNORECASE)
