@@ -24,8 +24,7 @@ from bot.policy.signals import normalize  # noqa: E402
 
 DATA = Path(__file__).resolve().parent / "data"
 POOL = Path(__file__).resolve().parent.parent / "bot" / "policy" / "labelled.jsonl"
-BLIND = frozenset({"sourcegraph_check4", "sourcegraph_check53", "sourcegraph_check54", "policy_check82_sourcegraph",
-                    "policy_check83_sourcegraph"})
+BLIND = frozenset({"sourcegraph_check4", "sourcegraph_check54", "policy_check83_sourcegraph"})
 """Sets kept out: check set 4 was never read; the others are blind sets, run only at their session's start and
 end. Each check set joins the pool once its session has spent it (check set 6 after session 17, check
 set 7 at the end of session 18, check set 8 at the end of session 19, check set 9 at the end of session 20,
@@ -52,8 +51,8 @@ policy check 74 after its end readings; and check set 46 and policy check 75 in 
 change, and check set 47 and policy check 76 after its end readings; and check set 48 and policy check 77 in session
 43 once read, before any change, and check set 49 and policy check 78 after its end readings; and check set 50 and
 policy check 79 in session 44 once read, before any change, and check set 51 and policy check 80 after its end
-readings; and check set 52 and policy check 81 in session 45 once read, before any change). Check set 53 and policy
-check 82 are session 45's end readings; check set 54 and policy check 83 are for the next session's start."""
+readings; and check set 52 and policy check 81 in session 45 once read, before any change, and check set 53 and
+policy check 82 after its end readings). Check set 54 and policy check 83 are for the next session's start."""
 
 LEFT_OUT = frozenset({"policy_check38_sourcegraph", "policy_check39_sourcegraph", "policy_check66_sourcegraph",
                       "policy_check68_sourcegraph"})
