@@ -39,7 +39,7 @@ _QUESTION = {
         r"\bhow (long|much|many|often|soon|fast|early|late|far in advance|quickly|far)\b|^when\b"
         r"|\bwhen('s| is| does| do| are| will| should| can| must| did)\b|\bwhat time\b"
         r"|\b(deadline|limit|max|maximum|minimum|cutoff|cut-off|cap|percent|percentage|rate|amount|budget|stipend"
-        r"|allowance|hours|per (day|week|month|year)|dollar|expire|expires|expiry|notice)\b|[$%]"
+        r"|allowance|hours|per (day|week|month|year)|dollar|expire|expires|expiry|notice|length|long enough)\b|[$%]"
     ),
     Ask.CONTACT: re.compile(
         r"\bwho\b|\bwhom\b|\bwhich (team|channel|person|people|group|slack|department|email)\b"

@@ -138,6 +138,21 @@ def test_a_frequency_written_two_ways_is_the_same_word() -> None:
     assert yearly[1] > yearly[0]
 
 
+def test_a_length_asked_meets_the_characters_the_runbook_gives() -> None:
+    """"How long should a password be?" and "is there a length…?" ask for a number of characters, which a runbook
+    gives as "15 characters or longer": "long" meets "longer" and "length", "chars" meets "characters"."""
+    sentences = ["Use a password manager to generate passwords for every account.",
+                 "Create a password that is ideally 15 characters or longer."]
+
+    how_long = lexical_scores("how long should my work password be?", sentences)
+    length = lexical_scores("is there a minimum length for the password?", sentences)
+    chars = lexical_scores("how many chars does a password need?", sentences)
+
+    assert how_long[1] > how_long[0]
+    assert length[1] > length[0]
+    assert chars[1] > chars[0]
+
+
 def test_a_who_question_is_quoted_with_the_address() -> None:
     text = ("Phishing emails often pretend to come from payroll or IT. Don't click links in a message you "
             "didn't expect. If you clicked one, report it right away: forward the email to phish@larkspur.example "
