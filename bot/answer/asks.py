@@ -110,12 +110,17 @@ def asks_if_allowed(question: str) -> bool:
     keep a vendor's gift?"), not how or where ("how can i…" asks for steps). Runbooks settle that in their
     policies (acceptable use, gifts, data sharing), whose pages name what they allow in their own words, not
     the asker's: retrieval searches such a question as one about a policy (`bot.answer.retrieve`)."""
-    return bool(_ALLOWED.search(" ".join(question.lower().split())))
+    return bool(_ALLOWED.search(_read(question)))
+
+
+def _read(question: str) -> str:
+    """`question` as the ask patterns read it: lower case, its whitespace collapsed (chat wraps and pads lines)."""
+    return " ".join(question.lower().split())
 
 
 def asks(question: str) -> frozenset[Ask]:
     """The kinds of fact `question` asks for (often none: "is X allowed?", "tell me about Y")."""
-    text = " ".join(question.lower().split())
+    text = _read(question)
     kinds = {kind for kind, pattern in _QUESTION.items() if pattern.search(text)}
     if TAG.search(text) and _FIGURE.search(text):  # "that clears in a day or two, yeah?": the true figure
         kinds.add(Ask.QUANTITY)
