@@ -160,7 +160,10 @@ def best_quote(question: str, text: str, max_chars: int = QUOTE_CHARS, semantic:
     of the two first (a following one wins ties), while the quote fits in ~max_chars. It never ends on a
     sentence announcing what follows ("…is responsible for:"): what it announces comes with it.
     With `runner_up` (the answer's quotes), a quote that gained no sentence for a kind of fact also carries the best
-    sentence outside it that scores near its best (`_runner_up`).
+    sentence outside it that scores near its best (`_runner_up`); so does a procedure's list that gained no step past
+    its cut: "can i mark it as a blocker myself?" reads as a how-to, and the rule after the list says who may. On 64
+    sets (session 46) the procedure questions' quotes showed the fact in 2 more answers of 632 and in none fewer,
+    their answers 0.8% longer.
     """
     pieces = pieces_of(text)
     sentences = [piece.text for piece in pieces]
@@ -179,6 +182,10 @@ def best_quote(question: str, text: str, max_chars: int = QUOTE_CHARS, semantic:
             asked = max(range(cut, end), key=scores.__getitem__, default=None)
             if asked is not None and scores[asked] > max(scores[first:cut]):
                 quote = f"{quote} {sentences[asked]}"  # the step the question is about, past the cut
+            elif runner_up:
+                extra = _runner_up(sentences, scores, best, first, end, None)
+                if extra is not None:
+                    quote = f"{sentences[extra]} … {quote}" if extra < first else f"{quote} … {sentences[extra]}"
             return quote, sentences[first]
     start = _list_start(sentences, best, max_chars)
     end, length = best + 1, sum(len(sentence) + 1 for sentence in sentences[start:best + 1]) - 1

@@ -1094,6 +1094,27 @@ def test_a_quote_carries_the_sentence_that_answers_again_past_its_window() -> No
                                                      "needs your manager's approval."), quote
 
 
+def test_a_procedure_quote_carries_the_rule_beside_its_list() -> None:
+    """"can i mark it as a blocker myself?" reads as a how-to and gets the section's list whole, while the section's
+    answer is the rule after the list: who may do it. The list keeps its place, and the runner-up follows it."""
+    text = ("A release may be held back only for one of these issues:\n\n"
+            "1. The build pipeline cannot produce an installer at all.\n"
+            "2. A data loss bug hits most customers and has no workaround.\n"
+            "3. A security regression since the previous release.\n\n"
+            "Only the release captain can mark an issue as a release blocker; everyone else flags it to them in "
+            "#release-desk.\n\nMost issues are fixed on the main branch and shipped in the next patch.")
+    question = "found a nasty regression in the release candidate. can i mark it as a blocker myself?"
+
+    assert Ask.PROCEDURE in asks(question)
+    plain, _ = best_quote(question, text, LEAD_QUOTE_CHARS)
+    quote, _ = best_quote(question, text, LEAD_QUOTE_CHARS, runner_up=True)
+
+    assert "Only the release captain" not in plain, "the list alone leaves the rule out"
+    assert quote.startswith(plain) and quote.endswith(
+        " … Only the release captain can mark an issue as a release blocker; everyone else flags it to them in "
+        "#release-desk."), quote
+
+
 def test_the_lead_documents_quote_reaches_a_fact_further_from_its_best_sentence_than_the_others() -> None:
     """The lead document is the likeliest answer: its quotes grow to LEAD_QUOTE_CHARS, the others' to
     QUOTE_CHARS, so the same section shows a fact ~700 characters on as the lead and not further down."""
