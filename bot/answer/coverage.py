@@ -177,13 +177,15 @@ click yes?" or "…any issue?", which ask whether doing something is a problem (
 participle rule of `_DONE_TO_ABOUT`, four answerable questions no longer turned away, nothing else moved), nor "do
 we have a *habit* for catching people up?", which asks what the practice is."""
 _CUSTOMS = _HOW | frozenset("""format formats style styles place places slot slots convention conventions norm norms
-    practice practices etiquette flow flows workflow workflows""".split())
+    practice practices etiquette flow flows workflow workflows material materials resource resources reading""".split())
 """Last words of X that ask how or where a thing is done, whatever comes before them: "is there a *standard way*…",
 "any *documented format* we could try?", "a *house style* for feedback?", "a *proper place* for that?" ask what the
 custom is, which the runbooks state without naming it so. With `_DOERS` and `_QUALIFIERS` (59 sets replayed, session
 43): nine answerable questions no longer turned away (eight of check set 48, which the rules were read from), one
 more showing the fact, nothing else moved; "preferred" as a qualifier answered a "preferred moving company" the
-runbooks never name, and was left out."""
+runbooks never name, and was left out. "Any beginner *material*?", "a *resource* on…", "some *reading*…" ask for
+what the runbooks say on a topic, not for a thing named so (session 46: one answerable question of 64 sets no longer
+turned away, nothing else moved)."""
 _DOERS = frozenset("people folks everyone everybody others teams".split())
 """Who does it, after a word of `_CUSTOMS` ("a standard way *people* do this", "a way *folks* show they saw it"): a
 clause saying what the custom is for, not part of a name."""
@@ -257,11 +259,12 @@ _HAVE = frozenset(("have", "get"))
 leave to do something ("can i run ubuntu…", "can i include my partner…"), not whether the runbooks name X."""
 _RULE_NOUNS = frozenset("""threshold thresholds requirement requirements condition conditions step steps setting
     settings spec specs specification specifications floor floors warning warnings bar bars restriction restrictions
-    prerequisite prerequisites""".split())
+    prerequisite prerequisites paperwork""".split())
 """"Is there a *threshold* where…", "a tenure *requirement*", "any *specs* for the video?", "a *step* for recording
 it?": the question asks what the rule is, which the runbooks state without naming it so. On 51 sets, read as asking
 for a thing, such nouns first or last in X turned away 11 answerable questions for 1 unanswerable one said so
-(session 39)."""
+(session 39). "Any *paperwork* they need before we merge?" asks for the steps too (session 46: one answerable question
+of 64 sets no longer turned away, nothing else moved)."""
 _MEASURES = frozenset("""cap caps limit limits max maximum minimum min deadline deadlines cutoff cut-off ceiling amount
     amounts enough window timeframe timeframes""".split()) | _RULE_NOUNS
 """"Is there a cap on the stipend?" asks how much, not whether a thing exists: the runbooks may give

@@ -307,6 +307,8 @@ def test_a_number_counts_as_an_amount_only_standing_alone(sentence: str, amount:
     ("used the moving money last year and i'm moving again. is there another round?", None),  # the same thing again
     ("her renewal isn't signed and she's out friday. who owns getting it over the line?", None),  # an act on it
     ("is there any bar on who can get paid medical leave here?", None),  # a condition: what the rule is
+    ("an outside contributor opened a PR. any paperwork they need before we merge?", None),  # the steps asked
+    ("new to options and lost on strike vs fmv. any beginner material people use?", None),  # reading on a topic
     ("do we do a secret santa in december?", "secret santa"),  # chat's ways of asking whether X exists
     ("does the company do a winter closure?", "winter closure"),
     ("are we doing flu shots this fall?", "flu shots"),
