@@ -185,7 +185,7 @@ def best_quote(question: str, text: str, max_chars: int = QUOTE_CHARS, semantic:
             elif runner_up:
                 extra = _runner_up(sentences, scores, best, first, end, None)
                 if extra is not None:
-                    quote = f"{sentences[extra]} … {quote}" if extra < first else f"{quote} … {sentences[extra]}"
+                    quote = _with_apart(quote, sentences[extra], before=extra < first)
             return quote, sentences[first]
     start = _list_start(sentences, best, max_chars)
     end, length = best + 1, sum(len(sentence) + 1 for sentence in sentences[start:best + 1]) - 1
@@ -212,16 +212,22 @@ def best_quote(question: str, text: str, max_chars: int = QUOTE_CHARS, semantic:
         end += 1  # "…is responsible for:" says nothing without what it announces (cut below if long)
     snippet = " ".join(sentences[start:end])
     if context is not None and context < start:
-        snippet = f"{sentences[context]} … {snippet}"
+        snippet = _with_apart(snippet, sentences[context], before=True)
     if len(snippet) > max_chars + 160:
         snippet = snippet[:max_chars + 160].rsplit(" ", 1)[0] + "…"
     extra = _fact_outside(sentences, scores, wants, start, end, context)
     if extra is None and runner_up:
         extra = _runner_up(sentences, scores, best, start, end, context)
     if extra is not None:
-        snippet = f"{sentences[extra]} … {snippet}" if extra < start else f"{snippet} … {sentences[extra]}"
+        snippet = _with_apart(snippet, sentences[extra], before=extra < start)
     quoted = [index for index in (*range(start, end), context, extra) if index is not None]
     return snippet, sentences[_gist(sentences, scores, wants, best, quoted)]
+
+
+def _with_apart(quote: str, sentence: str, *, before: bool) -> str:
+    """`quote` with a sentence from elsewhere in its text, on the side it comes from, with "…" between: nothing added
+    reads as if it were contiguous."""
+    return f"{sentence} … {quote}" if before else f"{quote} … {sentence}"
 
 
 def _gist(sentences: list[str], scores: list[float], wants: frozenset[Ask], best: int, quoted: list[int]) -> int:
