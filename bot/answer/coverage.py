@@ -58,7 +58,7 @@ _EXISTS = re.compile(
     r"|(?:the |our |this )?" + _ORG + r"|(?!(?:i|we|my|your|his|her|their|its|" + _ADVERBS + r")\b)[a-z][\w&.-]*)"
     r"(?:\s+(?!to\b)\w+){0,2}?\s+(?P<verb>have|get|offer|provide|give out|give|cover|pay for|pay|reimburse|support"
     r"|help(?: out)? with|help pay for|chip in (?:for|on)|top up|arrange"
-    r"|sponsor|subsidi[sz]e|run|host|include|match|hand out|send out|mail out|lend|loan|contribute to)"
+    r"|sponsor|subsidi[sz]e|run|host|include|match|hand out|send out|mail out|lend|loan|contribute to|allow|permit)"
     r"(?!\s+to\b)(?:\s+(?:us|me|employees|staff))?\s+(?P<a>[^?.!,;]+)"
     r"|(?:is|are) there\s+(?P<b>[^?.!,;]+)"
     r"|any\s+(?!chance\b)(?P<c>[^?.!,;]+?)\s*\?\s*$"
@@ -245,6 +245,11 @@ _HELP_WITH = re.compile(r"^(?:(?:any|some|kind|sort|of|a|an|the|financial|compan
                         re.IGNORECASE)
 """Help named as X ("does sourcegraph offer any *help with* student loan repayment?", "any *support for* spouses
 looking for a job?"): what the help is with is the thing asked about."""
+_LIKE = re.compile(r"^(?:(?:some|any)thing|(?:a|an|some|any)\s+(?:tool|app|service|program|platform))\s+"
+                   r"(?:like|similar to|along the lines of)\s+(?P<x>\S.*)$", re.IGNORECASE)
+"""A thing named by its likeness ("do we have *something like* pandadoc for proposals?"): what it is like names it.
+With "do we *allow* X?" (a practice permitted, asked as whether the runbooks say so), on 66 sets X changed for 4
+questions, all four unanswerable and now said so; no answerable question changed (session 47)."""
 _REQUESTED = frozenset("klmnopqr")
 """The shapes of a request ("pls send me X", "point me to X", "sign me up for X", "need the X", "looking for whoever
 runs X", "how do i order X"): chat asks for a thing as often as it asks whether there is one, and a thing the
@@ -413,6 +418,9 @@ def asked_thing(question: str, *, judged: bool = False) -> str | None:
     helped = _HELP_WITH.match(" ".join(words))
     if helped:  # "any help with student loan repayment?": the help is vague, what it is with names the thing
         words = helped.group("x").split()
+    liked = _LIKE.match(" ".join(words))
+    if liked:
+        words = liked.group("x").split()
     before = ""
     for skipped, naming_nothing in _OPENINGS:
         while words and _skips(words, skipped):

@@ -309,6 +309,9 @@ def test_a_number_counts_as_an_amount_only_standing_alone(sentence: str, amount:
     ("is there any bar on who can get paid medical leave here?", None),  # a condition: what the rule is
     ("an outside contributor opened a PR. any paperwork they need before we merge?", None),  # the steps asked
     ("new to options and lost on strike vs fmv. any beginner material people use?", None),  # reading on a topic
+    ("do we have something like calendly for booking customer calls?", "calendly"),  # what it is like names it
+    ("is there anything similar to a wellness day here?", "wellness day"),
+    ("do we allow bringing kids to the office on school holidays?", "bringing kids"),  # a practice permitted
     ("do we do a secret santa in december?", "secret santa"),  # chat's ways of asking whether X exists
     ("does the company do a winter closure?", "winter closure"),
     ("are we doing flu shots this fall?", "flu shots"),
