@@ -312,6 +312,9 @@ def test_a_number_counts_as_an_amount_only_standing_alone(sentence: str, amount:
     ("do we have something like calendly for booking customer calls?", "calendly"),  # what it is like names it
     ("is there anything similar to a wellness day here?", "wellness day"),
     ("do we allow bringing kids to the office on school holidays?", "bringing kids"),  # a practice permitted
+    ("my last job had nap pods on every floor. do we have anything like that?", "nap pods"),  # named where seen
+    ("some companies give everyone a pet day off. is there anything like that here?", "pet day"),
+    ("is there anything like that here?", None),  # nothing named before it
     ("do we do a secret santa in december?", "secret santa"),  # chat's ways of asking whether X exists
     ("does the company do a winter closure?", "winter closure"),
     ("are we doing flu shots this fall?", "flu shots"),
