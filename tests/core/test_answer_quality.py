@@ -315,6 +315,8 @@ def test_a_number_counts_as_an_amount_only_standing_alone(sentence: str, amount:
     ("my last job had nap pods on every floor. do we have anything like that?", "nap pods"),  # named where seen
     ("some companies give everyone a pet day off. is there anything like that here?", "pet day"),
     ("is there anything like that here?", None),  # nothing named before it
+    ("the vendor is late again. can we get tech ops to chase them?", None),  # someone asked to act
+    ("can i get my manager to sign off on it today?", None),
     ("do we do a secret santa in december?", "secret santa"),  # chat's ways of asking whether X exists
     ("does the company do a winter closure?", "winter closure"),
     ("are we doing flu shots this fall?", "flu shots"),
