@@ -250,7 +250,8 @@ _LIKE = re.compile(r"^(?:(?:some|any)thing|(?:a|an|some|any)\s+(?:tool|app|servi
 """A thing named by its likeness ("do we have *something like* pandadoc for proposals?"): what it is like names it.
 With "do we *allow* X?" (a practice permitted, asked as whether the runbooks say so), on 66 sets X changed for 4
 questions, all four unanswerable and now said so; no answerable question changed (session 47)."""
-_LIKE_THAT = re.compile(r"\b(?:(?:do|does|did|would|will)\s+(?:we|you|they|(?:the |our )?" + _ORG + r")\s+"
+_LIKE_THAT = re.compile(r"\b(?:(?:do|does|did|would|will)\s+(?:we|you|they|(?:the |our )?" + _ORG
+                        + r"|(?!(?:i|it|that|this|he|she|my|your|his|her|their|its)\b)[a-z][\w&.-]*)\s+"
                         r"(?:have|do|offer|get|give)\s+|(?:is|are)\s+there\s+)(?:any|some)thing\s+(?:like|similar to)"
                         r"\s+(?:that|this|it)\b[^.?!]*\?\s*$", re.IGNORECASE)
 _SEEN_ELSEWHERE = re.compile(

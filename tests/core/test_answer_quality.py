@@ -314,6 +314,7 @@ def test_a_number_counts_as_an_amount_only_standing_alone(sentence: str, amount:
     ("do we allow bringing kids to the office on school holidays?", "bringing kids"),  # a practice permitted
     ("my last job had nap pods on every floor. do we have anything like that?", "nap pods"),  # named where seen
     ("some companies give everyone a pet day off. is there anything like that here?", "pet day"),
+    ("my previous employer ran a book club. does larkspur do anything like that?", "book club"),  # the company named
     ("is there anything like that here?", None),  # nothing named before it
     ("the vendor is late again. can we get tech ops to chase them?", None),  # someone asked to act
     ("can i get my manager to sign off on it today?", None),
