@@ -247,9 +247,7 @@ _HELP_WITH = re.compile(r"^(?:(?:any|some|kind|sort|of|a|an|the|financial|compan
 looking for a job?"): what the help is with is the thing asked about."""
 _LIKE = re.compile(r"^(?:(?:some|any)thing|(?:a|an|some|any)\s+(?:tool|app|service|program|platform))\s+"
                    r"(?:like|similar to|along the lines of)\s+(?P<x>\S.*)$", re.IGNORECASE)
-"""A thing named by its likeness ("do we have *something like* pandadoc for proposals?"): what it is like names it.
-With "do we *allow* X?" (a practice permitted, asked as whether the runbooks say so), on 66 sets X changed for 4
-questions, all four unanswerable and now said so; no answerable question changed (session 47)."""
+"""A thing named by its likeness ("do we have *something like* pandadoc for proposals?"): what it is like names it."""
 _LIKE_THAT = re.compile(r"\b(?:(?:do|does|did|would|will)\s+(?:we|you|they|(?:the |our )?" + _ORG
                         + r"|(?!(?:i|it|that|this|he|she|my|your|his|her|their|its)\b)[a-z][\w&.-]*)\s+"
                         r"(?:have|do|offer|get|give)\s+|(?:is|are)\s+there\s+)(?:any|some)thing\s+(?:like|similar to)"
@@ -419,7 +417,9 @@ def asked_thing(question: str, *, judged: bool = False) -> str | None:
     a subscription, membership or licence *to* something keeps what it is to ("free access to turbotax"), and "can i
     sign up for X?" takes X for granted as "where do i sign up for X?" does: on 62 sets X changed for 5 questions, 4
     more unanswerable said so, none answerable turned away ("…the 401k right away": what comes after X is cut)
-    (session 45)."""
+    (session 45). A thing named by its likeness (`_LIKE`: "something like pandadoc") and a practice asked as allowed
+    ("do we *allow* X?", "permit" among the verbs): on 66 sets X changed for 4 questions, all unanswerable and now said
+    so, no answerable question changed (session 47)."""
     text = " ".join(question.split())
     seen = _SEEN_ELSEWHERE.search(text) if _LIKE_THAT.search(text) else None
     if seen is not None:  # "my last job had X. do we have anything like that?": X, named where it was seen
