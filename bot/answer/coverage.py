@@ -152,6 +152,8 @@ _LINK_WORDS = frozenset([*_JOINERS, "of", "about"])
 _CUT = re.compile(r"\s+(?:" + "|".join([*(r"in(?!\s+lieu\b)" if word == "in" else word for word in _JOINERS),
                                         "anymore", "instead", "these days", "now", "still", "yet", "too", "as well",
                                         "right away", "straight away", "immediately",
+                                        "(?:meant|made|designed|intended|tailored|built|specific|specifically)"
+                                        " (?:for|to)",
                                         "pls", "please", "plz",
                                         "we", "i", "you", "over", "between",
                                         "(?:this|next|every) (?:year|month|week|quarter|season|fall"
@@ -162,14 +164,15 @@ _CUT = re.compile(r"\s+(?:" + "|".join([*(r"in(?!\s+lieu\b)" if word == "in" els
 _INDEX_STOPWORDS = frozenset("""against between through during without within upon among across along around
     behind beyond toward towards onto into over under again further once also than very""".split())
 """Words the full-text index drops as stop words: looked up there they would seem never written."""
-_HOW = frozenset("fix fixes way ways workaround workarounds solution solutions trick tricks tip tips hack hacks".split())
+_HOW = frozenset("""fix fixes way ways workaround workarounds solution solutions trick tricks tip tips hack hacks
+    route routes path paths avenue avenues fallback fallbacks""".split())
 """Vague words that still ask how when other words come first ("any *quick fix*?", "an *easy way*…"); "help" is not
 one of them: "student loan repayment help" names a benefit."""
 _VAGUE = _HOW | frozenset("""somewhere someone somebody anyone anybody anything anywhere something advice help idea
     ideas suggestion suggestions alternative alternatives recommendation recommendations guidance rule rules guideline
     guidelines convention conventions format whatever whichever human humans person persons reason reasons issue
     issues problem problems concern concerns downside downsides drawback drawbacks catch harm habit habits practice
-    practices norm norms""".split())
+    practices norm norms opinion opinions stance stances""".split())
 """Words that ask how, not whether a thing exists: "is there someone (an actual human) I can talk to", "is there a
 way to…", "the record button is greyed out, any workaround?" name nothing to look for in the runbooks; nor do "is there
 a rule of thumb for…", "any convention?" or "is there a set format?", which ask what the rule is, nor "any reason not to
@@ -289,7 +292,7 @@ for a thing, such nouns first or last in X turned away 11 answerable questions f
 (session 39). "Any *paperwork* they need before we merge?" asks for the steps too (session 46: one answerable question
 of 64 sets no longer turned away, nothing else moved)."""
 _MEASURES = frozenset("""cap caps limit limits max maximum minimum min deadline deadlines cutoff cut-off ceiling amount
-    amounts enough window timeframe timeframes""".split()) | _RULE_NOUNS
+    amounts enough window timeframe timeframes length lengths""".split()) | _RULE_NOUNS
 """"Is there a cap on the stipend?" asks how much, not whether a thing exists: the runbooks may give
 the amount without ever saying "cap", so the question is left to retrieval; so does "do i have *enough* tenure?", and
 "is there a *window* for that?", which asks when (59 sets replayed, session 43: with "flow" among `_CUSTOMS` and
@@ -324,7 +327,9 @@ _IDIOMS = frozenset(("say", "hook"))
 """Nouns of idioms that name no thing: "do i get *a say* in…", "does that get him *off the hook*?"."""
 _POSSESSIVES = frozenset("mine yours ours theirs hers".split())
 """Pronouns that stand for a thing named before ("can i get just *mine* into google calendar?")."""
-_NAMING_NOTHING = _VAGUE | _MEASURES | _PARTS | _FAVOURS | _IDIOMS | _POSSESSIVES
+_BESIDES = frozenset(("besides", "except"))
+"""An alternative asked for ("any option *besides* picking an item?"): what follows is what the asker does not want."""
+_NAMING_NOTHING = _VAGUE | _MEASURES | _PARTS | _FAVOURS | _IDIOMS | _POSSESSIVES | _BESIDES
 """First words of X, past stop words and filler, that say no thing is named (see `_OPENINGS`)."""
 _OPENINGS = (
     (frozenset(), _PARTICLES | _OWN | _OTHERS | _BACK),
@@ -419,7 +424,11 @@ def asked_thing(question: str, *, judged: bool = False) -> str | None:
     more unanswerable said so, none answerable turned away ("…the 401k right away": what comes after X is cut)
     (session 45). A thing named by its likeness (`_LIKE`: "something like pandadoc") and a practice asked as allowed
     ("do we *allow* X?", "permit" among the verbs): on 66 sets X changed for 4 questions, all unanswerable and now said
-    so, no answerable question changed (session 47)."""
+    so, no answerable question changed (session 47). A route, path, avenue or fallback asks how, an opinion or stance
+    what a guide says, a length how much, "one on our list" one of a thing named before, "besides X" for another thing,
+    and what a thing is meant, made or designed *for* is cut off: on 67 sets X changed for 8 questions, all
+    answerable, 7 no longer turned away and the eighth still answered; no unanswerable question changed (session
+    48)."""
     text = " ".join(question.split())
     seen = _SEEN_ELSEWHERE.search(text) if _LIKE_THAT.search(text) else None
     if seen is not None:  # "my last job had X. do we have anything like that?": X, named where it was seen
@@ -440,6 +449,8 @@ def asked_thing(question: str, *, judged: bool = False) -> str | None:
     words = asked.strip(" '\"").split()
     if words and (_WH.fullmatch(words[0]) or words[0].lower() in ("whether", "if")):
         return None  # "point me to where…", "send me what to tell her": a question of its own, not a thing
+    if len(words) > 1 and words[0].lower() in ("one", "ones") and words[1].lower() in _JOINERS:
+        return None  # "is there one on our recommended list?": one of a thing named before, not a thing named here
     helped = _HELP_WITH.match(" ".join(words))
     if helped:  # "any help with student loan repayment?": the help is vague, what it is with names the thing
         words = helped.group("x").split()

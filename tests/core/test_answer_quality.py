@@ -318,6 +318,13 @@ def test_a_number_counts_as_an_amount_only_standing_alone(sentence: str, amount:
     ("is there anything like that here?", None),  # nothing named before it
     ("the vendor is late again. can we get tech ops to chase them?", None),  # someone asked to act
     ("can i get my manager to sign off on it today?", None),
+    ("the plan caps at 12 weeks and i need 14. is there any route for the other two?", None),  # a how-word
+    ("what if the ticket queue is down, is there a fallback?", None),
+    ("does the style guide have an opinion on exclamation marks?", None),  # what the guide says, not a thing
+    ("is there a length a passphrase should be?", None),  # a measure
+    ("want a meditation app. is there one on our approved list?", None),  # one of a thing named before
+    ("i don't want a hoodie. any option besides picking swag?", None),  # an alternative asked for
+    ("is there a dental plan meant for people in hawaii?", "dental plan"),  # what it is for is cut off
     ("do we do a secret santa in december?", "secret santa"),  # chat's ways of asking whether X exists
     ("does the company do a winter closure?", "winter closure"),
     ("are we doing flu shots this fall?", "flu shots"),
