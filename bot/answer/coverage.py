@@ -353,6 +353,13 @@ def _skips(words: list[str], skipped: frozenset[str]) -> bool:
     return not (word == "all" and len(words) > 1 and words[1].lower().startswith("hand"))
 
 
+def _compound(words: list[str]) -> bool:
+    """Whether the first of `words`, a part of the runbooks, names what kind of thing the next word is ("a *docs*
+    linter", "a *page* builder"), not the part where a topic is written up ("a *section* on travel", "the *docs*")."""
+    return words[0].lower() in _PARTS and len(words) > 1 and words[1].lower().isalpha() \
+        and words[1].lower() not in _LINK_WORDS | STOPWORDS
+
+
 def _pointed_at(words: list[str]) -> int:
     """Where the description starts when the first of `words` points at the thing named next, which the words after
     it describe ("*that* paid trip *to* see the new city", "*those* classes *everyone* mentions", "*that* thing
@@ -428,7 +435,9 @@ def asked_thing(question: str, *, judged: bool = False) -> str | None:
     what a guide says, a length how much, "one on our list" one of a thing named before, "besides X" for another thing,
     and what a thing is meant, made or designed *for* is cut off: on 67 sets X changed for 8 questions, all
     answerable, 7 no longer turned away and the eighth still answered; no unanswerable question changed (session
-    48)."""
+    48). A part of the runbooks that names what kind of thing comes next ("a *docs* linter") no longer reads as
+    naming none, and an aside cut open is closed where X is shown ("a docs linter (vale)"): one unanswerable
+    question more said so (session 48)."""
     text = " ".join(question.split())
     seen = _SEEN_ELSEWHERE.search(text) if _LIKE_THAT.search(text) else None
     if seen is not None:  # "my last job had X. do we have anything like that?": X, named where it was seen
@@ -467,7 +476,7 @@ def asked_thing(question: str, *, judged: bool = False) -> str | None:
         described = _pointed_at(words) if words else 0
         if described:  # "that paid trip to see the city": the name, without what describes it
             words = words[:described]
-        elif not words or words[0].lower() in naming_nothing:
+        elif not words or (words[0].lower() in naming_nothing and not _compound(words)):
             return None
     for_what = _FOR_WHAT.match(" ".join(words))
     if for_what:  # "any extra pay for night hours?": pay alone names nothing, what it is for does
@@ -494,6 +503,8 @@ def asked_thing(question: str, *, judged: bool = False) -> str | None:
         # A fee, bill or charge is judged by what it is for: the runbooks name fees everywhere ("the overdraft fee").
         priced = len(last) == 2 and last[-1].lower() in _CHARGES and last[0].lower() not in _WHOLE
         thing = " ".join(last if priced else last[-1:])
+    if thing.count("(") > thing.count(")"):  # "a docs linter (vale or similar)" cut at "or": the aside closed
+        thing += ")"
     return thing or None
 
 
