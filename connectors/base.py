@@ -8,6 +8,7 @@ what to embed or delete, so a new source never has to get incremental indexing r
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -48,6 +49,11 @@ def _digest(*parts: str) -> str:
         digest.update(part.encode("utf-8", "surrogatepass"))
         digest.update(b"\x00")
     return digest.hexdigest()
+
+
+CODE_FENCE = re.compile(r"^\s*(```|~~~)")
+"""A line opening or closing a fenced code block in a `Document`'s markdown: what is between is kept as written,
+by the connectors that tidy markdown and by the index that splits it into sections and sentences."""
 
 
 class Document(BaseModel):

@@ -15,6 +15,8 @@ import yaml
 from bs4 import BeautifulSoup
 from markdownify import markdownify
 
+from connectors.base import CODE_FENCE
+
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.DOTALL)
 _TEMPLATE_COMMENT = re.compile(r"\{%-?\s*comment\s*-?%\}.*?\{%-?\s*endcomment\s*-?%\}", re.DOTALL)
 _TEMPLATE_PAGE = re.compile(r"\{%-?\s*(?:page|link)\s+[\"']([^\"']+)[\"'][^%]*-?%\}")
@@ -60,7 +62,6 @@ def html_to_markdown(html: str) -> tuple[str, str]:
 
 
 _HTML_BLOCK_START = re.compile(r"^\s{0,3}<(table|ul|ol|dl)\b[^>]*>", re.IGNORECASE)
-_FENCE = re.compile(r"^\s*(```|~~~)")
 _CELL_BULLET = re.compile(r"(\|[ \t]+)-[ \t]+(?=\S)")
 """A list's first bullet at the start of a table cell: "| - Deleted after 90 days |" reads as "| Deleted after 90
 days |"."""
@@ -83,7 +84,7 @@ def html_blocks_to_markdown(markdown: str) -> str:
     index = 0
     while index < len(lines):
         line = lines[index]
-        if _FENCE.match(line):
+        if CODE_FENCE.match(line):
             fenced = not fenced
         start = None if fenced else _HTML_BLOCK_START.match(line)
         end = _block_end(lines, index, start.group(1).lower()) if start else None

@@ -12,10 +12,9 @@ import re
 from dataclasses import dataclass, field
 
 from bot.index.sentences import is_table_rule
-from connectors.base import Document
+from connectors.base import CODE_FENCE, Document
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
-_FENCE = re.compile(r"^\s*(```|~~~)")
 _TOKEN = re.compile(r"\w+|[^\w\s]")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(\[])")
 _LINK_OR_TAG = r"\[([^\]]*)\]\([^)]*\)|<[^>]+>"
@@ -92,7 +91,7 @@ def sections(document: Document) -> list[Section]:
         block.clear()
 
     for line in document.text.splitlines():
-        if _FENCE.match(line):
+        if CODE_FENCE.match(line):
             in_fence = not in_fence
             block.append(line)
             continue

@@ -12,11 +12,12 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from connectors.base import CODE_FENCE
+
 _SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(\[*])|\n+")
 _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
 _BLOCK_START = re.compile(r"^\s*(?:[-*+]\s|\d{1,3}[.)]\s|#{1,6}\s|>|\||```|~~~)")
 _MARKDOWN = re.compile(r"^\s*(?:[-*+]|\d+[.)]|#{1,6}|>)\s+|\*\*|__|`")
-_FENCE = re.compile(r"^\s*(```|~~~)")
 _STEP_MARK = r"\d{1,3}[.)]"
 """A numbered list item's marker: "1." or "1)"."""
 _STEP_NUMBER = re.compile(rf"^{_STEP_MARK}$")
@@ -90,7 +91,7 @@ def _pieces(text: str) -> tuple[Piece, ...]:
     block_kind, numbered, blank, block_indent = "", False, False, 0
     lines = unwrap(text).splitlines()
     for index, line in enumerate(lines):
-        if _FENCE.match(line) or is_table_rule(line):
+        if CODE_FENCE.match(line) or is_table_rule(line):
             continue
         if not line.strip():
             blank = True
@@ -147,7 +148,7 @@ def unwrap(text: str) -> str:
     joinable = False  # whether the previous line is prose that a wrapped line may continue
     fenced = False
     for line in text.splitlines():
-        if _FENCE.match(line):
+        if CODE_FENCE.match(line):
             fenced, joinable = not fenced, False
             lines.append(line)
         elif joinable and not fenced and line.strip() and not _BLOCK_START.match(line):
