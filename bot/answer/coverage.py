@@ -20,6 +20,10 @@ from bot.answer.snippets import STOPWORDS, terms
 _START = r"(?:^|(?<=[.!?;:\n])\s*|(?<=[^\w\s,'\"()-])\s*|(?<=,)\s+|(?<=\s-)\s+)(?:(?:hey|hi|hello|ok|so|also|quick q(?:uestion)?|q|btw)[,:!\s-]+)*"
 _ORG = r"(?:company|team|org|organization|employer)"
 """Who "we" is when a question names it: "does the company…", "is our team doing…"."""
+_COMPANY = r"(?:the |our )?" + _ORG
+"""The company as a question names it, with its article or not: "the company", "our org", "team"."""
+_WE = r"we|you|they|" + _COMPANY
+"""Who has or does X, said of the company: "do *we*…", "do *you* (the bot's company)…", "does *the company*…"."""
 _DOC_WORDS = "link|url|form|code|list|template|name|number|contact|email|address|formula|enrol+ment"
 _DOC = f"(?:{_DOC_WORDS})"
 """Things sent in place of X ("the *link* to claim X", "the *name* of X"): X is what they lead to. "The policy / part
@@ -40,7 +44,7 @@ _CARRIER = re.compile(r"^(?:" + _CARRIES + r"(?:the\s+)?)+"
                       r"|set(?:ting)?\s+up|sign(?:ing)?\s+up\s+for"
                       r"|use|using|access|accessing|report|reporting|submit|submitting)\s+)?", re.IGNORECASE)
 """`_CARRIES` at the start of a requested X, with the verb after it ("the link to *claim*…"): X is what is left."""
-_TEAMS = r"tech ops|people ops|hr|(?:the |our )?" + _ORG
+_TEAMS = r"tech ops|people ops|hr|" + _COMPANY
 """Who hands things out, named as the one asked ("can *tech ops* send me X", "*the company* gives X?")."""
 _PAID_FOR = r"covered|reimbursable|expensable"
 """What a thing is when the company pays for it ("is X *covered*?", "laundry is *reimbursable*, i think?")."""
@@ -62,17 +66,17 @@ _EXISTS = re.compile(
     r"(?!\s+to\b)(?:\s+(?:us|me|employees|staff))?\s+(?P<a>[^?.!,;]+)"
     r"|(?:is|are) there\s+(?P<b>[^?.!,;]+)"
     r"|any\s+(?!chance\b)(?P<c>[^?.!,;]+?)\s*\?\s*$"
-    r"|(?:do|does)\s+(?:we|you|they|(?:the |our )?" + _ORG +
+    r"|(?:do|does)\s+(?:" + _WE +
     r"|(?!(?:i|it|that|this|he|she|one|anyone|someone|everyone|people)\b)[a-z][\w&.-]*)"
     r"\s+(?:do|run|hold|throw|organi[sz]e|celebrate)\s+(?P<d>[^?.!,;]+)"
-    r"|(?:are|is)\s+(?:we|they|you|(?:the |our )?" + _ORG + r")"
+    r"|(?:are|is)\s+(?:" + _WE + r")"
     r"\s+(?:doing|running|hosting|having|holding|throwing|organi[sz]ing)\s+(?P<e>[^?.!,;]+)"
-    r"|(?:any chance|wondering if|do you know if)\s+(?:that\s+)?(?:we|(?:the |our )?" + _ORG +
+    r"|(?:any chance|wondering if|do you know if)\s+(?:that\s+)?(?:we|" + _COMPANY +
     r"|(?!(?:i|it|that|this|my|your|his|her|their|its|there|they)\b)[a-z][\w&.-]*)"
     r"\s+(?:have|has|offers?|gets?|pays? for|covers?|provides?|helps? with|reimburses?|subsidi[sz]es?|sponsors?"
     r"|matches)\s+(?P<f>[^?.!,;]+)"
     r"|(?:is|are)\s+(?P<i>(?:[\w/&'-]+\s+){0,4}?[\w/&'-]+)\s+(?:" + _PAID_FOR +
-    r"|(?:something|one of the (?:things|benefits|perks))\s+(?:we|you|they|(?:the |our )?" + _ORG + r")\s+(?:have|has|offers?|gets?)"
+    r"|(?:something|one of the (?:things|benefits|perks))\s+(?:" + _WE + r")\s+(?:have|has|offers?|gets?)"
     r"|one of (?:our|the) (?:perks|benefits))\b"
     r"|(?:can|could|may)\s+(?:i|we)\s+(?:also\s+|still\s+|just\s+)?"
     r"(?:expense|claim|get reimbursed for|be reimbursed for)\s+(?P<j>[^?.!,;]+)"
@@ -114,7 +118,7 @@ _EXISTS = re.compile(
     r"|how (?:many|much)\s+(?:(?:extra|paid)\s+)?(?:" + _SPAN + r"\s+(?:of\s+)?)?"
     r"(?!(?:do|does|did|will|would|can|could|is|are|" + _SPAN + r"|time|money)\b)"
     r"(?P<w>[^?.!,;]+?)\s+(?:do|does|will|would|can|could)\s+(?:we|i|you|employees|staff|people|new hires"
-    r"|(?:the |our )?" + _ORG + r"|(?!(?:it|that|this|he|she|they)\b)[a-z][\w&.-]*)"
+    r"|" + _COMPANY + r"|(?!(?:it|that|this|he|she|they)\b)[a-z][\w&.-]*)"
     r"\s+(?:(?:usually|normally|typically|actually)\s+)?(?:get|have|receive|cover|offer|give|provide|pay)\b(?!\s+to\b)"
     r"|(?:what(?:'?s| is| are)|how much (?:is|are))\s+(?:the|our)\s+(?:(?:monthly|yearly|annual|weekly|quarterly)\s+)?"
     r"(?P<x>(?:[\w/&'-]+\s+){0,3}?(?:stipend|allowance|budget|bonus(?:es)?|reimbursement|credits?|prize money"
@@ -251,7 +255,7 @@ looking for a job?"): what the help is with is the thing asked about."""
 _LIKE = re.compile(r"^(?:(?:some|any)thing|(?:a|an|some|any)\s+(?:tool|app|service|program|platform))\s+"
                    r"(?:like|similar to|along the lines of)\s+(?P<x>\S.*)$", re.IGNORECASE)
 """A thing named by its likeness ("do we have *something like* pandadoc for proposals?"): what it is like names it."""
-_LIKE_THAT = re.compile(r"\b(?:(?:do|does|did|would|will)\s+(?:we|you|they|(?:the |our )?" + _ORG
+_LIKE_THAT = re.compile(r"\b(?:(?:do|does|did|would|will)\s+(?:" + _WE
                         + r"|(?!(?:i|it|that|this|he|she|my|your|his|her|their|its)\b)[a-z][\w&.-]*)\s+"
                         r"(?:have|do|offer|get|give)\s+|(?:is|are)\s+there\s+)(?:any|some)thing\s+(?:like|similar to)"
                         r"\s+(?:that|this|it)\b[^.?!]*\?\s*$", re.IGNORECASE)
