@@ -455,6 +455,8 @@ def not_found_about(thing: str, citations: list[Citation], shown: int = 3, meani
     """"Not found" naming what was asked about, with the closest sections still listed to look at; with `meaning`,
     the question asked what a term means, which runbooks that never say it cannot tell."""
     cannot = "what it means here" if meaning else "whether we have it"
+    if thing.count("(") > thing.count(")"):  # "a docs linter (vale or similar)" ends at "or": the aside is closed
+        thing += ")"
     lines = [f"I couldn't find anything about *{thing}* in the runbooks, so I can't tell you {cannot}."]
     if citations:
         lines.append("The closest sections:")

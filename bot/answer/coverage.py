@@ -440,8 +440,7 @@ def asked_thing(question: str, *, judged: bool = False) -> str | None:
     and what a thing is meant, made or designed *for* is cut off: on 67 sets X changed for 8 questions, all
     answerable, 7 no longer turned away and the eighth still answered; no unanswerable question changed (session
     48). A part of the runbooks that names what kind of thing comes next ("a *docs* linter") no longer reads as
-    naming none, and an aside cut open is closed where X is shown ("a docs linter (vale)"): one unanswerable
-    question more said so (session 48)."""
+    naming none: one unanswerable question more said so (session 48)."""
     text = " ".join(question.split())
     seen = _SEEN_ELSEWHERE.search(text) if _LIKE_THAT.search(text) else None
     if seen is not None:  # "my last job had X. do we have anything like that?": X, named where it was seen
@@ -507,8 +506,6 @@ def asked_thing(question: str, *, judged: bool = False) -> str | None:
         # A fee, bill or charge is judged by what it is for: the runbooks name fees everywhere ("the overdraft fee").
         priced = len(last) == 2 and last[-1].lower() in _CHARGES and last[0].lower() not in _WHOLE
         thing = " ".join(last if priced else last[-1:])
-    if thing.count("(") > thing.count(")"):  # "a docs linter (vale or similar)" cut at "or": the aside closed
-        thing += ")"
     return thing or None
 
 
