@@ -634,9 +634,9 @@ def test_signals_do_not_escalate_a_question_that_reads_plainly_as_process(policy
     assert kept.verdict.margin < policy_file.thresholds.min_margin <= kept.verdict.score
 
 
-@pytest.mark.xfail(strict=True, reason="session 48's pool (23,962 questions) puts the wording view at 0.906 for it, "
-                   "over the 0.9 floor that lets a sure wording pass the margin veto (0.909 at 23,662, 0.906 at "
-                   "23,062, 0.9008 at "
+@pytest.mark.xfail(strict=True, reason="session 48's pool (24,262 questions) puts the wording view at 0.910 for it, "
+                   "over the 0.9 floor that lets a sure wording pass the margin veto (0.906 at 23,962, 0.909 at "
+                   "23,662, 0.906 at 23,062, 0.9008 at "
                    "22,462, 0.898 at 22,162); a known false alarm, kept visible: the test passes again, and strict "
                    "xfail fails, when the view drops under it")
 def test_the_pooled_policy_does_not_escalate_the_plainly_process_question(policy: RegulatedTopicPolicy) -> None:
@@ -822,10 +822,13 @@ def test_the_clauses_after_a_second_ask_are_also_judged_together() -> None:
 ])
 def test_advice_asked_after_a_process_question_in_the_same_message_goes_to_a_person(
         policy: RegulatedTopicPolicy, question: str, category: str) -> None:
-    """The whole message reads as its first, process half; the ask after "also" or "tbh", judged alone, is advice
-    (`bot.policy.clauses`)."""
-    whole = policy.classifier.classify(question)
+    """The whole message reads mostly as its first, process half; the ask after "also" or "tbh", judged alone, is
+    advice (`bot.policy.clauses`). Whether the whole message would clear the bar by itself moves with the pool (the
+    dependent-on-my-taxes message crossed it by 0.013 at 24,262 labelled questions), so the later ask is checked
+    on its own."""
+    later = policy.classifier.second_ask(question)
 
     decision = policy.classify(question)
 
-    assert not whole.escalate and decision is not None and decision.category == category
+    assert later is not None and later.category == category
+    assert decision is not None and decision.category == category
