@@ -271,10 +271,15 @@ it tells what other places do ("heard some companies do *summer fridays*", "my p
 days*"), and the question points back at it. On 66 sets X changed for 4 questions, all unanswerable, 3 of them now said
 "not found"; no answerable question changed (session 47)."""
 _GET_SOMEONE_TO = re.compile(r"(?:someone|somebody|anyone|anybody|support|them|him|her|it|my manager|my lead"
-                             r"|(?:the |my |our )?(?:" + _TEAMS + r"|manager|lead|admin|recruiter|team))\s+to\s+\w",
+                             r"|(?:the |my |our )?(?:" + _TEAMS + r"|manager|lead|admin|recruiter|team))\s+to\s+\w"
+                             r"|(?:the |my |our |an? )?[a-z]+\s+to\s+(?:add|approve|cover|pay|send|sign|review|look|check"
+                             r"|call|chase|bump|waive|refund|reimburse|include|extend|move|fix|change|update|help|email"
+                             r"|ping|contact|reach|drop|remove|cancel|reissue|replace|resend)\b",
                              re.IGNORECASE)
 """Who "get" asks to act ("can i get *support to* bump it?", "can we get *it to* approve it"): an action, not a thing.
-On 66 sets it changed X for one question, answerable and no longer turned away (session 47)."""
+On 66 sets it changed X for one question, answerable and no longer turned away (session 47). Anyone asked to do one
+of the usual favours ("can people ops get *the insurer to add* it?"): on 68 sets 2 answerable questions changed, 1 no
+longer turned away; no unanswerable question changed (session 48)."""
 _REQUESTED = frozenset("klmnopqr")
 """The shapes of a request ("pls send me X", "point me to X", "sign me up for X", "need the X", "looking for whoever
 runs X", "how do i order X"): chat asks for a thing as often as it asks whether there is one, and a thing the

@@ -318,6 +318,7 @@ def test_a_number_counts_as_an_amount_only_standing_alone(sentence: str, amount:
     ("is there anything like that here?", None),  # nothing named before it
     ("the vendor is late again. can we get tech ops to chase them?", None),  # someone asked to act
     ("can i get my manager to sign off on it today?", None),
+    ("my inhaler isn't covered. can hr get the carrier to add it?", None),  # anyone asked to do a favour
     ("the plan caps at 12 weeks and i need 14. is there any route for the other two?", None),  # a how-word
     ("what if the ticket queue is down, is there a fallback?", None),
     ("does the style guide have an opinion on exclamation marks?", None),  # what the guide says, not a thing
