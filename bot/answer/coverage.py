@@ -272,9 +272,9 @@ days*"), and the question points back at it. On 66 sets X changed for 4 question
 "not found"; no answerable question changed (session 47)."""
 _GET_SOMEONE_TO = re.compile(r"(?:someone|somebody|anyone|anybody|support|them|him|her|it|my manager|my lead"
                              r"|(?:the |my |our )?(?:" + _TEAMS + r"|manager|lead|admin|recruiter|team))\s+to\s+\w"
-                             r"|(?:the |my |our |an? )?[a-z]+\s+to\s+(?:add|approve|cover|pay|send|sign|review|look|check"
-                             r"|call|chase|bump|waive|refund|reimburse|include|extend|move|fix|change|update|help|email"
-                             r"|ping|contact|reach|drop|remove|cancel|reissue|replace|resend)\b",
+                             r"|(?:the |my |our |an? )?[a-z]+\s+to\s+(?:add|approve|cover|pay|send|sign|review|look"
+                             r"|check|call|chase|bump|waive|refund|reimburse|include|extend|move|fix|change|update"
+                             r"|help|email|ping|contact|reach|drop|remove|cancel|reissue|replace|resend)\b",
                              re.IGNORECASE)
 """Who "get" asks to act ("can i get *support to* bump it?", "can we get *it to* approve it"): an action, not a thing.
 On 66 sets it changed X for one question, answerable and no longer turned away (session 47). Anyone asked to do one
