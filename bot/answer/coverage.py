@@ -461,6 +461,8 @@ def asked_thing(question: str, *, judged: bool = False) -> str | None:
     letter, asked = next((name, value) for name, value in found.items() if len(name) == 1 and value)
     if verb == "get" and _GET_SOMEONE_TO.match(asked):
         return None  # "can i get support to bump it?": someone asked to act, no thing to have
+    if _SAME_AS.search(asked):
+        return None  # "do interns get the same perks as full-time people?": X is taken as had, the asker's share asked
     if letter in _REQUESTED:
         asked = _CARRIED.sub("", _CUT.sub("", _CARRIER.sub("", asked.strip())))
     words = asked.strip(" '\"").split()
@@ -514,6 +516,15 @@ def asked_thing(question: str, *, judged: bool = False) -> str | None:
         priced = len(last) == 2 and last[-1].lower() in _CHARGES and last[0].lower() not in _WHOLE
         thing = " ".join(last if priced else last[-1:])
     return thing or None
+
+
+_SAME_AS = re.compile(r"^(?:the\s+)?same\b|\blike\s+(?:a\s+|an\s+|the\s+|other\s+|our\s+|any\s+)?(?:everyone|everybody"
+                      r"|full[- ]?time(?:rs?)?|employees|staff|normal|regular|usual|other|others|rest|new hires?"
+                      r"|permanent|salaried)\b", re.IGNORECASE)
+"""X asked for as others have it ("the *same* perks *as* full-time people", "a laptop *like full-timers* do"): the
+question takes X as had and asks whether it reaches the asker's group, which the runbooks answer in other words. On
+68 sets it changed 10 answerable questions, 3 no longer turned away (the rest answered before and after), and one
+unanswerable question that was answered before and after (session 48)."""
 
 
 _AND_ANOTHER = re.compile(r"^\S+(?:\s+\S+){0,3}?\s+and\s+(?:the|a|an|our|some|any|their|my)\s+\w", re.IGNORECASE)

@@ -328,7 +328,9 @@ def test_a_number_counts_as_an_amount_only_standing_alone(sentence: str, amount:
     ("is there a dental plan meant for people in hawaii?", "dental plan"),  # what it is for is cut off
     ("is there a docs linter (vale or similar) for the style rules?", "docs linter (vale"),  # docs names a kind
     ("is there a doc about the travel rules?", None),  # a part of the runbooks named in place of X
-    ("do contractors get a laptop and the welcome kit like staff do?", None),  # two things: neither alone is X
+    ("do contractors get a laptop and the welcome kit?", None),  # two things: neither alone is X
+    ("do interns get the same stipend as full-time staff?", None),  # X taken as had: whether it reaches them
+    ("will the new contractor get a hoodie like everyone else?", None),
     ("do we do a secret santa in december?", "secret santa"),  # chat's ways of asking whether X exists
     ("does the company do a winter closure?", "winter closure"),
     ("are we doing flu shots this fall?", "flu shots"),
