@@ -518,13 +518,13 @@ def asked_thing(question: str, *, judged: bool = False) -> str | None:
     return thing or None
 
 
-_SAME_AS = re.compile(r"^(?:the\s+)?same\b|\blike\s+(?:a\s+|an\s+|the\s+|other\s+|our\s+|any\s+)?(?:everyone|everybody"
+_SAME_AS = re.compile(r"^(?:the\s+)?same\b|^(?:an?\s+)?fresh\b|\blike\s+(?:a\s+|an\s+|the\s+|other\s+|our\s+|any\s+)?(?:everyone|everybody"
                       r"|full[- ]?time(?:rs?)?|employees|staff|normal|regular|usual|other|others|rest|new hires?"
                       r"|permanent|salaried)\b", re.IGNORECASE)
-"""X asked for as others have it ("the *same* perks *as* full-time people", "a laptop *like full-timers* do"): the
-question takes X as had and asks whether it reaches the asker's group, which the runbooks answer in other words. On
-68 sets it changed 10 answerable questions, 3 no longer turned away (the rest answered before and after), and one
-unanswerable question that was answered before and after (session 48)."""
+"""X asked for as others have it ("the *same* perks *as* full-time people", "a laptop *like full-timers* do") or
+again ("a *fresh* grant at the new level"): the question takes X as had and asks whether it reaches the asker, which
+the runbooks answer in other words. On 68 sets it changed 12 answerable questions, 5 no longer turned away (the rest
+answered before and after), and one unanswerable question that was answered before and after (session 48)."""
 
 
 _AND_ANOTHER = re.compile(r"^\S+(?:\s+\S+){0,3}?\s+and\s+(?:the|a|an|our|some|any|their|my)\s+\w", re.IGNORECASE)

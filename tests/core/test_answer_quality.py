@@ -331,6 +331,7 @@ def test_a_number_counts_as_an_amount_only_standing_alone(sentence: str, amount:
     ("do contractors get a laptop and the welcome kit?", None),  # two things: neither alone is X
     ("do interns get the same stipend as full-time staff?", None),  # X taken as had: whether it reaches them
     ("will the new contractor get a hoodie like everyone else?", None),
+    ("promoted last week. do i get a fresh stipend at the new level?", None),  # again: X taken as had
     ("do we do a secret santa in december?", "secret santa"),  # chat's ways of asking whether X exists
     ("does the company do a winter closure?", "winter closure"),
     ("are we doing flu shots this fall?", "flu shots"),
