@@ -232,11 +232,18 @@ _DONE_TO = re.compile(r"^(?:\w{2,}[^e\W]ed|cut|paid|hurt|let go|laid(?: off)?|pu
 the question asks whether it happens, which the runbooks answer in words of their own. A participle before
 a noun ("do we get paid holidays?") names a thing as usual."""
 _DONE_TO_ABOUT = re.compile(r"^(?P<done>\S+)\s+(?:about|around|up|out|back|over|through|along|in|into|on|off|by|to"
-                            r"|the|every|each|this|next|before|after|early|late|weekly|monthly|twice|once)\b",
+                            r"|the|every|each|this|next|before|after|early|late|weekly|monthly|twice|once"
+                            r"|company-wide|org-wide|everywhere|again|automatically|permanently)\b",
                             re.IGNORECASE)
 """A participle with a preposition after it ("does it get *talked about* around the company?") or a time ("do we get
 *paid the* friday before?"): what is done, as with a participle alone; before a noun ("paid holidays") it names a
 thing."""
+_ADVERB = re.compile(r"[a-z]{2,}(?:ally|ously|fully|ively|ately|itely|ently|antly|ibly|ably|ily|essly|ingly|edly)",
+                     re.IGNORECASE)
+"""A word alone with an adverb's ending ("does it just run *indefinitely*?"): how something is done, no thing; a
+name that ends in "ly" ("calendly") keeps its place. With "company-wide", "everywhere", "again" after a participle
+(`_DONE_TO_ABOUT`: "can it get blocked company-wide?"): on 68 sets 2 answerable questions changed, both no longer
+turned away; nothing else changed (session 48)."""
 _ACT_ON_IT = re.compile(r"\w{3,}ing\s+(?:it|that|this|them|those|these)\b", re.IGNORECASE)
 """X that is an act on a thing named before ("who owns *getting it* over the line while she's out?"): with "any *bar*
 on who can…", "a *restriction*" and "a *prerequisite*" read as rule nouns, two answerable questions of check set 50
@@ -500,6 +507,8 @@ def asked_thing(question: str, *, judged: bool = False) -> str | None:
     done = _DONE_TO_ABOUT.match(thing)
     if verb == "get" and (_DONE_TO.match(thing) or (done and _DONE_TO.match(done.group("done")))):
         return None  # "could my salary get cut?", "does it get talked about…?": done to the asker (or it), not a thing
+    if _ADVERB.fullmatch(thing):
+        return None  # "does it just run indefinitely?": how it runs, no thing
     if _WH.search(thing):
         return None  # "any expenses older than how many days need approval?": a question of its own about X
     if _AMOUNT.search(thing):

@@ -332,6 +332,8 @@ def test_a_number_counts_as_an_amount_only_standing_alone(sentence: str, amount:
     ("do interns get the same stipend as full-time staff?", None),  # X taken as had: whether it reaches them
     ("will the new contractor get a hoodie like everyone else?", None),
     ("promoted last week. do i get a fresh stipend at the new level?", None),  # again: X taken as had
+    ("my reduced hours were approved. does it run indefinitely?", None),  # how, not a thing
+    ("that spammer again. can it get blocked company-wide?", None),  # done to it, everywhere
     ("do we do a secret santa in december?", "secret santa"),  # chat's ways of asking whether X exists
     ("does the company do a winter closure?", "winter closure"),
     ("are we doing flu shots this fall?", "flu shots"),
