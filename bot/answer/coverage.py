@@ -369,11 +369,15 @@ def _skips(words: list[str], skipped: frozenset[str]) -> bool:
     return not (word == "all" and len(words) > 1 and words[1].lower().startswith("hand"))
 
 
+_NOT_A_NAME = _LINK_WORDS | STOPWORDS
+"""Words after a part of the runbooks that leave it naming the part ("a section *on* travel", "the docs *for* it")."""
+
+
 def _compound(words: list[str]) -> bool:
     """Whether the first of `words`, a part of the runbooks, names what kind of thing the next word is ("a *docs*
     linter", "a *page* builder"), not the part where a topic is written up ("a *section* on travel", "the *docs*")."""
     return words[0].lower() in _PARTS and len(words) > 1 and words[1].lower().isalpha() \
-        and words[1].lower() not in _LINK_WORDS | STOPWORDS
+        and words[1].lower() not in _NOT_A_NAME
 
 
 def _pointed_at(words: list[str]) -> int:
@@ -499,9 +503,10 @@ def asked_thing(question: str, *, judged: bool = False) -> str | None:
     if for_what:  # "any extra pay for night hours?": pay alone names nothing, what it is for does
         thing = f"{for_what.group('x')} {_CUT.sub('', for_what.group('y'))}".strip(" '\"")
     else:
-        if _AND_ANOTHER.search(" ".join(words)):
-            return None
-        thing = _CUT.sub("", " ".join(words)).strip(" '\"")
+        said = " ".join(words)
+        if _AND_ANOTHER.search(said):
+            return None  # "do they get a login and the new hire packet?": two things, neither judged alone
+        thing = _CUT.sub("", said).strip(" '\"")
     if _AGAIN.fullmatch(thing) or _ACT_ON_IT.match(thing):
         return None  # "is there another round?", "who owns getting it over the line?": the thing named before
     done = _DONE_TO_ABOUT.match(thing)
@@ -527,7 +532,8 @@ def asked_thing(question: str, *, judged: bool = False) -> str | None:
     return thing or None
 
 
-_SAME_AS = re.compile(r"^(?:the\s+)?same\b|^(?:an?\s+)?fresh\b|\blike\s+(?:a\s+|an\s+|the\s+|other\s+|our\s+|any\s+)?(?:everyone|everybody"
+_SAME_AS = re.compile(r"^(?:the\s+)?same\b|^(?:an?\s+)?fresh\b"
+                      r"|\blike\s+(?:a\s+|an\s+|the\s+|other\s+|our\s+|any\s+)?(?:everyone|everybody"
                       r"|full[- ]?time(?:rs?)?|employees|staff|normal|regular|usual|other|others|rest|new hires?"
                       r"|permanent|salaried)\b", re.IGNORECASE)
 """X asked for as others have it ("the *same* perks *as* full-time people", "a laptop *like full-timers* do") or
