@@ -64,7 +64,7 @@ _EXISTS = re.compile(
     r"|help(?: out)? with|help pay for|chip in (?:for|on)|top up|arrange"
     r"|sponsor|subsidi[sz]e|run|host|include|match|hand out|send out|mail out|lend|loan|contribute to|allow|permit)"
     r"(?!\s+to\b)(?:\s+(?:us|me|employees|staff))?\s+(?P<a>[^?.!,;]+)"
-    r"|(?:is|are) there\s+(?P<b>[^?.!,;]+)"
+    r"|(?:(?:is|are) there (?:going to|gonna) be|(?:will|would) there be|(?:is|are) there)\s+(?P<b>[^?.!,;]+)"
     r"|any\s+(?!chance\b)(?P<c>[^?.!,;]+?)\s*\?\s*$"
     r"|(?:do|does)\s+(?:" + _WE +
     r"|(?!(?:i|it|that|this|he|she|one|anyone|someone|everyone|people)\b)[a-z][\w&.-]*)"
@@ -155,6 +155,7 @@ one name with the word before it ("a day in lieu", "pay in lieu")."""
 _LINK_WORDS = frozenset([*_JOINERS, "of", "about"])
 _CUT = re.compile(r"\s+(?:" + "|".join([*(r"in(?!\s+lieu\b)" if word == "in" else word for word in _JOINERS),
                                         "anymore", "instead", "these days", "now", "still", "yet", "too", "as well",
+                                        "somewhere", "anywhere",
                                         "right away", "straight away", "immediately",
                                         "(?:meant|made|designed|intended|tailored|built|specific|specifically)"
                                         " (?:for|to)",
@@ -308,11 +309,14 @@ for a thing, such nouns first or last in X turned away 11 answerable questions f
 (session 39). "Any *paperwork* they need before we merge?" asks for the steps too (session 46: one answerable question
 of 64 sets no longer turned away, nothing else moved)."""
 _MEASURES = frozenset("""cap caps limit limits max maximum minimum min deadline deadlines cutoff cut-off ceiling amount
-    amounts enough window timeframe timeframes length lengths""".split()) | _RULE_NOUNS
+    amounts enough window timeframe timeframes length lengths ratio ratios proportion proportions percentage
+    percentages""".split()) | _RULE_NOUNS
 """"Is there a cap on the stipend?" asks how much, not whether a thing exists: the runbooks may give
 the amount without ever saying "cap", so the question is left to retrieval; so does "do i have *enough* tenure?", and
 "is there a *window* for that?", which asks when (59 sets replayed, session 43: with "flow" among `_CUSTOMS` and
-"zero" as an amount, three answerable questions no longer turned away, nothing else moved)."""
+"zero" as an amount, three answerable questions no longer turned away, nothing else moved). A ratio, proportion
+or percentage asks how much too (session 49). A measure last in X is kept ("a storage *limit*"): read as naming
+nothing, it cost five unanswerable questions of 68 sets their "not found" for one answerable one answered."""
 _ASSENT = frozenset("approval approvals sign-off sign-offs signoff signoffs permission go-ahead".split()) | _RULE_NOUNS
 """"Is there an extra *sign-off* for three weeks off?" asks whether a step is needed and who takes it, which the runbooks
 answer in words of their own ("approval from your Manager"), not whether a thing exists; so does X ending in a rule's
@@ -345,12 +349,15 @@ _POSSESSIVES = frozenset("mine yours ours theirs hers".split())
 """Pronouns that stand for a thing named before ("can i get just *mine* into google calendar?")."""
 _BESIDES = frozenset(("besides", "except"))
 """An alternative asked for ("any option *besides* picking an item?"): what follows is what the asker does not want."""
+_FILLER = frozenset("already even also really currently".split())
+"""Adverbs that say how the asker expects X to stand, not which X ("is there *already* some regular thing…"): skipped
+before X and never a word the runbooks must say."""
 _NAMING_NOTHING = _VAGUE | _MEASURES | _PARTS | _FAVOURS | _IDIOMS | _POSSESSIVES | _BESIDES
 """First words of X, past stop words and filler, that say no thing is named (see `_OPENINGS`)."""
 _OPENINGS = (
     (frozenset(), _PARTICLES | _OWN | _OTHERS | _BACK),
     (STOPWORDS, _PARTICLES | _NAMING_NOTHING),
-    (GENERIC | STOPWORDS | _LINK_WORDS, _NAMING_NOTHING),
+    (GENERIC | STOPWORDS | _LINK_WORDS | _FILLER, _NAMING_NOTHING),
 )
 """How the words after "is there" or "do we get" are read, in turn: the words skipped, then the first word
 that says no thing is named. As written, a particle ("will i get *in* trouble", "can i get *out of*
@@ -456,7 +463,10 @@ def asked_thing(question: str, *, judged: bool = False) -> str | None:
     and what a thing is meant, made or designed *for* is cut off: on 67 sets X changed for 8 questions, all
     answerable, 7 no longer turned away and the eighth still answered; no unanswerable question changed (session
     48). A part of the runbooks that names what kind of thing comes next ("a *docs* linter") no longer reads as
-    naming none: one unanswerable question more said so (session 48)."""
+    naming none: one unanswerable question more said so (session 48). "Will there be X?" asks as "is there X?" does;
+    where it is ("a directory *somewhere*"), how the asker expects it to stand ("*already* some regular thing") and
+    what holds it ("a *package of* accommodations") are not X: on 68 sets X changed for 12 questions, 4 answerable no
+    longer turned away, one unanswerable more said so and one fewer (its "test devices" are named) (session 49)."""
     text = " ".join(question.split())
     seen = _SEEN_ELSEWHERE.search(text) if _LIKE_THAT.search(text) else None
     if seen is not None:  # "my last job had X. do we have anything like that?": X, named where it was seen
@@ -503,7 +513,7 @@ def asked_thing(question: str, *, judged: bool = False) -> str | None:
     if for_what:  # "any extra pay for night hours?": pay alone names nothing, what it is for does
         thing = f"{for_what.group('x')} {_CUT.sub('', for_what.group('y'))}".strip(" '\"")
     else:
-        said = " ".join(words)
+        said = _HOLDING.sub("", " ".join(words))  # "a standard package of accommodations": the accommodations
         if _AND_ANOTHER.search(said):
             return None  # "do they get a login and the new hire packet?": two things, neither judged alone
         thing = _CUT.sub("", said).strip(" '\"")
@@ -542,6 +552,9 @@ the runbooks answer in other words. On 68 sets it changed 12 answerable question
 answered before and after), and one unanswerable question that was answered before and after (session 48)."""
 
 
+_HOLDING = re.compile(r"\b(?:package|bundle|range|menu|selection|collection|suite)\s+of\s+(?=\w)", re.IGNORECASE)
+"""Nouns that hold what follows "of" ("a standard *package of* accommodations", "a *menu of* options"): the runbooks
+name what is held, seldom the holder."""
 _AND_ANOTHER = re.compile(r"^\S+(?:\s+\S+){0,3}?\s+and\s+(?:the|a|an|our|some|any|their|my)\s+\w", re.IGNORECASE)
 """X and a second thing after it ("do they get a login *and the* new hire packet?"): either may be what the runbooks
 name, so neither alone is judged absent. On 68 sets it changed 4 answerable questions, 1 no longer turned away (the
@@ -569,7 +582,7 @@ _QUALIFIERS = frozenset("""usual normal standard proper typical existing documen
     default outside external formal informal dedicated regular structured""".split())
 """Words that say how settled or whose a thing is, not which ("an *outside* firm", "a *usual* handover", "any
 *structured* training"): the runbooks name the firm, the handover or the training without them."""
-_NOT_KEY = GENERIC | STOPWORDS | _INDEX_STOPWORDS | _QUALIFIERS
+_NOT_KEY = GENERIC | STOPWORDS | _INDEX_STOPWORDS | _QUALIFIERS | _FILLER
 """Words of X that `key_terms` drops."""
 
 

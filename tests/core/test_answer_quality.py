@@ -400,6 +400,13 @@ def test_a_number_counts_as_an_amount_only_standing_alone(sentence: str, amount:
     ("is there an all hands the first week of january?", "all hands"),  # not "hands the first week of january"
     ("any hackathon between the holidays?", "hackathon"),
     ("is there a company meeting the week after thanksgiving?", "meeting"),
+    ("lost my badge, is there a spare somewhere at the front desk?", "spare"),  # where it is: not X
+    ("is there a parking map anywhere?", "parking map"),
+    ("will there be a vegan option at the holiday party?", "vegan option"),  # what will be: the same ask
+    ("are there going to be flu shots at the office this year?", "flu shots"),
+    ("is there even a bike rack?", "bike rack"),  # how the asker expects it to stand: not X
+    ("moving countries. is there a standard package of relocation services?", "standard relocation services"),
+    ("is there a ratio of reviewers to authors?", None),  # a measure: how many
 ])
 def test_the_thing_a_do_we_have_question_asks_about(question: str, thing: str | None) -> None:
     assert asked_thing(question) == thing
