@@ -66,7 +66,7 @@ _EXISTS = re.compile(
     r"(?!\s+to\b)(?:\s+(?:us|me|employees|staff))?\s+(?P<a>[^?.!,;]+)"
     r"|(?:(?:is|are) there (?:going to|gonna) be|(?:will|would) there be|(?:is|are) there)\s+(?P<b>[^?.!,;]+)"
     r"|any\s+(?!chance\b)(?P<c>[^?.!,;]+?)\s*\?\s*$"
-    r"|(?:do|does)\s+(?:" + _WE +
+    r"|(?:do|does)\s+(?:" + _WE + r"|tech ops|people ops|the people team"
     r"|(?!(?:i|it|that|this|he|she|one|anyone|someone|everyone|people)\b)[a-z][\w&.-]*)"
     r"\s+(?:do|run|hold|throw|organi[sz]e|celebrate)\s+(?P<d>[^?.!,;]+)"
     r"|(?:are|is)\s+(?:" + _WE + r")"
@@ -349,7 +349,7 @@ _POSSESSIVES = frozenset("mine yours ours theirs hers".split())
 """Pronouns that stand for a thing named before ("can i get just *mine* into google calendar?")."""
 _BESIDES = frozenset(("besides", "except"))
 """An alternative asked for ("any option *besides* picking an item?"): what follows is what the asker does not want."""
-_FILLER = frozenset("already even also really currently".split())
+_FILLER = frozenset("already even also really currently exactly".split())
 """Adverbs that say how the asker expects X to stand, not which X ("is there *already* some regular thing…"): skipped
 before X and never a word the runbooks must say."""
 _NAMING_NOTHING = _VAGUE | _MEASURES | _PARTS | _FAVOURS | _IDIOMS | _POSSESSIVES | _BESIDES
@@ -463,10 +463,11 @@ def asked_thing(question: str, *, judged: bool = False) -> str | None:
     and what a thing is meant, made or designed *for* is cut off: on 67 sets X changed for 8 questions, all
     answerable, 7 no longer turned away and the eighth still answered; no unanswerable question changed (session
     48). A part of the runbooks that names what kind of thing comes next ("a *docs* linter") no longer reads as
-    naming none: one unanswerable question more said so (session 48). "Will there be X?" asks as "is there X?" does;
-    where it is ("a directory *somewhere*"), how the asker expects it to stand ("*already* some regular thing") and
-    what holds it ("a *package of* accommodations") are not X: on 68 sets X changed for 12 questions, 4 answerable no
-    longer turned away, one unanswerable more said so and one fewer (its "test devices" are named) (session 49)."""
+    naming none: one unanswerable question more said so (session 48). "Will there be X?" asks as "is there X?" does,
+    "does tech ops do X?" as "does the company do X?", and "do we do anything *for* X?" asks about X; where it is ("a
+    directory *somewhere*"), how the asker expects it to stand ("*already* some regular thing", "*exactly* that") and
+    what holds it ("a *package of* accommodations") are not X: on 68 sets X changed for 17 questions, 5 answerable no
+    longer turned away, 3 more unanswerable said so and one fewer (its "test devices" are named) (session 49)."""
     text = " ".join(question.split())
     seen = _SEEN_ELSEWHERE.search(text) if _LIKE_THAT.search(text) else None
     if seen is not None:  # "my last job had X. do we have anything like that?": X, named where it was seen
@@ -480,6 +481,9 @@ def asked_thing(question: str, *, judged: bool = False) -> str | None:
         return None  # "can i run ubuntu…", "can i include my partner…": asks leave to act, not whether X exists
     # X is whichever one-letter group matched: each shape of the question captures it under its own letter.
     letter, asked = next((name, value) for name, value in found.items() if len(name) == 1 and value)
+    occasion = _ANYTHING_FOR.match(asked) if letter in "de" else None
+    if occasion:  # "does the company do anything for flu shots?": what it is done for names the thing
+        asked = asked[occasion.end():]
     if verb == "get" and _GET_SOMEONE_TO.match(asked):
         return None  # "can i get support to bump it?": someone asked to act, no thing to have
     if _SAME_AS.search(asked):
@@ -552,6 +556,9 @@ the runbooks answer in other words. On 68 sets it changed 12 answerable question
 answered before and after), and one unanswerable question that was answered before and after (session 48)."""
 
 
+_ANYTHING_FOR = re.compile(r"\s*(?:anything|something)\s+(?:special\s+)?(?:for|about|around|on)\s+(?=\w)",
+                           re.IGNORECASE)
+"""What "do we do anything / are we doing something *for*…" is done for: the thing asked about ("…for pride month")."""
 _HOLDING = re.compile(r"\b(?:package|bundle|range|menu|selection|collection|suite)\s+of\s+(?=\w)", re.IGNORECASE)
 """Nouns that hold what follows "of" ("a standard *package of* accommodations", "a *menu of* options"): the runbooks
 name what is held, seldom the holder."""

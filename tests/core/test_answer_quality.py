@@ -407,6 +407,10 @@ def test_a_number_counts_as_an_amount_only_standing_alone(sentence: str, amount:
     ("is there even a bike rack?", "bike rack"),  # how the asker expects it to stand: not X
     ("moving countries. is there a standard package of relocation services?", "standard relocation services"),
     ("is there a ratio of reviewers to authors?", None),  # a measure: how many
+    ("if my leave is approved, do i get exactly that?", None),  # "exactly": how it stands, then a thing named before
+    ("does the company do anything for world mental health day?", "world mental health day"),  # what it is done for
+    ("are we doing something special for lunar new year?", "lunar new year"),
+    ("does tech ops do laptop engraving?", "laptop engraving"),  # a team of two words doing it
 ])
 def test_the_thing_a_do_we_have_question_asks_about(question: str, thing: str | None) -> None:
     assert asked_thing(question) == thing
