@@ -66,7 +66,7 @@ _EXISTS = re.compile(
     r"(?!\s+to\b)(?:\s+(?:us|me|employees|staff))?\s+(?P<a>[^?.!,;]+)"
     r"|(?:(?:is|are) there (?:going to|gonna) be|(?:will|would) there be|(?:is|are) there)\s+(?P<b>[^?.!,;]+)"
     r"|any\s+(?!chance\b)(?P<c>[^?.!,;]+?)\s*\?\s*$"
-    r"|(?:do|does)\s+(?:" + _WE + r"|tech ops|people ops|the people team"
+    r"|(?:do|does)\s+(?:" + _WE + r"|(?:the )?people team|" + _TEAMS +
     r"|(?!(?:i|it|that|this|he|she|one|anyone|someone|everyone|people)\b)[a-z][\w&.-]*)"
     r"\s+(?:do|run|hold|throw|organi[sz]e|celebrate)\s+(?P<d>[^?.!,;]+)"
     r"|(?:are|is)\s+(?:" + _WE + r")"
