@@ -24,8 +24,7 @@ from bot.policy.signals import normalize  # noqa: E402
 
 DATA = Path(__file__).resolve().parent / "data"
 POOL = Path(__file__).resolve().parent.parent / "bot" / "policy" / "labelled.jsonl"
-BLIND = frozenset({"sourcegraph_check4", "sourcegraph_check61", "sourcegraph_check62",
-                   "policy_check90_sourcegraph", "policy_check91_sourcegraph"})
+BLIND = frozenset({"sourcegraph_check4", "sourcegraph_check62", "policy_check91_sourcegraph"})
 """Sets kept out: check set 4 was never read; the others are blind sets, run only at their session's start and
 end. Each check set joins the pool once its session has spent it (check set 6 after session 17, check
 set 7 at the end of session 18, check set 8 at the end of session 19, check set 9 at the end of session 20,
@@ -57,8 +56,8 @@ policy check 82 after its end readings; and check set 54 and policy check 83 in 
 change, and check set 55 and policy check 84 after its end readings; and check set 56 and policy check 85 in session
 47 once read, before any change, and check set 57 and policy check 86 after its end readings; and check set 58 and
 policy check 87 in session 48 once read, before any change, and check set 59 and policy check 88 after its end
-readings; and check set 60 and policy check 89 in session 49 once read, before any change). Check sets 61 and 62
-and policy checks 90 and 91 are written in session 49: the first two for its end, the others for the next start."""
+readings; and check set 60 and policy check 89 in session 49 once read, before any change, and check set 61 and
+policy check 90 after its end readings). Check set 62 and policy check 91 are for the next session's start."""
 
 LEFT_OUT = frozenset({"policy_check38_sourcegraph", "policy_check39_sourcegraph", "policy_check66_sourcegraph",
                       "policy_check68_sourcegraph"})

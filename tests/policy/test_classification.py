@@ -634,8 +634,9 @@ def test_signals_do_not_escalate_a_question_that_reads_plainly_as_process(policy
     assert kept.verdict.margin < policy_file.thresholds.min_margin <= kept.verdict.score
 
 
-@pytest.mark.xfail(strict=True, reason="session 49's pool (24,562 questions) puts the wording view at 0.913 for it, "
-                   "over the 0.9 floor that lets a sure wording pass the margin veto (0.910 at 24,262, 0.906 at "
+@pytest.mark.xfail(strict=True, reason="session 49's pool (24,862 questions) puts the wording view at 0.914 for it, "
+                   "over the 0.9 floor that lets a sure wording pass the margin veto (0.913 at 24,562, 0.910 at "
+                   "24,262, 0.906 at "
                    "23,962, 0.909 at 23,662, 0.906 at 23,062, 0.9008 at "
                    "22,462, 0.898 at 22,162); a known false alarm, kept visible: the test passes again, and strict "
                    "xfail fails, when the view drops under it")
