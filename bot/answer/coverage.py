@@ -44,7 +44,9 @@ _CARRIER = re.compile(r"^(?:" + _CARRIES + r"(?:the\s+)?)+"
                       r"|set(?:ting)?\s+up|sign(?:ing)?\s+up\s+for"
                       r"|use|using|access|accessing|report|reporting|submit|submitting)\s+)?", re.IGNORECASE)
 """`_CARRIES` at the start of a requested X, with the verb after it ("the link to *claim*…"): X is what is left."""
-_TEAMS = r"tech ops|people ops|hr|" + _COMPANY
+_HANDLERS = r"tech ops|people ops|hr"
+"""The teams that hand things out, named by themselves ("does *tech ops* do X?")."""
+_TEAMS = _HANDLERS + "|" + _COMPANY
 """Who hands things out, named as the one asked ("can *tech ops* send me X", "*the company* gives X?")."""
 _PAID_FOR = r"covered|reimbursable|expensable"
 """What a thing is when the company pays for it ("is X *covered*?", "laundry is *reimbursable*, i think?")."""
@@ -66,7 +68,7 @@ _EXISTS = re.compile(
     r"(?!\s+to\b)(?:\s+(?:us|me|employees|staff))?\s+(?P<a>[^?.!,;]+)"
     r"|(?:(?:is|are) there (?:going to|gonna) be|(?:will|would) there be|(?:is|are) there)\s+(?P<b>[^?.!,;]+)"
     r"|any\s+(?!chance\b)(?P<c>[^?.!,;]+?)\s*\?\s*$"
-    r"|(?:do|does)\s+(?:" + _WE + r"|(?:the )?people team|" + _TEAMS +
+    r"|(?:do|does)\s+(?:" + _WE + r"|(?:the )?people team|" + _HANDLERS +
     r"|(?!(?:i|it|that|this|he|she|one|anyone|someone|everyone|people)\b)[a-z][\w&.-]*)"
     r"\s+(?:do|run|hold|throw|organi[sz]e|celebrate)\s+(?P<d>[^?.!,;]+)"
     r"|(?:are|is)\s+(?:" + _WE + r")"
